@@ -1,0 +1,141 @@
+"""The database handle and its unit of work: one transaction per tool call.
+
+``Database.transaction()`` owns commit and rollback (repositories and tools never commit). On
+SQLite, write transactions are serialised in-process by an ``asyncio.Lock`` and start with
+``BEGIN IMMEDIATE``, so two writers never deadlock or wait inside SQLite while holding the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+
+from storage import sqlite_inline
+from storage.base import utcnow
+from storage.fastsql import FastExecutor
+
+_SQLITE_DRIVERS = {"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite", "sqlite+inline"}
+_PG_DRIVERS = {"postgresql", "postgres", "postgresql+asyncpg", "postgresql+psycopg", "postgresql+psycopg2"}
+
+
+def normalise_url(raw: str) -> URL:
+    """Accepts the usual spellings and picks our async drivers (inline sqlite3, asyncpg)."""
+    url = make_url(raw)
+    if url.drivername in _SQLITE_DRIVERS:
+        return url.set(drivername="sqlite+inline")
+    if url.drivername in _PG_DRIVERS:
+        return url.set(drivername="postgresql+asyncpg")
+    raise ValueError(f"unsupported database URL scheme '{url.drivername}' (use sqlite or postgresql)")
+
+
+@dataclass
+class Tx:
+    """What a tool gets to talk to the database: an ORM session, the raw fast path, the clock."""
+
+    session: AsyncSession
+    conn: AsyncConnection
+    fast: FastExecutor
+    now: datetime
+    dialect: str
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        sqlite_inline.register()
+        self.url = normalise_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self._memory = self.is_sqlite and self.url.database in (None, "", ":memory:")
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            if not self._memory and self.url.database:
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            if not self._memory:
+                kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+        else:
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            _install_sqlite_hooks(self.engine)
+        self._write_lock = asyncio.Lock()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextlib.asynccontextmanager
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[Tx]:
+        serialise = self.is_sqlite and (write or self._memory)
+        lock: contextlib.AbstractAsyncContextManager[Any] = (
+            self._write_lock if serialise else contextlib.nullcontext()
+        )
+        async with lock, self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn = await conn.execution_options(shopbot_begin="IMMEDIATE" if write else "DEFERRED")
+            await conn.begin()
+            session = AsyncSession(bind=conn, expire_on_commit=False, autoflush=True)
+            tx = Tx(session=session, conn=conn, fast=await _fast_executor(conn), now=utcnow(),
+                    dialect=self.dialect)
+            try:
+                yield tx
+                await session.flush()
+                await conn.commit()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await conn.rollback()
+                raise
+            finally:
+                await session.close()
+        for hook in tx.after_commit:
+            await hook()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def _fast_executor(conn: AsyncConnection) -> FastExecutor:
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    dialect = conn.dialect
+    if dialect.name == "sqlite":
+        return FastExecutor(dialect, driver, None)
+    adapted: Any = raw.dbapi_connection
+
+    async def start() -> None:
+        # SQLAlchemy's asyncpg adapter begins the driver transaction lazily on its first
+        # statement; the fast path may run first, so it begins it the same way.
+        if adapted._transaction is None:
+            await adapted._start_transaction()
+
+    return FastExecutor(dialect, driver, start)
+
+
+def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",  # WAL + NORMAL: durable at checkpoints, no fsync per commit
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=5000",  # another process (the CLI) may hold the write lock
+            "PRAGMA temp_store=MEMORY",
+        ):
+            # A plain cursor: the inline one expects to run inside SQLAlchemy's greenlet.
+            cur = sqlite3.Cursor(dbapi_conn)
+            cur.execute(pragma)
+            cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("shopbot_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import pytest
+
+from core.errors import Conflict, InvalidInput, PermissionDenied
+from core.roles import Actor, Role
+from tests.conftest import Caller
+
+
+async def test_create_and_list_warehouses(shop: Caller) -> None:
+    made = await shop("create_warehouse", code="hcm1", name="Kho Quận 7", kind="main")
+    assert made["code"] == "HCM1"
+    await shop("create_warehouse", code="HN1", name="Kho Cầu Giấy", kind="branch")
+    listed = await shop("list_warehouses")
+    assert [w["code"] for w in listed["warehouses"]] == ["HCM1", "HN1"]
+    assert listed["warehouses"][0]["on_hand"] == 0
+
+
+async def test_duplicate_code_is_refused(shop: Caller) -> None:
+    await shop("create_warehouse", code="HCM1", name="A")
+    with pytest.raises(Conflict) as err:
+        await shop("create_warehouse", code="hcm1", name="B")
+    assert err.value.field == "code"
+
+
+async def test_bad_kind_names_the_field(shop: Caller) -> None:
+    with pytest.raises(InvalidInput) as err:
+        await shop("create_warehouse", code="X", name="X", kind="garage")
+    assert err.value.field == "kind"
+
+
+async def test_warehouse_role_cannot_create_warehouses(shop: Caller) -> None:
+    with pytest.raises(PermissionDenied):
+        await shop("create_warehouse", Actor(role=Role.WAREHOUSE), code="X", name="X")

@@ -1,0 +1,30 @@
+"""Domain operations as tools. ``build_registry()`` collects every tool of the modules below."""
+
+from __future__ import annotations
+
+import importlib
+
+from tools.registry import Registry, Tool
+
+TOOL_MODULES = (
+    "tools.warehouses",
+    "tools.catalog",
+    "tools.stock",
+    "tools.customers",
+    "tools.orders",
+    "tools.purchasing",
+    "tools.stocktakes",
+    "tools.returns",
+    "tools.reports",
+    "tools.catalog_io",
+)
+
+
+def build_registry(modules: tuple[str, ...] = TOOL_MODULES) -> Registry:
+    registry = Registry()
+    for name in modules:
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if isinstance(value, Tool) and value.name not in registry:
+                registry.add(value)
+    return registry

@@ -1,0 +1,20 @@
+"""What the tools need to know about the shop; built from Settings by the composition root."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from core.shipping import FlatShipping
+
+
+class ToolConfig(BaseModel):
+    shop_name: str = "Shopbot Demo"
+    prices_include_vat: bool = True
+    hold_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    shipping_fee: int = Field(default=30_000, ge=0)
+    free_shipping_from: int | None = Field(default=500_000, ge=0)
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    @property
+    def shipping(self) -> FlatShipping:
+        return FlatShipping(fee=self.shipping_fee, free_from=self.free_shipping_from)

@@ -1,0 +1,51 @@
+"""What a tool implementation receives: the transaction, the actor and the shop's config."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import PermissionDenied
+from core.roles import Actor
+from storage.database import Tx
+from storage.fastsql import FastExecutor
+from tools.config import ToolConfig
+
+
+@dataclasses.dataclass
+class ToolContext:
+    tx: Tx
+    actor: Actor
+    config: ToolConfig
+    # Outbox rows collected during the call, written in one batch before commit.
+    pending_events: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.tx.session
+
+    @property
+    def now(self) -> datetime:
+        return self.tx.now
+
+    async def sql(self) -> FastExecutor:
+        """The raw fast path. Pending ORM changes are flushed first so both see one state."""
+        s = self.tx.session
+        if s.new or s.dirty or s.deleted:
+            await s.flush()
+        return self.tx.fast
+
+    def customer_id(self) -> int | None:
+        """The customer this call is bound to, or None for staff and system."""
+        return self.actor.customer_id if self.actor.is_customer else None
+
+    def require_customer_scope(self, owner_id: int | None) -> None:
+        """Customers see only their own records; the error does not say whether it exists."""
+        if self.actor.is_customer and owner_id != self.actor.customer_id:
+            raise PermissionDenied("That record does not belong to you.", code="not_yours")
+
+    def emit(self, topic: str, key: str, payload: dict[str, Any]) -> None:
+        self.pending_events.append({"topic": topic, "key": key, "payload": payload})

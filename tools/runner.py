@@ -1,0 +1,161 @@
+"""Runs a tool as an actor: permission, validation, one transaction, the audit log.
+
+Every surface calls ``ToolRunner.call``; nothing else opens a transaction for a tool.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Integer, String, bindparam, insert
+from sqlalchemy.exc import IntegrityError
+
+from core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from core.roles import Actor
+from storage.base import Json, UTCDateTime, utcnow
+from storage.database import Database
+from storage.fastsql import Sql
+from storage.models import AuditEntry
+from tools.config import ToolConfig
+from tools.context import ToolContext
+from tools.events import flush_events
+from tools.registry import Registry, Tool
+
+log = logging.getLogger("shopbot.tools")
+
+INSERT_AUDIT = Sql(
+    insert(AuditEntry).values(
+        at=bindparam("at", type_=UTCDateTime),
+        actor=bindparam("actor", type_=String),
+        role=bindparam("role", type_=String),
+        tool=bindparam("tool", type_=String),
+        surface=bindparam("surface", type_=String),
+        args=bindparam("args", type_=Json),
+        outcome=bindparam("outcome", type_=String),
+        error=bindparam("error", type_=String),
+        duration_ms=bindparam("duration_ms", type_=Integer),
+    )
+)
+
+_SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey", "authorization")
+
+
+def redact(value: Any) -> Any:
+    """Audit rows keep arguments, never secrets."""
+    if isinstance(value, dict):
+        return {
+            k: ("***" if any(w in k.lower() for w in _SECRET_WORDS) else redact(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+def validation_error(exc: ValidationError) -> InvalidInput:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first.get("loc", ())) or None
+    msg = first.get("msg", "invalid value")
+    return InvalidInput(
+        f"{field}: {msg}" if field else msg,
+        field=field,
+        details={"errors": [
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
+            for e in exc.errors()
+        ]},
+    )
+
+
+class ToolRunner:
+    def __init__(self, db: Database, registry: Registry, config: ToolConfig | None = None) -> None:
+        self.db = db
+        self.registry = registry
+        self.config = config or ToolConfig()
+
+    async def call(
+        self,
+        name: str,
+        args: dict[str, Any] | BaseModel | None,
+        actor: Actor,
+        *,
+        surface: str = "internal",
+    ) -> BaseModel:
+        started = time.perf_counter()
+        raw_args: dict[str, Any] = (
+            args.model_dump(mode="json") if isinstance(args, BaseModel) else dict(args or {})
+        )
+        t: Tool[Any, Any] | None = None
+        try:
+            t = self.registry.get(name)
+            if not t.allows(actor.role):
+                raise PermissionDenied(
+                    f"A {actor.role.value} may not use {name}.",
+                    details={"tool": name, "role": actor.role.value,
+                             "allowed": sorted(r.value for r in t.roles)},
+                )
+            try:
+                parsed = (
+                    args if isinstance(args, t.input_model) else t.input_model.model_validate(raw_args)
+                )
+            except ValidationError as exc:
+                raise validation_error(exc) from None
+            async with self.db.transaction(write=t.write) as tx:
+                ctx = ToolContext(tx=tx, actor=actor, config=self.config)
+                result: BaseModel = await t.fn(ctx, parsed)
+                await flush_events(ctx)
+                if t.write:
+                    await self._audit(ctx, name, raw_args, surface, "ok", None, started)
+            if not t.write:
+                await self._audit_alone(actor, name, raw_args, surface, "ok", None, started)
+            return result
+        except DomainError as exc:
+            await self._audit_alone(actor, name, raw_args, surface, exc.code, exc.message, started)
+            raise
+        except IntegrityError as exc:
+            # A constraint caught what the tool's own checks did not (e.g. a concurrent duplicate).
+            err = Conflict("That conflicts with existing data.", code="conflict",
+                           details={"constraint": _constraint_name(exc)})
+            await self._audit_alone(actor, name, raw_args, surface, err.code, str(exc.orig), started)
+            raise err from None
+        except Exception as exc:
+            log.exception("tool %s failed", name)
+            await self._audit_alone(actor, name, raw_args, surface, "internal_error",
+                                    type(exc).__name__, started)
+            raise
+
+    async def _audit(
+        self, ctx: ToolContext, name: str, args: dict[str, Any], surface: str, outcome: str,
+        error: str | None, started: float,
+    ) -> None:
+        await (await ctx.sql()).execute(INSERT_AUDIT, self._audit_row(
+            ctx.actor, name, args, surface, outcome, error, started))
+
+    async def _audit_alone(
+        self, actor: Actor, name: str, args: dict[str, Any], surface: str, outcome: str,
+        error: str | None, started: float,
+    ) -> None:
+        try:
+            async with self.db.transaction() as tx:
+                await tx.fast.execute(INSERT_AUDIT, self._audit_row(
+                    actor, name, args, surface, outcome, error, started))
+        except Exception:  # the audit must never hide the original outcome
+            log.exception("could not write the audit row for %s", name)
+
+    @staticmethod
+    def _audit_row(
+        actor: Actor, name: str, args: dict[str, Any], surface: str, outcome: str,
+        error: str | None, started: float,
+    ) -> dict[str, Any]:
+        return {
+            "at": utcnow(), "actor": actor.label, "role": actor.role.value, "tool": name[:60],
+            "surface": surface, "args": redact(args), "outcome": outcome[:40], "error": error,
+            "duration_ms": int((time.perf_counter() - started) * 1000),
+        }
+
+
+def _constraint_name(exc: IntegrityError) -> str:
+    text = str(exc.orig)
+    return text.splitlines()[0][:200]

@@ -1,0 +1,95 @@
+"""Warehouses: where stock is kept."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+
+from core.errors import Conflict
+from storage.models import StockLevel, Variant, Warehouse
+from tools.context import ToolContext
+from tools.registry import MANAGERS, STAFF, tool
+from tools.stock_ops import ensure_levels
+
+WarehouseKind = Literal["main", "sub", "branch"]
+
+
+class WarehouseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name: str
+    address: str
+    manager: str
+    phone: str | None
+    kind: WarehouseKind
+    active: bool
+
+
+class CreateWarehouseIn(BaseModel):
+    code: str = Field(min_length=1, max_length=32, description="Short unique code, e.g. HCM1")
+    name: str = Field(min_length=1, max_length=200)
+    address: str = ""
+    manager: str = Field(default="", description="Person in charge")
+    phone: str | None = None
+    kind: WarehouseKind = "main"
+
+
+@tool(
+    name="create_warehouse",
+    description="Create a warehouse (main, sub or branch) where stock is kept.",
+    roles=MANAGERS,
+)
+async def create_warehouse(ctx: ToolContext, inp: CreateWarehouseIn) -> WarehouseOut:
+    code = inp.code.strip().upper()
+    exists = await ctx.session.scalar(select(func.count()).where(Warehouse.code == code))
+    if exists:
+        raise Conflict(f"Warehouse code {code} is already used.", field="code", code="duplicate_code")
+    wh = Warehouse(code=code, name=inp.name.strip(), address=inp.address, manager=inp.manager,
+                   phone=inp.phone, kind=inp.kind, active=True, created_at=ctx.now)
+    ctx.session.add(wh)
+    await ctx.session.flush()
+    variant_ids = (await ctx.session.execute(select(Variant.id))).scalars().all()
+    await ensure_levels(ctx, variant_ids, [wh.id])
+    return WarehouseOut.model_validate(wh)
+
+
+class ListWarehousesIn(BaseModel):
+    include_inactive: bool = False
+
+
+class WarehouseSummary(WarehouseOut):
+    on_hand: int
+    reserved: int
+
+
+class ListWarehousesOut(BaseModel):
+    warehouses: list[WarehouseSummary]
+
+
+@tool(
+    name="list_warehouses",
+    description="List warehouses with their total units on hand and reserved.",
+    roles=STAFF,
+    write=False,
+)
+async def list_warehouses(ctx: ToolContext, inp: ListWarehousesIn) -> ListWarehousesOut:
+    q = (
+        select(Warehouse, func.coalesce(func.sum(StockLevel.on_hand), 0),
+               func.coalesce(func.sum(StockLevel.reserved), 0))
+        .outerjoin(StockLevel, StockLevel.warehouse_id == Warehouse.id)
+        .group_by(Warehouse.id)
+        .order_by(Warehouse.id)
+    )
+    if not inp.include_inactive:
+        q = q.where(Warehouse.active.is_(True))
+    rows = (await ctx.session.execute(q)).all()
+    return ListWarehousesOut(
+        warehouses=[
+            WarehouseSummary(**WarehouseOut.model_validate(w).model_dump(), on_hand=oh, reserved=rs)
+            for w, oh, rs in rows
+        ]
+    )
