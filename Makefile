@@ -42,11 +42,11 @@ bench: $(STAMP)
 
 # Until the first release the schema is one migration, regenerated from the models.
 regen-migration: $(STAMP)
-	rm -f storage/migrations/versions/0001_initial_schema.py /tmp/shopbot-regen.db
+	rm -f storage/migrations/versions/0001_initial_schema.py /tmp/shopbot-regen-$$$$.db
 	$(BIN)/python -c "from alembic import command; from storage.migrate import alembic_config; \
-	command.revision(alembic_config('sqlite:////tmp/shopbot-regen.db'), message='initial schema', autogenerate=True, rev_id='0001')"
+	command.revision(alembic_config('sqlite:////tmp/shopbot-regen-$$$$.db'), message='initial schema', autogenerate=True, rev_id='0001')"
 	sed -i 's/astext_type=Text()/astext_type=sa.Text()/g; /^Create Date:/d' storage/migrations/versions/0001_initial_schema.py
-	rm -f /tmp/shopbot-regen.db
+	rm -f /tmp/shopbot-regen-$$$$.db
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
