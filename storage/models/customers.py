@@ -20,6 +20,8 @@ class Customer(Base):
     tax_code: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(5), default="vi")
     note: Mapped[str] = mapped_column(Text, default="")
+    # Folded (no diacritics, lower case) name, company and email: "nguyen" finds "Nguyễn".
+    search_text: Mapped[str] = mapped_column(Text, default="")
     # Set when this customer was merged into another; lookups follow it.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -46,6 +46,7 @@ def upgrade() -> None:
     sa.Column('tax_code', sa.String(length=20), nullable=True),
     sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('merged_into_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['merged_into_id'], ['customers.id'], name=op.f('fk_customers_merged_into_id_customers')),
