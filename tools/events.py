@@ -64,12 +64,20 @@ async def order_event(
             "created_at": ctx.now,
         },
     )
-    topic = "order.created" if kind == "created" else (
-        "order.status_changed" if kind == "status" else f"order.{kind}"
+    topic = (
+        "order.created"
+        if kind == "created"
+        else ("order.status_changed" if kind == "status" else f"order.{kind}")
     )
     ctx.emit(
         topic,
         f"order:{order_id}",
-        {"order_id": order_id, "from": from_status, "to": to_status, "actor": ctx.actor.label,
-         "note": note, **(extra or {})},
+        {
+            "order_id": order_id,
+            "from": from_status,
+            "to": to_status,
+            "actor": ctx.actor.label,
+            "note": note,
+            **(extra or {}),
+        },
     )

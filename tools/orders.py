@@ -1,1 +1,1178 @@
-"""(to be written)"""
+"""Orders: quote, place, create, read, edit, confirm, cancel and move through the state machine.
+
+Stock follows the order: placing reserves (warehouse chosen by core.allocation), cancelling
+releases, shipping consumes, an undelivered parcel that comes back restocks. Placing an order
+is the hot path of the whole system, so its writes use the compiled fast path (storage.fastsql).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import Boolean, Integer, String, bindparam, func, insert, or_, select, update
+
+from core.allocation import Need
+from core.errors import Conflict, InvalidInput, NotFound
+from core.money import PricedLine, order_totals
+from core.order_status import CUSTOMER_CANCELLABLE, EDITABLE, OrderStatus, consumes_stock, restocks
+from core.phone import normalise_phone
+from core.roles import Role
+from core.text import fold
+from storage.base import UTCDateTime
+from storage.fastsql import Sql
+from storage.models import (
+    Customer,
+    CustomerAddress,
+    CustomerPhone,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Quote,
+    StockHold,
+    order_number,
+    parse_order_number,
+)
+from tools.context import ToolContext
+from tools.events import order_event
+from tools.order_models import (
+    AddressIn,
+    Channel,
+    LineIn,
+    LineOut,
+    OrderEventOut,
+    OrderOut,
+    PaymentMethod,
+    PricedLineIn,
+    PurchaseSuggestion,
+    ShippingPayer,
+)
+from tools.registry import CUSTOMER, SALES, STAFF, tool
+from tools.reservations import (
+    VariantRow,
+    change_status,
+    check_positive_unique,
+    consume_lines,
+    drop_quote_holds,
+    order_lines,
+    plan_for,
+    release_lines,
+    reserve_lines,
+    restock_lines,
+    shortage_error,
+    variants_by_sku,
+)
+from tools.stock_ops import Move, apply_moves
+
+_p = bindparam
+INSERT_ORDER = Sql(
+    insert(Order)
+    .values(
+        channel=_p("channel", type_=String),
+        external_id=_p("external_id", type_=String),
+        customer_id=_p("customer_id", type_=Integer),
+        status=_p("status", type_=String),
+        buyer_name=_p("buyer_name", type_=String),
+        buyer_phone=_p("buyer_phone", type_=String),
+        address_line=_p("address_line", type_=String),
+        ward=_p("ward", type_=String),
+        district=_p("district", type_=String),
+        province=_p("province", type_=String),
+        subtotal=_p("subtotal", type_=Integer),
+        discount=_p("discount", type_=Integer),
+        vat_total=_p("vat_total", type_=Integer),
+        shipping_fee=_p("shipping_fee", type_=Integer),
+        shipping_payer=_p("shipping_payer", type_=String),
+        total=_p("total", type_=Integer),
+        cod_amount=_p("cod_amount", type_=Integer),
+        payment_method=_p("payment_method", type_=String),
+        payment_status=_p("payment_status", type_=String),
+        paid_amount=0,
+        note=_p("note", type_=String),
+        created_at=_p("created_at", type_=UTCDateTime),
+        updated_at=_p("created_at", type_=UTCDateTime),
+    )
+    .returning(Order.id)
+)
+INSERT_LINE = Sql(
+    insert(OrderLine)
+    .values(
+        order_id=_p("order_id", type_=Integer),
+        variant_id=_p("variant_id", type_=Integer),
+        sku=_p("sku", type_=String),
+        name=_p("name", type_=String),
+        quantity=_p("quantity", type_=Integer),
+        unit_price=_p("unit_price", type_=Integer),
+        vat_rate=_p("vat_rate", type_=Integer),
+        unit_cost=_p("unit_cost", type_=Integer),
+        discount=_p("discount", type_=Integer),
+        vat_amount=_p("vat_amount", type_=Integer),
+        line_total=_p("line_total", type_=Integer),
+        warehouse_id=_p("warehouse_id", type_=Integer),
+        reserved=_p("reserved", type_=Integer),
+    )
+    .returning(OrderLine.id)
+)
+SELECT_BY_EXTERNAL = Sql(
+    select(Order.id).where(
+        Order.channel == _p("channel", type_=String),
+        Order.external_id == _p("external_id", type_=String),
+    )
+)
+SELECT_PHONE_OWNER = Sql(
+    select(CustomerPhone.customer_id).where(CustomerPhone.phone == _p("phone", type_=String))
+)
+INSERT_PHONE = Sql(
+    insert(CustomerPhone).values(
+        customer_id=_p("customer_id", type_=Integer), phone=_p("phone", type_=String)
+    )
+)
+FILL_NAME = Sql(
+    update(Customer)
+    .where(Customer.id == _p("customer_id", type_=Integer), Customer.name == "")
+    .values(name=_p("name", type_=String))
+)
+SELECT_ADDRESS = Sql(
+    select(func.count())
+    .select_from(CustomerAddress)
+    .where(
+        CustomerAddress.customer_id == _p("customer_id", type_=Integer),
+        CustomerAddress.line == _p("line", type_=String),
+        CustomerAddress.ward == _p("ward", type_=String),
+        CustomerAddress.district == _p("district", type_=String),
+        CustomerAddress.province == _p("province", type_=String),
+    )
+)
+INSERT_ADDRESS = Sql(
+    insert(CustomerAddress).values(
+        customer_id=_p("customer_id", type_=Integer),
+        recipient=_p("recipient", type_=String),
+        phone=_p("phone", type_=String),
+        line=_p("line", type_=String),
+        ward=_p("ward", type_=String),
+        district=_p("district", type_=String),
+        province=_p("province", type_=String),
+        is_default=_p("is_default", type_=Boolean),
+    )
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Building and writing an order
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    variant: VariantRow
+    quantity: int
+    unit_price: int
+
+
+@dataclass
+class Draft:
+    channel: str
+    external_id: str | None
+    customer_id: int | None
+    buyer_name: str
+    buyer_phone: str | None
+    address: AddressIn | None
+    items: list[Item]
+    discount: int
+    shipping_fee: int | None  # None: the shop's flat rule
+    shipping_payer: str
+    payment_method: str
+    note: str
+    backorder: bool  # True: short lines wait for stock; False: refuse the whole order
+    quote_id: int = 0
+
+
+async def _items(ctx: ToolContext, lines: list[Any]) -> list[Item]:
+    merged = check_positive_unique(lines)
+    overrides = {
+        ln.sku.strip(): ln.unit_price for ln in lines if getattr(ln, "unit_price", None) is not None
+    }
+    variants = await variants_by_sku(ctx, list(merged))
+    return [
+        Item(variants[sku], qty, overrides.get(sku, variants[sku].sale_price))
+        for sku, qty in merged.items()
+    ]
+
+
+def _totals(
+    ctx: ToolContext, items: list[Item], discount: int, shipping_fee: int | None, payer: str
+) -> Any:
+    priced = [PricedLine(it.unit_price, it.quantity, it.variant.vat_rate) for it in items]
+    goods = sum(p.unit_price * p.quantity for p in priced) - discount
+    fee = ctx.config.shipping.fee_for(goods) if shipping_fee is None else shipping_fee
+    if discount > sum(p.unit_price * p.quantity for p in priced):
+        raise InvalidInput("The discount is larger than the goods total.", field="discount")
+    return order_totals(
+        priced,
+        discount=discount,
+        shipping_fee=fee,
+        seller_pays_shipping=payer == "seller",
+        prices_include_vat=ctx.config.prices_include_vat,
+    )
+
+
+async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
+    """Reserves and writes a new order in the caller's transaction."""
+    sql = await ctx.sql()
+    if d.external_id:
+        if await sql.fetch(
+            SELECT_BY_EXTERNAL, {"channel": d.channel, "external_id": d.external_id}
+        ):
+            raise Conflict(
+                f"An order with external id {d.external_id} already exists on {d.channel}.",
+                field="external_id",
+                code="duplicate_external_id",
+            )
+    needs = [Need(i, it.variant.id, it.quantity) for i, it in enumerate(d.items)]
+    alloc = await plan_for(ctx, needs, quote_id=d.quote_id)
+    if alloc.plan.unserved and not d.backorder:
+        raise shortage_error(alloc, {it.variant.id: it.variant.sku for it in d.items})
+    totals = _totals(ctx, d.items, d.discount, d.shipping_fee, d.shipping_payer)
+    status = OrderStatus.AWAITING_STOCK if alloc.plan.unserved else OrderStatus.NEW
+    cod = totals.total if d.payment_method == "cod" else 0
+    addr = d.address
+    order_id = (
+        await sql.fetch(
+            INSERT_ORDER,
+            {
+                "channel": d.channel,
+                "external_id": d.external_id,
+                "customer_id": d.customer_id,
+                "status": status.value,
+                "buyer_name": d.buyer_name,
+                "buyer_phone": d.buyer_phone,
+                "address_line": addr.line if addr else "",
+                "ward": addr.ward if addr else "",
+                "district": addr.district if addr else "",
+                "province": addr.province if addr else "",
+                "subtotal": totals.subtotal,
+                "discount": totals.discount,
+                "vat_total": totals.vat_total,
+                "shipping_fee": totals.shipping_fee
+                if d.shipping_payer == "buyer"
+                else (d.shipping_fee or 0),
+                "shipping_payer": d.shipping_payer,
+                "total": totals.total,
+                "cod_amount": cod,
+                "payment_method": d.payment_method,
+                "payment_status": "unpaid",
+                "note": d.note,
+                "created_at": ctx.now,
+            },
+        )
+    )[0][0]
+    lines_out: list[LineOut] = []
+    moves: list[Move] = []
+    for i, (it, amounts) in enumerate(zip(d.items, totals.lines, strict=True)):
+        wh = alloc.plan.assigned.get(i)
+        reserved = it.quantity if wh is not None else 0
+        line_id = (
+            await sql.fetch(
+                INSERT_LINE,
+                {
+                    "order_id": order_id,
+                    "variant_id": it.variant.id,
+                    "sku": it.variant.sku,
+                    "name": it.variant.name,
+                    "quantity": it.quantity,
+                    "unit_price": it.unit_price,
+                    "vat_rate": it.variant.vat_rate,
+                    "unit_cost": it.variant.cost_price,
+                    "discount": amounts.discount,
+                    "vat_amount": amounts.vat,
+                    "line_total": amounts.gross,
+                    "warehouse_id": wh,
+                    "reserved": reserved,
+                },
+            )
+        )[0][0]
+        if wh is not None:
+            moves.append(
+                Move(
+                    it.variant.id,
+                    wh,
+                    d_reserved=it.quantity,
+                    reason="reservation",
+                    ref_type="order",
+                    ref_id=order_id,
+                )
+            )
+        lines_out.append(
+            LineOut(
+                id=line_id,
+                variant_id=it.variant.id,
+                sku=it.variant.sku,
+                name=it.variant.name,
+                quantity=it.quantity,
+                unit_price=it.unit_price,
+                vat_rate=it.variant.vat_rate,
+                discount=amounts.discount,
+                vat_amount=amounts.vat,
+                line_total=amounts.gross,
+                warehouse_id=wh,
+                reserved=reserved,
+            )
+        )
+    await apply_moves(ctx, moves)
+    if d.quote_id:
+        await drop_quote_holds(ctx, d.quote_id)
+    suggestions = _suggestions(alloc, d.items)
+    await order_event(
+        ctx,
+        order_id,
+        "created",
+        to_status=status.value,
+        extra={
+            "channel": d.channel,
+            "total": totals.total,
+            "awaiting": [s.sku for s in suggestions],
+        },
+    )
+    return OrderOut(
+        id=order_id,
+        number=order_number(order_id),
+        status=status.value,
+        channel=d.channel,
+        external_id=d.external_id,
+        customer_id=d.customer_id,
+        buyer_name=d.buyer_name,
+        buyer_phone=d.buyer_phone,
+        address=addr,
+        lines=lines_out,
+        subtotal=totals.subtotal,
+        discount=totals.discount,
+        vat_total=totals.vat_total,
+        shipping_fee=totals.shipping_fee,
+        shipping_payer=d.shipping_payer,
+        total=totals.total,
+        cod_amount=cod,
+        payment_method=d.payment_method,
+        payment_status="unpaid",
+        note=d.note,
+        created_at=ctx.now,
+        purchase_suggestions=suggestions,
+    )
+
+
+def _suggestions(alloc: Any, items: list[Item]) -> list[PurchaseSuggestion]:
+    by_variant = {it.variant.id: it for it in items}
+    out = []
+    for need in alloc.plan.unserved:
+        best = max(
+            (lvl.available for (v, _), lvl in alloc.levels.items() if v == need.variant_id),
+            default=0,
+        )
+        out.append(
+            PurchaseSuggestion(
+                variant_id=need.variant_id,
+                sku=by_variant[need.variant_id].variant.sku,
+                missing=need.quantity - best,
+            )
+        )
+    return out
+
+
+async def _remember_buyer(
+    ctx: ToolContext, customer_id: int, name: str, phone: str | None, address: AddressIn | None
+) -> None:
+    """A customer's name, phone and address are kept for next time (a phone that belongs to
+    another customer is not taken over: only staff merge customers)."""
+    sql = await ctx.sql()
+    if name:
+        await sql.execute(FILL_NAME, {"customer_id": customer_id, "name": name})
+    if phone and not await sql.fetch(SELECT_PHONE_OWNER, {"phone": phone}):
+        await sql.execute(INSERT_PHONE, {"customer_id": customer_id, "phone": phone})
+    if address is not None:
+        params = {
+            "customer_id": customer_id,
+            "line": address.line,
+            "ward": address.ward,
+            "district": address.district,
+            "province": address.province,
+        }
+        if not (await sql.fetch(SELECT_ADDRESS, params))[0][0]:
+            await sql.execute(
+                INSERT_ADDRESS, {**params, "recipient": name, "phone": phone, "is_default": False}
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# Quote and place (the customer's path)
+
+
+class QuoteIn(BaseModel):
+    lines: list[LineIn] = Field(min_length=1, max_length=50)
+    payment_method: PaymentMethod = "cod"
+    address: AddressIn | None = Field(default=None, description="Delivery address, if known")
+
+
+class QuoteLineOut(BaseModel):
+    sku: str
+    name: str
+    quantity: int
+    unit_price: int
+    vat_rate: int
+    vat_amount: int
+    line_total: int
+    available: bool
+
+
+class ShortLine(BaseModel):
+    sku: str
+    requested: int
+    available: int
+
+
+class QuoteOut(BaseModel):
+    quote_token: str
+    expires_at: datetime
+    lines: list[QuoteLineOut]
+    subtotal: int
+    discount: int
+    vat_total: int
+    shipping_fee: int
+    total: int
+    cod_amount: int
+    prices_include_vat: bool
+    all_available: bool
+    short: list[ShortLine]
+
+
+@tool(
+    name="quote_order",
+    description="""Price a basket before ordering: line prices, VAT, shipping fee and the total
+    (and the COD amount to collect). Holds the quoted stock for a while so it is still there when
+    the customer confirms. Always show this summary and get an explicit yes before place_order.
+    Lines that cannot be served are listed under `short` with what is available.""",
+    roles=STAFF | CUSTOMER,
+)
+async def quote_order(ctx: ToolContext, inp: QuoteIn) -> QuoteOut:
+    items = await _items(ctx, inp.lines)
+    needs = [Need(i, it.variant.id, it.quantity) for i, it in enumerate(items)]
+    alloc = await plan_for(ctx, needs)
+    totals = _totals(ctx, items, 0, None, "buyer")
+    expires = ctx.now + timedelta(minutes=ctx.config.hold_minutes)
+    token = secrets.token_urlsafe(12)
+    payload = {
+        "lines": [
+            {"sku": it.variant.sku, "quantity": it.quantity, "unit_price": it.unit_price}
+            for it in items
+        ],
+        "shipping_fee": totals.shipping_fee,
+        "payment_method": inp.payment_method,
+        "total": totals.total,
+    }
+    if ctx.customer_id() is not None:
+        await _supersede_quotes(ctx, ctx.customer_id())
+    quote = Quote(
+        token=token,
+        customer_id=ctx.customer_id(),
+        payload=payload,
+        status="open",
+        expires_at=expires,
+        created_at=ctx.now,
+    )
+    ctx.session.add(quote)
+    await ctx.session.flush()
+    holds = [
+        StockHold(
+            quote_id=quote.id,
+            variant_id=items[i].variant.id,
+            warehouse_id=wh,
+            quantity=items[i].quantity,
+            expires_at=expires,
+        )
+        for i, wh in alloc.plan.assigned.items()
+    ]
+    ctx.session.add_all(holds)
+    short = []
+    unserved = {n.line_key for n in alloc.plan.unserved}
+    for n in alloc.plan.unserved:
+        total = sum(lvl.available for (v, _), lvl in alloc.levels.items() if v == n.variant_id)
+        short.append(
+            ShortLine(sku=items[n.line_key].variant.sku, requested=n.quantity, available=total)
+        )
+    return QuoteOut(
+        quote_token=token,
+        expires_at=expires,
+        lines=[
+            QuoteLineOut(
+                sku=it.variant.sku,
+                name=it.variant.name,
+                quantity=it.quantity,
+                unit_price=it.unit_price,
+                vat_rate=it.variant.vat_rate,
+                vat_amount=a.vat,
+                line_total=a.gross,
+                available=i not in unserved,
+            )
+            for i, (it, a) in enumerate(zip(items, totals.lines, strict=True))
+        ],
+        subtotal=totals.subtotal,
+        discount=totals.discount,
+        vat_total=totals.vat_total,
+        shipping_fee=totals.shipping_fee,
+        total=totals.total,
+        cod_amount=totals.total if inp.payment_method == "cod" else 0,
+        prices_include_vat=ctx.config.prices_include_vat,
+        all_available=not short,
+        short=short,
+    )
+
+
+async def _supersede_quotes(ctx: ToolContext, customer_id: int | None) -> None:
+    """A customer's new quote replaces their earlier ones, so their holds never stack up."""
+    old = (
+        (
+            await ctx.session.execute(
+                select(Quote.id).where(Quote.customer_id == customer_id, Quote.status == "open")
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for qid in old:
+        await drop_quote_holds(ctx, qid)
+    if old:
+        await ctx.session.execute(
+            update(Quote).where(Quote.id.in_(old)).values(status="superseded")
+        )
+
+
+class PlaceOrderIn(BaseModel):
+    quote_token: str | None = Field(default=None, description="Token from quote_order (preferred)")
+    lines: list[LineIn] | None = Field(
+        default=None, max_length=50, description="Only when there is no quote"
+    )
+    buyer_name: str = Field(min_length=1, max_length=200)
+    buyer_phone: str = Field(min_length=6, max_length=20)
+    address: AddressIn
+    payment_method: PaymentMethod | None = None
+    note: str = Field(default="", max_length=1000)
+    channel: Channel = "web"
+    idempotency_key: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Same key, same order: a retried call returns the order already placed",
+    )
+
+    @model_validator(mode="after")
+    def _quote_or_lines(self) -> PlaceOrderIn:
+        if not self.quote_token and not self.lines:
+            raise ValueError("give quote_token or lines")
+        return self
+
+
+@tool(
+    name="place_order",
+    description="""Place the customer's order after they explicitly confirmed the quote. Needs
+    the quote_token (or lines), buyer name, phone and delivery address. Reserves the stock and
+    returns the order number. Refused if stock ran out or the quote expired (quote again).""",
+    roles=STAFF | CUSTOMER,
+)
+async def place_order(ctx: ToolContext, inp: PlaceOrderIn) -> OrderOut:
+    phone = normalise_phone(inp.buyer_phone, field="buyer_phone")
+    customer_id = ctx.customer_id()
+    external_id = f"key:{inp.idempotency_key}" if inp.idempotency_key else None
+    if external_id:
+        existing = await (await ctx.sql()).fetch(
+            SELECT_BY_EXTERNAL, {"channel": inp.channel, "external_id": external_id}
+        )
+        if existing:
+            order = await _load(ctx, existing[0][0])
+            return await _out(ctx, order)
+    quote_id = 0
+    payment = inp.payment_method
+    if inp.quote_token:
+        quote = (
+            await ctx.session.execute(select(Quote).where(Quote.token == inp.quote_token))
+        ).scalar_one_or_none()
+        if quote is None or (ctx.actor.is_customer and quote.customer_id != customer_id):
+            raise NotFound("That quote does not exist.", field="quote_token", code="unknown_quote")
+        if quote.status != "open":
+            raise Conflict(
+                "That quote was already used for an order.", field="quote_token", code="quote_used"
+            )
+        if quote.expires_at <= ctx.now:
+            raise Conflict(
+                "The quote expired; quote the order again.",
+                field="quote_token",
+                code="quote_expired",
+            )
+        lines = [PricedLineIn(**ln) for ln in quote.payload["lines"]]
+        items = await _items(ctx, lines)
+        shipping_fee: int | None = quote.payload["shipping_fee"]
+        payment = payment or quote.payload.get("payment_method", "cod")
+        quote.status = "used"
+        quote_id = quote.id
+    else:
+        assert inp.lines is not None
+        items = await _items(ctx, inp.lines)
+        shipping_fee = None
+    order = await write_order(
+        ctx,
+        Draft(
+            channel=inp.channel,
+            external_id=external_id,
+            customer_id=customer_id,
+            buyer_name=inp.buyer_name.strip(),
+            buyer_phone=phone,
+            address=inp.address,
+            items=items,
+            discount=0,
+            shipping_fee=shipping_fee,
+            shipping_payer="buyer",
+            payment_method=payment or "cod",
+            note=inp.note,
+            backorder=False,
+            quote_id=quote_id,
+        ),
+    )
+    if customer_id is not None:
+        await _remember_buyer(ctx, customer_id, inp.buyer_name.strip(), phone, inp.address)
+    return order
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff: create, read, list, edit
+
+
+class CreateOrderIn(BaseModel):
+    channel: Channel = "manual"
+    external_id: str | None = Field(
+        default=None, max_length=128, description="The marketplace's order id; unique per channel"
+    )
+    customer_id: int | None = None
+    buyer_name: str = Field(default="", max_length=200)
+    buyer_phone: str | None = None
+    address: AddressIn | None = None
+    lines: list[PricedLineIn] = Field(min_length=1, max_length=200)
+    discount: int = Field(default=0, ge=0)
+    shipping_fee: int | None = Field(
+        default=None, ge=0, description="Omit for the shop's flat rate"
+    )
+    shipping_payer: ShippingPayer = "buyer"
+    payment_method: PaymentMethod = "cod"
+    note: str = Field(default="", max_length=1000)
+    backorder: bool = Field(default=True, description="Accept lines without stock (awaiting_stock)")
+
+
+@tool(
+    name="create_order",
+    description="""Create an order for a customer (phone orders, marketplace imports, manual
+    entry). Reserves stock; lines without stock put the order in awaiting_stock with a purchase
+    suggestion unless backorder is false.""",
+    roles=SALES,
+)
+async def create_order(ctx: ToolContext, inp: CreateOrderIn) -> OrderOut:
+    phone = normalise_phone(inp.buyer_phone, field="buyer_phone") if inp.buyer_phone else None
+    if inp.customer_id is not None and await ctx.session.get(Customer, inp.customer_id) is None:
+        raise NotFound(
+            f"Customer {inp.customer_id} does not exist.",
+            field="customer_id",
+            code="unknown_customer",
+        )
+    items = await _items(ctx, inp.lines)
+    return await write_order(
+        ctx,
+        Draft(
+            channel=inp.channel,
+            external_id=inp.external_id,
+            customer_id=inp.customer_id,
+            buyer_name=inp.buyer_name.strip(),
+            buyer_phone=phone,
+            address=inp.address,
+            items=items,
+            discount=inp.discount,
+            shipping_fee=inp.shipping_fee,
+            shipping_payer=inp.shipping_payer,
+            payment_method=inp.payment_method,
+            note=inp.note,
+            backorder=inp.backorder,
+        ),
+    )
+
+
+async def _load(ctx: ToolContext, order_id: int) -> Order:
+    order = await ctx.session.get(Order, order_id, populate_existing=True)
+    if order is None or (ctx.actor.is_customer and order.customer_id != ctx.customer_id()):
+        # Customers are told the same thing for other people's orders as for missing ones.
+        raise NotFound(
+            f"Order {order_number(order_id)} was not found.", field="order_id", code="unknown_order"
+        )
+    return order
+
+
+async def _out(ctx: ToolContext, order: Order, *, events: bool = False) -> OrderOut:
+    lines = await order_lines(ctx, order.id)
+    event_rows = None
+    if events:
+        event_rows = [
+            OrderEventOut(
+                kind=e.kind,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                actor=e.actor,
+                note=e.note,
+                created_at=e.created_at,
+            )
+            for e in (
+                await ctx.session.execute(
+                    select(OrderEvent)
+                    .where(OrderEvent.order_id == order.id)
+                    .order_by(OrderEvent.id)
+                )
+            ).scalars()
+        ]
+    suggestions = [
+        PurchaseSuggestion(variant_id=ln.variant_id, sku=ln.sku, missing=ln.quantity - ln.reserved)
+        for ln in lines
+        if ln.reserved < ln.quantity and order.status == OrderStatus.AWAITING_STOCK
+    ]
+    return OrderOut(
+        id=order.id,
+        number=order.number,
+        status=order.status,
+        channel=order.channel,
+        external_id=order.external_id,
+        customer_id=order.customer_id,
+        buyer_name=order.buyer_name,
+        buyer_phone=order.buyer_phone,
+        address=AddressIn(
+            line=order.address_line,
+            ward=order.ward,
+            district=order.district,
+            province=order.province,
+        )
+        if order.address_line
+        else None,
+        lines=[
+            LineOut(
+                id=ln.id,
+                variant_id=ln.variant_id,
+                sku=ln.sku,
+                name=ln.name,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                vat_rate=ln.vat_rate,
+                discount=ln.discount,
+                vat_amount=ln.vat_amount,
+                line_total=ln.line_total,
+                warehouse_id=ln.warehouse_id,
+                reserved=ln.reserved,
+            )
+            for ln in lines
+        ],
+        subtotal=order.subtotal,
+        discount=order.discount,
+        vat_total=order.vat_total,
+        shipping_fee=order.shipping_fee,
+        shipping_payer=order.shipping_payer,
+        total=order.total,
+        cod_amount=order.cod_amount,
+        payment_method=order.payment_method,
+        payment_status=order.payment_status,
+        note=order.note,
+        created_at=order.created_at,
+        purchase_suggestions=suggestions,
+        events=event_rows,
+    )
+
+
+class OrderRef(BaseModel):
+    order_id: int | None = Field(default=None, description="Numeric id")
+    number: str | None = Field(default=None, description="Order number such as DH000123")
+
+    @model_validator(mode="after")
+    def _one(self) -> OrderRef:
+        if self.order_id is None and not self.number:
+            raise ValueError("give order_id or number")
+        return self
+
+    def resolve(self) -> int:
+        if self.order_id is not None:
+            return self.order_id
+        parsed = parse_order_number(self.number or "")
+        if parsed is None:
+            raise InvalidInput(f"'{self.number}' is not an order number.", field="number")
+        return parsed
+
+
+@tool(
+    name="get_order",
+    description="""Show one order: status, lines, totals, payment and its history. Customers
+    can only see their own orders.""",
+    roles=STAFF | CUSTOMER,
+    write=False,
+)
+async def get_order(ctx: ToolContext, inp: OrderRef) -> OrderOut:
+    return await _out(ctx, await _load(ctx, inp.resolve()), events=True)
+
+
+class ListOrdersIn(BaseModel):
+    status: OrderStatus | None = None
+    channel: Channel | None = None
+    customer_id: int | None = Field(default=None, description="Staff only")
+    search: str | None = Field(default=None, description="Buyer name or phone")
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    limit: int = Field(default=20, ge=1, le=200)
+    offset: int = Field(default=0, ge=0)
+
+
+class OrderSummary(BaseModel):
+    id: int
+    number: str
+    status: str
+    channel: str
+    buyer_name: str
+    total: int
+    created_at: datetime
+
+
+class ListOrdersOut(BaseModel):
+    orders: list[OrderSummary]
+    total_count: int
+
+
+@tool(
+    name="list_orders",
+    description="""List orders, newest first, filtered by status, channel, customer, buyer
+    name/phone or dates. Customers only ever see their own orders.""",
+    roles=STAFF | CUSTOMER,
+    write=False,
+)
+async def list_orders(ctx: ToolContext, inp: ListOrdersIn) -> ListOrdersOut:
+    conds: list[Any] = []
+    if ctx.actor.is_customer:
+        conds.append(Order.customer_id == ctx.customer_id())
+    elif inp.customer_id is not None:
+        conds.append(Order.customer_id == inp.customer_id)
+    if inp.status:
+        conds.append(Order.status == inp.status.value)
+    if inp.channel:
+        conds.append(Order.channel == inp.channel)
+    if inp.date_from:
+        conds.append(Order.created_at >= inp.date_from)
+    if inp.date_to:
+        conds.append(Order.created_at <= inp.date_to)
+    if inp.search:
+        term = inp.search.strip()
+        digits = "".join(ch for ch in term if ch.isdigit())
+        options = [func.lower(Order.buyer_name).contains(term.lower())]
+        if len(digits) >= 6:
+            options.append(Order.buyer_phone.contains(digits.lstrip("0")))
+        conds.append(or_(*options))
+    base = select(Order).where(*conds)
+    count = await ctx.session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = (
+        (
+            await ctx.session.execute(
+                base.order_by(Order.id.desc()).limit(inp.limit).offset(inp.offset)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    summaries = [
+        OrderSummary(
+            id=o.id,
+            number=o.number,
+            status=o.status,
+            channel=o.channel,
+            buyer_name=o.buyer_name,
+            total=o.total,
+            created_at=o.created_at,
+        )
+        for o in rows
+    ]
+    if inp.search and not summaries:
+        # Vietnamese names are typed without accents in chat: fall back to folded matching.
+        folded = fold(inp.search)
+        rows = (
+            (
+                await ctx.session.execute(
+                    select(Order)
+                    .where(*conds[: len(conds) - 1])
+                    .order_by(Order.id.desc())
+                    .limit(500)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        summaries = [
+            OrderSummary(
+                id=o.id,
+                number=o.number,
+                status=o.status,
+                channel=o.channel,
+                buyer_name=o.buyer_name,
+                total=o.total,
+                created_at=o.created_at,
+            )
+            for o in rows
+            if folded in fold(o.buyer_name)
+        ][: inp.limit]
+        count = len(summaries)
+    return ListOrdersOut(orders=summaries, total_count=count or 0)
+
+
+class UpdateOrderIn(OrderRef):
+    lines: list[PricedLineIn] | None = Field(
+        default=None, description="The complete new list of lines (add, remove, change quantities)"
+    )
+    buyer_name: str | None = None
+    buyer_phone: str | None = None
+    address: AddressIn | None = None
+    discount: int | None = Field(default=None, ge=0)
+    shipping_fee: int | None = Field(default=None, ge=0)
+    shipping_payer: ShippingPayer | None = None
+    payment_method: PaymentMethod | None = None
+    note: str | None = None
+
+
+@tool(
+    name="update_order",
+    description="""Edit an order that is still new, confirmed or awaiting stock: replace its
+    lines (add/remove products, change quantities), buyer, address, discount, shipping or note.
+    Reservations follow the new lines; prices of lines kept are not re-priced.""",
+    roles=SALES,
+)
+async def update_order(ctx: ToolContext, inp: UpdateOrderIn) -> OrderOut:
+    order = await _load(ctx, inp.resolve())
+    status = OrderStatus(order.status)
+    if status not in EDITABLE:
+        raise Conflict(
+            f"Order {order.number} is {status} and can no longer be edited.",
+            field="order_id",
+            code="not_editable",
+        )
+    changed: list[str] = []
+    if inp.buyer_name is not None:
+        order.buyer_name = inp.buyer_name.strip()
+        changed.append("buyer_name")
+    if inp.buyer_phone is not None:
+        order.buyer_phone = normalise_phone(inp.buyer_phone, field="buyer_phone")
+        changed.append("buyer_phone")
+    if inp.address is not None:
+        order.address_line, order.ward = inp.address.line, inp.address.ward
+        order.district, order.province = inp.address.district, inp.address.province
+        changed.append("address")
+    if inp.note is not None:
+        order.note = inp.note
+        changed.append("note")
+    if inp.payment_method is not None:
+        order.payment_method = inp.payment_method
+        changed.append("payment_method")
+    if inp.shipping_payer is not None:
+        order.shipping_payer = inp.shipping_payer
+        changed.append("shipping_payer")
+    lines = await order_lines(ctx, order.id)
+    if inp.lines is not None:
+        keep_price = {ln.sku: ln.unit_price for ln in lines}
+        repriced = [
+            PricedLineIn(
+                sku=ln.sku,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price
+                if ln.unit_price is not None
+                else keep_price.get(ln.sku.strip()),
+            )
+            for ln in inp.lines
+        ]
+        items = await _items(ctx, repriced)
+        await release_lines(ctx, order.id, lines, note="order edited")
+        for ln in lines:
+            await ctx.session.delete(ln)
+        await ctx.session.flush()
+        lines = [
+            OrderLine(
+                order_id=order.id,
+                variant_id=it.variant.id,
+                sku=it.variant.sku,
+                name=it.variant.name,
+                quantity=it.quantity,
+                unit_price=it.unit_price,
+                vat_rate=it.variant.vat_rate,
+                unit_cost=it.variant.cost_price,
+                reserved=0,
+            )
+            for it in items
+        ]
+        ctx.session.add_all(lines)
+        await ctx.session.flush()
+        unserved = await reserve_lines(ctx, order.id, lines)
+        changed.append("lines")
+        if unserved and status is not OrderStatus.AWAITING_STOCK:
+            await change_status(
+                ctx, order, OrderStatus.AWAITING_STOCK, note="edited lines lack stock"
+            )
+        elif not unserved and status is OrderStatus.AWAITING_STOCK:
+            await change_status(ctx, order, OrderStatus.CONFIRMED, note="edited lines all in stock")
+    if inp.discount is not None:
+        order.discount = inp.discount
+        changed.append("discount")
+    if inp.shipping_fee is not None:
+        order.shipping_fee = inp.shipping_fee
+        changed.append("shipping_fee")
+    await _reprice(ctx, order, lines)
+    order.updated_at = ctx.now
+    await ctx.session.flush()
+    await order_event(ctx, order.id, "edited", note=", ".join(changed))
+    return await _out(ctx, order)
+
+
+async def _reprice(ctx: ToolContext, order: Order, lines: list[OrderLine]) -> None:
+    priced = [PricedLine(ln.unit_price, ln.quantity, ln.vat_rate) for ln in lines]
+    if order.discount > sum(p.unit_price * p.quantity for p in priced):
+        raise InvalidInput("The discount is larger than the goods total.", field="discount")
+    totals = order_totals(
+        priced,
+        discount=order.discount,
+        shipping_fee=order.shipping_fee,
+        seller_pays_shipping=order.shipping_payer == "seller",
+        prices_include_vat=ctx.config.prices_include_vat,
+    )
+    for ln, a in zip(lines, totals.lines, strict=True):
+        ln.discount, ln.vat_amount, ln.line_total = a.discount, a.vat, a.gross
+    order.subtotal, order.discount, order.vat_total = (
+        totals.subtotal,
+        totals.discount,
+        totals.vat_total,
+    )
+    order.total = totals.total
+    order.cod_amount = totals.total if order.payment_method == "cod" else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Status changes
+
+
+class ConfirmOrderIn(OrderRef):
+    note: str = ""
+
+
+async def _confirm(ctx: ToolContext, order: Order, note: str) -> None:
+    lines = await order_lines(ctx, order.id)
+    unserved = await reserve_lines(ctx, order.id, lines)
+    current = OrderStatus(order.status)
+    if unserved:
+        if current is OrderStatus.AWAITING_STOCK:
+            needs = [Need(i, ln.variant_id, ln.quantity) for i, ln in enumerate(unserved)]
+            raise shortage_error(
+                await plan_for(ctx, needs), {ln.variant_id: ln.sku for ln in unserved}
+            )
+        await change_status(
+            ctx, order, OrderStatus.AWAITING_STOCK, note=note or "waiting for stock"
+        )
+    else:
+        await change_status(ctx, order, OrderStatus.CONFIRMED, note=note)
+
+
+@tool(
+    name="confirm_order",
+    description="""Confirm a new order (or one awaiting stock once stock is there). Reserves any
+    line not yet reserved; if stock is still missing the order waits in awaiting_stock.""",
+    roles=SALES,
+)
+async def confirm_order(ctx: ToolContext, inp: ConfirmOrderIn) -> OrderOut:
+    order = await _load(ctx, inp.resolve())
+    await _confirm(ctx, order, inp.note)
+    return await _out(ctx, order)
+
+
+class CancelOrderIn(OrderRef):
+    reason: str = Field(default="", max_length=500)
+
+
+async def _cancel(ctx: ToolContext, order: Order, reason: str) -> None:
+    current = OrderStatus(order.status)
+    if ctx.actor.is_customer and current not in CUSTOMER_CANCELLABLE:
+        raise Conflict(
+            f"Order {order.number} is already {current}; please ask the shop to cancel it.",
+            field="order_id",
+            code="too_late_to_cancel",
+        )
+    lines = await order_lines(ctx, order.id)
+    await change_status(ctx, order, OrderStatus.CANCELLED, note=reason)
+    await release_lines(ctx, order.id, lines, note=reason)
+
+
+@tool(
+    name="cancel_order",
+    description="""Cancel an order that has not shipped yet and release its stock. Customers
+    can cancel their own orders until packing starts.""",
+    roles=SALES | CUSTOMER,
+)
+async def cancel_order(ctx: ToolContext, inp: CancelOrderIn) -> OrderOut:
+    order = await _load(ctx, inp.resolve())
+    await _cancel(ctx, order, inp.reason)
+    return await _out(ctx, order)
+
+
+class SetStatusIn(OrderRef):
+    status: OrderStatus
+    note: str = Field(default="", max_length=500)
+
+
+@tool(
+    name="set_order_status",
+    description="""Move an order along: confirmed -> packing -> ready_to_ship -> shipping ->
+    delivered -> completed, or delivery_failed / returned / cancelled. Illegal moves are refused.
+    Shipping takes the goods out of stock; a failed delivery that comes back is restocked.""",
+    roles=SALES | {Role.WAREHOUSE},
+)
+async def set_order_status(ctx: ToolContext, inp: SetStatusIn) -> OrderOut:
+    order = await _load(ctx, inp.resolve())
+    current, target = OrderStatus(order.status), inp.status
+    if target is OrderStatus.CANCELLED:
+        await _cancel(ctx, order, inp.note)
+    elif target is OrderStatus.CONFIRMED and current in (
+        OrderStatus.NEW,
+        OrderStatus.AWAITING_STOCK,
+    ):
+        await _confirm(ctx, order, inp.note)
+    else:
+        from core.order_status import check_transition
+
+        check_transition(current, target)
+        lines = await order_lines(ctx, order.id)
+        if consumes_stock(current, target):
+            await consume_lines(ctx, order.id, lines)
+        elif restocks(current, target):
+            await restock_lines(ctx, order.id, lines)
+        elif target is OrderStatus.AWAITING_STOCK:
+            raise Conflict(
+                "Orders wait for stock by themselves; confirm or edit the order instead.",
+                field="status",
+                code="illegal_transition",
+            )
+        if target is OrderStatus.DELIVERED and order.payment_method == "cod":
+            order.payment_status, order.paid_amount = "paid", order.total
+        await change_status(ctx, order, target, note=inp.note)
+    return await _out(ctx, order)
+
+
+__all__ = [
+    "Draft",
+    "Item",
+    "OrderOut",
+    "cancel_order",
+    "confirm_order",
+    "create_order",
+    "get_order",
+    "list_orders",
+    "place_order",
+    "quote_order",
+    "set_order_status",
+    "update_order",
+    "write_order",
+]

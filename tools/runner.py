@@ -62,10 +62,12 @@ def validation_error(exc: ValidationError) -> InvalidInput:
     return InvalidInput(
         f"{field}: {msg}" if field else msg,
         field=field,
-        details={"errors": [
-            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
-            for e in exc.errors()
-        ]},
+        details={
+            "errors": [
+                {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
+                for e in exc.errors()
+            ]
+        },
     )
 
 
@@ -93,12 +95,17 @@ class ToolRunner:
             if not t.allows(actor.role):
                 raise PermissionDenied(
                     f"A {actor.role.value} may not use {name}.",
-                    details={"tool": name, "role": actor.role.value,
-                             "allowed": sorted(r.value for r in t.roles)},
+                    details={
+                        "tool": name,
+                        "role": actor.role.value,
+                        "allowed": sorted(r.value for r in t.roles),
+                    },
                 )
             try:
                 parsed = (
-                    args if isinstance(args, t.input_model) else t.input_model.model_validate(raw_args)
+                    args
+                    if isinstance(args, t.input_model)
+                    else t.input_model.model_validate(raw_args)
                 )
             except ValidationError as exc:
                 raise validation_error(exc) from None
@@ -116,42 +123,74 @@ class ToolRunner:
             raise
         except IntegrityError as exc:
             # A constraint caught what the tool's own checks did not (e.g. a concurrent duplicate).
-            err = Conflict("That conflicts with existing data.", code="conflict",
-                           details={"constraint": _constraint_name(exc)})
-            await self._audit_alone(actor, name, raw_args, surface, err.code, str(exc.orig), started)
+            err = Conflict(
+                "That conflicts with existing data.",
+                code="conflict",
+                details={"constraint": _constraint_name(exc)},
+            )
+            await self._audit_alone(
+                actor, name, raw_args, surface, err.code, str(exc.orig), started
+            )
             raise err from None
         except Exception as exc:
             log.exception("tool %s failed", name)
-            await self._audit_alone(actor, name, raw_args, surface, "internal_error",
-                                    type(exc).__name__, started)
+            await self._audit_alone(
+                actor, name, raw_args, surface, "internal_error", type(exc).__name__, started
+            )
             raise
 
     async def _audit(
-        self, ctx: ToolContext, name: str, args: dict[str, Any], surface: str, outcome: str,
-        error: str | None, started: float,
+        self,
+        ctx: ToolContext,
+        name: str,
+        args: dict[str, Any],
+        surface: str,
+        outcome: str,
+        error: str | None,
+        started: float,
     ) -> None:
-        await (await ctx.sql()).execute(INSERT_AUDIT, self._audit_row(
-            ctx.actor, name, args, surface, outcome, error, started))
+        await (await ctx.sql()).execute(
+            INSERT_AUDIT, self._audit_row(ctx.actor, name, args, surface, outcome, error, started)
+        )
 
     async def _audit_alone(
-        self, actor: Actor, name: str, args: dict[str, Any], surface: str, outcome: str,
-        error: str | None, started: float,
+        self,
+        actor: Actor,
+        name: str,
+        args: dict[str, Any],
+        surface: str,
+        outcome: str,
+        error: str | None,
+        started: float,
     ) -> None:
         try:
             async with self.db.transaction() as tx:
-                await tx.fast.execute(INSERT_AUDIT, self._audit_row(
-                    actor, name, args, surface, outcome, error, started))
+                await tx.fast.execute(
+                    INSERT_AUDIT,
+                    self._audit_row(actor, name, args, surface, outcome, error, started),
+                )
         except Exception:  # the audit must never hide the original outcome
             log.exception("could not write the audit row for %s", name)
 
     @staticmethod
     def _audit_row(
-        actor: Actor, name: str, args: dict[str, Any], surface: str, outcome: str,
-        error: str | None, started: float,
+        actor: Actor,
+        name: str,
+        args: dict[str, Any],
+        surface: str,
+        outcome: str,
+        error: str | None,
+        started: float,
     ) -> dict[str, Any]:
         return {
-            "at": utcnow(), "actor": actor.label, "role": actor.role.value, "tool": name[:60],
-            "surface": surface, "args": redact(args), "outcome": outcome[:40], "error": error,
+            "at": utcnow(),
+            "actor": actor.label,
+            "role": actor.role.value,
+            "tool": name[:60],
+            "surface": surface,
+            "args": redact(args),
+            "outcome": outcome[:40],
+            "error": error,
             "duration_ms": int((time.perf_counter() - started) * 1000),
         }
 

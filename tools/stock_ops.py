@@ -37,7 +37,9 @@ _held = (
 LOCK_LEVELS = Sql(
     select(StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved, _held)
     .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-    .where(StockLevel.variant_id == bindparam("variant_id", type_=Integer), Warehouse.active.is_(True))
+    .where(
+        StockLevel.variant_id == bindparam("variant_id", type_=Integer), Warehouse.active.is_(True)
+    )
     .order_by(StockLevel.warehouse_id)
     .with_for_update(of=StockLevel)
 )
@@ -113,7 +115,9 @@ async def lock_levels(
     sql = await ctx.sql()
     out: dict[tuple[int, int], Level] = {}
     for vid in sorted(set(variant_ids)):
-        rows = await sql.fetch(LOCK_LEVELS, {"variant_id": vid, "now": ctx.now, "quote_id": quote_id})
+        rows = await sql.fetch(
+            LOCK_LEVELS, {"variant_id": vid, "now": ctx.now, "quote_id": quote_id}
+        )
         for wid, on_hand, reserved, held in rows:
             out[(vid, wid)] = Level(vid, wid, on_hand, reserved, int(held))
     return out
@@ -132,8 +136,12 @@ async def apply_moves(ctx: ToolContext, moves: Sequence[Move]) -> list[tuple[int
         m = moves[i]
         if m.d_on_hand == 0 and m.d_reserved == 0:
             continue
-        params = {"variant_id": m.variant_id, "warehouse_id": m.warehouse_id,
-                  "d_on_hand": m.d_on_hand, "d_reserved": m.d_reserved}
+        params = {
+            "variant_id": m.variant_id,
+            "warehouse_id": m.warehouse_id,
+            "d_on_hand": m.d_on_hand,
+            "d_reserved": m.d_reserved,
+        }
         rows = await sql.fetch(UPDATE_LEVEL, params)
         if not rows:
             rows = await _missing_or_short(ctx, m, short)
@@ -149,9 +157,18 @@ async def apply_moves(ctx: ToolContext, moves: Sequence[Move]) -> list[tuple[int
     await sql.execute_many(
         INSERT_MOVE,
         [
-            {"variant_id": m.variant_id, "warehouse_id": m.warehouse_id, "d_on_hand": m.d_on_hand,
-             "d_reserved": m.d_reserved, "reason": m.reason, "ref_type": m.ref_type,
-             "ref_id": m.ref_id, "note": m.note, "actor": ctx.actor.label, "created_at": ctx.now}
+            {
+                "variant_id": m.variant_id,
+                "warehouse_id": m.warehouse_id,
+                "d_on_hand": m.d_on_hand,
+                "d_reserved": m.d_reserved,
+                "reason": m.reason,
+                "ref_type": m.ref_type,
+                "ref_id": m.ref_id,
+                "note": m.note,
+                "actor": ctx.actor.label,
+                "created_at": ctx.now,
+            }
             for m in moves
             if m.d_on_hand or m.d_reserved
         ],
@@ -161,8 +178,14 @@ async def apply_moves(ctx: ToolContext, moves: Sequence[Move]) -> list[tuple[int
             ctx.emit(
                 "stock.changed",
                 f"variant:{m.variant_id}",
-                {"variant_id": m.variant_id, "warehouse_id": m.warehouse_id, "on_hand": res[0],
-                 "reserved": res[1], "available": res[0] - res[1], "reason": m.reason},
+                {
+                    "variant_id": m.variant_id,
+                    "warehouse_id": m.warehouse_id,
+                    "on_hand": res[0],
+                    "reserved": res[1],
+                    "available": res[0] - res[1],
+                    "reason": m.reason,
+                },
             )
     return [r if r is not None else (0, 0) for r in results]
 
@@ -172,26 +195,41 @@ async def _missing_or_short(
 ) -> list[tuple[int, int]] | None:
     """Tells a refused update apart: the level row is missing (create it) or stock is short."""
     sql = await ctx.sql()
-    current = await sql.fetch(SELECT_LEVEL, {"variant_id": m.variant_id, "warehouse_id": m.warehouse_id})
+    current = await sql.fetch(
+        SELECT_LEVEL, {"variant_id": m.variant_id, "warehouse_id": m.warehouse_id}
+    )
     if not current:
         await ensure_levels(ctx, [m.variant_id], [m.warehouse_id])
         rows = await sql.fetch(
             UPDATE_LEVEL,
-            {"variant_id": m.variant_id, "warehouse_id": m.warehouse_id,
-             "d_on_hand": m.d_on_hand, "d_reserved": m.d_reserved},
+            {
+                "variant_id": m.variant_id,
+                "warehouse_id": m.warehouse_id,
+                "d_on_hand": m.d_on_hand,
+                "d_reserved": m.d_reserved,
+            },
         )
         if rows:
             return [(rows[0][0], rows[0][1])]
         current = [(0, 0)]
     on_hand, reserved = current[0]
-    short.append({"variant_id": m.variant_id, "warehouse_id": m.warehouse_id,
-                  "on_hand": on_hand, "reserved": reserved,
-                  "available": on_hand - reserved, "change_on_hand": m.d_on_hand,
-                  "change_reserved": m.d_reserved})
+    short.append(
+        {
+            "variant_id": m.variant_id,
+            "warehouse_id": m.warehouse_id,
+            "on_hand": on_hand,
+            "reserved": reserved,
+            "available": on_hand - reserved,
+            "change_on_hand": m.d_on_hand,
+            "change_reserved": m.d_reserved,
+        }
+    )
     return None
 
 
-async def ensure_levels(ctx: ToolContext, variant_ids: Iterable[int], warehouse_ids: Iterable[int]) -> None:
+async def ensure_levels(
+    ctx: ToolContext, variant_ids: Iterable[int], warehouse_ids: Iterable[int]
+) -> None:
     """Creates zero rows for missing (variant, warehouse) pairs, so later updates find a row."""
     vids, wids = sorted(set(variant_ids)), sorted(set(warehouse_ids))
     if not vids or not wids:
@@ -223,14 +261,18 @@ async def warehouse_ids(ctx: ToolContext, *, active_only: bool = True) -> list[i
     return list((await ctx.session.execute(q)).scalars())
 
 
-async def get_warehouse(ctx: ToolContext, warehouse_id: int | None = None, code: str | None = None) -> Warehouse:
+async def get_warehouse(
+    ctx: ToolContext, warehouse_id: int | None = None, code: str | None = None
+) -> Warehouse:
     q = select(Warehouse)
     if warehouse_id is not None:
         q = q.where(Warehouse.id == warehouse_id)
     elif code is not None:
         q = q.where(Warehouse.code == code)
     else:
-        raise NotFound("Name a warehouse by id or code.", field="warehouse", code="unknown_warehouse")
+        raise NotFound(
+            "Name a warehouse by id or code.", field="warehouse", code="unknown_warehouse"
+        )
     found = (await ctx.session.execute(q)).scalar_one_or_none()
     if found is None:
         raise NotFound(
@@ -242,7 +284,9 @@ async def get_warehouse(ctx: ToolContext, warehouse_id: int | None = None, code:
 
 
 async def variant_by_sku(ctx: ToolContext, sku: str, *, field: str = "sku") -> Variant:
-    found = (await ctx.session.execute(select(Variant).where(Variant.sku == sku.strip()))).scalar_one_or_none()
+    found = (
+        await ctx.session.execute(select(Variant).where(Variant.sku == sku.strip()))
+    ).scalar_one_or_none()
     if found is None:
         raise NotFound(f"There is no product with SKU '{sku}'.", field=field, code="unknown_sku")
     return found

@@ -1,0 +1,334 @@
+"""Reserving, releasing, consuming and restocking an order's stock (the order side of stock_ops).
+
+The warehouse rule lives in core.allocation; this module feeds it a locked snapshot and turns
+the plan into moves. Callers are the order, quote, purchasing and return tools.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Integer, String, bindparam, delete, select
+
+from core.allocation import Need, Plan, WarehouseRef, plan_allocation
+from core.errors import InsufficientStock, InvalidInput, NotFound
+from core.order_status import OrderStatus, check_transition
+from storage.fastsql import Sql
+from storage.models import Order, OrderLine, Product, StockHold, Variant, Warehouse
+from tools.context import ToolContext
+from tools.events import order_event
+from tools.stock_ops import Level, Move, apply_moves, lock_levels
+
+SELECT_VARIANT = Sql(
+    select(
+        Variant.id,
+        Variant.sku,
+        Product.name,
+        Variant.options,
+        Variant.sale_price,
+        Variant.vat_rate,
+        Variant.cost_price,
+        Variant.active,
+        Product.active,
+    )
+    .join(Product, Product.id == Variant.product_id)
+    .where(Variant.sku == bindparam("sku", type_=String))
+)
+SELECT_WAREHOUSES = Sql(
+    select(Warehouse.id, Warehouse.kind).where(Warehouse.active.is_(True)).order_by(Warehouse.id)
+)
+DELETE_HOLDS = Sql(
+    delete(StockHold).where(StockHold.quote_id == bindparam("quote_id", type_=Integer))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VariantRow:
+    id: int
+    sku: str
+    name: str  # product name plus the variant's option values
+    sale_price: int
+    vat_rate: int
+    cost_price: int
+
+
+def _options(raw: Any) -> dict[str, str]:
+    if isinstance(raw, str):
+        parsed: dict[str, str] = json.loads(raw)
+        return parsed
+    return dict(raw or {})
+
+
+async def variants_by_sku(
+    ctx: ToolContext, skus: Sequence[str], *, field: str = "lines", sellable_only: bool = True
+) -> dict[str, VariantRow]:
+    """Looks every SKU up; all unknown or unsellable SKUs are reported together."""
+    sql = await ctx.sql()
+    found: dict[str, VariantRow] = {}
+    problems: list[str] = []
+    bad_index: int | None = None
+    for i, sku in enumerate(skus):
+        key = sku.strip()
+        if key in found:
+            continue
+        rows = await sql.fetch(SELECT_VARIANT, {"sku": key})
+        if not rows or (sellable_only and not (rows[0][7] and rows[0][8])):
+            problems.append(sku)
+            bad_index = i if bad_index is None else bad_index
+            continue
+        vid, vsku, pname, options, price, vat, cost, _, _ = rows[0]
+        label = " / ".join(_options(options).values())
+        found[key] = VariantRow(
+            vid, vsku, f"{pname} - {label}" if label else pname, price, vat, cost
+        )
+    if problems:
+        raise NotFound(
+            "Unknown or unavailable SKU: " + ", ".join(problems),
+            field=f"{field}.{bad_index}.sku",
+            code="unknown_sku",
+            details={"skus": problems},
+        )
+    return found
+
+
+async def active_warehouses(ctx: ToolContext) -> list[WarehouseRef]:
+    rows = await (await ctx.sql()).fetch(SELECT_WAREHOUSES)
+    return [WarehouseRef(id=r[0], kind=r[1]) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    plan: Plan
+    levels: dict[tuple[int, int], Level]
+
+
+async def plan_for(ctx: ToolContext, needs: Sequence[Need], *, quote_id: int = 0) -> Allocation:
+    """Locks the variants' stock rows and plans against what is really available now."""
+    levels = await lock_levels(ctx, [n.variant_id for n in needs], quote_id=quote_id)
+    warehouses = await active_warehouses(ctx)
+    available = {k: lvl.available for k, lvl in levels.items()}
+    return Allocation(plan_allocation(needs, warehouses, available), levels)
+
+
+def shortage_error(alloc: Allocation, skus: dict[int, str]) -> InsufficientStock:
+    """One error listing every short line with what is available in total."""
+    lines = []
+    for need in alloc.plan.unserved:
+        total = sum(lvl.available for (v, _), lvl in alloc.levels.items() if v == need.variant_id)
+        lines.append({"sku": skus[need.variant_id], "requested": need.quantity, "available": total})
+    names = ", ".join(f"{x['sku']} (còn {x['available']})" for x in lines)
+    return InsufficientStock(f"Not enough stock: {names}.", field="lines", details={"lines": lines})
+
+
+async def reserve_lines(
+    ctx: ToolContext, order_id: int, lines: Sequence[OrderLine]
+) -> list[OrderLine]:
+    """Reserves the unreserved lines of an order where a warehouse can serve them in full.
+
+    Returns the lines still unserved. Line rows are updated with their warehouse and quantity.
+    """
+    todo = [ln for ln in lines if ln.reserved < ln.quantity]
+    if not todo:
+        return []
+    needs = [
+        Need(line_key=i, variant_id=ln.variant_id, quantity=ln.quantity - ln.reserved)
+        for i, ln in enumerate(todo)
+    ]
+    alloc = await plan_for(ctx, needs)
+    moves = []
+    for i, ln in enumerate(todo):
+        wh = alloc.plan.assigned.get(i)
+        if wh is None:
+            continue
+        qty = ln.quantity - ln.reserved
+        moves.append(
+            Move(
+                ln.variant_id,
+                wh,
+                d_reserved=qty,
+                reason="reservation",
+                ref_type="order",
+                ref_id=order_id,
+            )
+        )
+        ln.warehouse_id = wh
+        ln.reserved = ln.quantity
+    await apply_moves(ctx, moves)
+    await ctx.session.flush()
+    return [ln for ln in todo if ln.reserved < ln.quantity]
+
+
+async def release_lines(
+    ctx: ToolContext, order_id: int, lines: Iterable[OrderLine], note: str = ""
+) -> None:
+    moves = []
+    for ln in lines:
+        if ln.reserved and ln.warehouse_id is not None:
+            moves.append(
+                Move(
+                    ln.variant_id,
+                    ln.warehouse_id,
+                    d_reserved=-ln.reserved,
+                    reason="release",
+                    ref_type="order",
+                    ref_id=order_id,
+                    note=note,
+                )
+            )
+            ln.reserved = 0
+    await apply_moves(ctx, moves)
+    await ctx.session.flush()
+
+
+async def consume_lines(ctx: ToolContext, order_id: int, lines: Iterable[OrderLine]) -> None:
+    """The parcel leaves: on_hand and reserved both go down by the line quantity."""
+    lines = list(lines)
+    missing = [ln.sku for ln in lines if ln.reserved < ln.quantity or ln.warehouse_id is None]
+    if missing:
+        raise InsufficientStock(
+            "These lines have no stock reserved yet, so the order cannot ship: "
+            + ", ".join(missing),
+            field="status",
+            code="not_reserved",
+            details={"skus": missing},
+        )
+    await apply_moves(
+        ctx,
+        [
+            Move(
+                ln.variant_id,
+                ln.warehouse_id,
+                d_on_hand=-ln.quantity,
+                d_reserved=-ln.quantity,  # type: ignore[arg-type]
+                reason="shipment",
+                ref_type="order",
+                ref_id=order_id,
+            )
+            for ln in lines
+        ],
+    )
+    for ln in lines:
+        ln.reserved = 0
+    await ctx.session.flush()
+
+
+async def restock_lines(ctx: ToolContext, order_id: int, lines: Iterable[OrderLine]) -> None:
+    """A parcel that came back undelivered returns to the warehouse it left."""
+    await apply_moves(
+        ctx,
+        [
+            Move(
+                ln.variant_id,
+                ln.warehouse_id,
+                d_on_hand=ln.quantity,
+                reason="return_restock",  # type: ignore[arg-type]
+                ref_type="order",
+                ref_id=order_id,
+            )
+            for ln in lines
+            if ln.warehouse_id is not None
+        ],
+    )
+
+
+async def order_lines(ctx: ToolContext, order_id: int) -> list[OrderLine]:
+    return list(
+        (
+            await ctx.session.execute(
+                select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)
+            )
+        ).scalars()
+    )
+
+
+async def change_status(
+    ctx: ToolContext, order: Order, target: OrderStatus, note: str = ""
+) -> None:
+    current = OrderStatus(order.status)
+    check_transition(current, target)
+    order.status = target.value
+    order.updated_at = ctx.now
+    await ctx.session.flush()
+    await order_event(
+        ctx, order.id, "status", from_status=current.value, to_status=target.value, note=note
+    )
+
+
+async def allocate_awaiting_orders(ctx: ToolContext, variant_ids: Iterable[int]) -> list[int]:
+    """Gives newly available stock to waiting orders, oldest first.
+
+    An order whose lines cannot all be served keeps what it already holds and is skipped, so a
+    later, smaller order can still take the stock instead of it sitting idle. Returns the ids
+    of orders that became fully reserved (and moved to confirmed).
+    """
+    vids = sorted(set(variant_ids))
+    if not vids:
+        return []
+    waiting = (
+        (
+            await ctx.session.execute(
+                select(Order)
+                .where(
+                    Order.status == OrderStatus.AWAITING_STOCK.value,
+                    Order.id.in_(
+                        select(OrderLine.order_id).where(
+                            OrderLine.variant_id.in_(vids), OrderLine.reserved < OrderLine.quantity
+                        )
+                    ),
+                )
+                .order_by(Order.created_at, Order.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    done: list[int] = []
+    for order in waiting:
+        lines = await order_lines(ctx, order.id)
+        todo = [ln for ln in lines if ln.reserved < ln.quantity]
+        needs = [Need(i, ln.variant_id, ln.quantity) for i, ln in enumerate(todo)]
+        alloc = await plan_for(ctx, needs)
+        if alloc.plan.unserved:
+            continue
+        await reserve_lines(ctx, order.id, todo)
+        await change_status(ctx, order, OrderStatus.CONFIRMED, note="stock arrived")
+        done.append(order.id)
+    return done
+
+
+def check_positive_unique(lines: Sequence[Any]) -> dict[str, int]:
+    """Merges repeated SKUs (a chat often adds the same thing twice) into one quantity."""
+    merged: dict[str, int] = {}
+    for i, ln in enumerate(lines):
+        if ln.quantity <= 0:
+            raise InvalidInput("Quantity must be at least 1.", field=f"lines.{i}.quantity")
+        merged[ln.sku.strip()] = merged.get(ln.sku.strip(), 0) + ln.quantity
+    if not merged:
+        raise InvalidInput("An order needs at least one line.", field="lines", code="empty_order")
+    return merged
+
+
+async def drop_quote_holds(ctx: ToolContext, quote_id: int) -> None:
+    await (await ctx.sql()).execute(DELETE_HOLDS, {"quote_id": quote_id})
+
+
+__all__ = [
+    "Allocation",
+    "VariantRow",
+    "active_warehouses",
+    "allocate_awaiting_orders",
+    "change_status",
+    "check_positive_unique",
+    "consume_lines",
+    "drop_quote_holds",
+    "order_lines",
+    "plan_for",
+    "release_lines",
+    "reserve_lines",
+    "restock_lines",
+    "shortage_error",
+    "variants_by_sku",
+]
