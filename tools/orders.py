@@ -65,7 +65,7 @@ from tools.reservations import (
     shortage_error,
     variants_by_sku,
 )
-from tools.stock_ops import Move, apply_moves
+from tools.stock_ops import Move, apply_moves, lock_levels
 
 _p = bindparam
 INSERT_ORDER = Sql(
@@ -700,8 +700,10 @@ async def create_order(ctx: ToolContext, inp: CreateOrderIn) -> OrderOut:
     )
 
 
-async def _load(ctx: ToolContext, order_id: int) -> Order:
-    order = await ctx.session.get(Order, order_id, populate_existing=True)
+async def _load(ctx: ToolContext, order_id: int, *, lock: bool = False) -> Order:
+    """Reads an order; ``lock`` takes its row lock first, so changes to one order queue up and
+    the lock order is always order row, then stock rows (no deadlocks between order tools)."""
+    order = await ctx.session.get(Order, order_id, populate_existing=True, with_for_update=lock)
     if order is None or (ctx.actor.is_customer and order.customer_id != ctx.customer_id()):
         # Customers are told the same thing for other people's orders as for missing ones.
         raise NotFound(
@@ -947,7 +949,7 @@ class UpdateOrderIn(OrderRef):
     roles=SALES,
 )
 async def update_order(ctx: ToolContext, inp: UpdateOrderIn) -> OrderOut:
-    order = await _load(ctx, inp.resolve())
+    order = await _load(ctx, inp.resolve(), lock=True)
     status = OrderStatus(order.status)
     if status not in EDITABLE:
         raise Conflict(
@@ -989,6 +991,9 @@ async def update_order(ctx: ToolContext, inp: UpdateOrderIn) -> OrderOut:
             for ln in inp.lines
         ]
         items = await _items(ctx, repriced)
+        # Lock old and new variants together, in the global order, before releasing anything:
+        # releasing first and locking the new ones later would take locks out of order.
+        await lock_levels(ctx, [ln.variant_id for ln in lines] + [it.variant.id for it in items])
         await release_lines(ctx, order.id, lines, note="order edited")
         for ln in lines:
             await ctx.session.delete(ln)
@@ -1084,7 +1089,7 @@ async def _confirm(ctx: ToolContext, order: Order, note: str) -> None:
     roles=SALES,
 )
 async def confirm_order(ctx: ToolContext, inp: ConfirmOrderIn) -> OrderOut:
-    order = await _load(ctx, inp.resolve())
+    order = await _load(ctx, inp.resolve(), lock=True)
     await _confirm(ctx, order, inp.note)
     return await _out(ctx, order)
 
@@ -1113,7 +1118,7 @@ async def _cancel(ctx: ToolContext, order: Order, reason: str) -> None:
     roles=SALES | CUSTOMER,
 )
 async def cancel_order(ctx: ToolContext, inp: CancelOrderIn) -> OrderOut:
-    order = await _load(ctx, inp.resolve())
+    order = await _load(ctx, inp.resolve(), lock=True)
     await _cancel(ctx, order, inp.reason)
     return await _out(ctx, order)
 
@@ -1131,7 +1136,7 @@ class SetStatusIn(OrderRef):
     roles=SALES | {Role.WAREHOUSE},
 )
 async def set_order_status(ctx: ToolContext, inp: SetStatusIn) -> OrderOut:
-    order = await _load(ctx, inp.resolve())
+    order = await _load(ctx, inp.resolve(), lock=True)
     current, target = OrderStatus(order.status), inp.status
     if target is OrderStatus.CANCELLED:
         await _cancel(ctx, order, inp.note)

@@ -280,6 +280,9 @@ async def allocate_awaiting_orders(ctx: ToolContext, variant_ids: Iterable[int])
                     ),
                 )
                 .order_by(Order.created_at, Order.id)
+                # An order another transaction is changing right now is skipped, not waited
+                # for: this call already holds stock locks, and waiting could deadlock.
+                .with_for_update(skip_locked=True)
             )
         )
         .scalars()

@@ -5,6 +5,7 @@ Every surface calls ``ToolRunner.call``; nothing else opens a transaction for a 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -25,6 +26,9 @@ from tools.events import flush_events
 from tools.registry import Registry, Tool
 
 log = logging.getLogger("shopbot.tools")
+
+MAX_ATTEMPTS = 3
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 
 INSERT_AUDIT = Sql(
     insert(AuditEntry).values(
@@ -109,12 +113,7 @@ class ToolRunner:
                 )
             except ValidationError as exc:
                 raise validation_error(exc) from None
-            async with self.db.transaction(write=t.write) as tx:
-                ctx = ToolContext(tx=tx, actor=actor, config=self.config)
-                result: BaseModel = await t.fn(ctx, parsed)
-                await flush_events(ctx)
-                if t.write:
-                    await self._audit(ctx, name, raw_args, surface, "ok", None, started)
+            result = await self._run(t, parsed, actor, raw_args, surface, started)
             if not t.write:
                 await self._audit_alone(actor, name, raw_args, surface, "ok", None, started)
             return result
@@ -138,6 +137,28 @@ class ToolRunner:
                 actor, name, raw_args, surface, "internal_error", type(exc).__name__, started
             )
             raise
+
+    async def _run(
+        self, t: Tool[Any, Any], parsed: BaseModel, actor: Actor, raw_args: dict[str, Any],
+        surface: str, started: float,
+    ) -> BaseModel:
+        """One transaction; retried when PostgreSQL aborts it as a deadlock victim or a
+        serialization failure (nothing of the failed attempt was committed)."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                async with self.db.transaction(write=t.write) as tx:
+                    ctx = ToolContext(tx=tx, actor=actor, config=self.config)
+                    result: BaseModel = await t.fn(ctx, parsed)
+                    await flush_events(ctx)
+                    if t.write:
+                        await self._audit(ctx, t.name, raw_args, surface, "ok", None, started)
+                return result
+            except Exception as exc:
+                if attempt == MAX_ATTEMPTS or not _retryable(exc):
+                    raise
+                log.info("retrying %s after %s (attempt %d)", t.name, type(exc).__name__, attempt)
+                await asyncio.sleep(0.005 * attempt)
+        raise AssertionError("unreachable")
 
     async def _audit(
         self,
@@ -193,6 +214,14 @@ class ToolRunner:
             "error": error,
             "duration_ms": int((time.perf_counter() - started) * 1000),
         }
+
+
+def _retryable(exc: BaseException) -> bool:
+    for err in (exc, getattr(exc, "orig", None), exc.__cause__):
+        code = getattr(err, "sqlstate", None) or getattr(err, "pgcode", None)
+        if code in RETRYABLE_SQLSTATES:
+            return True
+    return False
 
 
 def _constraint_name(exc: IntegrityError) -> str:
