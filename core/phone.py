@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 from core.errors import InvalidInput
@@ -9,15 +11,24 @@ from core.errors import InvalidInput
 
 def normalise_phone(raw: str, *, field: str = "phone", region: str = "VN") -> str:
     """``0912 345 678``, ``+84912345678`` and ``84-912-345-678`` all give ``+84912345678``."""
-    text = raw.strip()
+    try:
+        return _normalise(raw.strip(), region)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field=field, code="invalid_phone") from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalise(text: str, region: str) -> str:
+    """Cached: parsing with phonenumbers costs ~0.2 ms, and the same buyers order again."""
+    raw = text
     if text.startswith("84") and not text.startswith("+"):
         text = "+" + text
     try:
         parsed = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidInput(f"'{raw}' is not a phone number.", field=field, code="invalid_phone") from exc
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"'{raw}' is not a phone number.") from None
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidInput(f"'{raw}' is not a valid phone number.", field=field, code="invalid_phone")
+        raise ValueError(f"'{raw}' is not a valid phone number.")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

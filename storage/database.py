@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,16 +37,37 @@ def normalise_url(raw: str) -> URL:
     raise ValueError(f"unsupported database URL scheme '{url.drivername}' (use sqlite or postgresql)")
 
 
-@dataclass
 class Tx:
-    """What a tool gets to talk to the database: an ORM session, the raw fast path, the clock."""
+    """What a tool gets to talk to the database: an ORM session, the raw fast path, the clock.
 
-    session: AsyncSession
-    conn: AsyncConnection
-    fast: FastExecutor
-    now: datetime
-    dialect: str
-    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    The ORM session is created on first use: the order hot path never needs it.
+    """
+
+    def __init__(self, conn: AsyncConnection, fast: FastExecutor, dialect: str) -> None:
+        self.conn = conn
+        self.fast = fast
+        self.dialect = dialect
+        self.now: datetime = utcnow()
+        self.after_commit: list[Callable[[], Awaitable[None]]] = []
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = AsyncSession(bind=self.conn, expire_on_commit=False, autoflush=True)
+        return self._session
+
+    @property
+    def has_session(self) -> bool:
+        return self._session is not None
+
+    async def _flush(self) -> None:
+        if self._session is not None:
+            await self._session.flush()
+
+    async def _close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
 
 class Database:
@@ -68,39 +88,88 @@ class Database:
         if self.is_sqlite:
             _install_sqlite_hooks(self.engine)
         self._write_lock = asyncio.Lock()
+        self._writer: AsyncConnection | None = None
+        self._writer_fast: FastExecutor | None = None
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def transaction(self, *, write: bool = True) -> contextlib.AbstractAsyncContextManager[Tx]:
+        if self.is_sqlite and (write or self._memory):
+            return self._sqlite_write()
+        return self._pooled(write=write)
+
     @contextlib.asynccontextmanager
-    async def transaction(self, *, write: bool = True) -> AsyncIterator[Tx]:
-        serialise = self.is_sqlite and (write or self._memory)
-        lock: contextlib.AbstractAsyncContextManager[Any] = (
-            self._write_lock if serialise else contextlib.nullcontext()
-        )
-        async with lock, self.engine.connect() as conn:
+    async def _pooled(self, *, write: bool) -> AsyncIterator[Tx]:
+        async with self.engine.connect() as conn:
             if self.is_sqlite:
-                conn = await conn.execution_options(shopbot_begin="IMMEDIATE" if write else "DEFERRED")
+                conn = await conn.execution_options(shopbot_begin="DEFERRED")
             await conn.begin()
-            session = AsyncSession(bind=conn, expire_on_commit=False, autoflush=True)
-            tx = Tx(session=session, conn=conn, fast=await _fast_executor(conn), now=utcnow(),
-                    dialect=self.dialect)
+            tx = Tx(conn, await _fast_executor(conn), self.dialect)
             try:
                 yield tx
-                await session.flush()
+                await tx._flush()
                 await conn.commit()
             except BaseException:
                 with contextlib.suppress(Exception):
                     await conn.rollback()
                 raise
             finally:
-                await session.close()
+                await tx._close()
         for hook in tx.after_commit:
             await hook()
 
+    @contextlib.asynccontextmanager
+    async def _sqlite_write(self) -> AsyncIterator[Tx]:
+        """SQLite has one writer, so write transactions share one long-lived connection.
+
+        Checking a connection out of SQLAlchemy's pool and beginning through it costs several
+        times what the whole order transaction costs in SQLite, so this path issues BEGIN
+        IMMEDIATE and COMMIT on the driver connection itself. The ORM, when a tool uses it,
+        joins the transaction already open (see the begin hook) and is reset after commit.
+        """
+        async with self._write_lock:
+            conn, fast = await self._writer_connection()
+            driver = fast.driver
+            _plain(driver, "BEGIN IMMEDIATE")
+            tx = Tx(conn, fast, self.dialect)
+            try:
+                yield tx
+                await tx._flush()
+                _plain(driver, "COMMIT")
+            except BaseException:
+                if driver.in_transaction:
+                    _plain(driver, "ROLLBACK")
+                raise
+            finally:
+                await tx._close()
+                if conn.in_transaction():
+                    # SQLAlchemy's view of the transaction the ORM joined; the driver has
+                    # already committed or rolled back, so this only resets its bookkeeping.
+                    await conn.rollback()
+        for hook in tx.after_commit:
+            await hook()
+
+    async def _writer_connection(self) -> tuple[AsyncConnection, FastExecutor]:
+        if self._writer is None or self._writer.closed or self._writer_fast is None:
+            self._writer = await self.engine.connect()
+            self._writer_fast = await _fast_executor(self._writer)
+        return self._writer, self._writer_fast
+
     async def dispose(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
+            self._writer = None
         await self.engine.dispose()
+
+
+def _plain(driver: Any, statement: str) -> None:
+    cur = sqlite3.Cursor(driver)
+    try:
+        cur.execute(statement)
+    finally:
+        cur.close()
 
 
 async def _fast_executor(conn: AsyncConnection) -> FastExecutor:
@@ -128,7 +197,7 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
             "PRAGMA synchronous=NORMAL",  # WAL + NORMAL: durable at checkpoints, no fsync per commit
             "PRAGMA foreign_keys=ON",
             "PRAGMA busy_timeout=5000",  # another process (the CLI) may hold the write lock
-            "PRAGMA temp_store=MEMORY",
+            "PRAGMA temp_store=MEMORY", "PRAGMA wal_autocheckpoint=10000",
         ):
             # A plain cursor: the inline one expects to run inside SQLAlchemy's greenlet.
             cur = sqlite3.Cursor(dbapi_conn)
@@ -137,5 +206,7 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.connection.dbapi_connection.in_transaction:
+            return  # the write path began it already (Database._sqlite_write)
         mode = conn.get_execution_options().get("shopbot_begin", "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {mode}")

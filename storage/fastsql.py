@@ -23,15 +23,16 @@ from sqlalchemy.sql import ClauseElement
 @dataclass(frozen=True, slots=True)
 class CompiledSql:
     sql: str
-    names: tuple[str, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
+    pairs: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # bind name, bind processor
     defaults: Mapping[str, Any]
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
+        # Hot: runs for every statement of the order path, so it stays a plain loop.
+        defaults = self.defaults
         out = []
-        for name, proc in zip(self.names, self.processors, strict=True):
-            value = params[name] if name in params else self.defaults[name]
-            out.append(proc(value) if proc is not None and value is not None else value)
+        for name, proc in self.pairs:
+            value = params[name] if name in params else defaults[name]
+            out.append(value if proc is None or value is None else proc(value))
         return out
 
 
@@ -56,7 +57,9 @@ class Sql:
             defaults = {
                 n: c.binds[n].value for n in names if c.binds[n].value is not None
             }
-            found = CompiledSql(sql=c.string, names=names, processors=processors, defaults=defaults)
+            found = CompiledSql(
+                sql=c.string, pairs=tuple(zip(names, processors, strict=True)), defaults=defaults
+            )
             self._cache[key] = found
         return found
 
@@ -66,6 +69,7 @@ class FastExecutor:
 
     def __init__(self, dialect: Dialect, driver_connection: Any, start: Callable[[], Any] | None) -> None:
         self.dialect = dialect
+        self.driver = driver_connection
         self._driver = driver_connection
         self._sqlite = dialect.name == "sqlite"
         self._start = start  # ensures the driver-level transaction has begun (asyncpg)

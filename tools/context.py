@@ -33,9 +33,10 @@ class ToolContext:
 
     async def sql(self) -> FastExecutor:
         """The raw fast path. Pending ORM changes are flushed first so both see one state."""
-        s = self.tx.session
-        if s.new or s.dirty or s.deleted:
-            await s.flush()
+        if self.tx.has_session:
+            s = self.tx.session
+            if s.new or s.dirty or s.deleted:
+                await s.flush()
         return self.tx.fast
 
     def customer_id(self) -> int | None:

@@ -6,6 +6,7 @@ the plan into moves. Callers are the order, quote, purchasing and return tools.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,21 +23,19 @@ from tools.context import ToolContext
 from tools.events import order_event
 from tools.stock_ops import Level, Move, apply_moves, lock_levels
 
-SELECT_VARIANT = Sql(
-    select(
-        Variant.id,
-        Variant.sku,
-        Product.name,
-        Variant.options,
-        Variant.sale_price,
-        Variant.vat_rate,
-        Variant.cost_price,
-        Variant.active,
-        Product.active,
+@functools.cache
+def _variants_sql(count: int) -> Sql:
+    skus = [bindparam(f"s{i}", type_=String) for i in range(count)]
+    return Sql(
+        select(
+            Variant.id, Variant.sku, Product.name, Variant.options, Variant.sale_price,
+            Variant.vat_rate, Variant.cost_price, Variant.active, Product.active,
+        )
+        .join(Product, Product.id == Variant.product_id)
+        .where(Variant.sku.in_(skus))
     )
-    .join(Product, Product.id == Variant.product_id)
-    .where(Variant.sku == bindparam("sku", type_=String))
-)
+
+
 SELECT_WAREHOUSES = Sql(
     select(Warehouse.id, Warehouse.kind).where(Warehouse.active.is_(True)).order_by(Warehouse.id)
 )
@@ -67,29 +66,21 @@ async def variants_by_sku(
 ) -> dict[str, VariantRow]:
     """Looks every SKU up; all unknown or unsellable SKUs are reported together."""
     sql = await ctx.sql()
+    keys = list(dict.fromkeys(sku.strip() for sku in skus))
+    rows = await sql.fetch(_variants_sql(len(keys)), {f"s{i}": k for i, k in enumerate(keys)})
     found: dict[str, VariantRow] = {}
-    problems: list[str] = []
-    bad_index: int | None = None
-    for i, sku in enumerate(skus):
-        key = sku.strip()
-        if key in found:
+    for vid, vsku, pname, options, price, vat, cost, v_active, p_active in rows:
+        if sellable_only and not (v_active and p_active):
             continue
-        rows = await sql.fetch(SELECT_VARIANT, {"sku": key})
-        if not rows or (sellable_only and not (rows[0][7] and rows[0][8])):
-            problems.append(sku)
-            bad_index = i if bad_index is None else bad_index
-            continue
-        vid, vsku, pname, options, price, vat, cost, _, _ = rows[0]
         label = " / ".join(_options(options).values())
-        found[key] = VariantRow(
-            vid, vsku, f"{pname} - {label}" if label else pname, price, vat, cost
-        )
+        found[vsku] = VariantRow(vid, vsku, f"{pname} - {label}" if label else pname, price, vat, cost)
+    problems = [(i, sku) for i, sku in enumerate(skus) if sku.strip() not in found]
     if problems:
         raise NotFound(
-            "Unknown or unavailable SKU: " + ", ".join(problems),
-            field=f"{field}.{bad_index}.sku",
+            "Unknown or unavailable SKU: " + ", ".join(sku for _, sku in problems),
+            field=f"{field}.{problems[0][0]}.sku",
             code="unknown_sku",
-            details={"skus": problems},
+            details={"skus": [sku for _, sku in problems]},
         )
     return found
 

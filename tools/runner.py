@@ -6,7 +6,9 @@ Every surface calls ``ToolRunner.call``; nothing else opens a transaction for a 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import re
 import time
 from typing import Any
 
@@ -44,19 +46,27 @@ INSERT_AUDIT = Sql(
     )
 )
 
-_SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey", "authorization")
+_SECRET = re.compile(r"password|secret|token|api_?key|authorization", re.IGNORECASE)
 
 
 def redact(value: Any) -> Any:
     """Audit rows keep arguments, never secrets."""
     if isinstance(value, dict):
-        return {
-            k: ("***" if any(w in k.lower() for w in _SECRET_WORDS) else redact(v))
-            for k, v in value.items()
-        }
+        return {k: ("***" if _SECRET.search(k) else redact(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value
+
+
+@functools.cache
+def may_hold_secrets(model: type[BaseModel]) -> bool:
+    """Whether any field name in the input model (nested too) looks like a secret; the audit
+    skips the recursive redaction walk for the many tools where none does."""
+    schema = model.model_json_schema()
+    names: list[str] = list(schema.get("properties", {}))
+    for sub in schema.get("$defs", {}).values():
+        names.extend(sub.get("properties", {}))
+    return any(_SECRET.search(n) for n in names)
 
 
 def validation_error(exc: ValidationError) -> InvalidInput:
@@ -93,9 +103,13 @@ class ToolRunner:
         raw_args: dict[str, Any] = (
             args.model_dump(mode="json") if isinstance(args, BaseModel) else dict(args or {})
         )
-        t: Tool[Any, Any] | None = None
+        if name not in self.registry:
+            raw_args = redact(raw_args)
+        audit_args = raw_args  # replaced by a redacted copy unless the tool has no secret fields
         try:
             t = self.registry.get(name)
+            if may_hold_secrets(t.input_model):
+                audit_args = redact(raw_args)
             if not t.allows(actor.role):
                 raise PermissionDenied(
                     f"A {actor.role.value} may not use {name}.",
@@ -113,12 +127,12 @@ class ToolRunner:
                 )
             except ValidationError as exc:
                 raise validation_error(exc) from None
-            result = await self._run(t, parsed, actor, raw_args, surface, started)
+            result = await self._run(t, parsed, actor, audit_args, surface, started)
             if not t.write:
-                await self._audit_alone(actor, name, raw_args, surface, "ok", None, started)
+                await self._audit_alone(actor, name, audit_args, surface, "ok", None, started)
             return result
         except DomainError as exc:
-            await self._audit_alone(actor, name, raw_args, surface, exc.code, exc.message, started)
+            await self._audit_alone(actor, name, audit_args, surface, exc.code, exc.message, started)
             raise
         except IntegrityError as exc:
             # A constraint caught what the tool's own checks did not (e.g. a concurrent duplicate).
@@ -128,13 +142,13 @@ class ToolRunner:
                 details={"constraint": _constraint_name(exc)},
             )
             await self._audit_alone(
-                actor, name, raw_args, surface, err.code, str(exc.orig), started
+                actor, name, audit_args, surface, err.code, str(exc.orig), started
             )
             raise err from None
         except Exception as exc:
             log.exception("tool %s failed", name)
             await self._audit_alone(
-                actor, name, raw_args, surface, "internal_error", type(exc).__name__, started
+                actor, name, audit_args, surface, "internal_error", type(exc).__name__, started
             )
             raise
 

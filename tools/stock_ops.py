@@ -12,8 +12,10 @@ Rules that keep stock right under any concurrency (docs/stock.md):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Integer, String, and_, bindparam, func, insert, select, update
 
@@ -34,15 +36,20 @@ _held = (
     .scalar_subquery()
 )
 
-LOCK_LEVELS = Sql(
-    select(StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved, _held)
-    .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-    .where(
-        StockLevel.variant_id == bindparam("variant_id", type_=Integer), Warehouse.active.is_(True)
+@functools.cache
+def _lock_levels_sql(count: int) -> Sql:
+    """One statement per arity: the variants' levels in every active warehouse, locked in
+    (variant_id, warehouse_id) order."""
+    ids = [bindparam(f"v{i}", type_=Integer) for i in range(count)]
+    return Sql(
+        select(StockLevel.variant_id, StockLevel.warehouse_id, StockLevel.on_hand,
+               StockLevel.reserved, _held)
+        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+        .where(StockLevel.variant_id.in_(ids), Warehouse.active.is_(True))
+        .order_by(StockLevel.variant_id, StockLevel.warehouse_id)
+        .with_for_update(of=StockLevel)
     )
-    .order_by(StockLevel.warehouse_id)
-    .with_for_update(of=StockLevel)
-)
+
 
 _d_on_hand = bindparam("d_on_hand", type_=Integer)
 _d_reserved = bindparam("d_reserved", type_=Integer)
@@ -113,13 +120,14 @@ async def lock_levels(
 ) -> dict[tuple[int, int], Level]:
     """Locks and reads every active warehouse's level of these variants, in lock order."""
     sql = await ctx.sql()
+    vids = sorted(set(variant_ids))
     out: dict[tuple[int, int], Level] = {}
-    for vid in sorted(set(variant_ids)):
-        rows = await sql.fetch(
-            LOCK_LEVELS, {"variant_id": vid, "now": ctx.now, "quote_id": quote_id}
-        )
-        for wid, on_hand, reserved, held in rows:
-            out[(vid, wid)] = Level(vid, wid, on_hand, reserved, int(held))
+    if not vids:
+        return out
+    params: dict[str, Any] = {f"v{i}": v for i, v in enumerate(vids)}
+    params.update(now=ctx.now, quote_id=quote_id)
+    for vid, wid, on_hand, reserved, held in await sql.fetch(_lock_levels_sql(len(vids)), params):
+        out[(vid, wid)] = Level(vid, wid, on_hand, reserved, int(held))
     return out
 
 

@@ -41,7 +41,6 @@ class StockMove(Base):
             name="reason",
         ),
         Index("ix_stock_moves_variant_warehouse", "variant_id", "warehouse_id"),
-        Index("ix_stock_moves_ref", "ref_type", "ref_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

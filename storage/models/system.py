@@ -37,7 +37,8 @@ class ApiKey(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_tool_at", "tool", "at"),)
+    # No secondary index: the log is append-only and written on every call; id order is time
+    # order, and the rare search by tool scans a bounded id range.
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -56,7 +57,7 @@ class OutboxEvent(Base):
     committed. Consumers (notifications, staff cards, marketplace pushes) read in id order."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_topic_id", "topic", "id"),)
+    # Consumers read forward by id, which the primary key already orders.
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     topic: Mapped[str] = mapped_column(String(60))

@@ -35,9 +35,6 @@ def upgrade() -> None:
     sa.Column('duration_ms', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.create_index('ix_audit_log_tool_at', ['tool', 'at'], unique=False)
-
     op.create_table('customers',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -61,9 +58,6 @@ def upgrade() -> None:
     sa.Column('processed_at', storage.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
     )
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.create_index('ix_outbox_topic_id', ['topic', 'id'], unique=False)
-
     op.create_table('processed_messages',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('source', sa.String(length=40), nullable=False),
@@ -429,7 +423,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stock_moves'))
     )
     with op.batch_alter_table('stock_moves', schema=None) as batch_op:
-        batch_op.create_index('ix_stock_moves_ref', ['ref_type', 'ref_id'], unique=False)
         batch_op.create_index('ix_stock_moves_variant_warehouse', ['variant_id', 'warehouse_id'], unique=False)
 
     op.create_table('stock_write_offs',
@@ -510,7 +503,6 @@ def downgrade() -> None:
     op.drop_table('stock_write_offs')
     with op.batch_alter_table('stock_moves', schema=None) as batch_op:
         batch_op.drop_index('ix_stock_moves_variant_warehouse')
-        batch_op.drop_index('ix_stock_moves_ref')
 
     op.drop_table('stock_moves')
     with op.batch_alter_table('stock_levels', schema=None) as batch_op:
@@ -583,13 +575,7 @@ def downgrade() -> None:
         batch_op.drop_index('uq_processed_messages_source_external_id')
 
     op.drop_table('processed_messages')
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_index('ix_outbox_topic_id')
-
     op.drop_table('outbox')
     op.drop_table('customers')
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_log_tool_at')
-
     op.drop_table('audit_log')
     # ### end Alembic commands ###
