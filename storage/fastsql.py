@@ -13,27 +13,53 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 
 
-@dataclass(frozen=True, slots=True)
 class CompiledSql:
-    sql: str
-    pairs: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # bind name, bind processor
-    defaults: Mapping[str, Any]
+    """SQL text plus a precomputed way to turn a parameter dict into positional arguments."""
+
+    __slots__ = ("defaults", "names", "processors", "sql")
+
+    def __init__(
+        self,
+        sql: str,
+        names: tuple[str, ...],
+        processors: list[tuple[int, Callable[[Any], Any]]],
+        defaults: dict[str, Any],
+    ) -> None:
+        self.sql = sql
+        self.names = names
+        self.processors = processors  # (position, bind processor) where the type has one
+        self.defaults = defaults
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
-        # Hot: runs for every statement of the order path, so it stays a plain loop.
-        defaults = self.defaults
-        out = []
-        for name, proc in self.pairs:
-            value = params[name] if name in params else defaults[name]
-            out.append(value if proc is None or value is None else proc(value))
+        # Hot: runs for every statement of the order path.
+        if self.defaults:
+            params = {**self.defaults, **params}
+        values = [params[n] for n in self.names]
+        for i, proc in self.processors:
+            v = values[i]
+            if v is not None:
+                values[i] = proc(v)
+        return values
+
+
+def _remember_last(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A transaction binds the same timestamp (ctx.now) many times: convert it once."""
+    last: list[Any] = [object(), None]
+
+    def run(value: Any) -> Any:
+        if value is last[0]:
+            return last[1]
+        out = proc(value)
+        last[0], last[1] = value, out
         return out
+
+    return run
 
 
 class Sql:
@@ -51,15 +77,13 @@ class Sql:
         if found is None:
             c = self.stmt.compile(dialect=dialect)
             names = tuple(c.positiontup or ())
-            processors = tuple(
-                c.binds[n].type._cached_bind_processor(dialect) for n in names  # noqa: SLF001
-            )
-            defaults = {
-                n: c.binds[n].value for n in names if c.binds[n].value is not None
-            }
-            found = CompiledSql(
-                sql=c.string, pairs=tuple(zip(names, processors, strict=True)), defaults=defaults
-            )
+            processors = []
+            for i, n in enumerate(names):
+                proc = c.binds[n].type._cached_bind_processor(dialect)
+                if proc is not None:
+                    processors.append((i, _remember_last(proc)))
+            defaults = {n: c.binds[n].value for n in names if c.binds[n].value is not None}
+            found = CompiledSql(c.string, names, processors, defaults)
             self._cache[key] = found
         return found
 
@@ -67,13 +91,18 @@ class Sql:
 class FastExecutor:
     """Runs ``Sql`` on the transaction's raw DBAPI connection."""
 
-    def __init__(self, dialect: Dialect, driver_connection: Any, start: Callable[[], Any] | None) -> None:
+    def __init__(
+        self, dialect: Dialect, driver_connection: Any, start: Callable[[], Any] | None
+    ) -> None:
         self.dialect = dialect
         self.driver = driver_connection
         self._driver = driver_connection
         self._sqlite = dialect.name == "sqlite"
         self._start = start  # ensures the driver-level transaction has begun (asyncpg)
         self._started = start is None
+        # When set, every statement is appended as (sql, args, many): the benchmark replays an
+        # order's exact statements on bare sqlite3 to measure the ceiling.
+        self.trace: list[tuple[str, Any, bool]] | None = None
 
     async def _ensure_started(self) -> None:
         if not self._started:
@@ -81,9 +110,13 @@ class FastExecutor:
             await self._start()
             self._started = True
 
-    async def fetch(self, sql: Sql, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    async def fetch(
+        self, sql: Sql, params: Mapping[str, Any] | None = None
+    ) -> list[tuple[Any, ...]]:
         c = sql.compiled(self.dialect)
         args = c.args(params or {})
+        if self.trace is not None:
+            self.trace.append((c.sql, args, False))
         if self._sqlite:
             cur = sqlite3.Cursor(self._driver)
             try:
@@ -97,6 +130,8 @@ class FastExecutor:
         """Runs a DML statement; returns the number of rows it changed."""
         c = sql.compiled(self.dialect)
         args = c.args(params or {})
+        if self.trace is not None:
+            self.trace.append((c.sql, args, False))
         if self._sqlite:
             cur = sqlite3.Cursor(self._driver)
             try:
@@ -113,6 +148,8 @@ class FastExecutor:
             return
         c = sql.compiled(self.dialect)
         all_args = [c.args(r) for r in rows]
+        if self.trace is not None:
+            self.trace.append((c.sql, all_args, True))
         if self._sqlite:
             cur = sqlite3.Cursor(self._driver)
             try:

@@ -46,7 +46,11 @@ INSERT_AUDIT = Sql(
     )
 )
 
-_SECRET = re.compile(r"password|secret|token|api_?key|authorization", re.IGNORECASE)
+# Quote tokens and idempotency keys are handles, not credentials, and stay readable.
+_SECRET = re.compile(
+    r"password|secret|api_?key|authorization|access_token|refresh_token|bot_token|^token$",
+    re.IGNORECASE,
+)
 
 
 def redact(value: Any) -> Any:
