@@ -1,6 +1,7 @@
 """All tables; importing this package registers them on Base.metadata."""
 
 from storage.models.catalog import Product, Variant, Warehouse
+from storage.models.conversations import ChatMessage, Conversation
 from storage.models.customers import Customer, CustomerAddress, CustomerIdentity, CustomerPhone
 from storage.models.operations import ReturnLine, ReturnRequest, Stocktake, StocktakeLine
 from storage.models.orders import Order, OrderEvent, OrderLine, order_number, parse_order_number
@@ -15,7 +16,7 @@ from storage.models.stock import Quote, StockHold, StockLevel, StockMove, StockW
 from storage.models.system import ApiKey, AuditEntry, OutboxEvent, ProcessedMessage, StaffMember
 
 __all__ = [
-    "ApiKey", "AuditEntry", "Customer", "CustomerAddress", "CustomerIdentity", "CustomerPhone",
+    "ApiKey", "AuditEntry", "ChatMessage", "Conversation", "Customer", "CustomerAddress", "CustomerIdentity", "CustomerPhone",
     "GoodsReceipt", "GoodsReceiptLine", "Order", "OrderEvent", "OrderLine", "OutboxEvent",
     "ProcessedMessage", "Product", "PurchaseOrder", "PurchaseOrderLine", "Quote", "ReturnLine",
     "ReturnRequest", "StaffMember", "StockHold", "StockLevel", "StockMove", "StockWriteOff",

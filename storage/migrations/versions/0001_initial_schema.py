@@ -140,6 +140,26 @@ def upgrade() -> None:
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_keys_staff_id'), ['staff_id'], unique=False)
 
+    op.create_table('conversations',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('chat_id', sa.String(length=128), nullable=False),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('mode', sa.String(length=10), nullable=False),
+    sa.Column('flow_state', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('summarized_upto_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('fallback_notified', sa.Boolean(), nullable=False),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_conversations_customer_id_customers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conversations')),
+    sa.UniqueConstraint('channel', 'chat_id', name=op.f('uq_conversations_channel_chat_id'))
+    )
+    with op.batch_alter_table('conversations', schema=None) as batch_op:
+        batch_op.create_index('ix_conversations_customer_id', ['customer_id'], unique=False)
+
     op.create_table('customer_addresses',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -282,6 +302,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('variants', schema=None) as batch_op:
         batch_op.create_index('ix_variants_product_id', ['product_id'], unique=False)
+
+    op.create_table('chat_messages',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('conversation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('role', sa.String(length=12), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('external_id', sa.String(length=128), nullable=True),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_chat_messages_conversation_id_conversations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_chat_messages')),
+    sa.UniqueConstraint('conversation_id', 'external_id', name=op.f('uq_chat_messages_conversation_id_external_id'))
+    )
+    with op.batch_alter_table('chat_messages', schema=None) as batch_op:
+        batch_op.create_index('ix_chat_messages_conversation_id_id', ['conversation_id', 'id'], unique=False)
 
     op.create_table('goods_receipts',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -532,6 +567,10 @@ def downgrade() -> None:
 
     op.drop_table('order_events')
     op.drop_table('goods_receipts')
+    with op.batch_alter_table('chat_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_chat_messages_conversation_id_id')
+
+    op.drop_table('chat_messages')
     with op.batch_alter_table('variants', schema=None) as batch_op:
         batch_op.drop_index('ix_variants_product_id')
 
@@ -560,6 +599,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_customer_addresses_customer_id'))
 
     op.drop_table('customer_addresses')
+    with op.batch_alter_table('conversations', schema=None) as batch_op:
+        batch_op.drop_index('ix_conversations_customer_id')
+
+    op.drop_table('conversations')
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_keys_staff_id'))
 

@@ -1,0 +1,71 @@
+"""What flows between channels, the conversation service and the responders (LLM or offline).
+
+Channels (web chat now; Telegram, Messenger, Zalo later) turn platform events into
+``Incoming`` and render ``Reply`` in their own widgets: buttons become inline keyboards or quick
+replies, cards become carousels or photo messages.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from core.roles import Actor
+
+
+class Button(BaseModel):
+    title: str = Field(max_length=40)
+    payload: str = Field(max_length=200, description="Opaque to the customer, parsed by the flow")
+
+
+class ProductCard(BaseModel):
+    product_id: int
+    title: str
+    subtitle: str = ""
+    price_text: str = ""
+    image_url: str | None = None
+    buttons: list[Button] = []
+
+
+class Reply(BaseModel):
+    text: str = ""
+    buttons: list[Button] = []
+    cards: list[ProductCard] = []
+
+
+class Incoming(BaseModel):
+    channel: Literal["web", "telegram", "messenger", "zalo"]
+    chat_id: str = Field(min_length=1, max_length=128)
+    text: str | None = Field(default=None, max_length=4000)
+    payload: str | None = Field(default=None, max_length=200, description="A pressed button")
+    message_id: str | None = Field(default=None, max_length=128, description="For de-duplication")
+    display_name: str = ""
+    language: Literal["vi", "en"] | None = None
+
+
+class TurnContext(BaseModel):
+    """Everything a responder may use for one turn. The customer's identity is fixed here by
+    the channel; responders pass ``actor`` to the tool runner and never take ids from text."""
+
+    model_config = {"arbitrary_types_allowed": True}
+
+    conversation_id: int
+    customer_id: int
+    actor: Actor
+    language: Literal["vi", "en"]
+    history: list[tuple[str, str]] = []  # (role, text), oldest first, bounded window
+    summary: str = ""
+
+
+class AgentTurn(BaseModel):
+    replies: list[Reply]
+    handoff: bool = False  # the customer asked for a person: stop answering, tell staff
+
+
+class AgentUnavailable(Exception):
+    """The LLM is not configured, down, too slow or misbehaving: use the offline flow."""
+
+
+class Responder(Protocol):
+    async def respond(self, ctx: TurnContext, text: str) -> AgentTurn: ...
