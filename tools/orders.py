@@ -7,6 +7,7 @@ is the hot path of the whole system, so its writes use the compiled fast path (s
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -97,33 +98,47 @@ INSERT_ORDER = Sql(
     )
     .returning(Order.id)
 )
-INSERT_LINE = Sql(
-    insert(OrderLine)
-    .values(
-        order_id=_p("order_id", type_=Integer),
-        variant_id=_p("variant_id", type_=Integer),
-        sku=_p("sku", type_=String),
-        name=_p("name", type_=String),
-        quantity=_p("quantity", type_=Integer),
-        unit_price=_p("unit_price", type_=Integer),
-        vat_rate=_p("vat_rate", type_=Integer),
-        unit_cost=_p("unit_cost", type_=Integer),
-        discount=_p("discount", type_=Integer),
-        vat_amount=_p("vat_amount", type_=Integer),
-        line_total=_p("line_total", type_=Integer),
-        warehouse_id=_p("warehouse_id", type_=Integer),
-        reserved=_p("reserved", type_=Integer),
-    )
-    .returning(OrderLine.id)
-)
+_LINE_COLUMNS = {
+    "order_id": Integer, "variant_id": Integer, "sku": String, "name": String,
+    "quantity": Integer, "unit_price": Integer, "vat_rate": Integer, "unit_cost": Integer,
+    "discount": Integer, "vat_amount": Integer, "line_total": Integer, "warehouse_id": Integer,
+    "reserved": Integer,
+}
+
+
+@functools.cache
+def _insert_lines_sql(count: int) -> Sql:
+    """All of an order's lines in one multi-row INSERT; ids come back keyed by SKU (unique
+    within an order), since RETURNING does not promise row order."""
+    rows = [{col: _p(f"{col}_{i}", type_=t) for col, t in _LINE_COLUMNS.items()} for i in range(count)]
+    return Sql(insert(OrderLine).values(rows).returning(OrderLine.id, OrderLine.sku))
+
+
 SELECT_BY_EXTERNAL = Sql(
     select(Order.id).where(
         Order.channel == _p("channel", type_=String),
         Order.external_id == _p("external_id", type_=String),
     )
 )
-SELECT_PHONE_OWNER = Sql(
-    select(CustomerPhone.customer_id).where(CustomerPhone.phone == _p("phone", type_=String))
+_cid = _p("customer_id", type_=Integer)
+# What the shop already knows of this buyer, in one statement (the common case writes nothing).
+KNOWN_BUYER = Sql(
+    select(
+        select(Customer.name).where(Customer.id == _cid).scalar_subquery(),
+        select(CustomerPhone.customer_id)
+        .where(CustomerPhone.phone == _p("phone", type_=String))
+        .scalar_subquery(),
+        select(func.count())
+        .select_from(CustomerAddress)
+        .where(
+            CustomerAddress.customer_id == _cid,
+            CustomerAddress.line == _p("line", type_=String),
+            CustomerAddress.ward == _p("ward", type_=String),
+            CustomerAddress.district == _p("district", type_=String),
+            CustomerAddress.province == _p("province", type_=String),
+        )
+        .scalar_subquery(),
+    )
 )
 INSERT_PHONE = Sql(
     insert(CustomerPhone).values(
@@ -133,18 +148,7 @@ INSERT_PHONE = Sql(
 FILL_NAME = Sql(
     update(Customer)
     .where(Customer.id == _p("customer_id", type_=Integer), Customer.name == "")
-    .values(name=_p("name", type_=String))
-)
-SELECT_ADDRESS = Sql(
-    select(func.count())
-    .select_from(CustomerAddress)
-    .where(
-        CustomerAddress.customer_id == _p("customer_id", type_=Integer),
-        CustomerAddress.line == _p("line", type_=String),
-        CustomerAddress.ward == _p("ward", type_=String),
-        CustomerAddress.district == _p("district", type_=String),
-        CustomerAddress.province == _p("province", type_=String),
-    )
+    .values(name=_p("name", type_=String), search_text=_p("folded", type_=String))
 )
 INSERT_ADDRESS = Sql(
     insert(CustomerAddress).values(
@@ -268,58 +272,32 @@ async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
             },
         )
     )[0][0]
-    lines_out: list[LineOut] = []
+    params: dict[str, Any] = {}
     moves: list[Move] = []
     for i, (it, amounts) in enumerate(zip(d.items, totals.lines, strict=True)):
         wh = alloc.plan.assigned.get(i)
-        reserved = it.quantity if wh is not None else 0
-        line_id = (
-            await sql.fetch(
-                INSERT_LINE,
-                {
-                    "order_id": order_id,
-                    "variant_id": it.variant.id,
-                    "sku": it.variant.sku,
-                    "name": it.variant.name,
-                    "quantity": it.quantity,
-                    "unit_price": it.unit_price,
-                    "vat_rate": it.variant.vat_rate,
-                    "unit_cost": it.variant.cost_price,
-                    "discount": amounts.discount,
-                    "vat_amount": amounts.vat,
-                    "line_total": amounts.gross,
-                    "warehouse_id": wh,
-                    "reserved": reserved,
-                },
-            )
-        )[0][0]
+        row = {
+            "order_id": order_id, "variant_id": it.variant.id, "sku": it.variant.sku,
+            "name": it.variant.name, "quantity": it.quantity, "unit_price": it.unit_price,
+            "vat_rate": it.variant.vat_rate, "unit_cost": it.variant.cost_price,
+            "discount": amounts.discount, "vat_amount": amounts.vat, "line_total": amounts.gross,
+            "warehouse_id": wh, "reserved": it.quantity if wh is not None else 0,
+        }
+        params.update({f"{k}_{i}": v for k, v in row.items()})
         if wh is not None:
-            moves.append(
-                Move(
-                    it.variant.id,
-                    wh,
-                    d_reserved=it.quantity,
-                    reason="reservation",
-                    ref_type="order",
-                    ref_id=order_id,
-                )
-            )
-        lines_out.append(
-            LineOut(
-                id=line_id,
-                variant_id=it.variant.id,
-                sku=it.variant.sku,
-                name=it.variant.name,
-                quantity=it.quantity,
-                unit_price=it.unit_price,
-                vat_rate=it.variant.vat_rate,
-                discount=amounts.discount,
-                vat_amount=amounts.vat,
-                line_total=amounts.gross,
-                warehouse_id=wh,
-                reserved=reserved,
-            )
+            moves.append(Move(it.variant.id, wh, d_reserved=it.quantity, reason="reservation",
+                              ref_type="order", ref_id=order_id))
+    ids = dict((sku, line_id) for line_id, sku in await sql.fetch(_insert_lines_sql(len(d.items)), params))
+    lines_out = [
+        LineOut(
+            id=ids[it.variant.sku], variant_id=it.variant.id, sku=it.variant.sku,
+            name=it.variant.name, quantity=it.quantity, unit_price=it.unit_price,
+            vat_rate=it.variant.vat_rate, discount=amounts.discount, vat_amount=amounts.vat,
+            line_total=amounts.gross, warehouse_id=alloc.plan.assigned.get(i),
+            reserved=it.quantity if i in alloc.plan.assigned else 0,
         )
+        for i, (it, amounts) in enumerate(zip(d.items, totals.lines, strict=True))
+    ]
     await apply_moves(ctx, moves)
     if d.quote_id:
         await drop_quote_holds(ctx, d.quote_id)
@@ -385,22 +363,21 @@ async def _remember_buyer(
     """A customer's name, phone and address are kept for next time (a phone that belongs to
     another customer is not taken over: only staff merge customers)."""
     sql = await ctx.sql()
-    if name:
-        await sql.execute(FILL_NAME, {"customer_id": customer_id, "name": name})
-    if phone and not await sql.fetch(SELECT_PHONE_OWNER, {"phone": phone}):
+    addr = address or AddressIn(line="-")
+    known_name, phone_owner, address_known = (await sql.fetch(KNOWN_BUYER, {
+        "customer_id": customer_id, "phone": phone or "", "line": addr.line, "ward": addr.ward,
+        "district": addr.district, "province": addr.province,
+    }))[0]
+    if name and not known_name:
+        await sql.execute(FILL_NAME, {"customer_id": customer_id, "name": name, "folded": fold(name)})
+    if phone and phone_owner is None:
         await sql.execute(INSERT_PHONE, {"customer_id": customer_id, "phone": phone})
-    if address is not None:
-        params = {
-            "customer_id": customer_id,
-            "line": address.line,
-            "ward": address.ward,
-            "district": address.district,
-            "province": address.province,
-        }
-        if not (await sql.fetch(SELECT_ADDRESS, params))[0][0]:
-            await sql.execute(
-                INSERT_ADDRESS, {**params, "recipient": name, "phone": phone, "is_default": False}
-            )
+    if address is not None and not address_known:
+        await sql.execute(INSERT_ADDRESS, {
+            "customer_id": customer_id, "line": address.line, "ward": address.ward,
+            "district": address.district, "province": address.province, "recipient": name,
+            "phone": phone, "is_default": False,
+        })
 
 
 # ---------------------------------------------------------------------------------------------

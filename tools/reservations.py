@@ -99,7 +99,10 @@ class Allocation:
 async def plan_for(ctx: ToolContext, needs: Sequence[Need], *, quote_id: int = 0) -> Allocation:
     """Locks the variants' stock rows and plans against what is really available now."""
     levels = await lock_levels(ctx, [n.variant_id for n in needs], quote_id=quote_id)
-    warehouses = await active_warehouses(ctx)
+    # Active warehouses with a stock row for these variants: one without a row has nothing
+    # to offer, so the levels query already names every candidate.
+    warehouses = sorted({WarehouseRef(id=w, kind=lvl.kind) for (_, w), lvl in levels.items()},
+                        key=lambda r: r.id)
     available = {k: lvl.available for k, lvl in levels.items()}
     return Allocation(plan_allocation(needs, warehouses, available), levels)
 

@@ -43,7 +43,7 @@ def _lock_levels_sql(count: int) -> Sql:
     ids = [bindparam(f"v{i}", type_=Integer) for i in range(count)]
     return Sql(
         select(StockLevel.variant_id, StockLevel.warehouse_id, StockLevel.on_hand,
-               StockLevel.reserved, _held)
+               StockLevel.reserved, _held, Warehouse.kind)
         .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
         .where(StockLevel.variant_id.in_(ids), Warehouse.active.is_(True))
         .order_by(StockLevel.variant_id, StockLevel.warehouse_id)
@@ -96,6 +96,7 @@ class Level:
     on_hand: int
     reserved: int
     held: int  # by other customers' live quotes
+    kind: str = "main"  # the warehouse's kind, for the allocation rule
 
     @property
     def available(self) -> int:
@@ -126,8 +127,10 @@ async def lock_levels(
         return out
     params: dict[str, Any] = {f"v{i}": v for i, v in enumerate(vids)}
     params.update(now=ctx.now, quote_id=quote_id)
-    for vid, wid, on_hand, reserved, held in await sql.fetch(_lock_levels_sql(len(vids)), params):
-        out[(vid, wid)] = Level(vid, wid, on_hand, reserved, int(held))
+    for vid, wid, on_hand, reserved, held, kind in await sql.fetch(
+        _lock_levels_sql(len(vids)), params
+    ):
+        out[(vid, wid)] = Level(vid, wid, on_hand, reserved, int(held), kind)
     return out
 
 
