@@ -75,7 +75,7 @@ class Sql:
         key = dialect.name
         found = self._cache.get(key)
         if found is None:
-            c = self.stmt.compile(dialect=dialect)
+            c: Any = self.stmt.compile(dialect=dialect)  # a SQLCompiler: positional binds
             names = tuple(c.positiontup or ())
             processors = []
             for i, n in enumerate(names):

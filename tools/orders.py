@@ -110,7 +110,7 @@ _LINE_COLUMNS = {
 def _insert_lines_sql(count: int) -> Sql:
     """All of an order's lines in one multi-row INSERT; ids come back keyed by SKU (unique
     within an order), since RETURNING does not promise row order."""
-    rows = [{col: _p(f"{col}_{i}", type_=t) for col, t in _LINE_COLUMNS.items()} for i in range(count)]
+    rows: list[dict[str, Any]] = [{col: _p(f"{col}_{i}", type_=t) for col, t in _LINE_COLUMNS.items()} for i in range(count)]
     return Sql(insert(OrderLine).values(rows).returning(OrderLine.id, OrderLine.sku))
 
 
@@ -563,8 +563,8 @@ async def place_order(ctx: ToolContext, inp: PlaceOrderIn) -> OrderOut:
             SELECT_BY_EXTERNAL, {"channel": inp.channel, "external_id": external_id}
         )
         if existing:
-            order = await _load(ctx, existing[0][0])
-            return await _out(ctx, order)
+            placed = await _load(ctx, existing[0][0])
+            return await _out(ctx, placed)
     quote_id = 0
     payment = inp.payment_method
     if inp.quote_token:

@@ -194,9 +194,9 @@ async def consume_lines(ctx: ToolContext, order_id: int, lines: Iterable[OrderLi
         [
             Move(
                 ln.variant_id,
-                ln.warehouse_id,
+                ln.warehouse_id or 0,  # checked above: every line has its warehouse
                 d_on_hand=-ln.quantity,
-                d_reserved=-ln.quantity,  # type: ignore[arg-type]
+                d_reserved=-ln.quantity,
                 reason="shipment",
                 ref_type="order",
                 ref_id=order_id,

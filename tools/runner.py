@@ -112,7 +112,7 @@ class ToolRunner:
         audit_args = raw_args  # replaced by a redacted copy unless the tool has no secret fields
         try:
             t = self.registry.get(name)
-            if may_hold_secrets(t.input_model):
+            if may_hold_secrets(t.input_model):  # type: ignore[arg-type]
                 audit_args = redact(raw_args)
             if not t.allows(actor.role):
                 raise PermissionDenied(

@@ -153,7 +153,7 @@ async def apply_moves(ctx: ToolContext, moves: Sequence[Move]) -> list[tuple[int
             "d_on_hand": m.d_on_hand,
             "d_reserved": m.d_reserved,
         }
-        rows = await sql.fetch(UPDATE_LEVEL, params)
+        rows: list[tuple[Any, ...]] | None = await sql.fetch(UPDATE_LEVEL, params)
         if not rows:
             rows = await _missing_or_short(ctx, m, short)
             if rows is None:
