@@ -17,6 +17,7 @@ TOOL_MODULES = (
     "tools.returns",
     "tools.reports",
     "tools.catalog_io",
+    "tools.staff",
 )
 
 

@@ -1,0 +1,386 @@
+"""The `shopbot` command line. Every command goes through the registry and runner.
+
+Output contract for scripts: results are JSON on stdout; a refusal prints
+``{"error": {"code", "message", "field"}}`` on stdout and exits with code 2; a bad setting prints
+``error: SHOPBOT_X: ...`` on stderr and exits with 2 as well. No command prints a traceback
+(set SHOPBOT_LOG_LEVEL=DEBUG to see them in the log).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import functools
+import importlib
+import inspect
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from pydantic import BaseModel
+
+from bot.container import Container, SettingsError, configure_logging, load_settings
+from bot.settings import Settings
+from core.errors import DomainError, InvalidInput
+from core.roles import Actor, Role
+
+T = TypeVar("T")
+
+SURFACE = "cli"
+EXIT_REFUSED = 2
+EXIT_INTERNAL = 1
+
+app = typer.Typer(
+    name="shopbot",
+    help="Chat-first order and inventory system for Vietnamese online sellers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+tool_app = typer.Typer(
+    help="List and call tools (the same operations as the chat and API).", no_args_is_help=True
+)
+staff_app = typer.Typer(help="Staff members and their API keys.", no_args_is_help=True)
+catalog_app = typer.Typer(help="Catalogue import and export (CSV or Excel).", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(tool_app, name="tool")
+app.add_typer(staff_app, name="staff")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(bench_app, name="bench")
+
+
+# --- output and errors -------------------------------------------------------------------------
+
+
+def emit(value: Any) -> None:
+    """JSON on stdout; Vietnamese text stays readable (no \\u escapes)."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def fail(err: dict[str, Any], code: int = EXIT_REFUSED) -> NoReturn:
+    emit({"error": err})
+    raise typer.Exit(code)
+
+
+def settings_or_exit() -> Settings:
+    """The only place the CLI reads configuration; a bad variable stops here, named."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        for line in str(exc).splitlines():
+            typer.echo(f"error: {line}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+    configure_logging(settings.log_level, tracebacks=False)
+    return settings
+
+
+def run_with_container(
+    work: Callable[[Container], Awaitable[T]], settings: Settings | None = None
+) -> T:
+    """Builds the container, runs ``work``, closes it; refusals become the error JSON, anything
+    else a generic internal error (exit 1) without a traceback."""
+    settings = settings or settings_or_exit()
+
+    async def main() -> T:
+        container = Container.create(settings)
+        try:
+            return await work(container)
+        finally:
+            await container.aclose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        fail(exc.to_dict())
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:  # never a traceback on a terminal
+        fail(
+            {
+                "code": "internal_error",
+                "field": None,
+                "message": f"Unexpected {type(exc).__name__}; run with SHOPBOT_LOG_LEVEL=DEBUG "
+                "for details.",
+            },
+            EXIT_INTERNAL,
+        )
+
+
+def call_tool(name: str, args: dict[str, Any], actor: Actor | None = None) -> dict[str, Any]:
+    """One tool call through the runner (as the system actor unless told otherwise)."""
+
+    async def work(c: Container) -> dict[str, Any]:
+        result = await c.runner.call(name, args, actor or Actor.system(), surface=SURFACE)
+        return result.model_dump(mode="json")
+
+    return run_with_container(work)
+
+
+def parse_actor(text: str) -> Actor:
+    """``owner`` ... ``system``, or ``customer:ID`` (the id a channel would bind)."""
+    value = text.strip().lower()
+    if value.startswith("customer:"):
+        ident = value.removeprefix("customer:")
+        if not ident.isdigit():
+            raise InvalidInput("--as customer:ID needs a numeric id.", field="as")
+        return Actor.customer(int(ident))
+    try:
+        role = Role(value)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role if r is not Role.CUSTOMER)
+        raise InvalidInput(f"--as must be one of {allowed} or customer:ID.", field="as") from None
+    if role is Role.CUSTOMER:
+        raise InvalidInput("--as customer needs an id: customer:ID.", field="as")
+    if role is Role.SYSTEM:
+        return Actor.system()
+    return Actor(role=role, name="cli")
+
+
+def parse_args_json(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            f"--args is not valid JSON: {exc.msg} (at {exc.pos}).", field="args"
+        ) from None
+    if not isinstance(value, dict):
+        raise InvalidInput('--args must be a JSON object, e.g. \'{"sku": "AT-01"}\'.', field="args")
+    return value
+
+
+# --- db, serve ---------------------------------------------------------------------------------
+
+
+def _migrate(settings: Settings) -> None:
+    from storage.migrate import upgrade
+
+    try:
+        upgrade(settings.database_url)
+    except Exception as exc:
+        typer.echo(
+            f"error: could not migrate {settings.safe_database_url}: "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the Alembic migrations (creates the database on first run)."""
+    settings = settings_or_exit()
+    _migrate(settings)
+    typer.echo(f"database at {settings.safe_database_url} is up to date", err=True)
+
+
+@app.command()
+def serve() -> None:
+    """Run the HTTP API (migrates first). Docs at http://HOST:PORT/docs."""
+    import uvicorn
+
+    from bot.http.app import create_app
+
+    settings = settings_or_exit()
+    configure_logging(settings.log_level, tracebacks=True)
+    _migrate(settings)
+    typer.echo(f"shopbot on http://{settings.host}:{settings.port} (API docs at /docs)", err=True)
+    uvicorn.run(
+        functools.partial(create_app, settings),
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # keep our logging set-up
+    )
+
+
+# --- tools -------------------------------------------------------------------------------------
+
+
+@tool_app.command("list")
+def tool_list(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Full descriptions with input schemas")
+    ] = False,
+) -> None:
+    """Every tool with its description, roles and input schema."""
+    from tools import build_registry
+
+    registry = build_registry()
+    if as_json:
+        emit([t.describe() for t in registry.all()])
+        return
+    width = max((len(t.name) for t in registry.all()), default=10)
+    for t in registry.all():
+        roles = ",".join(sorted(r.value for r in t.roles)) or "system"
+        typer.echo(f"{t.name:<{width}}  [{roles}]  {t.description}")
+
+
+@tool_app.command("call")
+def tool_call(
+    name: Annotated[str, typer.Argument(help="Tool name (see `shopbot tool list`)")],
+    as_: Annotated[
+        str,
+        typer.Option("--as", help="owner|manager|sales|warehouse|accountant|system or customer:ID"),
+    ] = "system",
+    args: Annotated[str, typer.Option("--args", help="Tool input as a JSON object")] = "{}",
+) -> None:
+    """Call a tool and print its JSON result (errors: JSON on stdout, exit code 2)."""
+    try:
+        actor = parse_actor(as_)
+        parsed = parse_args_json(args)
+    except DomainError as exc:
+        fail(exc.to_dict())
+    emit(call_tool(name, parsed, actor))
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+
+@staff_app.command("add")
+def staff_add(
+    name: Annotated[str, typer.Argument(help="The person's name")],
+    role: Annotated[str, typer.Option("--role", help="owner|manager|sales|warehouse|accountant")],
+) -> None:
+    """Add a staff member."""
+    emit(call_tool("add_staff", {"name": name, "role": role.strip().lower()}))
+
+
+@staff_app.command("add-key")
+def staff_add_key(
+    name: Annotated[str, typer.Argument(help="The staff member's name")],
+    label: Annotated[str, typer.Option("--label", help="What the key is for")] = "",
+) -> None:
+    """Create an API key for a staff member; it is printed once, keep it safe."""
+    emit(call_tool("create_api_key", {"staff_name": name, "label": label}))
+    typer.echo("This key is shown only once; shopbot stores only its hash.", err=True)
+
+
+@staff_app.command("list")
+def staff_list(
+    include_inactive: Annotated[bool, typer.Option("--all", help="Include inactive staff")] = False,
+) -> None:
+    """Staff members with their roles and key prefixes."""
+    emit(call_tool("list_staff", {"include_inactive": include_inactive}))
+
+
+# --- demo data, catalogue, bench ---------------------------------------------------------------
+
+
+@app.command("demo-data")
+def demo_data() -> None:
+    """Load a demo Vietnamese shop through the tools (does nothing if already loaded)."""
+
+    async def work(c: Container) -> dict[str, Any]:
+        from bot.demo_data import load_demo_data
+
+        return await load_demo_data(c.runner)
+
+    emit(run_with_container(work))
+
+
+_FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
+
+
+@catalog_app.command("import")
+def catalog_import(
+    file: Annotated[
+        Path,
+        typer.Argument(help="A .csv or .xlsx file", exists=True, dir_okay=False, readable=True),
+    ],
+    skip_bad_rows: Annotated[
+        bool, typer.Option("--skip-bad-rows", help="Import the good rows, report the bad")
+    ] = False,
+) -> None:
+    """Import products and variants from a CSV or Excel file."""
+    content = base64.b64encode(file.read_bytes()).decode("ascii")
+    emit(
+        call_tool(
+            "import_catalog",
+            {"filename": file.name, "content_base64": content, "skip_bad_rows": skip_bad_rows},
+        )
+    )
+
+
+@catalog_app.command("export")
+def catalog_export(
+    file: Annotated[Path, typer.Argument(help="Where to write: .csv or .xlsx")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv|xlsx (default: from the file's extension)")
+    ] = None,
+) -> None:
+    """Export the catalogue to a CSV or Excel file."""
+    chosen = (fmt or _FORMATS.get(file.suffix.lower(), "")).lower()
+    if chosen not in ("csv", "xlsx"):
+        fail(
+            InvalidInput(
+                "Give a .csv or .xlsx file, or --format csv|xlsx.", field="format"
+            ).to_dict()
+        )
+    result = call_tool("export_catalog", {"format": chosen})
+    data = base64.b64decode(result.get("content_base64", ""))
+    file.write_bytes(data)
+    emit(
+        {
+            "file": str(file),
+            "format": chosen,
+            "bytes": len(data),
+            **{k: v for k, v in result.items() if k != "content_base64"},
+        }
+    )
+
+
+@bench_app.command("orders")
+def bench_orders(
+    n: Annotated[int, typer.Option("--n", min=1, help="How many orders to place")] = 5000,
+    postgres_url: Annotated[
+        str | None,
+        typer.Option(
+            "--postgres-url",
+            envvar="SHOPBOT_BENCH_POSTGRES_URL",
+            help="Also benchmark this disposable PostgreSQL database (its schema is dropped)",
+        ),
+    ] = None,
+) -> None:
+    """Order throughput benchmark; it prints its own report (see docs/benchmarks.md)."""
+    try:
+        module = importlib.import_module("bench.orders")
+        run_cli: Callable[..., Any] = module.run_cli
+    except (ImportError, AttributeError):
+        fail(
+            {
+                "code": "not_available",
+                "field": None,
+                "message": "The benchmark (bench.orders.run_cli) is not installed in this build.",
+            }
+        )
+    result = run_cli(n=n, postgres_url=postgres_url)
+    if inspect.isawaitable(result):
+        result = asyncio.run(_await(result))
+    if isinstance(result, int) and not isinstance(result, bool) and result:
+        raise typer.Exit(result)
+
+
+async def _await(awaitable: Awaitable[T]) -> T:
+    return await awaitable
+
+
+def main() -> None:
+    """Console-script entry point (``shopbot``). Anything that escapes a command (say a broken
+    tool module at import) is one line on stderr, not a traceback."""
+    try:
+        app(prog_name="shopbot")
+    except Exception as exc:
+        typer.echo(f"error: unexpected {type(exc).__name__}: {str(exc)[:300]}", err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,313 @@
+"""FastAPI app factory: the tool registry over HTTP, authenticated by staff API keys.
+
+Routes are generated from the registry (one typed POST per tool), so /docs always shows every
+tool with its input and output schema and no operation is implemented here. Errors keep one
+shape everywhere: ``{"error": {"code", "message", "field"}}`` with the status of the DomainError.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated, Any
+
+from fastapi import Body, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.container import Container, load_settings
+from bot.settings import Settings
+from core.errors import DomainError, InvalidInput
+from core.roles import Actor
+from tools.registry import Tool
+from tools.staff import actor_for_api_key
+
+log = logging.getLogger("shopbot.http")
+
+SURFACE = "http"
+
+
+def app_version() -> str:
+    try:
+        return version("shopbot")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "0.0.0"
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+    details: dict[str, Any] | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    database: str
+
+
+class ToolInfo(BaseModel):
+    name: str
+    description: str
+    roles: list[str]
+    write: bool
+    input_schema: dict[str, Any]
+
+
+class ToolList(BaseModel):
+    tools: list[ToolInfo]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing or invalid API key"},
+    403: {"model": ErrorBody, "description": "Your role may not use this tool"},
+    404: {"model": ErrorBody, "description": "Unknown tool or record"},
+    409: {"model": ErrorBody, "description": "Conflict (duplicate, stock, state)"},
+    422: {"model": ErrorBody, "description": "Invalid input; `field` names the culprit"},
+}
+
+
+def error_response(status: int, err: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": err})
+
+
+# --- dependencies ------------------------------------------------------------------------------
+
+_bearer = HTTPBearer(auto_error=False, description="A staff API key (`shopbot staff add-key`)")
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def current_actor(container: ContainerDep, creds: BearerDep) -> Actor:
+    """The staff member behind the bearer key; 401 for a missing, unknown or revoked key."""
+    return await actor_for_api_key(container.db, creds.credentials if creds else None)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+# --- error handling ----------------------------------------------------------------------------
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+    resp = error_response(exc.http_status, exc.to_dict())
+    if headers:
+        resp.headers.update(headers)
+    return resp
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's body validation, reshaped like the runner's InvalidInput (same field paths)."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "message": str(e.get("msg"))}
+        for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": "", "message": "invalid request"}
+    field = first["field"] or None
+    if first["message"].startswith("JSON decode error"):
+        field = None
+    err = InvalidInput(
+        f"{field}: {first['message']}" if field else first["message"],
+        field=field,
+        details={"errors": errors},
+    )
+    return error_response(422, err.to_dict())
+
+
+class CatchAll:
+    """Last line: an unexpected exception becomes a generic 500 body. The traceback goes to the
+    server log only; the response never carries exception text (it may hold SQL or secrets)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            body = json.dumps(
+                {
+                    "error": {
+                        "code": "internal_error",
+                        "message": "Something went wrong on our side.",
+                        "field": None,
+                    }
+                }
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+
+
+# --- routes ------------------------------------------------------------------------------------
+
+
+def _has_required_fields(model: type[BaseModel]) -> bool:
+    return any(f.is_required() for f in model.model_fields.values())
+
+
+def _tool_endpoint(t: Tool[Any, Any]) -> Callable[..., Awaitable[Any]]:
+    """A typed endpoint for one tool. The signature is built explicitly so FastAPI sees the real
+    input model (annotations created in a loop cannot be resolved from strings)."""
+    model = t.input_model
+
+    async def endpoint(container: Container, actor: Actor, body: BaseModel | None) -> Any:
+        args = body if body is not None else model()
+        return await container.runner.call(t.name, args, actor, surface=SURFACE)
+
+    # A tool whose input has no required field may be called with no body at all.
+    required = _has_required_fields(model)
+    body_param = inspect.Parameter(
+        "body",
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=Annotated[model, Body()] if required else Annotated[model | None, Body()],
+        default=inspect.Parameter.empty if required else None,
+    )
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        parameters=[
+            inspect.Parameter("container", inspect.Parameter.KEYWORD_ONLY, annotation=ContainerDep),
+            inspect.Parameter("actor", inspect.Parameter.KEYWORD_ONLY, annotation=CurrentActor),
+            body_param,
+        ],
+        return_annotation=t.output_model,
+    )
+    endpoint.__name__ = f"tool_{t.name}"
+    return endpoint
+
+
+def _tag(t: Tool[Any, Any]) -> str:
+    return t.fn.__module__.rsplit(".", 1)[-1]
+
+
+def _add_tool_routes(app: FastAPI, container: Container) -> None:
+    for t in container.registry.all():
+        roles = ", ".join(sorted(r.value for r in t.roles)) or "system only"
+        app.add_api_route(
+            f"/api/tools/{t.name}",
+            _tool_endpoint(t),
+            methods=["POST"],
+            response_model=t.output_model,
+            summary=t.name,
+            description=f"{t.description}\n\nRoles: {roles}.",
+            operation_id=t.name,
+            tags=[_tag(t)],
+            responses=ERROR_RESPONSES,
+        )
+
+
+def _add_fixed_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["meta"], responses={503: {"model": Health}})
+    async def healthz(container: ContainerDep) -> Any:
+        """Liveness and database reachability, for load balancers and `make run` checks."""
+        try:
+            async with container.db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("health check: database unreachable")
+            return JSONResponse(
+                status_code=503,
+                content=Health(
+                    status="unavailable",
+                    version=app_version(),
+                    database=container.db.dialect,
+                ).model_dump(),
+            )
+        return Health(status="ok", version=app_version(), database=container.db.dialect)
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        # `make run` points people at http://127.0.0.1:8080; the API docs are what is there.
+        return RedirectResponse("/docs")
+
+    @app.get("/api/tools", tags=["meta"], responses=ERROR_RESPONSES)
+    async def list_tools(container: ContainerDep, actor: CurrentActor) -> ToolList:
+        """The tools the caller's role may use, with their input schemas."""
+        return ToolList(
+            tools=[ToolInfo(**t.describe()) for t in container.registry.for_role(actor.role)]
+        )
+
+
+def _add_fallback_route(app: FastAPI) -> None:
+    """Registered last: Starlette matches routes in order, so typed tool routes win."""
+
+    @app.post("/api/tools/{name}", include_in_schema=False)
+    async def unknown_tool(name: str, container: ContainerDep, actor: CurrentActor) -> Any:
+        # Every registered tool has its own route above; this only answers for unknown names,
+        # through the runner so the refusal is audited like any other call.
+        return await container.runner.call(name, {}, actor, surface=SURFACE)
+
+
+def create_app(source: Settings | Container | None = None) -> FastAPI:
+    """Builds the app. With no argument (uvicorn ``--factory``) the settings are loaded here, at
+    start, not at import. The app owns the container: its lifespan closes the database."""
+    if source is None:
+        source = load_settings()
+    container = source if isinstance(source, Container) else Container.create(source)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await container.aclose()
+
+    app = FastAPI(
+        title=f"{container.settings.shop_name} — shopbot API",
+        version=app_version(),
+        description="Every shopbot tool as an endpoint. Authenticate with "
+        "`Authorization: Bearer <staff API key>`; your role decides which tools you may call.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(CatchAll)
+    _add_fixed_routes(app)
+    _add_tool_routes(app, container)
+    _add_fallback_route(app)
+    return app

@@ -1,0 +1,143 @@
+"""Process settings from SHOPBOT_* environment variables (and a ``.env`` file).
+
+Only the composition root (``bot.container.load_settings``) reads them, once at start; nothing
+reads the environment at import time. A bad value fails at start with the variable's name, so a
+typo in deployment shows up as one clear line, not as a failure on the first order.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from storage.database import normalise_url
+
+ENV_PREFIX = "SHOPBOT_"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+Language = Literal["vi", "en"]
+
+
+class SettingsError(Exception):
+    """A setting could not be used; the message names the environment variable at fault."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        # Names that start with SHOPBOT_ but are not settings (e.g. SHOPBOT_TEST_POSTGRES_URL)
+        # are ignored rather than refused.
+    )
+
+    database_url: str = Field(
+        default="sqlite:///./var/shopbot.db",
+        description="sqlite:///path or postgresql://user@host:port/db",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    shop_name: str = Field(default="Shopbot Demo", min_length=1, max_length=200)
+    prices_include_vat: bool = True
+    hold_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    shipping_fee: int = Field(default=30_000, ge=0)
+    free_shipping_from: int | None = Field(default=500_000, ge=0)
+    timezone: str = "Asia/Ho_Chi_Minh"
+    default_language: Language = "vi"
+    log_level: LogLevel = "INFO"
+
+    # The LLM used by the chat agents (OpenAI-compatible endpoint).
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SHOPBOT_LLM_API_KEY", "OPENAI_API_KEY", "llm_api_key"),
+    )
+    llm_model: str = "gpt-4o-mini"
+    llm_temperature: float = Field(default=0.2, ge=0, le=2)
+    llm_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        normalise_url(value)  # raises ValueError naming the scheme
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}'") from None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("free_shipping_from", "llm_base_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        # SHOPBOT_FREE_SHIPPING_FROM= (empty) means "never free", as does "none".
+        if isinstance(value, str) and value.strip().lower() in ("", "none", "null"):
+            return None
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return normalise_url(self.database_url).get_backend_name() == "sqlite"
+
+    @property
+    def safe_database_url(self) -> str:
+        """The URL with its password masked: fit for logs and error messages."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    def safe_dict(self) -> dict[str, Any]:
+        """For logs and diagnostics: secrets stay masked, the database URL loses its password."""
+        out = self.model_dump()
+        out["database_url"] = self.safe_database_url
+        out["llm_api_key"] = "**********" if self.llm_api_key else None
+        return out
+
+    def __repr_args__(self) -> Any:
+        # A PostgreSQL URL may carry a password; repr() (tracebacks, debuggers) must not show it.
+        for key, value in super().__repr_args__():
+            yield key, (self.safe_database_url if key == "database_url" else value)
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets a field (the first alias for aliased fields)."""
+    info = Settings.model_fields.get(field)
+    if info is not None and isinstance(info.validation_alias, AliasChoices):
+        first = info.validation_alias.choices[0]
+        if isinstance(first, str):
+            return first
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def describe_error(exc: ValidationError) -> str:
+    """One line per bad setting, each starting with its variable name; never the bad value for
+    secrets (pydantic does not echo input in these messages)."""
+    lines = []
+    for err in exc.errors(include_input=False, include_url=False):
+        loc = err.get("loc") or ("?",)
+        field = str(loc[0])
+        name = field if field.isupper() else env_name(field)
+        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        lines.append(f"{name}: {msg}")
+    return "\n".join(lines)
+
+
+def load(**overrides: Any) -> Settings:
+    """Builds Settings or raises ``SettingsError`` naming every bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe_error(exc)) from None
