@@ -1,0 +1,88 @@
+"""Product search scoring: folded tokens, all-tokens matching and typo-tolerant fuzzy scores.
+
+Chat customers type without diacritics and with typos ("ao thung"), so matching is done on
+folded text (core.text.fold) and, when exact tokens find too little, by comparing each query
+token with the words of each document (rapidfuzz ratio). A document matches fuzzily only if
+every query token has a close word in it; its score is the mean of those closeness values.
+When even that finds nothing, documents with some of the words are offered as "partial".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from rapidfuzz import fuzz, process
+
+from core.text import tokens
+
+FUZZY_CUTOFF = 70.0
+# Every word at the cutoff is one typo per word everywhere ("dien thoai" ~ "bien hoai"):
+# a fuzzy match must also average this much.
+FUZZY_MEAN_CUTOFF = 80.0
+PARTIAL_CUTOFF = 100.0
+# A typo in a word this short cannot be told from another word ("ao" / "bao"): exact only.
+EXACT_BELOW = 4
+
+
+def query_tokens(text: str) -> list[str]:
+    """The distinct folded words of a query, in order."""
+    return list(dict.fromkeys(tokens(text)))
+
+
+def contains_all(words: Iterable[str], folded_text: str) -> bool:
+    """The same test as the SQL LIKE filter: each word appears somewhere in the text."""
+    return all(w in folded_text for w in words)
+
+
+def word_scores(
+    words: list[str], docs: Mapping[int, str], *, cutoff: float = FUZZY_CUTOFF
+) -> dict[int, list[float]]:
+    """For each document, the closeness (0-100) of its best word to each query word; a value
+    below that word's threshold (cutoff, or exact for words shorter than EXACT_BELOW letters)
+    is reported as 0. ``cutoff=0`` scores every pair.
+
+    The vocabulary is scored once per query word, so the cost grows with the number of
+    distinct words in the catalogue, not with words times documents.
+    """
+    if not words:
+        return {}
+    doc_words = {doc_id: set(tokens(text)) for doc_id, text in docs.items()}
+    vocab = sorted(set().union(*doc_words.values())) if doc_words else []
+    need = {w: (100.0 if len(w) < EXACT_BELOW and cutoff > 0 else cutoff) for w in words}
+    close: dict[str, dict[str, float]] = {}
+    for w in words:
+        found = process.extract(w, vocab, scorer=fuzz.ratio, score_cutoff=need[w], limit=None)
+        close[w] = {choice: float(score) for choice, score, _ in found}
+    return {
+        doc_id: [max((s for t, s in close[w].items() if t in dwords), default=0.0)
+                 for w in words]
+        for doc_id, dwords in doc_words.items()
+    }
+
+
+def fuzzy_scores(
+    words: list[str], docs: Mapping[int, str], *, cutoff: float = FUZZY_CUTOFF,
+    mean_cutoff: float = FUZZY_MEAN_CUTOFF,
+) -> dict[int, float]:
+    """Score (0-100, the mean closeness) of each document in which every query word has a
+    close word (see word_scores) and the mean reaches mean_cutoff. ``cutoff=0`` ranks all."""
+    out: dict[int, float] = {}
+    for doc_id, scores in word_scores(words, docs, cutoff=cutoff).items():
+        mean = round(sum(scores) / len(scores), 1)
+        if cutoff <= 0 or (all(scores) and mean >= mean_cutoff):
+            out[doc_id] = mean
+    return out
+
+
+def partial_scores(
+    words: list[str], docs: Mapping[int, str], *, cutoff: float = PARTIAL_CUTOFF
+) -> dict[int, float]:
+    """Documents containing at least half but not all of the query words, scored by the share
+    found: a last resort, so "son moi" still offers "Son kem li". Whole words only by default,
+    because a typo-close single word is mostly noise ("dien thoai" is not "den" = black)."""
+    out: dict[int, float] = {}
+    for doc_id, scores in word_scores(words, docs, cutoff=cutoff).items():
+        found = sum(1 for x in scores if x)
+        if found < len(scores) and found * 2 >= len(scores):
+            out[doc_id] = round(sum(scores) / len(scores), 1)
+    return out

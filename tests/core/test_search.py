@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from core.search import contains_all, fuzzy_scores, partial_scores, query_tokens
+from core.text import fold
+
+DOCS = {
+    1: fold("Áo thun cotton AT01 at01-den-m Đen M"),
+    2: fold("Quần jean nam QJ01 Levi's"),
+    3: fold("Áo khoác gió AK01"),
+    4: fold("Bao tay len BT01"),
+}
+
+
+def test_query_tokens_fold_and_dedupe() -> None:
+    assert query_tokens("ÁO thun, áo ĐEN!") == ["ao", "thun", "den"]
+    assert query_tokens("  ") == []
+
+
+def test_contains_all_is_substring_per_word() -> None:
+    assert contains_all(["ao", "den"], DOCS[1])
+    assert not contains_all(["ao", "trang"], DOCS[1])
+
+
+def test_typos_match_the_right_document_only() -> None:
+    assert set(fuzzy_scores(query_tokens("ao thung"), DOCS)) == {1}
+    assert set(fuzzy_scores(query_tokens("quan jaen"), DOCS)) == {2}
+    assert set(fuzzy_scores(query_tokens("ao khaoc"), DOCS)) == {3}
+    assert fuzzy_scores(query_tokens("dien thoai"), DOCS) == {}
+
+
+def test_every_word_must_be_close() -> None:
+    # "thun" is in doc 1 but "jean" is not close to anything there.
+    assert 1 not in fuzzy_scores(query_tokens("thun jean"), DOCS)
+
+
+def test_short_words_need_an_exact_word() -> None:
+    assert set(fuzzy_scores(["ao"], DOCS)) == {1, 3}  # not "bao"
+    assert set(fuzzy_scores(["bao"], DOCS)) == {4}  # not "ao"
+
+
+def test_cutoff_zero_ranks_everything_with_exact_first() -> None:
+    ranked = fuzzy_scores(query_tokens("ao thun"), DOCS, cutoff=0)
+    assert set(ranked) == {1, 2, 3, 4}
+    assert max(ranked, key=ranked.__getitem__) == 1
+    assert ranked[1] == 100.0
+
+
+def test_partial_scores_need_some_but_not_all_words() -> None:
+    got = partial_scores(query_tokens("quan kaki"), DOCS)
+    assert set(got) == {2}
+    assert got[2] == 50.0
+    assert partial_scores(query_tokens("ao thun"), DOCS) == {3: 50.0}  # doc 1 has both
+    assert partial_scores(query_tokens("kaki"), DOCS) == {}
+
+
+def test_partial_matches_need_whole_words() -> None:
+    # "dien" is a typo away from "den" (black), which is noise for a last-resort match.
+    assert partial_scores(query_tokens("dien thoai"), DOCS) == {}
+    assert set(partial_scores(query_tokens("dien thoai"), DOCS, cutoff=70)) == {1}
+
+
+def test_fuzzy_mean_must_be_high_enough() -> None:
+    docs = {1: "bien tang"}  # each word one letter off: 75 each
+    assert fuzzy_scores(["dien", "tong"], docs) == {}
+    assert fuzzy_scores(["dien", "tong"], docs, mean_cutoff=70) == {1: 75.0}
+    assert fuzzy_scores(["quan", "jaen"], {2: "quan jean"}) == {2: 87.5}  # one typo is fine
+
+
+def test_partial_needs_at_least_half_the_words() -> None:
+    assert partial_scores(["at01", "trg", "m"], {1: "at01 den m", 2: "so mi trang m"}) == {
+        1: 66.7}

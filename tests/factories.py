@@ -1,0 +1,154 @@
+"""Test data helpers shared by the tool tests.
+
+Catalogue data goes through the real tools (``shop`` is the ``Caller`` fixture), so it is
+exactly what production would write. ``reserve_stock`` and ``hold_stock`` are shortcuts that
+put stock aside without an order or a quote flow; ``ledger_mismatches`` checks the stock
+invariant and should be empty after any test that moves stock.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+
+from core.roles import Actor
+from storage.database import Database
+from storage.models import Quote, StockHold, StockLevel, StockMove
+from tests.conftest import OWNER, SYSTEM, Caller
+from tools.config import ToolConfig
+from tools.context import ToolContext
+from tools.events import flush_events
+from tools.stock_ops import Move, apply_moves, get_warehouse, variant_by_sku
+
+T = TypeVar("T")
+
+
+async def make_warehouses(shop: Caller) -> dict[str, int]:
+    """Creates HCM (main) and HN (branch); returns their ids by code."""
+    hcm = await shop("create_warehouse", code="HCM", name="Kho Hồ Chí Minh", kind="main")
+    hn = await shop("create_warehouse", code="HN", name="Kho Hà Nội", kind="branch")
+    return {"HCM": hcm["id"], "HN": hn["id"]}
+
+
+async def make_product(
+    shop: Caller,
+    code: str = "AT01",
+    name: str = "Áo thun cotton",
+    *,
+    variants: list[dict[str, Any]] | None = None,
+    stock: dict[str, int] | None = None,
+    attributes: list[str] | None = None,
+    sale_price: int = 150_000,
+    cost_price: int = 90_000,
+    actor: Actor = OWNER,
+    **fields: Any,
+) -> list[str]:
+    """Creates a product through create_product and returns its SKUs in order.
+
+    Without ``variants`` it has two: ``{code}-DEN-M`` (Màu Đen, Size M) and ``{code}-TRANG-L``
+    (Màu Trắng, Size L). ``stock`` (default ``{"HCM": 10}``) is the opening stock of every
+    variant that does not give its own ``stock`` list. Attributes default to the option names
+    of the first variant. Extra keyword arguments (category, brand, media...) go to the tool.
+    """
+    stock = {"HCM": 10} if stock is None else stock
+    if variants is None:
+        variants = [
+            {"sku": f"{code}-DEN-M", "options": {"Màu": "Đen", "Size": "M"}},
+            {"sku": f"{code}-TRANG-L", "options": {"Màu": "Trắng", "Size": "L"}},
+        ]
+    full = [
+        {
+            "sale_price": sale_price,
+            "cost_price": cost_price,
+            "stock": [{"warehouse_code": w, "quantity": q} for w, q in stock.items()],
+            **v,
+        }
+        for v in variants
+    ]
+    if attributes is None:
+        attributes = list(full[0].get("options", {}))
+    await shop("create_product", actor, code=code, name=name, attributes=attributes,
+               variants=full, **fields)
+    return [v["sku"] for v in full]
+
+
+async def in_tx(db: Database, fn: Callable[[ToolContext], Awaitable[T]]) -> T:
+    """Runs ``fn`` in one committed transaction as the system actor (outbox included)."""
+    async with db.transaction() as tx:
+        ctx = ToolContext(tx=tx, actor=SYSTEM, config=ToolConfig())
+        result = await fn(ctx)
+        await flush_events(ctx)
+    return result
+
+
+async def reserve_stock(db: Database, sku: str, warehouse_code: str, quantity: int) -> None:
+    """Reserves stock as an order would (a reservation ledger row), without an order."""
+
+    async def run(ctx: ToolContext) -> None:
+        v = await variant_by_sku(ctx, sku)
+        wh = await get_warehouse(ctx, code=warehouse_code)
+        await apply_moves(ctx, [Move(v.id, wh.id, d_reserved=quantity, reason="reservation")])
+
+    await in_tx(db, run)
+
+
+async def hold_stock(
+    db: Database, sku: str, warehouse_code: str, quantity: int, *, minutes: int = 15
+) -> int:
+    """A quote hold that lives ``minutes`` from now (negative: already expired); its quote id."""
+
+    async def run(ctx: ToolContext) -> int:
+        v = await variant_by_sku(ctx, sku)
+        wh = await get_warehouse(ctx, code=warehouse_code)
+        quote = Quote(token=secrets.token_hex(8), payload={}, status="open",
+                      expires_at=ctx.now + timedelta(minutes=minutes), created_at=ctx.now)
+        ctx.session.add(quote)
+        await ctx.session.flush()
+        ctx.session.add(StockHold(quote_id=quote.id, variant_id=v.id, warehouse_id=wh.id,
+                                  quantity=quantity, expires_at=quote.expires_at))
+        await ctx.session.flush()
+        return quote.id
+
+    return await in_tx(db, run)
+
+
+async def ledger_mismatches(db: Database) -> list[tuple[int, int, int, int, int, int]]:
+    """(variant, warehouse, on_hand, ledger on_hand, reserved, ledger reserved) that disagree."""
+
+    async def run(ctx: ToolContext) -> list[tuple[int, int, int, int, int, int]]:
+        sums = (
+            select(StockMove.variant_id, StockMove.warehouse_id,
+                   func.sum(StockMove.delta_on_hand).label("oh"),
+                   func.sum(StockMove.delta_reserved).label("rs"))
+            .group_by(StockMove.variant_id, StockMove.warehouse_id)
+            .subquery()
+        )
+        rows = await ctx.session.execute(
+            select(StockLevel.variant_id, StockLevel.warehouse_id, StockLevel.on_hand,
+                   func.coalesce(sums.c.oh, 0), StockLevel.reserved, func.coalesce(sums.c.rs, 0))
+            .outerjoin(sums, (sums.c.variant_id == StockLevel.variant_id)
+                       & (sums.c.warehouse_id == StockLevel.warehouse_id))
+        )
+        return [
+            (v, w, oh, int(loh), rs, int(lrs))
+            for v, w, oh, loh, rs, lrs in rows
+            if oh != int(loh) or rs != int(lrs)
+        ]
+
+    return await in_tx(db, run)
+
+
+async def count_rows(db: Database, *models: Any) -> dict[str, int]:
+    """Row counts by table name: to prove a refused call wrote nothing."""
+
+    async def run(ctx: ToolContext) -> dict[str, int]:
+        return {
+            m.__tablename__: int(await ctx.session.scalar(select(func.count()).select_from(m)) or 0)
+            for m in models
+        }
+
+    return await in_tx(db, run)
