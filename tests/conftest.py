@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -45,25 +46,34 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_ready() -> str:
+def postgres_ready() -> Iterator[str]:
+    """A private database per test session on the configured server, so parallel runs (and
+    other people's) never truncate each other's tables; dropped at the end."""
     assert PG_URL
-    from sqlalchemy import create_engine  # sync, once per session
+    from sqlalchemy.engine import make_url
 
-    sync_url = PG_URL.replace("postgresql+asyncpg://", "postgresql://")
-    _reset_postgres(sync_url, create_engine)
-    upgrade(sync_url)
-    return sync_url
+    server = make_url(PG_URL.replace("postgresql+asyncpg://", "postgresql://"))
+    name = f"shopbot_test_{os.getpid()}_{secrets.token_hex(3)}"
+    _admin(server, f'CREATE DATABASE "{name}"')
+    url = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _reset_postgres(url: str, create_engine: Any) -> None:
-    async def reset() -> None:
-        db = Database(url)
-        async with db.engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await db.dispose()
+def _admin(server: Any, statement: str) -> None:
+    async def run() -> None:
+        db = Database(server.render_as_string(hide_password=False))
+        try:
+            async with db.engine.connect() as conn:
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.execute(text(statement))
+        finally:
+            await db.dispose()
 
-    asyncio.run(reset())
+    asyncio.run(run())
 
 
 @pytest.fixture

@@ -31,12 +31,9 @@ from storage.models import (
     Quote,
 )
 from tools.context import ToolContext
+from tools.order_models import Channel
 from tools.registry import CUSTOMER, SALES, STAFF, tool
 
-Channel = Literal[
-    "web", "telegram", "messenger", "zalo", "shopee", "lazada", "tiktok", "phone", "facebook",
-    "manual",
-]
 CHANNELS: frozenset[str] = frozenset(get_args(Channel))
 Email = Annotated[str, Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 PhoneText = Annotated[str, Field(min_length=1, max_length=30)]

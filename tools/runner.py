@@ -123,6 +123,8 @@ class ToolRunner:
                         "allowed": sorted(r.value for r in t.roles),
                     },
                 )
+            if not isinstance(args, BaseModel):
+                _refuse_unknown_fields(t.input_model, raw_args)
             try:
                 parsed = (
                     args
@@ -232,6 +234,22 @@ class ToolRunner:
             "error": error,
             "duration_ms": int((time.perf_counter() - started) * 1000),
         }
+
+
+def _refuse_unknown_fields(model: type[BaseModel], args: dict[str, Any]) -> None:
+    """A misspelt argument is an error, not silently ignored: the caller (often an LLM) learns
+    which names exist instead of wondering why its value had no effect."""
+    known = set(model.model_fields) | {
+        f.alias for f in model.model_fields.values() if f.alias is not None
+    }
+    unknown = sorted(k for k in args if k not in known)
+    if unknown:
+        raise InvalidInput(
+            f"Unknown argument '{unknown[0]}'. Expected: {', '.join(sorted(model.model_fields))}.",
+            field=unknown[0],
+            code="unknown_field",
+            details={"unknown": unknown},
+        )
 
 
 def _retryable(exc: BaseException) -> bool:

@@ -23,9 +23,9 @@ from tools.registry import CUSTOMER, STAFF, WAREHOUSE, tool
 from tools.stock_ops import (
     Level,
     Move,
-    _held,  # the one definition of "held by live quotes"; reused so reads agree with locks
     apply_moves,
     get_warehouse,
+    held_by_live_quotes,  # the one definition, so reads agree with locked reads
     lock_levels,
     variant_by_sku,
 )
@@ -53,7 +53,7 @@ async def read_levels(
         return out
     q = (
         select(StockLevel.variant_id, StockLevel.warehouse_id, StockLevel.on_hand,
-               StockLevel.reserved, _held, Warehouse.code, Warehouse.name)
+               StockLevel.reserved, held_by_live_quotes, Warehouse.code, Warehouse.name)
         .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
         .where(StockLevel.variant_id.in_(vids), Warehouse.active.is_(True))
         .order_by(StockLevel.variant_id, StockLevel.warehouse_id)

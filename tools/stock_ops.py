@@ -25,7 +25,7 @@ from storage.fastsql import Sql
 from storage.models import StockHold, StockLevel, StockMove, Variant, Warehouse
 from tools.context import ToolContext
 
-_held = (
+held_by_live_quotes = (
     select(func.coalesce(func.sum(StockHold.quantity), 0))
     .where(
         StockHold.variant_id == StockLevel.variant_id,
@@ -43,7 +43,7 @@ def _lock_levels_sql(count: int) -> Sql:
     ids = [bindparam(f"v{i}", type_=Integer) for i in range(count)]
     return Sql(
         select(StockLevel.variant_id, StockLevel.warehouse_id, StockLevel.on_hand,
-               StockLevel.reserved, _held, Warehouse.kind)
+               StockLevel.reserved, held_by_live_quotes, Warehouse.kind)
         .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
         .where(StockLevel.variant_id.in_(ids), Warehouse.active.is_(True))
         .order_by(StockLevel.variant_id, StockLevel.warehouse_id)
@@ -247,13 +247,13 @@ async def ensure_levels(
         return
     s = ctx.session
     existing = set(
-        (
+
             await s.execute(
                 select(StockLevel.variant_id, StockLevel.warehouse_id).where(
                     StockLevel.variant_id.in_(vids), StockLevel.warehouse_id.in_(wids)
                 )
             )
-        ).tuples()
+
     )
     missing = [
         {"variant_id": v, "warehouse_id": w, "on_hand": 0, "reserved": 0}
@@ -301,3 +301,5 @@ async def variant_by_sku(ctx: ToolContext, sku: str, *, field: str = "sku") -> V
     if found is None:
         raise NotFound(f"There is no product with SKU '{sku}'.", field=field, code="unknown_sku")
     return found
+
+
