@@ -1,1 +1,752 @@
-"""(to be written)"""
+"""Returns (trả hàng) of delivered goods: the request, the goods coming back, the refund.
+
+Only delivered or completed orders take returns. A parcel that never reached the buyer
+(delivery_failed) is not a return: setting that order to ``returned`` puts the whole parcel back
+in stock through the order state machine. Rules for quantities and money are in core.returns.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.money import format_vnd
+from core.order_status import TRANSITIONS, OrderStatus, check_transition
+from core.returns import (
+    CANCELLED,
+    RECEIVED,
+    REQUESTED,
+    Claim,
+    line_refund,
+    payment_status_after_refund,
+    refund_base,
+    refund_limit,
+    returnable,
+)
+from storage.models import (
+    Order,
+    OrderLine,
+    ReturnLine,
+    ReturnRequest,
+    StockWriteOff,
+    Warehouse,
+    order_number,
+    parse_order_number,
+)
+from tools.context import ToolContext
+from tools.events import order_event
+from tools.registry import ACCOUNTING, CUSTOMER, SALES, STAFF, WAREHOUSE, tool
+from tools.stock_ops import Move, apply_moves
+
+RETURNABLE: frozenset[OrderStatus] = frozenset({OrderStatus.DELIVERED, OrderStatus.COMPLETED})
+RefundMethod = Literal["cash", "bank_transfer", "marketplace", "cod_offset"]
+
+
+# --------------------------------------------------------------------------- output
+
+
+class ReturnLineOut(BaseModel):
+    id: int
+    order_line_id: int
+    variant_id: int
+    sku: str
+    name: str
+    quantity: int = Field(description="Units the buyer asked to return")
+    good: int = Field(description="Received back in sellable condition")
+    damaged: int = Field(description="Received back damaged (written off)")
+    warehouse_code: str | None = Field(description="Where the goods came back to")
+    refund_value: int = Field(
+        description="This line's paid amount for the units returned (received units once "
+        "received, else the requested units)"
+    )
+
+
+class ReturnOut(BaseModel):
+    id: int
+    number: str
+    order_id: int
+    order_number: str
+    status: Literal["requested", "received", "cancelled"]
+    reason: str
+    lines: list[ReturnLineOut]
+    refund_value: int = Field(description="Default refund: sum of the lines' refund_value")
+    refund_status: Literal["pending", "refunded"]
+    refund_amount: int
+    refund_method: str | None
+    order_status: str
+    order_payment_status: str
+    created_by: str
+    created_at: datetime
+    received_at: datetime | None
+    refunded_at: datetime | None
+
+
+async def _out(ctx: ToolContext, ret: ReturnRequest, order: Order | None = None) -> ReturnOut:
+    order = order or await ctx.session.get(Order, ret.order_id)
+    assert order is not None
+    rows = (
+        await ctx.session.execute(
+            select(ReturnLine, OrderLine, Warehouse.code)
+            .join(OrderLine, OrderLine.id == ReturnLine.order_line_id)
+            .outerjoin(Warehouse, Warehouse.id == ReturnLine.warehouse_id)
+            .where(ReturnLine.return_id == ret.id)
+            .order_by(ReturnLine.id)
+        )
+    ).all()
+    lines = []
+    for rl, ol, wcode in rows:
+        units = rl.good + rl.damaged if ret.status == RECEIVED else rl.quantity
+        lines.append(
+            ReturnLineOut(
+                id=rl.id,
+                order_line_id=ol.id,
+                variant_id=ol.variant_id,
+                sku=ol.sku,
+                name=ol.name,
+                quantity=rl.quantity,
+                good=rl.good,
+                damaged=rl.damaged,
+                warehouse_code=wcode,
+                refund_value=line_refund(ol.line_total, ol.quantity, units),
+            )
+        )
+    return ReturnOut(
+        id=ret.id,
+        number=ret.number,
+        order_id=order.id,
+        order_number=order.number,
+        status=ret.status,  # type: ignore[arg-type]
+        reason=ret.reason,
+        lines=lines,
+        refund_value=sum(x.refund_value for x in lines),
+        refund_status=ret.refund_status,  # type: ignore[arg-type]
+        refund_amount=ret.refund_amount,
+        refund_method=ret.refund_method,
+        order_status=order.status,
+        order_payment_status=order.payment_status,
+        created_by=ret.created_by,
+        created_at=ret.created_at,
+        received_at=ret.received_at,
+        refunded_at=ret.refunded_at,
+    )
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _hidden() -> PermissionDenied:
+    return PermissionDenied("That record does not belong to you.", code="not_yours")
+
+
+async def _order(ctx: ToolContext, order_id: int, *, lock: bool = False) -> Order:
+    """The order (row-locked when changing it: order row first, then stock rows, as elsewhere)."""
+    order = await ctx.session.get(Order, order_id, populate_existing=True, with_for_update=lock)
+    if order is None:
+        if ctx.actor.is_customer:  # a customer learns nothing about orders that are not theirs
+            raise _hidden()
+        raise NotFound(
+            f"Order {order_number(order_id)} was not found.",
+            field="order_id",
+            code="unknown_order",
+        )
+    ctx.require_customer_scope(order.customer_id)
+    return order
+
+
+async def _return(ctx: ToolContext, return_id: int) -> ReturnRequest:
+    ret = await ctx.session.get(ReturnRequest, return_id, populate_existing=True)
+    if ret is None:
+        if ctx.actor.is_customer:
+            raise _hidden()
+        raise NotFound(
+            f"Return {return_id} does not exist.", field="return_id", code="unknown_return"
+        )
+    return ret
+
+
+async def _locked(ctx: ToolContext, return_id: int) -> tuple[ReturnRequest, Order]:
+    """Locks the order, then the return, so every change to one order's returns queues up."""
+    ret = await _return(ctx, return_id)
+    order = await _order(ctx, ret.order_id, lock=True)
+    ret = (
+        await ctx.session.get(
+            ReturnRequest, return_id, populate_existing=True, with_for_update=True
+        )
+        or ret
+    )
+    return ret, order
+
+
+async def _claims(ctx: ToolContext, order_id: int) -> dict[int, list[Claim]]:
+    """Every return line of the order, by order line, as it weighs on what is returnable."""
+    rows = await ctx.session.execute(
+        select(
+            ReturnLine.order_line_id,
+            ReturnRequest.status,
+            ReturnLine.quantity,
+            ReturnLine.good,
+            ReturnLine.damaged,
+        )
+        .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_id)
+        .where(ReturnRequest.order_id == order_id)
+    )
+    out: dict[int, list[Claim]] = defaultdict(list)
+    for olid, status, qty, good, damaged in rows.all():
+        out[olid].append(Claim(status, qty, good, damaged))
+    return out
+
+
+# --------------------------------------------------------------------------- create
+
+
+class ReturnLineIn(BaseModel):
+    order_line_id: int | None = Field(default=None, gt=0, description="The order line's id")
+    sku: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Instead of order_line_id"
+    )
+    quantity: int = Field(gt=0, le=100_000)
+
+
+class CreateReturnIn(BaseModel):
+    order_id: int | None = Field(default=None, gt=0, description="Numeric order id")
+    order_number: str | None = Field(
+        default=None, max_length=20, description="Order number such as DH000123"
+    )
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=2000, description="Why the goods come back")
+
+
+def _order_id(inp: CreateReturnIn) -> int:
+    if inp.order_id is not None:
+        return inp.order_id
+    parsed = parse_order_number(inp.order_number or "")
+    if parsed is None:
+        raise InvalidInput(
+            "Give order_id or an order number such as DH000123.", field="order_number"
+        )
+    return parsed
+
+
+@tool(
+    name="create_return",
+    description="""Open a return request for goods of a delivered or completed order: lines by
+    order_line_id or SKU with the quantity, and the reason. A line can be returned up to what was
+    shipped minus what earlier returns already claim. Customers can open returns for their own
+    orders only. A parcel that never reached the buyer is not a return: set that order to
+    returned instead. Next the warehouse records what arrives with receive_return.""",
+    roles=SALES | CUSTOMER,
+)
+async def create_return(ctx: ToolContext, inp: CreateReturnIn) -> ReturnOut:
+    order = await _order(ctx, _order_id(inp), lock=True)
+    status = OrderStatus(order.status)
+    if status not in RETURNABLE:
+        hint = (
+            " A parcel that was not delivered comes back by setting the order to returned."
+            if status is OrderStatus.DELIVERY_FAILED
+            else ""
+        )
+        raise Conflict(
+            f"Order {order.number} is {order.status}; only delivered or completed orders can "
+            f"take a return.{hint}",
+            field="order_id",
+            code="order_not_returnable",
+        )
+    lines = list(
+        (
+            await ctx.session.execute(
+                select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)
+            )
+        ).scalars()
+    )
+    by_id = {ln.id: ln for ln in lines}
+    claims = await _claims(ctx, order.id)
+    chosen: list[OrderLine] = []
+    for i, ln in enumerate(inp.lines):
+        if (ln.order_line_id is None) == (ln.sku is None):
+            raise InvalidInput(
+                "Give order_line_id or sku (one of them).", field=f"lines.{i}.order_line_id"
+            )
+        if ln.order_line_id is not None:
+            ol = by_id.get(ln.order_line_id)
+            if ol is None:
+                raise NotFound(
+                    f"Order {order.number} has no line {ln.order_line_id}.",
+                    field=f"lines.{i}.order_line_id",
+                    code="unknown_order_line",
+                )
+        else:
+            sku = (ln.sku or "").strip()
+            matches = [x for x in lines if x.sku == sku]
+            if not matches:
+                raise NotFound(
+                    f"Order {order.number} has no SKU {sku}.",
+                    field=f"lines.{i}.sku",
+                    code="unknown_order_line",
+                )
+            if len(matches) > 1:
+                raise InvalidInput(
+                    f"SKU {sku} is on several lines of {order.number}; use order_line_id.",
+                    field=f"lines.{i}.sku",
+                    code="ambiguous_sku",
+                )
+            ol = matches[0]
+        if any(c.id == ol.id for c in chosen):
+            raise InvalidInput(
+                f"Line {ol.id} ({ol.sku}) is given twice; give it once.",
+                field=f"lines.{i}",
+                code="duplicate_line",
+            )
+        left = returnable(ol.quantity, claims.get(ol.id, []))
+        if ln.quantity > left:
+            raise Conflict(
+                f"Only {left} of {ol.sku} can still be returned on {order.number} "
+                f"({ol.quantity} shipped, {ol.quantity - left} already in returns).",
+                field=f"lines.{i}.quantity",
+                code="return_exceeds_shipped",
+                details={"sku": ol.sku, "shipped": ol.quantity, "returnable": left},
+            )
+        chosen.append(ol)
+
+    ret = ReturnRequest(
+        order_id=order.id,
+        status=REQUESTED,
+        reason=inp.reason.strip(),
+        refund_amount=0,
+        refund_status="pending",
+        created_by=ctx.actor.label,
+        created_at=ctx.now,
+    )
+    ctx.session.add(ret)
+    await ctx.session.flush()
+    ctx.session.add_all(
+        ReturnLine(return_id=ret.id, order_line_id=ol.id, quantity=ln.quantity, good=0, damaged=0)
+        for ln, ol in zip(inp.lines, chosen, strict=True)
+    )
+    await ctx.session.flush()
+    summary = ", ".join(
+        f"{ln.quantity} x {ol.sku}" for ln, ol in zip(inp.lines, chosen, strict=True)
+    )
+    await order_event(
+        ctx,
+        order.id,
+        "return",
+        note=f"{ret.number} requested: {summary}",
+        extra={"return_id": ret.id},
+    )
+    out = await _out(ctx, ret, order)
+    ctx.emit(
+        "return.requested",
+        f"return:{ret.id}",
+        {
+            "return_id": ret.id,
+            "order_id": order.id,
+            "reason": ret.reason,
+            "lines": [
+                {"order_line_id": x.order_line_id, "sku": x.sku, "quantity": x.quantity}
+                for x in out.lines
+            ],
+            "actor": ctx.actor.label,
+        },
+    )
+    return out
+
+
+# --------------------------------------------------------------------------- receive
+
+
+class ReceiveReturnLineIn(BaseModel):
+    return_line_id: int = Field(gt=0)
+    good: int = Field(default=0, ge=0, le=100_000, description="Units fit to sell again")
+    damaged: int = Field(default=0, ge=0, le=100_000, description="Units to write off")
+
+
+class ReceiveReturnIn(BaseModel):
+    return_id: int = Field(gt=0)
+    lines: list[ReceiveReturnLineIn] = Field(min_length=1, max_length=200)
+    warehouse_code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="Where the goods came back to; default each line's order warehouse",
+    )
+    note: str = Field(default="", max_length=2000)
+
+
+@tool(
+    name="receive_return",
+    description="""Record the goods of a return request as they arrive: per return line how
+    many are good (back into stock, ledger return_restock) and how many damaged (restocked then
+    written off, ledger return_restock + damaged, the write-off valued at the line's cost). Lines
+    not listed count as nothing received. Goods go to each line's original warehouse unless
+    warehouse_code is given. When everything the order had has come back, the order becomes
+    returned. Then accounting can refund with refund_return.""",
+    roles=WAREHOUSE,
+)
+async def receive_return(ctx: ToolContext, inp: ReceiveReturnIn) -> ReturnOut:
+    ret, order = await _locked(ctx, inp.return_id)
+    if ret.status != REQUESTED:
+        raise Conflict(
+            f"{ret.number} is {ret.status}; only a requested return can be received.",
+            field="return_id",
+            code="return_not_open",
+        )
+    rows = (
+        await ctx.session.execute(
+            select(ReturnLine, OrderLine)
+            .join(OrderLine, OrderLine.id == ReturnLine.order_line_id)
+            .where(ReturnLine.return_id == ret.id)
+        )
+    ).all()
+    by_id = {rl.id: (rl, ol) for rl, ol in rows}
+    forced: Warehouse | None = None
+    if inp.warehouse_code:
+        forced = (
+            await ctx.session.execute(
+                select(Warehouse).where(Warehouse.code == inp.warehouse_code.strip().upper())
+            )
+        ).scalar_one_or_none()
+        if forced is None:
+            raise NotFound(
+                f"Warehouse {inp.warehouse_code} does not exist.",
+                field="warehouse_code",
+                code="unknown_warehouse",
+            )
+    active = {w.id: w for w in (await ctx.session.execute(select(Warehouse))).scalars()}
+    seen: set[int] = set()
+    plan: list[tuple[ReturnLine, OrderLine, int, int, int]] = []  # rl, ol, good, damaged, wh
+    for i, ln in enumerate(inp.lines):
+        pair = by_id.get(ln.return_line_id)
+        if pair is None:
+            raise NotFound(
+                f"{ret.number} has no line {ln.return_line_id}.",
+                field=f"lines.{i}.return_line_id",
+                code="unknown_return_line",
+            )
+        if ln.return_line_id in seen:
+            raise InvalidInput(
+                f"Return line {ln.return_line_id} is given twice.",
+                field=f"lines.{i}.return_line_id",
+                code="duplicate_line",
+            )
+        seen.add(ln.return_line_id)
+        rl, ol = pair
+        if ln.good + ln.damaged > rl.quantity:
+            raise InvalidInput(
+                f"{ol.sku}: {ln.good} good + {ln.damaged} damaged is more than the "
+                f"{rl.quantity} requested for return.",
+                field=f"lines.{i}.good",
+                code="return_exceeds_requested",
+            )
+        wid = forced.id if forced is not None else ol.warehouse_id
+        if wid is None:
+            raise InvalidInput(
+                f"{ol.sku} has no original warehouse; give warehouse_code.", field="warehouse_code"
+            )
+        wh = active.get(wid)
+        if wh is None or not wh.active:
+            raise Conflict(
+                f"Warehouse {wh.code if wh else wid} is inactive; give warehouse_code.",
+                field="warehouse_code",
+                code="warehouse_inactive",
+            )
+        plan.append((rl, ol, ln.good, ln.damaged, wid))
+    if sum(g + d for _, _, g, d, _ in plan) == 0:
+        raise InvalidInput(
+            "Nothing was received; cancel the return with cancel_return instead.",
+            field="lines",
+            code="nothing_received",
+        )
+
+    moves: list[Move] = []
+    for rl, ol, good, damaged, wid in plan:
+        rl.good, rl.damaged, rl.warehouse_id = good, damaged, wid
+        if good + damaged:
+            moves.append(
+                Move(
+                    ol.variant_id,
+                    wid,
+                    d_on_hand=good + damaged,
+                    reason="return_restock",
+                    ref_type="return",
+                    ref_id=ret.id,
+                    note=ret.number,
+                )
+            )
+        if damaged:
+            # The damaged units came back (restock) and leave again (damaged): the ledger shows
+            # both and nets to zero for them; the write-off row keeps their value.
+            moves.append(
+                Move(
+                    ol.variant_id,
+                    wid,
+                    d_on_hand=-damaged,
+                    reason="damaged",
+                    ref_type="return",
+                    ref_id=ret.id,
+                    note=ret.number,
+                )
+            )
+            ctx.session.add(
+                StockWriteOff(
+                    variant_id=ol.variant_id,
+                    warehouse_id=wid,
+                    quantity=damaged,
+                    unit_cost=ol.unit_cost,
+                    ref_type="return",
+                    ref_id=ret.id,
+                    note=f"{ret.number} damaged on return",
+                    created_at=ctx.now,
+                )
+            )
+    ret.status = RECEIVED
+    ret.received_at = ctx.now
+    if inp.note.strip():
+        ret.reason = f"{ret.reason}\nReceived: {inp.note.strip()}".strip()
+    await ctx.session.flush()
+    await apply_moves(ctx, moves)  # stable order: a line's restock runs before its write-off
+
+    # Whole order back? Every line's received returns add up to its quantity.
+    order_lines = list(
+        (
+            await ctx.session.execute(select(OrderLine).where(OrderLine.order_id == order.id))
+        ).scalars()
+    )
+    claims = await _claims(ctx, order.id)
+    back = {
+        ol.id: sum(c.good + c.damaged for c in claims.get(ol.id, []) if c.status == RECEIVED)
+        for ol in order_lines
+    }
+    fully = all(back[ol.id] >= ol.quantity for ol in order_lines)
+    current = OrderStatus(order.status)
+    became_returned = fully and OrderStatus.RETURNED in TRANSITIONS[current]
+    if became_returned:
+        check_transition(current, OrderStatus.RETURNED)
+        order.status = OrderStatus.RETURNED.value
+        order.updated_at = ctx.now
+        await ctx.session.flush()
+        await order_event(
+            ctx,
+            order.id,
+            "status",
+            from_status=current.value,
+            to_status=OrderStatus.RETURNED.value,
+            note=f"all goods came back ({ret.number})",
+        )
+    out = await _out(ctx, ret, order)
+    ctx.emit(
+        "return.received",
+        f"return:{ret.id}",
+        {
+            "return_id": ret.id,
+            "order_id": order.id,
+            "order_returned": became_returned,
+            "lines": [
+                {
+                    "return_line_id": x.id,
+                    "variant_id": x.variant_id,
+                    "sku": x.sku,
+                    "good": x.good,
+                    "damaged": x.damaged,
+                    "warehouse_code": x.warehouse_code,
+                }
+                for x in out.lines
+            ],
+            "refund_value": out.refund_value,
+            "actor": ctx.actor.label,
+        },
+    )
+    return out
+
+
+# --------------------------------------------------------------------------- refund
+
+
+class RefundReturnIn(BaseModel):
+    return_id: int = Field(gt=0)
+    method: RefundMethod = Field(
+        description="cash, bank_transfer, marketplace (refunded by the platform) or cod_offset "
+        "(deducted from a COD remittance)"
+    )
+    amount: int | None = Field(
+        default=None,
+        gt=0,
+        le=2_000_000_000,
+        description="Đồng; default the paid value of the units that came back",
+    )
+    note: str = Field(default="", max_length=1000)
+
+
+@tool(
+    name="refund_return",
+    description="""Refund a received return. The default amount is, per returned line, the
+    line's paid amount (line total after discount, VAT included) x units back / units ordered,
+    rounded half-up to the đồng per line; shipping is not included unless you give amount. All
+    refunds of an order together cannot exceed what was paid for it (its paid amount, or its
+    total when no payment was recorded). Sets the order's payment status to refunded or
+    partially_refunded.""",
+    roles=ACCOUNTING,
+)
+async def refund_return(ctx: ToolContext, inp: RefundReturnIn) -> ReturnOut:
+    ret, order = await _locked(ctx, inp.return_id)
+    if ret.refund_status == "refunded":
+        raise Conflict(
+            f"{ret.number} was already refunded ({format_vnd(ret.refund_amount)}).",
+            field="return_id",
+            code="already_refunded",
+        )
+    if ret.status != RECEIVED:
+        raise Conflict(
+            f"{ret.number} is {ret.status}; refund once the goods are received (receive_return).",
+            field="return_id",
+            code="return_not_received",
+        )
+    already = int(
+        await ctx.session.scalar(
+            select(func.coalesce(func.sum(ReturnRequest.refund_amount), 0)).where(
+                ReturnRequest.order_id == order.id, ReturnRequest.refund_status == "refunded"
+            )
+        )
+        or 0
+    )
+    limit = refund_limit(order.total, order.paid_amount, already)
+    current = await _out(ctx, ret, order)
+    amount = inp.amount if inp.amount is not None else current.refund_value
+    if amount <= 0:
+        raise InvalidInput(
+            f"{ret.number} has nothing to refund; give amount if needed.",
+            field="amount",
+            code="nothing_to_refund",
+        )
+    if amount > limit:
+        raise Conflict(
+            f"At most {format_vnd(limit)} can still be refunded on {order.number} (paid "
+            f"{format_vnd(refund_base(order.total, order.paid_amount))}, already refunded "
+            f"{format_vnd(already)}); {format_vnd(amount)} is too much.",
+            field="amount",
+            code="refund_exceeds_paid",
+            details={"limit": limit, "requested": amount, "already_refunded": already},
+        )
+    ret.refund_amount = amount
+    ret.refund_status = "refunded"
+    ret.refund_method = inp.method
+    ret.refunded_at = ctx.now
+    order.payment_status = payment_status_after_refund(
+        order.total, order.paid_amount, already + amount
+    )
+    order.updated_at = ctx.now
+    await ctx.session.flush()
+    note = f"refund {format_vnd(amount)} by {inp.method} for {ret.number}"
+    if inp.note.strip():
+        note += f": {inp.note.strip()}"
+    await order_event(
+        ctx,
+        order.id,
+        "payment",
+        note=note,
+        extra={"return_id": ret.id, "refund": amount, "payment_status": order.payment_status},
+    )
+    ctx.emit(
+        "return.refunded",
+        f"return:{ret.id}",
+        {
+            "return_id": ret.id,
+            "order_id": order.id,
+            "amount": amount,
+            "method": inp.method,
+            "order_payment_status": order.payment_status,
+            "refunded_total": already + amount,
+            "actor": ctx.actor.label,
+        },
+    )
+    return await _out(ctx, ret, order)
+
+
+# --------------------------------------------------------------------------- read, cancel
+
+
+class ReturnIdIn(BaseModel):
+    return_id: int = Field(gt=0, description="The return's id (RT00012 -> 12)")
+
+
+@tool(
+    name="get_return",
+    description="""Show a return: its order, lines (requested, good, damaged), where the goods
+    went, the refund value and the refund. Customers see only returns of their own orders.""",
+    roles=STAFF | CUSTOMER,
+    write=False,
+)
+async def get_return(ctx: ToolContext, inp: ReturnIdIn) -> ReturnOut:
+    ret = await _return(ctx, inp.return_id)
+    order = await _order(ctx, ret.order_id)
+    return await _out(ctx, ret, order)
+
+
+class ListReturnsIn(BaseModel):
+    order_id: int | None = Field(default=None, gt=0)
+    status: Literal["requested", "received", "cancelled"] | None = None
+    refund_status: Literal["pending", "refunded"] | None = None
+    limit: int = Field(default=20, ge=1, le=200)
+
+
+class ListReturnsOut(BaseModel):
+    returns: list[ReturnOut]
+
+
+@tool(
+    name="list_returns",
+    description="""List returns, newest first, by order, status (requested, received,
+    cancelled) or refund status (pending, refunded). received + pending are the refunds still to
+    pay. Customers see only their own.""",
+    roles=STAFF | CUSTOMER,
+    write=False,
+)
+async def list_returns(ctx: ToolContext, inp: ListReturnsIn) -> ListReturnsOut:
+    q = (
+        select(ReturnRequest, Order)
+        .join(Order, Order.id == ReturnRequest.order_id)
+        .order_by(ReturnRequest.id.desc())
+        .limit(inp.limit)
+    )
+    if ctx.actor.is_customer:
+        q = q.where(Order.customer_id == ctx.customer_id())
+    if inp.order_id is not None:
+        q = q.where(ReturnRequest.order_id == inp.order_id)
+    if inp.status:
+        q = q.where(ReturnRequest.status == inp.status)
+    if inp.refund_status:
+        q = q.where(ReturnRequest.refund_status == inp.refund_status)
+    rows = (await ctx.session.execute(q)).all()
+    return ListReturnsOut(returns=[await _out(ctx, ret, order) for ret, order in rows])
+
+
+class CancelReturnIn(ReturnIdIn):
+    reason: str = Field(default="", max_length=1000)
+
+
+@tool(
+    name="cancel_return",
+    description="""Cancel a return request whose goods have not been received (the buyer keeps
+    them). Customers can cancel their own.""",
+    roles=SALES | CUSTOMER,
+)
+async def cancel_return(ctx: ToolContext, inp: CancelReturnIn) -> ReturnOut:
+    ret, order = await _locked(ctx, inp.return_id)
+    if ret.status != REQUESTED:
+        raise Conflict(
+            f"{ret.number} is {ret.status}; only a requested return can be cancelled.",
+            field="return_id",
+            code="return_not_open",
+        )
+    ret.status = CANCELLED
+    if inp.reason.strip():
+        ret.reason = f"{ret.reason}\nCancelled: {inp.reason.strip()}".strip()
+    await ctx.session.flush()
+    await order_event(
+        ctx, order.id, "return", note=f"{ret.number} cancelled", extra={"return_id": ret.id}
+    )
+    return await _out(ctx, ret, order)

@@ -1,0 +1,603 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from core.costing import weighted_average_cost
+from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
+from core.replenishment import suggested_quantity
+from core.roles import Actor, Role
+from storage.database import Database
+from storage.models import (
+    GoodsReceipt,
+    GoodsReceiptLine,
+    OutboxEvent,
+    PurchaseOrderLine,
+    StockLevel,
+    StockMove,
+    Variant,
+)
+from tests.conftest import SYSTEM, Caller
+from tests.factories import count_rows, in_tx, ledger_mismatches, make_product, make_warehouses
+from tools.config import ToolConfig
+from tools.context import ToolContext
+from tools.stock_ops import lock_levels, variant_by_sku
+
+KEEPER = Actor(role=Role.WAREHOUSE, staff_id=3)
+ACCOUNTANT = Actor(role=Role.ACCOUNTANT, staff_id=4)
+SALES = Actor(role=Role.SALES, staff_id=2)
+ADDRESS = {"line": "12 Nguyễn Huệ", "ward": "Bến Nghé", "district": "Quận 1", "province": "HCM"}
+DEN, TRANG = "AT01-DEN-M", "AT01-TRANG-L"
+
+
+async def setup(shop: Caller, stock: dict[str, int] | None = None) -> dict[str, int]:
+    wh = await make_warehouses(shop)
+    await make_product(shop, stock={"HCM": 10, "HN": 2} if stock is None else stock)
+    await shop("create_supplier", code="ncc01", name="Xưởng may Bình Tân", phone="0912 345 678")
+    return wh
+
+
+async def po(
+    shop: Caller,
+    lines: list[tuple[str, int, int]],
+    *,
+    confirm: bool = True,
+    supplier: str = "NCC01",
+    warehouse: str = "HCM",
+) -> dict[str, Any]:
+    made = await shop(
+        "create_purchase_order",
+        supplier_code=supplier,
+        warehouse_code=warehouse,
+        lines=[{"sku": s, "quantity": q, "unit_cost": c} for s, q, c in lines],
+    )
+    if confirm:
+        made = await shop("confirm_purchase_order", purchase_order_id=made["id"])
+    return made
+
+
+async def level(db: Database, sku: str, warehouse_id: int) -> tuple[int, int]:
+    async def run(ctx: ToolContext) -> tuple[int, int]:
+        row = (
+            await ctx.session.execute(
+                select(StockLevel.on_hand, StockLevel.reserved)
+                .join(Variant, Variant.id == StockLevel.variant_id)
+                .where(Variant.sku == sku, StockLevel.warehouse_id == warehouse_id)
+            )
+        ).one()
+        return row[0], row[1]
+
+    return await in_tx(db, run)
+
+
+async def cost_price(db: Database, sku: str) -> int:
+    async def run(ctx: ToolContext) -> int:
+        return int(await ctx.session.scalar(select(Variant.cost_price).where(Variant.sku == sku)))
+
+    return await in_tx(db, run)
+
+
+async def topics(db: Database, topic: str) -> list[dict[str, Any]]:
+    async def run(ctx: ToolContext) -> list[dict[str, Any]]:
+        rows = await ctx.session.execute(
+            select(OutboxEvent.payload).where(OutboxEvent.topic == topic).order_by(OutboxEvent.id)
+        )
+        return [r[0] for r in rows]
+
+    return await in_tx(db, run)
+
+
+async def order(shop: Caller, sku: str, quantity: int) -> dict[str, Any]:
+    return await shop(
+        "create_order",
+        SALES,
+        channel="phone",
+        buyer_name="Nguyễn Văn A",
+        buyer_phone="0912345678",
+        address=ADDRESS,
+        lines=[{"sku": sku, "quantity": quantity}],
+    )
+
+
+# ------------------------------------------------------------------------------- pure rules
+
+
+def test_weighted_average_cost_rounds_half_up_to_the_dong() -> None:
+    assert weighted_average_cost(12, 90_000, 4, 100_002) == 92_501  # 92,500.5
+    assert weighted_average_cost(1, 1, 2, 2) == 2  # 5/3 = 1.67
+    assert weighted_average_cost(0, 90_000, 5, 70_000) == 70_000  # nothing on hand: new cost
+    assert weighted_average_cost(10, 90_000, 0, 1) == 90_000
+
+
+def test_suggested_quantity_covers_waiting_orders_then_refills() -> None:
+    assert suggested_quantity(1, 2) == 3  # back up to 2 x 2
+    assert suggested_quantity(0, 2, awaiting=3) == 7
+    assert suggested_quantity(0, 2, awaiting=3, on_order=5) == 2
+    assert suggested_quantity(10, 2, on_order=0) == 0
+
+
+# ------------------------------------------------------------------------------- suppliers
+
+
+async def test_create_and_list_suppliers(shop: Caller) -> None:
+    made = await shop(
+        "create_supplier",
+        ACCOUNTANT,
+        code="ncc02",
+        name=" Công ty Dệt Phong Phú ",
+        contact_name="Chị Lan",
+        phone="84-912-345-679",
+        email="Sales@PhongPhu.vn",
+        tax_code="0300588569",
+        address="Q.9, TP HCM",
+    )
+    assert made["code"] == "NCC02"
+    assert made["name"] == "Công ty Dệt Phong Phú"
+    assert made["phone"] == "+84912345679"
+    assert made["email"] == "sales@phongphu.vn"
+    assert made["tax_code"] == "0300588569"
+    await shop("create_supplier", code="NCC01", name="Xưởng may Bình Tân")
+    listed = await shop("list_suppliers", KEEPER)
+    assert [s["code"] for s in listed["suppliers"]] == ["NCC01", "NCC02"]
+    found = await shop("list_suppliers", search="phong")
+    assert [s["code"] for s in found["suppliers"]] == ["NCC02"]
+
+
+async def test_supplier_refusals_name_the_field(shop: Caller) -> None:
+    await shop("create_supplier", code="NCC01", name="A")
+    with pytest.raises(Conflict) as err:
+        await shop("create_supplier", code="ncc01", name="B")
+    assert (err.value.field, err.value.code) == ("code", "duplicate_code")
+    with pytest.raises(InvalidInput) as err:
+        await shop("create_supplier", code="X1", name="X", tax_code="0300588560")
+    assert (err.value.field, err.value.code) == ("tax_code", "invalid_tax_code")
+    with pytest.raises(InvalidInput) as err:
+        await shop("create_supplier", code="X2", name="X", phone="12")
+    assert err.value.field == "phone"
+    with pytest.raises(InvalidInput) as err:
+        await shop("create_supplier", code="X3", name="X", email="not-an-email")
+    assert err.value.field == "email"
+    with pytest.raises(PermissionDenied):
+        await shop("create_supplier", KEEPER, code="X4", name="X")
+
+
+# ------------------------------------------------------------------------------- purchase orders
+
+
+async def test_purchase_order_is_drafted_then_confirmed_with_an_event(
+    shop: Caller, db: Database
+) -> None:
+    await setup(shop)
+    draft = await po(shop, [(DEN, 10, 80_000), (TRANG, 5, 85_000)], confirm=False)
+    assert draft["status"] == "draft"
+    assert draft["number"] == f"PO{draft['id']:05d}"
+    assert draft["supplier_code"] == "NCC01"
+    assert draft["warehouse_code"] == "HCM"
+    assert draft["total_cost"] == 10 * 80_000 + 5 * 85_000
+    assert [
+        (ln["sku"], ln["ordered"], ln["received"], ln["remaining"]) for ln in draft["lines"]
+    ] == [(DEN, 10, 0, 10), (TRANG, 5, 0, 5)]
+    assert await topics(db, "purchase_order.confirmed") == []
+    confirmed = await shop("confirm_purchase_order", purchase_order_id=draft["id"])
+    assert confirmed["status"] == "confirmed"
+    [event] = await topics(db, "purchase_order.confirmed")
+    assert event["purchase_order_id"] == draft["id"]
+    assert event["total_cost"] == 1_225_000
+    with pytest.raises(IllegalTransition):
+        await shop("confirm_purchase_order", purchase_order_id=draft["id"])
+    listed = await shop("list_purchase_orders", KEEPER, open_only=True)
+    assert [p["id"] for p in listed["purchase_orders"]] == [draft["id"]]
+
+
+async def test_supplier_by_id_and_bad_purchase_orders(shop: Caller) -> None:
+    await setup(shop)
+    [sup] = (await shop("list_suppliers"))["suppliers"]
+    made = await shop(
+        "create_purchase_order",
+        supplier_id=sup["id"],
+        warehouse_code="hn",
+        lines=[{"sku": DEN, "quantity": 1, "unit_cost": 0}],
+    )
+    assert made["warehouse_code"] == "HN"
+    line = {"sku": DEN, "quantity": 1, "unit_cost": 1}
+    with pytest.raises(InvalidInput) as err:  # duplicate SKUs are refused, not merged
+        await shop(
+            "create_purchase_order",
+            supplier_code="NCC01",
+            warehouse_code="HCM",
+            lines=[line, {"sku": TRANG, "quantity": 1, "unit_cost": 1}, line],
+        )
+    assert (err.value.field, err.value.code) == ("lines.2.sku", "duplicate_sku")
+    with pytest.raises(NotFound) as err:
+        await shop(
+            "create_purchase_order",
+            supplier_code="NCC01",
+            warehouse_code="HCM",
+            lines=[line, {"sku": "NOPE", "quantity": 1, "unit_cost": 1}],
+        )
+    assert err.value.field == "lines.1.sku"
+    with pytest.raises(InvalidInput) as err:
+        await shop(
+            "create_purchase_order",
+            supplier_code="NCC01",
+            warehouse_code="HCM",
+            lines=[{"sku": DEN, "quantity": 0, "unit_cost": 1}],
+        )
+    assert err.value.field == "lines.0.quantity"
+    with pytest.raises(InvalidInput) as err:
+        await shop("create_purchase_order", warehouse_code="HCM", lines=[line])
+    assert err.value.field == "supplier_code"
+    with pytest.raises(NotFound) as err:
+        await shop(
+            "create_purchase_order", supplier_code="NCC99", warehouse_code="HCM", lines=[line]
+        )
+    assert err.value.field == "supplier_code"
+    with pytest.raises(PermissionDenied):
+        await shop(
+            "create_purchase_order",
+            SALES,
+            supplier_code="NCC01",
+            warehouse_code="HCM",
+            lines=[line],
+        )
+
+
+async def test_cancel_purchase_order_only_before_receipt(shop: Caller) -> None:
+    await setup(shop)
+    draft = await po(shop, [(DEN, 3, 1_000)], confirm=False)
+    assert (
+        await shop("cancel_purchase_order", purchase_order_id=draft["id"], reason="supplier out")
+    )["status"] == "cancelled"
+    confirmed = await po(shop, [(DEN, 3, 1_000)])
+    await shop(
+        "receive_goods",
+        KEEPER,
+        purchase_order_id=confirmed["id"],
+        lines=[{"sku": DEN, "quantity": 1}],
+    )
+    with pytest.raises(IllegalTransition):
+        await shop("cancel_purchase_order", purchase_order_id=confirmed["id"])
+    other = await po(shop, [(DEN, 3, 1_000)])
+    assert (await shop("cancel_purchase_order", purchase_order_id=other["id"]))[
+        "status"
+    ] == "cancelled"
+    with pytest.raises(Conflict) as err:
+        await shop(
+            "receive_goods",
+            KEEPER,
+            purchase_order_id=other["id"],
+            lines=[{"sku": DEN, "quantity": 1}],
+        )
+    assert err.value.code == "purchase_order_not_receivable"
+
+
+# ------------------------------------------------------------------------------- receiving
+
+
+async def test_partial_receipts_then_complete(shop: Caller, db: Database) -> None:
+    wh = await setup(shop)
+    made = await po(shop, [(DEN, 10, 90_000), (TRANG, 4, 90_000)])
+    first = await shop(
+        "receive_goods", KEEPER, purchase_order_id=made["id"], lines=[{"sku": DEN, "quantity": 4}]
+    )
+    assert first["purchase_order_status"] == "partially_received"
+    assert first["warehouse_code"] == "HCM"
+    assert first["number"] == f"GR{first['receipt_id']:05d}"
+    assert first["lines"][0]["on_hand_in_warehouse"] == 14
+    assert await level(db, DEN, wh["HCM"]) == (14, 0)
+    got = await shop("get_purchase_order", KEEPER, purchase_order_id=made["id"])
+    assert [(ln["sku"], ln["received"], ln["remaining"]) for ln in got["lines"]] == [
+        (DEN, 4, 6),
+        (TRANG, 0, 4),
+    ]
+    assert [r["units"] for r in got["receipts"]] == [4]
+    second = await shop(
+        "receive_goods",
+        KEEPER,
+        purchase_order_id=made["id"],
+        lines=[{"sku": DEN, "quantity": 6}, {"sku": TRANG, "quantity": 4}],
+    )
+    assert second["purchase_order_status"] == "received"
+    assert second["total_units"] == 10
+    assert await level(db, DEN, wh["HCM"]) == (20, 0)
+    assert await level(db, TRANG, wh["HCM"]) == (14, 0)
+
+    async def receipt_moves(ctx: ToolContext) -> list[tuple[str, str, int]]:
+        rows = await ctx.session.execute(
+            select(StockMove.reason, StockMove.ref_type, StockMove.delta_on_hand)
+            .where(StockMove.reason == "receipt")
+            .order_by(StockMove.id)
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    assert await in_tx(db, receipt_moves) == [
+        ("receipt", "goods_receipt", 4),
+        ("receipt", "goods_receipt", 6),
+        ("receipt", "goods_receipt", 4),
+    ]
+    events = await topics(db, "goods.received")
+    assert [sum(ln["quantity"] for ln in e["lines"]) for e in events] == [4, 10]
+    assert await ledger_mismatches(db) == []
+
+
+async def test_over_receipt_is_refused_and_writes_nothing(shop: Caller, db: Database) -> None:
+    wh = await setup(shop)
+    made = await po(shop, [(DEN, 10, 90_000), (TRANG, 2, 90_000)])
+    await shop(
+        "receive_goods", KEEPER, purchase_order_id=made["id"], lines=[{"sku": DEN, "quantity": 4}]
+    )
+    before = await count_rows(db, GoodsReceipt, GoodsReceiptLine, StockMove)
+    with pytest.raises(Conflict) as err:
+        await shop(
+            "receive_goods",
+            KEEPER,
+            purchase_order_id=made["id"],
+            lines=[{"sku": TRANG, "quantity": 2}, {"sku": DEN, "quantity": 7}],
+        )
+    assert (err.value.code, err.value.field) == ("over_receipt", "lines.1.quantity")
+    assert err.value.details["lines"] == [
+        {"sku": DEN, "ordered": 10, "received": 4, "remaining": 6, "receiving": 7}
+    ]
+    assert await count_rows(db, GoodsReceipt, GoodsReceiptLine, StockMove) == before
+    assert await level(db, DEN, wh["HCM"]) == (14, 0)
+    assert await level(db, TRANG, wh["HCM"]) == (10, 0)
+    got = await shop("get_purchase_order", purchase_order_id=made["id"])
+    assert [ln["received"] for ln in got["lines"]] == [4, 0]
+    assert got["status"] == "partially_received"
+
+    extra = await shop(
+        "receive_goods",
+        KEEPER,
+        purchase_order_id=made["id"],
+        allow_over_receipt=True,
+        lines=[{"sku": DEN, "quantity": 7}],
+    )
+    assert extra["lines"][0]["over_received"] == 1
+    assert extra["purchase_order_status"] == "partially_received"  # TRANG still to come
+    got = await shop("get_purchase_order", purchase_order_id=made["id"])
+    assert [(ln["received"], ln["remaining"]) for ln in got["lines"]] == [(11, 0), (0, 2)]
+    assert await ledger_mismatches(db) == []
+
+
+async def test_receiving_checks_the_purchase_order(shop: Caller, db: Database) -> None:
+    await setup(shop)
+    await make_product(shop, code="QJ01", variants=[{"sku": "QJ01-30", "options": {"Size": "30"}}])
+    draft = await po(shop, [(DEN, 5, 1)], confirm=False)
+    with pytest.raises(Conflict) as err:
+        await shop(
+            "receive_goods",
+            KEEPER,
+            purchase_order_id=draft["id"],
+            lines=[{"sku": DEN, "quantity": 1}],
+        )
+    assert err.value.code == "purchase_order_not_receivable"
+    assert "Confirm it first" in err.value.message
+    made = await po(shop, [(DEN, 5, 1)])
+    with pytest.raises(InvalidInput) as err:
+        await shop(
+            "receive_goods",
+            KEEPER,
+            purchase_order_id=made["id"],
+            lines=[{"sku": DEN, "quantity": 1}, {"sku": "QJ01-30", "quantity": 1}],
+        )
+    assert (err.value.code, err.value.field) == ("not_on_purchase_order", "lines.1.sku")
+    with pytest.raises(InvalidInput) as err:
+        await shop("receive_goods", KEEPER, lines=[{"sku": DEN, "quantity": 1}])
+    assert err.value.field == "warehouse_code"
+    with pytest.raises(NotFound):
+        await shop(
+            "receive_goods", KEEPER, purchase_order_id=999, lines=[{"sku": DEN, "quantity": 1}]
+        )
+    with pytest.raises(PermissionDenied):
+        await shop(
+            "receive_goods",
+            SALES,
+            purchase_order_id=made["id"],
+            lines=[{"sku": DEN, "quantity": 1}],
+        )
+    assert await count_rows(db, GoodsReceipt) == {"goods_receipts": 0}
+
+
+async def test_receipt_averages_cost_over_all_warehouses(shop: Caller, db: Database) -> None:
+    wh = await setup(shop)  # 10 in HCM + 2 in HN at 90,000
+    made = await po(shop, [(DEN, 4, 100_002)], warehouse="HN")
+    out = await shop(
+        "receive_goods", KEEPER, purchase_order_id=made["id"], lines=[{"sku": DEN, "quantity": 4}]
+    )
+    # (12 x 90,000 + 4 x 100,002) / 16 = 92,500.5 -> 92,501 (half-up to the đồng)
+    assert out["lines"][0]["cost_price_before"] == 90_000
+    assert out["lines"][0]["cost_price_after"] == 92_501
+    assert await cost_price(db, DEN) == 92_501
+    assert await level(db, DEN, wh["HN"]) == (6, 0)
+    # Without a PO and without a unit cost, goods come in at the current cost: no change.
+    out = await shop(
+        "receive_goods", KEEPER, warehouse_code="HCM", lines=[{"sku": DEN, "quantity": 3}]
+    )
+    assert out["purchase_order_id"] is None
+    assert out["lines"][0]["unit_cost"] == 92_501
+    assert await cost_price(db, DEN) == 92_501
+    # An explicit unit cost overrides the PO price: (19 x 92,501 + 1 x 0) / 20 = 87,875.95
+    out = await shop(
+        "receive_goods",
+        KEEPER,
+        warehouse_code="HCM",
+        lines=[{"sku": DEN, "quantity": 1, "unit_cost": 0}],
+    )
+    assert await cost_price(db, DEN) == 87_876
+    assert await ledger_mismatches(db) == []
+
+
+async def test_receipt_releases_waiting_orders_first_come_first_served(
+    shop: Caller, db: Database
+) -> None:
+    wh = await setup(shop, stock={})
+    o1 = await order(shop, DEN, 2)
+    o2 = await order(shop, DEN, 2)
+    o3 = await order(shop, DEN, 1)
+    assert [o["status"] for o in (o1, o2, o3)] == ["awaiting_stock"] * 3
+    made = await po(shop, [(DEN, 10, 80_000)])
+    out = await shop(
+        "receive_goods", KEEPER, purchase_order_id=made["id"], lines=[{"sku": DEN, "quantity": 2}]
+    )
+    assert out["allocated_order_ids"] == [o1["id"]]
+    assert out["allocated_order_numbers"] == [o1["number"]]
+    assert await level(db, DEN, wh["HCM"]) == (2, 2)
+    assert (await shop("get_order", order_id=o2["id"]))["status"] == "awaiting_stock"
+    out = await shop(
+        "receive_goods", KEEPER, purchase_order_id=made["id"], lines=[{"sku": DEN, "quantity": 3}]
+    )
+    assert out["allocated_order_ids"] == [o2["id"], o3["id"]]
+    for o in (o1, o2, o3):
+        got = await shop("get_order", order_id=o["id"])
+        assert got["status"] == "confirmed"
+        assert all(ln["reserved"] == ln["quantity"] for ln in got["lines"])
+    assert await level(db, DEN, wh["HCM"]) == (5, 5)
+    out = await shop(
+        "receive_goods", KEEPER, purchase_order_id=made["id"], lines=[{"sku": DEN, "quantity": 1}]
+    )
+    assert out["allocated_order_ids"] == []
+    assert await ledger_mismatches(db) == []
+
+
+# ------------------------------------------------------------------------------- suggestions
+
+
+async def test_suggest_purchases_groups_shortfalls_by_last_supplier(
+    shop: Caller, db: Database
+) -> None:
+    await make_warehouses(shop)
+    await make_product(
+        shop,
+        variants=[
+            {
+                "sku": "A",
+                "options": {"Size": "S"},
+                "reorder_point": 2,
+                "stock": [{"warehouse_code": "HCM", "quantity": 1}],
+            },
+            {"sku": "B", "options": {"Size": "M"}, "reorder_point": 2, "stock": []},
+            {
+                "sku": "C",
+                "options": {"Size": "L"},
+                "reorder_point": 2,
+                "stock": [{"warehouse_code": "HCM", "quantity": 10}],
+            },
+            {"sku": "D", "options": {"Size": "XL"}, "reorder_point": 0, "stock": []},
+        ],
+        cost_price=50_000,
+        stock={},
+    )
+    await shop("create_supplier", code="NCC01", name="Xưởng A")
+    await shop("create_supplier", code="NCC02", name="Xưởng B")
+    waiting = await order(shop, "B", 3)
+    assert waiting["status"] == "awaiting_stock"
+    await order(shop, "D", 1)  # waiting too, although D has no reorder point
+    await po(shop, [("B", 5, 45_000)], supplier="NCC01")  # confirmed: 5 of B on order
+    await po(shop, [("A", 1, 48_000)], supplier="NCC02", confirm=False)  # draft: not on order
+    await po(shop, [("C", 1, 1)], supplier="NCC02")  # C is not low: never suggested
+
+    out = await shop("suggest_purchases", KEEPER)
+    groups = {g["supplier_code"]: g for g in out["suppliers"]}
+    assert list(groups) == ["NCC01", "NCC02", None]
+    [b] = groups["NCC01"]["lines"]
+    # B: 3 waiting + 2 x 2 reorder - 0 available - 5 on order = 2
+    assert (b["sku"], b["awaiting_orders_need"], b["on_order"], b["suggested_quantity"]) == (
+        "B",
+        3,
+        5,
+        2,
+    )
+    assert (b["unit_cost"], b["estimated_cost"]) == (45_000, 90_000)
+    [a] = groups["NCC02"]["lines"]
+    # A: 2 x 2 - 1 available = 3; its last supplier is the draft's, at the draft's price
+    assert (a["sku"], a["available"], a["on_order"], a["suggested_quantity"]) == ("A", 1, 0, 3)
+    assert a["unit_cost"] == 48_000
+    assert out["total_units"] == 2 + 3 + 1
+    # D was never bought: it comes last, under no supplier, at its cost price.
+    out_all = out["suppliers"]
+    assert out_all[-1]["supplier_code"] is None
+    [dl] = out_all[-1]["lines"]
+    assert (dl["sku"], dl["suggested_quantity"], dl["unit_cost"]) == ("D", 1, 50_000)
+    only = await shop("suggest_purchases", supplier_code="ncc01")
+    assert [g["supplier_code"] for g in only["suppliers"]] == ["NCC01"]
+    with pytest.raises(PermissionDenied):
+        await shop("suggest_purchases", SALES)
+
+
+async def test_purchase_line_quantities_survive_in_the_table(shop: Caller, db: Database) -> None:
+    """The PO line keeps ordered and received apart (the get_purchase_order output is derived)."""
+    await setup(shop)
+    made = await po(shop, [(DEN, 3, 10)])
+    await shop(
+        "receive_goods",
+        KEEPER,
+        purchase_order_id=made["id"],
+        lines=[{"sku": DEN, "quantity": 2, "unit_cost": 12}],
+    )
+
+    async def run(ctx: ToolContext) -> list[tuple[int, int, int]]:
+        rows = await ctx.session.execute(
+            select(
+                PurchaseOrderLine.quantity, PurchaseOrderLine.received, PurchaseOrderLine.unit_cost
+            )
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    assert await in_tx(db, run) == [(3, 2, 10)]
+
+
+# ------------------------------------------------------------------------------- concurrency
+
+
+async def test_racing_receipts_neither_over_receive_nor_lose_the_average(
+    shop: Caller, db: Database
+) -> None:
+    wh = await setup(shop)  # 12 on hand at 90,000
+    made = await po(shop, [(DEN, 5, 90_000)])
+
+    async def receive(quantity: int) -> str:
+        try:
+            await shop(
+                "receive_goods",
+                KEEPER,
+                purchase_order_id=made["id"],
+                lines=[{"sku": DEN, "quantity": quantity}],
+            )
+        except Conflict as exc:
+            return exc.code
+        return "ok"
+
+    outcomes = sorted(await asyncio.gather(receive(3), receive(3)))
+    assert outcomes == ["ok", "over_receipt"]  # 3 + 3 > 5: the second sees the first
+    got = await shop("get_purchase_order", purchase_order_id=made["id"])
+    assert (got["lines"][0]["received"], got["status"]) == (3, "partially_received")
+
+    # Eight receipts of one SKU at once, each 1 unit at 190,000: every serial order gives the
+    # same average, but a receipt averaging from a cost read before another committed would
+    # lose that one's effect. Holding TRANG's stock rows makes all eight start (and read the
+    # variant) before any of them can finish.
+    expected, units = 90_000, 12
+    for _ in range(8):
+        expected, units = weighted_average_cost(units, expected, 1, 190_000), units + 1
+    async with db.transaction() as tx:
+        ctx = ToolContext(tx=tx, actor=SYSTEM, config=ToolConfig())
+        await lock_levels(ctx, [(await variant_by_sku(ctx, TRANG)).id])
+        racers = [
+            asyncio.create_task(
+                shop(
+                    "receive_goods",
+                    KEEPER,
+                    warehouse_code="HN",
+                    lines=[{"sku": TRANG, "quantity": 1, "unit_cost": 190_000}],
+                )
+            )
+            for _ in range(8)
+        ]
+        await asyncio.sleep(0.5)
+    await asyncio.gather(*racers)
+    assert await cost_price(db, TRANG) == expected
+    assert await level(db, TRANG, wh["HN"]) == (10, 0)
+    assert await ledger_mismatches(db) == []

@@ -1,0 +1,548 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.returns import line_refund, refund_vat
+from core.roles import Actor, Role
+from storage.database import Database
+from storage.models import (
+    Customer,
+    Order,
+    OutboxEvent,
+    ReturnLine,
+    ReturnRequest,
+    StockLevel,
+    StockMove,
+    StockWriteOff,
+    Variant,
+)
+from tests.conftest import Caller
+from tests.factories import count_rows, in_tx, ledger_mismatches, make_product, make_warehouses
+from tools.context import ToolContext
+
+SALES = Actor(role=Role.SALES, staff_id=2)
+KEEPER = Actor(role=Role.WAREHOUSE, staff_id=3)
+ACCOUNTANT = Actor(role=Role.ACCOUNTANT, staff_id=4)
+ADDRESS = {"line": "12 Nguyễn Huệ", "ward": "Bến Nghé", "district": "Quận 1", "province": "HCM"}
+DEN, TRANG = "AT01-DEN-M", "AT01-TRANG-L"
+DELIVERY = ["confirmed", "packing", "ready_to_ship", "shipping", "delivered"]
+
+
+async def setup(shop: Caller) -> dict[str, int]:
+    wh = await make_warehouses(shop)
+    await make_product(shop, stock={"HCM": 10, "HN": 2}, sale_price=150_000, cost_price=90_000)
+    return wh
+
+
+async def new_customer(db: Database, name: str) -> int:
+    async def run(ctx: ToolContext) -> int:
+        c = Customer(name=name, language="vi", note="", created_at=ctx.now)
+        ctx.session.add(c)
+        await ctx.session.flush()
+        return c.id
+
+    return await in_tx(db, run)
+
+
+async def delivered(
+    shop: Caller, lines: dict[str, int], *, upto: list[str] = DELIVERY, **over: Any
+) -> dict[str, Any]:
+    made = await shop(
+        "create_order",
+        SALES,
+        channel="phone",
+        buyer_name="Nguyễn Văn A",
+        buyer_phone="0912345678",
+        address=ADDRESS,
+        lines=[{"sku": s, "quantity": q} for s, q in lines.items()],
+        **over,
+    )
+    for status in upto:
+        made = await shop("set_order_status", SALES, order_id=made["id"], status=status)
+    return made
+
+
+async def level(db: Database, sku: str, warehouse_id: int) -> tuple[int, int]:
+    async def run(ctx: ToolContext) -> tuple[int, int]:
+        row = (
+            await ctx.session.execute(
+                select(StockLevel.on_hand, StockLevel.reserved)
+                .join(Variant, Variant.id == StockLevel.variant_id)
+                .where(Variant.sku == sku, StockLevel.warehouse_id == warehouse_id)
+            )
+        ).one()
+        return row[0], row[1]
+
+    return await in_tx(db, run)
+
+
+async def payloads(db: Database, topic: str) -> list[dict[str, Any]]:
+    async def run(ctx: ToolContext) -> list[dict[str, Any]]:
+        rows = await ctx.session.execute(
+            select(OutboxEvent.payload).where(OutboxEvent.topic == topic).order_by(OutboxEvent.id)
+        )
+        return [r[0] for r in rows]
+
+    return await in_tx(db, run)
+
+
+def line_id(order: dict[str, Any], sku: str) -> int:
+    [ln] = [ln for ln in order["lines"] if ln["sku"] == sku]
+    return int(ln["id"])
+
+
+# ------------------------------------------------------------------------------- pure rules
+
+
+def test_refund_rounding_and_vat_share() -> None:
+    assert line_refund(440_000, 3, 1) == 146_667  # 146,666.67
+    assert line_refund(440_000, 3, 2) == 293_333  # 293,333.33
+    assert line_refund(5, 2, 1) == 3  # 2.5 -> half-up
+    assert line_refund(440_000, 3, 0) == 0
+    assert refund_vat(110_000, 110_000, 10_000) == 10_000
+    assert refund_vat(55_000, 110_000, 10_000) == 5_000
+    assert refund_vat(140_000, 110_000, 10_000) == 10_000  # shipping refunded too: no more VAT
+
+
+# ------------------------------------------------------------------------------- create
+
+
+async def test_only_delivered_or_completed_orders_take_returns(shop: Caller) -> None:
+    await setup(shop)
+    fresh = await delivered(shop, {DEN: 1}, upto=[])
+    with pytest.raises(Conflict) as err:
+        await shop(
+            "create_return",
+            SALES,
+            order_id=fresh["id"],
+            reason="đổi ý",
+            lines=[{"sku": DEN, "quantity": 1}],
+        )
+    assert (err.value.code, err.value.field) == ("order_not_returnable", "order_id")
+    failed = await delivered(shop, {DEN: 1}, upto=[*DELIVERY[:4], "delivery_failed"])
+    with pytest.raises(Conflict) as err:
+        await shop(
+            "create_return",
+            SALES,
+            order_id=failed["id"],
+            reason="x",
+            lines=[{"sku": DEN, "quantity": 1}],
+        )
+    assert "setting the order to returned" in err.value.message
+    done = await delivered(shop, {DEN: 1}, upto=[*DELIVERY, "completed"])
+    ret = await shop(
+        "create_return",
+        SALES,
+        order_number=done["number"],
+        reason="lỗi đường may",
+        lines=[{"sku": DEN, "quantity": 1}],
+    )
+    assert (ret["status"], ret["order_id"], ret["refund_status"]) == (
+        "requested",
+        done["id"],
+        "pending",
+    )
+    assert ret["number"] == f"RT{ret['id']:05d}"
+    with pytest.raises(NotFound):
+        await shop(
+            "create_return", SALES, order_id=9999, reason="x", lines=[{"sku": DEN, "quantity": 1}]
+        )
+
+
+async def test_return_quantities_cannot_exceed_what_was_shipped(shop: Caller, db: Database) -> None:
+    await setup(shop)
+    order = await delivered(shop, {DEN: 3, TRANG: 1})
+    first = await shop(
+        "create_return",
+        SALES,
+        order_id=order["id"],
+        reason="size nhỏ",
+        lines=[{"order_line_id": line_id(order, DEN), "quantity": 2}],
+    )
+    assert [(ln["sku"], ln["quantity"]) for ln in first["lines"]] == [(DEN, 2)]
+    before = await count_rows(db, ReturnRequest, ReturnLine)
+    with pytest.raises(Conflict) as err:
+        await shop(
+            "create_return",
+            SALES,
+            order_id=order["id"],
+            reason="x",
+            lines=[{"sku": TRANG, "quantity": 1}, {"sku": DEN, "quantity": 2}],
+        )
+    assert (err.value.code, err.value.field) == ("return_exceeds_shipped", "lines.1.quantity")
+    assert err.value.details == {"sku": DEN, "shipped": 3, "returnable": 1}
+    assert await count_rows(db, ReturnRequest, ReturnLine) == before
+    with pytest.raises(InvalidInput) as err:
+        await shop(
+            "create_return",
+            SALES,
+            order_id=order["id"],
+            reason="x",
+            lines=[
+                {"sku": DEN, "quantity": 1},
+                {"order_line_id": line_id(order, DEN), "quantity": 1},
+            ],
+        )
+    assert (err.value.code, err.value.field) == ("duplicate_line", "lines.1")
+    with pytest.raises(NotFound) as err:
+        await shop(
+            "create_return",
+            SALES,
+            order_id=order["id"],
+            reason="x",
+            lines=[{"sku": "QJ01-30", "quantity": 1}],
+        )
+    assert err.value.field == "lines.0.sku"
+    with pytest.raises(InvalidInput) as err:
+        await shop(
+            "create_return", SALES, order_id=order["id"], reason="x", lines=[{"quantity": 1}]
+        )
+    assert err.value.field == "lines.0.order_line_id"
+    with pytest.raises(InvalidInput) as err:
+        await shop(
+            "create_return",
+            SALES,
+            order_id=order["id"],
+            reason="",
+            lines=[{"sku": DEN, "quantity": 1}],
+        )
+    assert err.value.field == "reason"
+    # A cancelled request frees its quantity again.
+    await shop("cancel_return", SALES, return_id=first["id"], reason="khách giữ lại")
+    again = await shop(
+        "create_return",
+        SALES,
+        order_id=order["id"],
+        reason="x",
+        lines=[{"sku": DEN, "quantity": 3}, {"sku": TRANG, "quantity": 1}],
+    )
+    assert [ln["quantity"] for ln in again["lines"]] == [3, 1]
+    [requested] = (await payloads(db, "return.requested"))[-1:]
+    assert requested["return_id"] == again["id"]
+
+
+async def test_customers_return_their_own_orders_only(shop: Caller, db: Database) -> None:
+    await setup(shop)
+    mine, theirs = await new_customer(db, "Lan"), await new_customer(db, "Minh")
+    order = await delivered(shop, {DEN: 2}, customer_id=mine)
+    me, other = Actor.customer(mine), Actor.customer(theirs)
+    ret = await shop(
+        "create_return",
+        me,
+        order_id=order["id"],
+        reason="không vừa",
+        lines=[{"sku": DEN, "quantity": 1}],
+    )
+    assert ret["created_by"] == f"customer:{mine}"
+    with pytest.raises(PermissionDenied):
+        await shop(
+            "create_return",
+            other,
+            order_id=order["id"],
+            reason="x",
+            lines=[{"sku": DEN, "quantity": 1}],
+        )
+    with pytest.raises(PermissionDenied):  # a missing order looks the same to a customer
+        await shop(
+            "create_return", other, order_id=9999, reason="x", lines=[{"sku": DEN, "quantity": 1}]
+        )
+    assert (await shop("get_return", me, return_id=ret["id"]))["id"] == ret["id"]
+    with pytest.raises(PermissionDenied):
+        await shop("get_return", other, return_id=ret["id"])
+    assert [r["id"] for r in (await shop("list_returns", me))["returns"]] == [ret["id"]]
+    assert (await shop("list_returns", other))["returns"] == []
+    with pytest.raises(PermissionDenied):
+        await shop(
+            "receive_return",
+            me,
+            return_id=ret["id"],
+            lines=[{"return_line_id": ret["lines"][0]["id"], "good": 1}],
+        )
+    with pytest.raises(PermissionDenied):
+        await shop("cancel_return", other, return_id=ret["id"])
+    assert (await shop("cancel_return", me, return_id=ret["id"]))["status"] == "cancelled"
+
+
+# ------------------------------------------------------------------------------- receive
+
+
+async def test_damaged_units_are_written_off_and_the_ledger_nets(
+    shop: Caller, db: Database
+) -> None:
+    wh = await setup(shop)
+    order = await delivered(shop, {DEN: 3}, discount=10_000)
+    assert await level(db, DEN, wh["HCM"]) == (7, 0)
+    ret = await shop(
+        "create_return",
+        SALES,
+        order_id=order["id"],
+        reason="rách",
+        lines=[{"sku": DEN, "quantity": 3}],
+    )
+    rl = ret["lines"][0]["id"]
+    with pytest.raises(InvalidInput) as err:
+        await shop(
+            "receive_return",
+            KEEPER,
+            return_id=ret["id"],
+            lines=[{"return_line_id": rl, "good": 2, "damaged": 2}],
+        )
+    assert (err.value.code, err.value.field) == ("return_exceeds_requested", "lines.0.good")
+    with pytest.raises(InvalidInput) as err:
+        await shop(
+            "receive_return",
+            KEEPER,
+            return_id=ret["id"],
+            lines=[{"return_line_id": rl, "good": 0, "damaged": 0}],
+        )
+    assert err.value.code == "nothing_received"
+    assert await count_rows(db, StockWriteOff) == {"stock_write_offs": 0}
+
+    out = await shop(
+        "receive_return",
+        KEEPER,
+        return_id=ret["id"],
+        lines=[{"return_line_id": rl, "good": 1, "damaged": 1}],
+    )
+    assert out["status"] == "received"
+    assert (out["lines"][0]["good"], out["lines"][0]["damaged"]) == (1, 1)
+    assert out["lines"][0]["warehouse_code"] == "HCM"  # where the line shipped from
+    # 2 of 3 came back; the line paid 3 x 150,000 - 10,000 = 440,000: 293,333.33 -> 293,333
+    assert out["refund_value"] == 293_333
+    assert out["order_status"] == "delivered"  # one unit is still with the buyer
+    assert await level(db, DEN, wh["HCM"]) == (8, 0)
+
+    async def moves(ctx: ToolContext) -> list[tuple[str, int]]:
+        rows = await ctx.session.execute(
+            select(StockMove.reason, StockMove.delta_on_hand)
+            .where(StockMove.ref_type == "return")
+            .order_by(StockMove.id)
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    assert await in_tx(db, moves) == [("return_restock", 2), ("damaged", -1)]
+
+    async def write_offs(ctx: ToolContext) -> list[tuple[int, int, str | None, int | None]]:
+        rows = await ctx.session.execute(
+            select(
+                StockWriteOff.quantity,
+                StockWriteOff.unit_cost,
+                StockWriteOff.ref_type,
+                StockWriteOff.ref_id,
+            )
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    assert await in_tx(db, write_offs) == [(1, 90_000, "return", ret["id"])]
+    assert await ledger_mismatches(db) == []
+    [event] = await payloads(db, "return.received")
+    assert (event["order_returned"], event["lines"][0]["damaged"]) == (False, 1)
+    with pytest.raises(Conflict) as err:
+        await shop(
+            "receive_return", KEEPER, return_id=ret["id"], lines=[{"return_line_id": rl, "good": 1}]
+        )
+    assert err.value.code == "return_not_open"
+    # The unit not received can still be returned later.
+    later = await shop(
+        "create_return",
+        SALES,
+        order_id=order["id"],
+        reason="x",
+        lines=[{"sku": DEN, "quantity": 1}],
+    )
+    assert later["lines"][0]["quantity"] == 1
+
+
+async def test_order_becomes_returned_when_everything_is_back(shop: Caller, db: Database) -> None:
+    wh = await setup(shop)
+    order = await delivered(shop, {DEN: 2, TRANG: 1})
+    first = await shop(
+        "create_return",
+        SALES,
+        order_id=order["id"],
+        reason="x",
+        lines=[{"sku": DEN, "quantity": 1}],
+    )
+    out = await shop(
+        "receive_return",
+        KEEPER,
+        return_id=first["id"],
+        lines=[{"return_line_id": first["lines"][0]["id"], "good": 1}],
+    )
+    assert out["order_status"] == "delivered"
+    second = await shop(
+        "create_return",
+        SALES,
+        order_id=order["id"],
+        reason="x",
+        lines=[{"sku": DEN, "quantity": 1}, {"sku": TRANG, "quantity": 1}],
+    )
+    out = await shop(
+        "receive_return",
+        KEEPER,
+        return_id=second["id"],
+        warehouse_code="hn",
+        lines=[{"return_line_id": ln["id"], "good": 1} for ln in second["lines"]],
+    )
+    assert out["order_status"] == "returned"
+    assert {ln["warehouse_code"] for ln in out["lines"]} == {"HN"}
+    assert await level(db, DEN, wh["HCM"]) == (9, 0)
+    assert await level(db, DEN, wh["HN"]) == (3, 0)
+    assert await level(db, TRANG, wh["HN"]) == (3, 0)
+    got = await shop("get_order", order_id=order["id"])
+    assert got["status"] == "returned"
+    last = [e for e in got["events"] if e["kind"] == "status"][-1]
+    assert (last["from_status"], last["to_status"]) == ("delivered", "returned")
+    assert (await payloads(db, "return.received"))[-1]["order_returned"] is True
+    assert await ledger_mismatches(db) == []
+
+
+# ------------------------------------------------------------------------------- refund
+
+
+async def test_refunds_default_to_paid_value_and_never_exceed_what_was_paid(
+    shop: Caller, db: Database
+) -> None:
+    await setup(shop)
+    # 3 x 150,000 - 10,000 discount = 440,000 goods + 30,000 shipping = 470,000 paid (COD).
+    order = await delivered(shop, {DEN: 3}, discount=10_000)
+    assert (order["total"], order["payment_status"]) == (470_000, "paid")
+    first = await shop(
+        "create_return",
+        SALES,
+        order_id=order["id"],
+        reason="x",
+        lines=[{"sku": DEN, "quantity": 1}],
+    )
+    with pytest.raises(Conflict) as err:
+        await shop("refund_return", ACCOUNTANT, return_id=first["id"], method="cash")
+    assert err.value.code == "return_not_received"
+    await shop(
+        "receive_return",
+        KEEPER,
+        return_id=first["id"],
+        lines=[{"return_line_id": first["lines"][0]["id"], "good": 1}],
+    )
+    with pytest.raises(PermissionDenied):
+        await shop("refund_return", SALES, return_id=first["id"], method="cash")
+    with pytest.raises(InvalidInput) as err:
+        await shop("refund_return", ACCOUNTANT, return_id=first["id"], method="cheque")
+    assert err.value.field == "method"
+    out = await shop("refund_return", ACCOUNTANT, return_id=first["id"], method="bank_transfer")
+    assert (out["refund_amount"], out["refund_status"], out["refund_method"]) == (
+        146_667,
+        "refunded",
+        "bank_transfer",
+    )
+    assert out["order_payment_status"] == "partially_refunded"
+    with pytest.raises(Conflict) as err:
+        await shop("refund_return", ACCOUNTANT, return_id=first["id"], method="cash")
+    assert err.value.code == "already_refunded"
+
+    second = await shop(
+        "create_return",
+        SALES,
+        order_id=order["id"],
+        reason="x",
+        lines=[{"sku": DEN, "quantity": 2}],
+    )
+    await shop(
+        "receive_return",
+        KEEPER,
+        return_id=second["id"],
+        lines=[{"return_line_id": second["lines"][0]["id"], "good": 1, "damaged": 1}],
+    )
+    # 470,000 paid - 146,667 refunded = 323,333 left (shipping included if asked for).
+    with pytest.raises(Conflict) as err:
+        await shop(
+            "refund_return", ACCOUNTANT, return_id=second["id"], method="cash", amount=323_334
+        )
+    assert (err.value.code, err.value.field) == ("refund_exceeds_paid", "amount")
+    assert err.value.details["limit"] == 323_333
+    pending = await shop("get_return", ACCOUNTANT, return_id=second["id"])
+    assert (pending["refund_status"], pending["refund_amount"]) == ("pending", 0)
+    assert pending["refund_value"] == 293_333
+    assert pending["order_payment_status"] == "partially_refunded"
+    out = await shop(
+        "refund_return",
+        ACCOUNTANT,
+        return_id=second["id"],
+        method="cash",
+        amount=323_333,
+        note="hoàn cả phí ship",
+    )
+    assert out["order_payment_status"] == "refunded"
+    assert out["order_status"] == "returned"
+    events = await payloads(db, "return.refunded")
+    assert [(e["amount"], e["refunded_total"]) for e in events] == [
+        (146_667, 146_667),
+        (323_333, 470_000),
+    ]
+    got = await shop("get_order", order_id=order["id"])
+    assert got["payment_status"] == "refunded"
+    assert sum(1 for e in got["events"] if e["kind"] == "payment") == 2
+    listed = await shop("list_returns", ACCOUNTANT, refund_status="refunded")
+    assert [r["id"] for r in listed["returns"]] == [second["id"], first["id"]]
+
+
+async def test_refund_limit_uses_total_when_no_payment_was_recorded(shop: Caller) -> None:
+    await setup(shop)
+    # Bank transfer never recorded as paid: the order total is the ceiling.
+    order = await delivered(shop, {DEN: 1}, payment_method="bank_transfer")
+    assert order["payment_status"] == "unpaid"
+    ret = await shop(
+        "create_return",
+        SALES,
+        order_id=order["id"],
+        reason="x",
+        lines=[{"sku": DEN, "quantity": 1}],
+    )
+    await shop(
+        "receive_return",
+        KEEPER,
+        return_id=ret["id"],
+        lines=[{"return_line_id": ret["lines"][0]["id"], "good": 1}],
+    )
+    with pytest.raises(Conflict):
+        await shop(
+            "refund_return",
+            ACCOUNTANT,
+            return_id=ret["id"],
+            method="bank_transfer",
+            amount=order["total"] + 1,
+        )
+    out = await shop("refund_return", ACCOUNTANT, return_id=ret["id"], method="bank_transfer")
+    assert out["refund_amount"] == 150_000
+    assert out["order_payment_status"] == "partially_refunded"  # shipping not refunded
+
+
+async def test_racing_return_requests_cannot_claim_more_than_was_shipped(
+    shop: Caller, db: Database
+) -> None:
+    await setup(shop)
+    order = await delivered(shop, {DEN: 3})
+
+    async def ask() -> str:
+        try:
+            await shop(
+                "create_return",
+                SALES,
+                order_id=order["id"],
+                reason="x",
+                lines=[{"sku": DEN, "quantity": 2}],
+            )
+        except Conflict as exc:
+            return exc.code
+        return "ok"
+
+    # Hold the order row so both requests are in flight before either can decide.
+    async with db.transaction() as tx:
+        await tx.session.execute(select(Order.id).where(Order.id == order["id"]).with_for_update())
+        racers = [asyncio.create_task(ask()) for _ in range(2)]
+        await asyncio.sleep(0.3)
+    assert sorted(await asyncio.gather(*racers)) == ["ok", "return_exceeds_shipped"]
