@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Boolean, Integer, String, bindparam, func, insert, or_, select, update
 
 from core.allocation import Need
@@ -807,6 +807,8 @@ class ListOrdersIn(BaseModel):
 
 
 class OrderSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     number: str
     status: str
@@ -860,18 +862,7 @@ async def list_orders(ctx: ToolContext, inp: ListOrdersIn) -> ListOrdersOut:
         .scalars()
         .all()
     )
-    summaries = [
-        OrderSummary(
-            id=o.id,
-            number=o.number,
-            status=o.status,
-            channel=o.channel,
-            buyer_name=o.buyer_name,
-            total=o.total,
-            created_at=o.created_at,
-        )
-        for o in rows
-    ]
+    summaries = [OrderSummary.model_validate(o) for o in rows]
     if inp.search and not summaries:
         # Vietnamese names are typed without accents in chat: fall back to folded matching.
         folded = fold(inp.search)
@@ -888,17 +879,7 @@ async def list_orders(ctx: ToolContext, inp: ListOrdersIn) -> ListOrdersOut:
             .all()
         )
         summaries = [
-            OrderSummary(
-                id=o.id,
-                number=o.number,
-                status=o.status,
-                channel=o.channel,
-                buyer_name=o.buyer_name,
-                total=o.total,
-                created_at=o.created_at,
-            )
-            for o in rows
-            if folded in fold(o.buyer_name)
+            OrderSummary.model_validate(o) for o in rows if folded in fold(o.buyer_name)
         ][: inp.limit]
         count = len(summaries)
     return ListOrdersOut(orders=summaries, total_count=count or 0)
