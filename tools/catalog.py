@@ -428,15 +428,8 @@ async def _load_out(ctx: ToolContext, product: Product) -> ProductOut:
 # --------------------------------------------------------------------------------------- tools
 
 
-@tool(
-    name="create_product",
-    description="""Add a product to the catalogue with its variants (one per combination of up
-    to 3 attributes such as colour and size; a product without attributes has exactly one
-    variant with options {}), prices in đồng, VAT rate and optional opening stock per
-    warehouse. Everything is checked before anything is saved.""",
-    roles=CATALOG_EDITORS,
-)
-async def create_product(ctx: ToolContext, inp: CreateProductIn) -> ProductOut:
+async def _create_product(ctx: ToolContext, inp: CreateProductIn) -> Product:
+    """create_product's work without reading the product back (import_catalog)."""
     attributes = check_attribute_names(inp.attributes)
     if not attributes and len(inp.variants) != 1:
         raise InvalidInput(
@@ -464,18 +457,23 @@ async def create_product(ctx: ToolContext, inp: CreateProductIn) -> ProductOut:
     product.search_text = _search_text(product, variants)
     ctx.emit("product.created", f"product:{product.id}",
              {"product_id": product.id, "code": product.code, "skus": [v.sku for v in variants]})
-    return await _load_out(ctx, product)
+    return product
 
 
 @tool(
-    name="update_product",
-    description="""Change a product's name, category, brand, description, specs, media or
-    active flag, and per variant (by SKU) its sale price, cost price, VAT rate, reorder point,
-    weight, barcode or active flag. Fields left out stay as they are. Setting active=false
-    hides the product (or variant) from customers without deleting history.""",
+    name="create_product",
+    description="""Add a product to the catalogue with its variants (one per combination of up
+    to 3 attributes such as colour and size; a product without attributes has exactly one
+    variant with options {}), prices in đồng, VAT rate and optional opening stock per
+    warehouse. Everything is checked before anything is saved.""",
     roles=CATALOG_EDITORS,
 )
-async def update_product(ctx: ToolContext, inp: UpdateProductIn) -> ProductOut:
+async def create_product(ctx: ToolContext, inp: CreateProductIn) -> ProductOut:
+    return await _load_out(ctx, await _create_product(ctx, inp))
+
+
+async def _update_product(ctx: ToolContext, inp: UpdateProductIn) -> Product:
+    """update_product's work without reading the product back (import_catalog)."""
     product = await _find_product(ctx, inp)
     variants = (await _variants_of(ctx, [product.id]))[product.id]
     by_sku = {v.sku.casefold(): v for v in variants}
@@ -528,16 +526,23 @@ async def update_product(ctx: ToolContext, inp: UpdateProductIn) -> ProductOut:
     ctx.emit("product.updated", f"product:{product.id}",
              {"product_id": product.id, "code": product.code, "fields": changed,
               "variants": changes})
-    return await _load_out(ctx, product)
+    return product
 
 
 @tool(
-    name="add_variant",
-    description="""Add one variant (a new colour/size combination) to an existing product. Its
-    options must give a value for each of the product's attributes; opening stock optional.""",
+    name="update_product",
+    description="""Change a product's name, category, brand, description, specs, media or
+    active flag, and per variant (by SKU) its sale price, cost price, VAT rate, reorder point,
+    weight, barcode or active flag. Fields left out stay as they are. Setting active=false
+    hides the product (or variant) from customers without deleting history.""",
     roles=CATALOG_EDITORS,
 )
-async def add_variant(ctx: ToolContext, inp: AddVariantIn) -> ProductOut:
+async def update_product(ctx: ToolContext, inp: UpdateProductIn) -> ProductOut:
+    return await _load_out(ctx, await _update_product(ctx, inp))
+
+
+async def _add_variant(ctx: ToolContext, inp: AddVariantIn) -> Product:
+    """add_variant's work without reading the product back (import_catalog)."""
     product = await _find_product(ctx, inp)
     if not product.attributes:
         raise InvalidInput(
@@ -552,7 +557,17 @@ async def add_variant(ctx: ToolContext, inp: AddVariantIn) -> ProductOut:
     product.updated_at = ctx.now
     ctx.emit("product.updated", f"product:{product.id}",
              {"product_id": product.id, "code": product.code, "added_sku": clean[0].sku})
-    return await _load_out(ctx, product)
+    return product
+
+
+@tool(
+    name="add_variant",
+    description="""Add one variant (a new colour/size combination) to an existing product. Its
+    options must give a value for each of the product's attributes; opening stock optional.""",
+    roles=CATALOG_EDITORS,
+)
+async def add_variant(ctx: ToolContext, inp: AddVariantIn) -> ProductOut:
+    return await _load_out(ctx, await _add_variant(ctx, inp))
 
 
 @tool(
