@@ -62,15 +62,39 @@ def redact(value: Any) -> Any:
     return value
 
 
+_BLOB = re.compile(r"content|base64|file_data", re.IGNORECASE)
+_AUDIT_TEXT_LIMIT = 2_000
+
+
+def shrink(value: Any) -> Any:
+    """Uploaded files travel as arguments; the audit keeps their size, not their bytes."""
+    if isinstance(value, dict):
+        return {k: shrink(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shrink(v) for v in value]
+    if isinstance(value, str) and len(value) > _AUDIT_TEXT_LIMIT:
+        return f"<{len(value)} characters>"
+    return value
+
+
 @functools.cache
-def may_hold_secrets(model: type[BaseModel]) -> bool:
-    """Whether any field name in the input model (nested too) looks like a secret; the audit
-    skips the recursive redaction walk for the many tools where none does."""
+def may_hold_blobs(model: type[BaseModel]) -> bool:
+    return any(_BLOB.search(n) for n in _field_names(model))
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
     schema = model.model_json_schema()
     names: list[str] = list(schema.get("properties", {}))
     for sub in schema.get("$defs", {}).values():
         names.extend(sub.get("properties", {}))
-    return any(_SECRET.search(n) for n in names)
+    return names
+
+
+@functools.cache
+def may_hold_secrets(model: type[BaseModel]) -> bool:
+    """Whether any field name in the input model (nested too) looks like a secret; the audit
+    skips the recursive redaction walk for the many tools where none does."""
+    return any(_SECRET.search(n) for n in _field_names(model))
 
 
 def validation_error(exc: ValidationError) -> InvalidInput:
@@ -114,6 +138,8 @@ class ToolRunner:
             t = self.registry.get(name)
             if may_hold_secrets(t.input_model):  # type: ignore[arg-type]
                 audit_args = redact(raw_args)
+            if may_hold_blobs(t.input_model):  # type: ignore[arg-type]
+                audit_args = shrink(audit_args)
             if not t.allows(actor.role):
                 raise PermissionDenied(
                     f"A {actor.role.value} may not use {name}.",

@@ -32,3 +32,22 @@ async def test_bad_kind_names_the_field(shop: Caller) -> None:
 async def test_warehouse_role_cannot_create_warehouses(shop: Caller) -> None:
     with pytest.raises(PermissionDenied):
         await shop("create_warehouse", Actor(role=Role.WAREHOUSE), code="X", name="X")
+
+
+async def test_audit_keeps_sizes_of_uploads_not_their_bytes(shop: Caller, runner: object) -> None:
+    import base64
+
+    from sqlalchemy import select
+
+    from storage.models import AuditEntry
+    from tools.runner import ToolRunner
+
+    assert isinstance(runner, ToolRunner)
+    blob = base64.b64encode(b"sku;name\n" + b"x" * 5000).decode()
+    with pytest.raises(Exception):  # noqa: B017 (the file is bad; the audit row is the point)
+        await shop("import_catalog", filename="a.csv", content_base64=blob)
+    async with runner.db.transaction(write=False) as tx:
+        args = (await tx.session.execute(
+            select(AuditEntry.args).where(AuditEntry.tool == "import_catalog"))).scalar_one()
+    assert args["content_base64"] == f"<{len(blob)} characters>"
+    assert args["filename"] == "a.csv"
