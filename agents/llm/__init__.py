@@ -1,0 +1,20 @@
+"""The LLM customer sales agent (LangChain ``create_agent`` on an OpenAI-compatible endpoint).
+
+Build it with ``build_customer_responder(LLMConfig.from_settings(settings), runner)`` in the
+composition root; it implements ``agents.types.Responder``.
+"""
+
+from agents.llm.breaker import CircuitBreaker
+from agents.llm.config import LLMConfig
+from agents.llm.memory import InMemoryQuoteMemory, QuoteMemory, ShownQuote
+from agents.llm.responder import LLMResponder, build_customer_responder
+
+__all__ = [
+    "CircuitBreaker",
+    "InMemoryQuoteMemory",
+    "LLMConfig",
+    "LLMResponder",
+    "QuoteMemory",
+    "ShownQuote",
+    "build_customer_responder",
+]

@@ -1,0 +1,263 @@
+"""The customer agent's middleware: the guard rails around each model call and tool call.
+
+Order matters (``build_middleware``): before-model hooks run first to last; wrap hooks nest with
+the first outermost.
+
+* ``StopAfterOrderPlaced``: once place_order succeeded the turn ends; the confirmation is
+  rendered by code from the order (exact number and totals, one model call saved).
+* ``ModelCallLimitMiddleware`` (LangChain's): a step limit per turn against loops; exceeding
+  it raises, and the responder answers AgentUnavailable.
+* ``TurnSystemPrompt``: the system prompt of the turn's language and notes, from the context.
+* ``RepairInvalidToolCalls``: tool calls whose arguments were not JSON become calls the tool
+  guard answers with an error, so the model can retry instead of the turn dying.
+* ``TransientRetry``: tenacity retries for timeouts, 5xx, 429 (Retry-After honoured) and
+  connection errors, a bounded number with exponential backoff and jitter.
+* ``ToolGuard``: tool names that are not offered never run (staff tools are passed to the
+  runner, which refuses them for a customer and audits the attempt); arguments are validated
+  against the registry's model; any refusal goes back to the model as an error tool message
+  with code, message and field, never as an exception out of the agent.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+import openai
+from langchain.agents.middleware import (
+    AgentMiddleware,
+    AgentState,
+    ModelCallLimitMiddleware,
+    ModelRequest,
+    ModelResponse,
+    ToolCallRequest,
+    hook_config,
+)
+from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
+from langgraph.errors import GraphBubbleUp
+from langgraph.runtime import Runtime
+from langgraph.types import Command
+from pydantic import ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_exponential_jitter
+
+from agents.llm.config import LLMConfig
+from agents.llm.toolset import LOCAL_HANDOFF_TOOL, AgentTool, validation_message
+from agents.llm.turn import SURFACE, ToolExecutor, TurnDeps, error_content
+from core.errors import DomainError, NotFound, PermissionDenied
+from tools.registry import Registry
+
+log = logging.getLogger("shopbot.agents.llm")
+
+ModelHandler = Callable[[ModelRequest[TurnDeps]], Awaitable[ModelResponse[Any]]]
+ToolHandler = Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]]
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth another attempt: the request may succeed as it is a moment later."""
+    if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError):
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+    return isinstance(exc, TimeoutError)
+
+
+def retry_after(exc: BaseException | None) -> float | None:
+    """Seconds from a 429/503's Retry-After header, if it gave one."""
+    if not isinstance(exc, openai.APIStatusError):
+        return None
+    value = exc.response.headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class StopAfterOrderPlaced(AgentMiddleware[AgentState[Any], TurnDeps]):
+    @hook_config(can_jump_to=["end"])
+    async def abefore_model(
+        self, state: AgentState[Any], runtime: Runtime[TurnDeps]
+    ) -> dict[str, Any] | None:
+        if runtime.context.placed is not None:
+            return {"jump_to": "end"}
+        return None
+
+
+class TurnSystemPrompt(AgentMiddleware[AgentState[Any], TurnDeps]):
+    async def awrap_model_call(
+        self, request: ModelRequest[TurnDeps], handler: ModelHandler
+    ) -> ModelResponse[Any]:
+        deps = request.runtime.context
+        return await handler(request.override(system_message=SystemMessage(deps.system_prompt)))
+
+
+class RepairInvalidToolCalls(AgentMiddleware[AgentState[Any], TurnDeps]):
+    async def awrap_model_call(
+        self, request: ModelRequest[TurnDeps], handler: ModelHandler
+    ) -> ModelResponse[Any]:
+        response = await handler(request)
+        deps = request.runtime.context
+        repaired: list[Any] = []
+        for msg in response.result:
+            if isinstance(msg, AIMessage) and msg.invalid_tool_calls:
+                calls = list(msg.tool_calls)
+                for bad in msg.invalid_tool_calls:
+                    call_id = bad.get("id") or f"call_{secrets.token_hex(6)}"
+                    deps.invalid_call_ids[call_id] = str(bad.get("error") or "not valid JSON")
+                    calls.append(
+                        {
+                            "name": bad.get("name") or "invalid_call",
+                            "args": {},
+                            "id": call_id,
+                            "type": "tool_call",
+                        }
+                    )
+                msg = msg.model_copy(update={"tool_calls": calls, "invalid_tool_calls": []})
+            repaired.append(msg)
+        return ModelResponse(result=repaired, structured_response=response.structured_response)
+
+
+class TransientRetry(AgentMiddleware[AgentState[Any], TurnDeps]):
+    def __init__(self, *, attempts: int, initial: float, maximum: float) -> None:
+        super().__init__()
+        self.attempts = max(1, attempts)
+        self.maximum = maximum
+        self._backoff = wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        hinted = retry_after(exc)
+        if hinted is not None:
+            return min(max(hinted, 0.0), self.maximum)
+        return float(self._backoff(state))
+
+    async def awrap_model_call(
+        self, request: ModelRequest[TurnDeps], handler: ModelHandler
+    ) -> ModelResponse[Any]:
+        deps = request.runtime.context
+        response: ModelResponse[Any] | None = None
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=self._wait,
+            retry=retry_if_exception(is_transient),
+            reraise=True,
+            before_sleep=_log_retry,
+        ):
+            with attempt:
+                deps.model_calls += 1
+                response = await handler(request)
+        assert response is not None
+        return response
+
+
+def _log_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    log.warning(
+        "LLM call failed (%s), attempt %d; retrying", type(exc).__name__, state.attempt_number
+    )
+
+
+class ToolGuard(AgentMiddleware[AgentState[Any], TurnDeps]):
+    def __init__(
+        self, offered: list[AgentTool], executor: ToolExecutor, registry: Registry
+    ) -> None:
+        super().__init__()
+        self.offered = {at.name: at for at in offered}
+        self.executor = executor
+        self.registry = registry
+
+    async def awrap_tool_call(
+        self, request: ToolCallRequest, handler: ToolHandler
+    ) -> ToolMessage | Command[Any]:
+        call = request.tool_call
+        deps = cast(TurnDeps, request.runtime.context)
+        name, call_id, args = call["name"], call["id"] or "", dict(call.get("args") or {})
+        if call_id in deps.invalid_call_ids:
+            return self._error(
+                deps,
+                name,
+                call_id,
+                {
+                    "code": "invalid_json",
+                    "field": None,
+                    "message": "The arguments were not valid JSON "
+                    f"({deps.invalid_call_ids[call_id]}). Send a JSON object matching the "
+                    "tool's schema.",
+                },
+            )
+        if name == LOCAL_HANDOFF_TOOL and request.tool is not None:
+            return await handler(request)
+        at = self.offered.get(name)
+        if at is None:
+            return self._error(deps, name, call_id, await self._refuse_unoffered(name, args, deps))
+        try:
+            at.validate(args, self.executor.fixed_args(name, args, deps))
+        except ValidationError as exc:
+            return self._error(deps, name, call_id, validation_message(exc))
+        except DomainError as exc:
+            return self._error(deps, name, call_id, exc.to_dict())
+        try:
+            return await handler(request)
+        except GraphBubbleUp:
+            raise
+        except DomainError as exc:
+            return self._error(deps, name, call_id, exc.to_dict())
+        except Exception:
+            log.exception("agent tool %s failed", name)
+            return self._error(
+                deps,
+                name,
+                call_id,
+                {
+                    "code": "internal_error",
+                    "field": None,
+                    "message": "The shop system failed on this request. Apologise and "
+                    "offer to hand the conversation to a person.",
+                },
+            )
+
+    async def _refuse_unoffered(
+        self, name: str, args: dict[str, Any], deps: TurnDeps
+    ) -> dict[str, Any]:
+        """A tool the model was not given never runs. A staff tool goes to the runner, whose
+        role check refuses the customer (and writes the attempt to the audit log)."""
+        if (
+            name not in self.registry
+            or self.registry.get(name).customer_safe
+            or not deps.actor.is_customer
+        ):
+            return NotFound(
+                f"There is no tool named '{name}'.", code="unknown_tool", field="name"
+            ).to_dict()
+        try:
+            await self.executor.runner.call(name, args, deps.actor, surface=SURFACE)
+        except DomainError as exc:
+            return exc.to_dict()
+        log.error("the runner let customer %s run staff tool %s", deps.actor.customer_id, name)
+        return PermissionDenied(f"You may not use {name}.").to_dict()
+
+    @staticmethod
+    def _error(deps: TurnDeps, name: str, call_id: str, error: dict[str, Any]) -> ToolMessage:
+        deps.executed.append((name, False))
+        return ToolMessage(
+            content=error_content(error), name=name, tool_call_id=call_id, status="error"
+        )
+
+
+def build_middleware(
+    config: LLMConfig, offered: list[AgentTool], executor: ToolExecutor, registry: Registry
+) -> list[AgentMiddleware[Any, Any]]:
+    return [
+        StopAfterOrderPlaced(),
+        ModelCallLimitMiddleware(run_limit=config.max_model_calls, exit_behavior="error"),
+        TurnSystemPrompt(),
+        RepairInvalidToolCalls(),
+        TransientRetry(
+            attempts=config.max_attempts,
+            initial=config.backoff_initial_seconds,
+            maximum=config.backoff_max_seconds,
+        ),
+        ToolGuard(offered, executor, registry),
+    ]

@@ -1,0 +1,268 @@
+"""The customer sales agent: a LangChain ``create_agent`` over the registry's customer tools.
+
+``build_customer_responder`` is called by the composition root, once per process; nothing is
+built at import time. The compiled agent is shared by all conversations: everything about one
+turn (actor, language, the quote shown, what happened) travels in its ``TurnDeps`` context, so
+concurrent turns never share mutable state. What outlives a turn is the breaker (per endpoint)
+and the quote memory (per conversation).
+
+Any failure of the LLM side (not configured, breaker open, timeout after retries, HTTP errors,
+a step-limit overrun, an empty answer) is ``AgentUnavailable``: the conversation service then
+answers with the offline flow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from langchain.agents import create_agent
+from langchain.agents.middleware.model_call_limit import ModelCallLimitExceededError
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.tools import BaseTool
+
+from agents.llm.breaker import BreakerOpen, CircuitBreaker
+from agents.llm.config import LLMConfig
+from agents.llm.memory import InMemoryQuoteMemory, QuoteMemory
+from agents.llm.middleware import build_middleware
+from agents.llm.prompting import (
+    Language,
+    order_placed,
+    quote_buttons,
+    system_prompt,
+    turn_notes,
+)
+from agents.llm.toolset import (
+    HANDOFF_TOOL,
+    LOCAL_HANDOFF_TOOL,
+    AgentTool,
+    customer_tools,
+    langchain_tools,
+    schema_chars,
+)
+from agents.llm.turn import ToolExecutor, TurnDeps
+from agents.types import AgentTurn, AgentUnavailable, Reply, TurnContext
+from prompts import LANGUAGES
+from tools.config import ToolConfig
+from tools.runner import ToolRunner
+
+log = logging.getLogger("shopbot.agents.llm")
+
+CUSTOMER_ROLES = frozenset({"customer", "user"})
+ASSISTANT_ROLES = frozenset({"assistant", "bot", "staff"})
+
+
+def chat_model(config: LLMConfig, http_client: Any) -> BaseChatModel:
+    """ChatOpenAI for any OpenAI-compatible endpoint. ``max_retries=0``: the retry middleware
+    owns retries, so they are counted, bounded and logged in one place. The HTTP client is the
+    responder's own (closed by ``aclose``), not langchain-openai's process-wide cached one,
+    whose pooled connections outlive the event loop they were made in."""
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=config.model,
+        base_url=config.base_url,
+        api_key=config.effective_api_key,  # type: ignore[arg-type]
+        temperature=config.temperature,
+        timeout=config.timeout_seconds,
+        max_retries=0,
+        use_responses_api=False,  # chat completions: what compatible servers implement
+        http_async_client=http_client,
+    )
+
+
+class LLMResponder:
+    """The ``Responder`` backed by an LLM (see agents.types)."""
+
+    def __init__(
+        self,
+        config: LLMConfig,
+        runner: ToolRunner,
+        *,
+        shop: ToolConfig | None = None,
+        memory: QuoteMemory | None = None,
+        breaker: CircuitBreaker | None = None,
+        model: BaseChatModel | None = None,
+    ) -> None:
+        self.config = config
+        self.runner = runner
+        self.shop = shop or runner.config
+        self.memory: QuoteMemory = memory or InMemoryQuoteMemory()
+        self.breaker = breaker or CircuitBreaker(
+            failures=config.breaker_failures, cooldown=config.breaker_cooldown_seconds
+        )
+        self.executor = ToolExecutor(runner)
+        self.offered: list[AgentTool] = customer_tools(runner.registry)
+        registry_handoff = any(at.name == HANDOFF_TOOL for at in self.offered)
+        self.handoff_tool = HANDOFF_TOOL if registry_handoff else LOCAL_HANDOFF_TOOL
+        self.tools: list[BaseTool] = langchain_tools(
+            self.offered,
+            self.executor.run,
+            None if registry_handoff else self.executor.local_handoff,
+        )
+        self.prompts: dict[Language, str] = {
+            lang: system_prompt(lang, self.shop, handoff_tool=self.handoff_tool)
+            for lang in LANGUAGES
+        }
+        self._agent: Any = None
+        self._http: Any = None
+        if model is None and config.configured:
+            import openai
+
+            self._http = openai.DefaultAsyncHttpxClient(timeout=config.timeout_seconds)
+            model = chat_model(config, self._http)
+        if model is not None:
+            self._agent = create_agent(
+                model,
+                self.tools,
+                middleware=build_middleware(config, self.offered, self.executor, runner.registry),
+                context_schema=TurnDeps,
+            )
+
+    async def aclose(self) -> None:
+        """Closes the HTTP connections to the LLM (at process shutdown)."""
+        if self._http is not None:
+            await self._http.aclose()
+
+    @property
+    def available(self) -> bool:
+        return self._agent is not None
+
+    def prompt_size(self, language: Language = "vi") -> dict[str, int]:
+        """Characters sent with every model call before the conversation itself."""
+        prompt = len(self.prompts[language])
+        tools = schema_chars(self.tools)
+        return {"system_prompt": prompt, "tool_schemas": tools, "total": prompt + tools}
+
+    async def respond(self, ctx: TurnContext, text: str) -> AgentTurn:
+        if self._agent is None:
+            raise AgentUnavailable("the LLM is not configured")
+        if not ctx.actor.is_customer or ctx.actor.customer_id != ctx.customer_id:
+            raise ValueError("the customer agent runs as the conversation's customer only")
+        try:
+            self.breaker.before_call()
+        except BreakerOpen as exc:
+            raise AgentUnavailable(str(exc)) from None
+        shown = self.memory.get(ctx.conversation_id)
+        deps = TurnDeps(
+            actor=ctx.actor,
+            conversation_id=ctx.conversation_id,
+            language=ctx.language,
+            latest_text=text,
+            system_prompt=self._system_text(ctx, shown.summary if shown else None),
+            shown_quote=shown,
+        )
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.config.turn_deadline):
+                state = await self._agent.ainvoke(
+                    {"messages": self._messages(ctx, text)},
+                    context=deps,
+                    config={"recursion_limit": 10 * self.config.max_model_calls + 10},
+                )
+            turn = self._turn(state["messages"], deps)
+        except asyncio.CancelledError:
+            self.breaker.abandon()
+            raise
+        except AgentUnavailable as exc:
+            self.breaker.failure()
+            log.warning("agent turn failed: %s", exc)
+            raise
+        except Exception as exc:
+            self.breaker.failure()
+            reason = _reason(exc)
+            if reason is None:
+                log.exception("agent turn failed unexpectedly")
+                reason = f"unexpected {type(exc).__name__}"
+            else:
+                log.warning("agent turn failed: %s", reason)
+            raise AgentUnavailable(reason) from exc
+        self.breaker.success()
+        self._remember(deps)
+        log.info(
+            "agent turn conv=%s model_calls=%d tools=%s placed=%s %.0fms",
+            ctx.conversation_id,
+            deps.model_calls,
+            [n for n, _ in deps.executed],
+            deps.placed.number if deps.placed else None,
+            (time.perf_counter() - started) * 1000,
+        )
+        return turn
+
+    # ------------------------------------------------------------------------------ helpers
+
+    def _system_text(self, ctx: TurnContext, shown_quote: str | None) -> str:
+        notes = turn_notes(ctx.summary, shown_quote)
+        base = self.prompts[ctx.language]
+        return f"{base}\n\n{notes}" if notes else base
+
+    @staticmethod
+    def _messages(ctx: TurnContext, text: str) -> list[BaseMessage]:
+        history = list(ctx.history)
+        if history and history[-1][0] in CUSTOMER_ROLES and history[-1][1].strip() == text.strip():
+            history.pop()  # the service stored the incoming message before calling us
+        out: list[BaseMessage] = []
+        for role, content in history:
+            if not content.strip():
+                continue
+            if role in CUSTOMER_ROLES:
+                out.append(HumanMessage(content))
+            elif role in ASSISTANT_ROLES:
+                out.append(AIMessage(content))
+        out.append(HumanMessage(text))
+        return out
+
+    def _turn(self, messages: list[BaseMessage], deps: TurnDeps) -> AgentTurn:
+        language: Language = "en" if deps.language == "en" else "vi"
+        if deps.placed is not None:
+            reply = Reply(text=order_placed(deps.placed, language))
+            return AgentTurn(replies=[reply], handoff=deps.handoff)
+        last = messages[-1] if messages else None
+        if not isinstance(last, AIMessage) or last.tool_calls:
+            raise AgentUnavailable("the model stopped without an answer")
+        text = last.text.strip()
+        if not text:
+            raise AgentUnavailable("the model answered with empty text")
+        buttons = []
+        if (
+            deps.executed
+            and deps.executed[-1] == ("quote_order", True)
+            and deps.last_quote_all_available
+        ):
+            buttons = quote_buttons(language)
+        return AgentTurn(replies=[Reply(text=text, buttons=buttons)], handoff=deps.handoff)
+
+    def _remember(self, deps: TurnDeps) -> None:
+        if deps.placed is not None:
+            self.memory.forget(deps.conversation_id)
+        elif deps.quotes:
+            self.memory.put(deps.conversation_id, deps.quotes[-1])
+
+
+def _reason(exc: BaseException) -> str | None:
+    """A one-line reason for the expected failures (None: a bug, log its traceback)."""
+    import openai
+
+    if isinstance(exc, TimeoutError):
+        return "the turn took too long"
+    if isinstance(exc, ModelCallLimitExceededError):
+        return f"step limit: {exc}"
+    if isinstance(exc, openai.APIStatusError):
+        return f"LLM HTTP {exc.status_code}"
+    if isinstance(exc, openai.APIError):
+        return f"LLM {type(exc).__name__}"
+    return None
+
+
+def build_customer_responder(
+    config: LLMConfig,
+    runner: ToolRunner,
+    *,
+    memory: QuoteMemory | None = None,
+    breaker: CircuitBreaker | None = None,
+) -> LLMResponder:
+    """The factory the composition root calls once per process."""
+    return LLMResponder(config, runner, memory=memory, breaker=breaker)

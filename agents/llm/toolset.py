@@ -1,0 +1,268 @@
+"""The customer agent's tools, generated from the registry's customer-safe tools.
+
+Every tool the model sees is a registry tool whose roles include the customer; staff tools are
+never offered. The full customer-safe schemas are ~16,000 characters (every optional staff and
+marketplace field included), which costs tokens on every model call and distracts small
+models, so the agent offers a curated subset with short descriptions and only the fields a
+customer conversation needs. The argument models are still derived from the registry's input
+models (same types, same constraints), and the tool runner validates the full model again, so
+the two cannot drift apart silently.
+
+Fields the model must not choose are not offered and are set by code (``fixed_args``): the
+customer's identity comes from the actor, never from arguments.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from langchain.tools import ToolRuntime
+from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import BaseModel, Field, ValidationError, create_model
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from core.errors import InvalidInput
+from tools.registry import Registry, Tool
+
+if TYPE_CHECKING:
+    from agents.llm.turn import TurnDeps
+
+HANDOFF_TOOL = "request_handoff"  # the registry's, when tools/conversations.py provides it
+LOCAL_HANDOFF_TOOL = "request_human"  # the agent's own stand-in otherwise
+
+
+@dataclasses.dataclass(frozen=True)
+class Exposure:
+    """How one registry tool is offered to the customer agent."""
+
+    description: str
+    fields: tuple[str, ...]
+    # Fields the model must give, although the registry model has a default for staff use.
+    required: tuple[str, ...] = ()
+    descriptions: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+EXPOSED: dict[str, Exposure] = {
+    "search_products": Exposure(
+        "Find products by the customer's words (name, type, colour, size, brand, code); accents "
+        "and typos are fine. match='fuzzy': confirm with the customer. No SKUs: use get_product.",
+        ("query", "category", "in_stock_only", "limit"),
+        descriptions={"query": "Product words, e.g. 'áo thun đen'"},
+    ),
+    "get_product": Exposure(
+        "One product with its variants: SKU, options, sale price, VAT rate and units available.",
+        ("product_id", "code", "sku"),
+    ),
+    "check_stock": Exposure(
+        "Units available now for one SKU, or for every variant of a product code.",
+        ("sku", "product_code"),
+    ),
+    "quote_order": Exposure(
+        "Price the basket: line prices, VAT, shipping fee and the COD total; holds the stock. "
+        "Lines that cannot be served are in `short`. Show the summary and get a yes before "
+        "place_order.",
+        ("lines", "address"),
+    ),
+    "place_order": Exposure(
+        "Place the order once the customer said yes to the latest quote summary: that "
+        "quote_token, buyer name, phone and delivery address. Returns the order number.",
+        ("quote_token", "buyer_name", "buyer_phone", "address", "note"),
+        required=("quote_token",),
+        descriptions={"quote_token": "From the latest quote_order result"},
+    ),
+    "get_order": Exposure(
+        "One of the customer's own orders: status, lines, totals, payment.",
+        ("number",),
+        required=("number",),
+    ),
+    "list_orders": Exposure(
+        "The customer's own orders, newest first.",
+        ("status", "limit"),
+    ),
+    "cancel_order": Exposure(
+        "Cancel the customer's own order that has not shipped, only when they asked to.",
+        ("number", "reason"),
+        required=("number",),
+    ),
+    HANDOFF_TOOL: Exposure(
+        "Hand the conversation to a person from the shop (the customer asked for one, complains, "
+        "wants a return, or needs what you cannot do).",
+        ("reason",),
+    ),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentTool:
+    """A registry tool as offered: the model-facing argument model and the code-fixed args."""
+
+    tool: Tool[Any, Any]
+    exposure: Exposure
+    args_model: type[BaseModel]
+
+    @property
+    def name(self) -> str:
+        return self.tool.name
+
+    def validate(self, args: Mapping[str, Any], fixed: Mapping[str, Any]) -> BaseModel:
+        """The registry's input model from the model's offered arguments plus the fixed ones.
+
+        An argument that is not offered is refused like the runner refuses unknown ones
+        (InvalidInput ``unknown_field``), so the model learns the names it has, and a
+        ``customer_id`` it was talked into sending is never honoured. Otherwise raises
+        pydantic's ValidationError.
+        """
+        unknown = sorted(k for k in args if k not in self.exposure.fields)
+        if unknown:
+            raise InvalidInput(
+                f"Unknown argument '{unknown[0]}'. Expected: {', '.join(self.exposure.fields)}.",
+                field=unknown[0],
+                code="unknown_field",
+                details={"unknown": unknown},
+            )
+        offered = dict(args)
+        self.args_model.model_validate(offered)
+        parsed: BaseModel = self.tool.input_model.model_validate({**offered, **fixed})
+        return parsed
+
+
+def args_model(t: Tool[Any, Any], exposure: Exposure) -> type[BaseModel]:
+    """A pydantic model with the offered fields of the tool's input model (same annotations and
+    constraints; descriptions shortened where the exposure says so)."""
+    source = t.input_model.model_fields
+    fields: dict[str, Any] = {}
+    for name in exposure.fields:
+        info = source[name]
+        overrides: dict[str, Any] = {}
+        if name in exposure.descriptions:
+            overrides["description"] = exposure.descriptions[name]
+        annotation = info.annotation
+        if name in exposure.required:
+            annotation = _not_none(annotation)
+            merged = FieldInfo.merge_field_infos(info, **overrides)
+            merged.default = PydanticUndefined
+            merged.default_factory = None
+            fields[name] = (annotation, merged)
+        else:
+            fields[name] = (
+                annotation,
+                FieldInfo.merge_field_infos(info, **overrides) if overrides else info,
+            )
+    camel = "".join(part.title() for part in t.name.split("_"))
+    return create_model(f"{camel}Args", __doc__=exposure.description, **fields)
+
+
+def _not_none(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", None)
+    if args and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1:
+            return rest[0]
+    return annotation
+
+
+def customer_tools(
+    registry: Registry, exposed: Mapping[str, Exposure] = EXPOSED
+) -> list[AgentTool]:
+    """The curated customer-safe tools present in this registry, in the table's order.
+
+    A tool in the table that is not customer-safe is not offered (its roles are the permission
+    table, not this list).
+    """
+    out = []
+    for name, exposure in exposed.items():
+        if name not in registry:
+            continue
+        t = registry.get(name)
+        if not t.customer_safe:
+            continue
+        out.append(AgentTool(t, exposure, args_model(t, exposure)))
+    return out
+
+
+class HandoffArgs(BaseModel):
+    """Hand the conversation to a person from the shop."""
+
+    reason: str = Field(default="", max_length=300, description="What the customer needs")
+
+
+LOCAL_HANDOFF_DESCRIPTION = EXPOSED[HANDOFF_TOOL].description
+
+
+# ------------------------------------------------------------------------ LangChain wrappers
+
+ToolCoroutine = Callable[..., Awaitable[str]]
+
+
+def langchain_tools(
+    agent_tools: list[AgentTool],
+    run: Callable[[AgentTool, dict[str, Any], TurnDeps], Awaitable[str]],
+    local_handoff: Callable[[dict[str, Any], TurnDeps], Awaitable[str]] | None,
+) -> list[BaseTool]:
+    """StructuredTools whose args_schema is the offered model and whose coroutine runs the
+    registry tool for the turn's actor (taken from the ToolRuntime context, which the model
+    never sees). ``runtime`` is typed ``ToolRuntime[Any]``: LangGraph resolves the annotation
+    at run time in this module's namespace, where TurnDeps cannot be imported (a cycle)."""
+
+    def make(at: AgentTool) -> BaseTool:
+        async def call(runtime: ToolRuntime[Any], **kwargs: Any) -> str:
+            return await run(at, _plain(kwargs), runtime.context)
+
+        return StructuredTool.from_function(
+            coroutine=call,
+            name=at.name,
+            description=at.exposure.description,
+            args_schema=at.args_model,
+            infer_schema=False,
+        )
+
+    out = [make(at) for at in agent_tools]
+    if local_handoff is not None:
+        handoff = local_handoff
+
+        async def call_handoff(runtime: ToolRuntime[Any], **kwargs: Any) -> str:
+            return await handoff(_plain(kwargs), runtime.context)
+
+        out.append(
+            StructuredTool.from_function(
+                coroutine=call_handoff,
+                name=LOCAL_HANDOFF_TOOL,
+                description=LOCAL_HANDOFF_DESCRIPTION,
+                args_schema=HandoffArgs,
+                infer_schema=False,
+            )
+        )
+    return out
+
+
+def _plain(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """LangChain hands over validated values (nested models as objects); the runner wants
+    plain JSON-like arguments."""
+    return {
+        k: v.model_dump(mode="json", exclude_unset=True)
+        if isinstance(v, BaseModel)
+        else [
+            i.model_dump(mode="json", exclude_unset=True) if isinstance(i, BaseModel) else i
+            for i in v
+        ]
+        if isinstance(v, list)
+        else v
+        for k, v in kwargs.items()
+    }
+
+
+def schema_chars(tools: list[BaseTool]) -> int:
+    """Characters of the tool definitions as sent to the model (OpenAI's function format)."""
+    return sum(len(json.dumps(convert_to_openai_tool(t), ensure_ascii=False)) for t in tools)
+
+
+def validation_message(exc: ValidationError) -> dict[str, Any]:
+    """Pydantic's error as the runner reports it (code, message, field), for the model."""
+    from tools.runner import validation_error
+
+    return validation_error(exc).to_dict()

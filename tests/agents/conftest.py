@@ -1,0 +1,143 @@
+"""Fixtures for the LLM agent tests: the fake OpenAI server, a responder wired to it over real
+HTTP, a small catalogue made with the catalogue tools, and two customers."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from agents.llm import LLMConfig, LLMResponder
+from agents.types import AgentTurn, TurnContext
+from core.roles import Actor
+from storage.database import Database
+from storage.models import Conversation
+from tests.conftest import Caller
+from tests.factories import in_tx, make_product, make_warehouses
+from tests.fakes.openai_server import (  # noqa: F401 (fixtures)
+    FakeOpenAI,
+    RecordedRequest,
+    fake_openai,
+    openai_server,
+)
+from tools.context import ToolContext
+from tools.runner import ToolRunner
+
+
+@pytest.fixture
+def llm_config(fake_openai: FakeOpenAI) -> LLMConfig:  # noqa: F811
+    return LLMConfig(
+        base_url=fake_openai.base_url,
+        api_key=fake_openai.api_key,
+        model="gpt-test",
+        temperature=0.2,
+        timeout_seconds=5.0,
+        max_attempts=2,
+        backoff_initial_seconds=0.01,
+        backoff_max_seconds=0.05,
+    )
+
+
+@pytest.fixture
+async def responder(llm_config: LLMConfig, runner: ToolRunner) -> AsyncIterator[LLMResponder]:
+    agent = LLMResponder(llm_config, runner)
+    yield agent
+    await agent.aclose()
+
+
+@dataclass
+class Catalogue:
+    tee: list[str]  # AT01: Áo thun cotton, black M and white L, 10 each in HCM
+    polo: list[str]  # PL01: Áo polo, navy M, none in stock
+    jeans: list[str]  # QJ01: Quần jean, one size, 5 in stock
+
+
+@pytest.fixture
+async def catalogue(shop: Caller) -> Catalogue:
+    await make_warehouses(shop)
+    tee = await make_product(shop, "AT01", "Áo thun cotton", category="Áo")
+    polo = await make_product(
+        shop,
+        "PL01",
+        "Áo polo",
+        variants=[{"sku": "PL01-NAVY-M", "options": {"Màu": "Navy", "Size": "M"}}],
+        stock={"HCM": 0},
+        sale_price=250_000,
+        category="Áo",
+    )
+    jeans = await make_product(
+        shop,
+        "QJ01",
+        "Quần jean",
+        variants=[{"sku": "QJ01", "options": {}}],
+        attributes=[],
+        stock={"HCM": 5},
+        sale_price=400_000,
+        category="Quần",
+    )
+    return Catalogue(tee, polo, jeans)
+
+
+@pytest.fixture
+async def customers(shop: Caller) -> tuple[int, int]:
+    lan = await shop("create_customer", name="Lan")
+    minh = await shop("create_customer", name="Minh")
+    return lan["id"], minh["id"]
+
+
+@dataclass
+class Chat:
+    """Plays the conversation service: keeps the text history and calls the responder."""
+
+    responder: LLMResponder
+    customer_id: int
+    conversation_id: int
+    language: str = "vi"
+    history: list[tuple[str, str]] = field(default_factory=list)
+
+    async def say(self, text: str) -> AgentTurn:
+        ctx = TurnContext(
+            conversation_id=self.conversation_id,
+            customer_id=self.customer_id,
+            actor=Actor.customer(self.customer_id),
+            language=self.language,  # type: ignore[arg-type]
+            history=list(self.history),
+        )
+        turn = await self.responder.respond(ctx, text)
+        self.history.append(("customer", text))
+        self.history.extend(("assistant", r.text) for r in turn.replies)
+        return turn
+
+
+async def make_conversation(db: Database, customer_id: int, chat_id: str = "web-1") -> int:
+    """A conversation row as the conversation service would have it (tools such as
+    request_handoff look it up)."""
+
+    async def run(ctx: ToolContext) -> int:
+        conv = Conversation(channel="web", chat_id=chat_id, customer_id=customer_id)
+        ctx.session.add(conv)
+        await ctx.session.flush()
+        return conv.id
+
+    return await in_tx(db, run)
+
+
+@pytest.fixture
+async def chat(responder: LLMResponder, customers: tuple[int, int], db: Database) -> Chat:
+    return Chat(responder, customers[0], await make_conversation(db, customers[0]))
+
+
+_QUOTE_NOTE = re.compile(r"Latest quote shown to the customer \(quote_order result\): (\{.*\})")
+
+
+def shown_quote(req: RecordedRequest) -> dict[str, Any]:
+    """The quote the agent put in the system notes of this request (an earlier turn's)."""
+    found = _QUOTE_NOTE.search(req.system_text())
+    if not found:
+        raise LookupError("no shown quote in the system message")
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data

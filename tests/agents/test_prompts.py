@@ -1,0 +1,135 @@
+"""Every shipped prompt renders with its variables; a missing or unknown variable fails."""
+
+from __future__ import annotations
+
+import pytest
+
+import prompts
+from agents.llm.prompting import order_placed, system_prompt
+from prompts import PromptError, render
+from tools.config import ToolConfig
+from tools.order_models import AddressIn, LineOut, OrderOut
+
+# The variables each prompt is rendered with in production (agents/llm/prompting.py).
+VARIABLES: dict[str, dict[str, object]] = {
+    "customer_agent": {
+        "shop_name": "Shop Áo Đẹp",
+        "shipping_policy": "Ship 30.000₫.",
+        "vat_policy": "Giá đã gồm VAT.",
+        "hold_minutes": 15,
+        "handoff_tool": "request_handoff",
+    },
+    "order_placed": {
+        "number": "DH000001",
+        "items": "- Áo × 1",
+        "total": "180.000₫",
+        "buyer_name": "Lan",
+        "phone": "+84901234567",
+        "address": "12 Lê Lợi",
+    },
+    "policy_shipping_free_from": {"fee": "30.000₫", "free_from": "500.000₫"},
+    "policy_shipping_flat": {"fee": "30.000₫"},
+    "policy_vat_included": {},
+    "policy_vat_excluded": {},
+}
+
+
+def test_every_prompt_has_both_languages_and_known_variables() -> None:
+    shipped = prompts.names()
+    assert {name for name, _ in shipped} == set(VARIABLES)
+    assert sorted(shipped) == sorted((n, lang) for n in VARIABLES for lang in ("en", "vi"))
+
+
+@pytest.mark.parametrize(("name", "language"), prompts.names())
+def test_each_prompt_renders_with_its_variables(name: str, language: prompts.Language) -> None:
+    text = render(name, language, **VARIABLES[name])
+    assert text
+    assert "$" not in text
+    for value in VARIABLES[name].values():
+        assert str(value) in text
+
+
+@pytest.mark.parametrize(("name", "language"), prompts.names())
+def test_a_missing_variable_fails(name: str, language: prompts.Language) -> None:
+    values = dict(VARIABLES[name])
+    if not values:
+        pytest.skip("no variables")
+    values.pop(next(iter(values)))
+    with pytest.raises(PromptError, match="needs"):
+        render(name, language, **values)
+
+
+def test_an_unknown_variable_fails() -> None:
+    with pytest.raises(PromptError, match="does not use shop"):
+        render("policy_vat_included", "vi", shop="x")
+
+
+def test_an_unknown_prompt_fails() -> None:
+    with pytest.raises(PromptError, match="no prompt"):
+        render("nope", "vi")
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("free_from", [500_000, None])
+@pytest.mark.parametrize("vat_included", [True, False])
+def test_system_prompt_carries_the_shop_policies(
+    language: prompts.Language, free_from: int | None, vat_included: bool
+) -> None:
+    shop = ToolConfig(
+        shop_name="Shop Áo Đẹp",
+        shipping_fee=25_000,
+        free_shipping_from=free_from,
+        prices_include_vat=vat_included,
+    )
+    text = system_prompt(language, shop, handoff_tool="request_human")
+    assert "Shop Áo Đẹp" in text
+    assert "request_human" in text
+    assert "$" not in text
+    assert ("25.000₫" if language == "vi" else "25,000 VND") in text
+    assert ("500.000₫" in text or "500,000 VND" in text) == (free_from is not None)
+
+
+def test_the_order_confirmation_comes_from_the_order() -> None:
+    order = OrderOut(
+        id=7,
+        number="DH000007",
+        status="new",
+        channel="web",
+        external_id=None,
+        customer_id=1,
+        buyer_name="Lan",
+        buyer_phone="+84901234567",
+        address=AddressIn(line="12 Lê Lợi", ward="Bến Nghé", district="Quận 1", province="TP HCM"),
+        lines=[
+            LineOut(
+                variant_id=1,
+                sku="A",
+                name="Áo thun - Đen / M",
+                quantity=2,
+                unit_price=150_000,
+                vat_rate=10,
+                discount=0,
+                vat_amount=27_273,
+                line_total=300_000,
+                warehouse_id=1,
+                reserved=2,
+            )
+        ],
+        subtotal=300_000,
+        discount=0,
+        vat_total=27_273,
+        shipping_fee=30_000,
+        shipping_payer="buyer",
+        total=330_000,
+        cod_amount=330_000,
+        payment_method="cod",
+        payment_status="unpaid",
+        note="",
+        created_at="2026-01-01T00:00:00Z",
+    )
+    text = order_placed(order, "vi")
+    assert "DH000007" in text
+    assert "330.000₫" in text
+    assert "Áo thun - Đen / M × 2" in text
+    assert "12 Lê Lợi, Bến Nghé, Quận 1, TP HCM" in text
+    assert "330,000 VND" in order_placed(order, "en")
