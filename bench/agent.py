@@ -1,0 +1,202 @@
+"""`python -m bench.agent`: what the LLM customer agent costs per placed order.
+
+The scripted order conversation of the agent tests (search -> product -> quote -> summary,
+then "ok chốt đơn" -> place) runs N times through the real agent, the real ChatOpenAI client
+over HTTP and the real tool runner on a fresh SQLite database, against the fake
+OpenAI-compatible server of the test suite (a source checkout is needed). The model's own
+thinking time is not measured (the fake answers at once); what is measured is what our side
+decides: model calls per placed order, characters sent with every call (system prompt + tool
+schemas), request size, and the agent's own overhead per turn (tools, database, HTTP).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from agents.llm import LLMConfig, LLMResponder
+from agents.types import AgentTurn, TurnContext
+from core.roles import Actor
+from storage.database import Database
+from storage.migrate import upgrade_async
+from tools import build_registry
+from tools.runner import ToolRunner
+
+ADDRESS = {"line": "12 Lê Lợi", "ward": "Bến Nghé", "district": "Quận 1", "province": "TP HCM"}
+FIRST = (
+    "Shop ơi lấy mình 2 áo thun đen size M. Mình là Lan, 0901234567, giao 12 Lê Lợi, "
+    "Bến Nghé, Quận 1, TP HCM"
+)
+CONFIRM = "ok chốt đơn"
+
+
+async def _shop(runner: ToolRunner, stock: int) -> int:
+    system = Actor.system()
+    await runner.call(
+        "create_warehouse", {"code": "HCM", "name": "Kho HCM", "kind": "main"}, system
+    )
+    await runner.call(
+        "create_product",
+        {
+            "code": "AT01",
+            "name": "Áo thun cotton",
+            "category": "Áo",
+            "attributes": ["Màu", "Size"],
+            "variants": [
+                {
+                    "sku": "AT01-DEN-M",
+                    "options": {"Màu": "Đen", "Size": "M"},
+                    "sale_price": 150_000,
+                    "stock": [{"warehouse_code": "HCM", "quantity": stock}],
+                },
+                {
+                    "sku": "AT01-TRANG-L",
+                    "options": {"Màu": "Trắng", "Size": "L"},
+                    "sale_price": 150_000,
+                    "stock": [{"warehouse_code": "HCM", "quantity": stock}],
+                },
+            ],
+        },
+        system,
+    )
+    customer = await runner.call("create_customer", {"name": "Lan"}, system)
+    return int(customer.model_dump()["id"])
+
+
+def _script(fake: Any) -> None:
+    from tests.fakes.openai_server import Call, Text, ToolCalls
+
+    def summary(req: Any) -> Any:
+        q = req.last_tool_json("quote_order")
+        return Text(
+            f"{q['lines'][0]['name']} x{q['lines'][0]['quantity']}, VAT {q['vat_total']}"
+            f"đ, ship {q['shipping_fee']}đ, COD {q['cod_amount']}đ. Bạn xác nhận nhé?"
+        )
+
+    def place(req: Any) -> Any:
+        note = req.system_text().split("(quote_order result): ", 1)[1]
+        token = json.loads(note.splitlines()[0])["quote_token"]
+        return ToolCalls(
+            Call(
+                "place_order",
+                {
+                    "quote_token": token,
+                    "buyer_name": "Lan",
+                    "buyer_phone": "0901234567",
+                    "address": ADDRESS,
+                },
+            )
+        )
+
+    fake.script(
+        ToolCalls(Call("search_products", {"query": "áo thun đen"})),
+        lambda req: ToolCalls(
+            Call(
+                "get_product",
+                {"product_id": req.last_tool_json("search_products")["results"][0]["product_id"]},
+            )
+        ),
+        lambda req: ToolCalls(
+            Call(
+                "quote_order", {"lines": [{"sku": "AT01-DEN-M", "quantity": 2}], "address": ADDRESS}
+            )
+        ),
+        summary,
+        place,
+    )
+
+
+async def run(n: int) -> dict[str, Any]:
+    try:
+        from tests.fakes.openai_server import running_server
+    except ImportError:
+        raise SystemExit(
+            "bench.agent needs a source checkout (tests/fakes/openai_server.py)"
+        ) from None
+    with tempfile.TemporaryDirectory() as tmp, running_server() as server:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        await upgrade_async(url)
+        db = Database(url)
+        runner = ToolRunner(db, build_registry())
+        customer_id = await _shop(runner, stock=2 * n + 10)
+        fake = server.fake
+        config = LLMConfig(
+            base_url=fake.base_url, api_key=fake.api_key, model="bench", timeout_seconds=10
+        )
+        agent = LLMResponder(config, runner)
+        calls: list[int] = []
+        turn_ms: list[float] = []
+        request_chars: list[int] = []
+        try:
+            for i in range(n):
+                fake.reset()
+                _script(fake)
+                history: list[tuple[str, str]] = []
+                for text in (FIRST, CONFIRM):
+                    ctx = TurnContext(
+                        conversation_id=i + 1,
+                        customer_id=customer_id,
+                        actor=Actor.customer(customer_id),
+                        language="vi",
+                        history=list(history),
+                    )
+                    started = time.perf_counter()
+                    turn: AgentTurn = await agent.respond(ctx, text)
+                    turn_ms.append((time.perf_counter() - started) * 1000)
+                    history += [("customer", text), ("assistant", turn.replies[0].text)]
+                if "DH" not in history[-1][1] or fake.remaining or fake.problems:
+                    raise SystemExit(
+                        f"conversation {i + 1} did not place its order: "
+                        f"{fake.problems or history[-1][1]}"
+                    )
+                calls.append(len(fake.requests))
+                request_chars += [
+                    len(json.dumps(r.body, ensure_ascii=False)) for r in fake.requests
+                ]
+        finally:
+            await agent.aclose()
+            await db.dispose()
+        return {
+            "orders": n,
+            "llm_calls_per_order": statistics.mean(calls),
+            "prompt_vi": agent.prompt_size("vi"),
+            "prompt_en": agent.prompt_size("en"),
+            "request_chars_mean": int(statistics.mean(request_chars)),
+            "request_chars_max": max(request_chars),
+            "turn_ms_median": statistics.median(turn_ms),
+            "turn_ms_p95": sorted(turn_ms)[int(0.95 * (len(turn_ms) - 1))],
+        }
+
+
+def report(r: dict[str, Any]) -> str:
+    vi, en = r["prompt_vi"], r["prompt_en"]
+    return "\n".join(
+        [
+            f"LLM customer agent, scripted order conversation x{r['orders']} (fake model, SQLite)",
+            f"  LLM calls per placed order:        {r['llm_calls_per_order']:.1f}",
+            f"  system prompt + tool schemas (vi): {vi['total']} chars "
+            f"(prompt {vi['system_prompt']}, tools {vi['tool_schemas']})",
+            f"  system prompt + tool schemas (en): {en['total']} chars "
+            f"(prompt {en['system_prompt']}, tools {en['tool_schemas']})",
+            f"  request body per model call:       mean {r['request_chars_mean']} chars, "
+            f"max {r['request_chars_max']}",
+            f"  agent overhead per turn:           median {r['turn_ms_median']:.0f} ms, "
+            f"p95 {r['turn_ms_p95']:.0f} ms (tools, database, HTTP; no model time)",
+        ]
+    )
+
+
+def run_cli(n: int = 20) -> str:
+    out = report(asyncio.run(run(n)))
+    print(out)
+    return out
+
+
+if __name__ == "__main__":
+    run_cli(int(os.environ.get("N", "20")))
