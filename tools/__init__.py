@@ -18,6 +18,7 @@ TOOL_MODULES = (
     "tools.reports",
     "tools.catalog_io",
     "tools.staff",
+    "tools.conversations",
 )
 
 

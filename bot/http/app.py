@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import Body, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.container import Container, load_settings
 from bot.settings import Settings
+from bot.web import chat_router
 from core.errors import DomainError, InvalidInput
 from core.roles import Actor
 from tools.registry import Tool
@@ -259,11 +260,6 @@ def _add_fixed_routes(app: FastAPI) -> None:
             )
         return Health(status="ok", version=app_version(), database=container.db.dialect)
 
-    @app.get("/", include_in_schema=False)
-    async def home() -> RedirectResponse:
-        # `make run` points people at http://127.0.0.1:8080; the API docs are what is there.
-        return RedirectResponse("/docs")
-
     @app.get("/api/tools", tags=["meta"], responses=ERROR_RESPONSES)
     async def list_tools(container: ContainerDep, actor: CurrentActor) -> ToolList:
         """The tools the caller's role may use, with their input schemas."""
@@ -307,6 +303,7 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(CatchAll)
+    app.include_router(chat_router(container))  # the customer web chat at / (bot/web)
     _add_fixed_routes(app)
     _add_tool_routes(app, container)
     _add_fallback_route(app)

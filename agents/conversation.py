@@ -1,0 +1,567 @@
+"""The conversation service: one entry point for every customer chat channel.
+
+``ChatService.handle(Incoming) -> list[Reply]`` does, for one inbound message:
+
+1. In one transaction: the customer behind the channel identity (``customer_for_identity``; the
+   channel is the only source of the customer's id), the conversation for (channel, chat_id),
+   and the message stored with its platform id. A delivery seen before (platforms retry)
+   returns ``[]`` and does nothing else. A conversation handed to staff stores the message,
+   forwards it to them (outbox ``chat.message_for_staff``) and stays silent.
+2. Routing: a pressed button goes to the offline flow; typed text answers the flow's open
+   question if it is one, else goes to the LLM responder when there is a healthy one, else to
+   the offline flow. When the LLM is unavailable the offline flow answers that message, and
+   the customer is told once per conversation that the menu is in charge.
+3. In a second transaction: the replies and the flow's new state.
+
+Tools run as ``Actor.customer(id)`` through the runner, each in its own transaction, never
+inside the service's own (SQLite has a single writer). Nothing raised below reaches the
+customer: domain refusals become a sentence in their language, anything else a polite apology
+(the traceback goes to the log).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from agents.offline import FlowContext, FlowState, OfflineFlow, Outcome, ShopTools
+from agents.offline import payloads as P
+from agents.offline.lang import detect_language
+from agents.offline.messages import Lang, error_text, t
+from agents.offline.render import button, menu_buttons
+from agents.types import (
+    AgentTurn,
+    AgentUnavailable,
+    Incoming,
+    Reply,
+    Responder,
+    TurnContext,
+)
+from core.errors import DomainError
+from core.roles import Actor
+from storage.database import Database, Tx
+from storage.models import ChatMessage, Conversation
+from tools.context import ToolContext
+from tools.customers import customer_for_identity
+from tools.events import flush_events
+from tools.runner import ToolRunner
+
+log = logging.getLogger("shopbot.chat")
+
+HISTORY_WINDOW = 12
+MAX_LOCKS = 10_000
+# Payloads of buttons an LLM reply offered: they go back to the LLM, with the button's title
+# as the customer's words (see agents.llm.prompting.quote_buttons).
+AGENT_PAYLOAD_PREFIX = "agent:"
+_LANG_COMMANDS = {"/en": "en", "/vi": "vi", "/english": "en", "/tiengviet": "vi"}
+_START_COMMANDS = frozenset({"/start", "/menu", "menu", "start"})
+
+
+class KeyedLocks:
+    """One asyncio.Lock per key, kept in a bounded LRU so idle chats do not pile up.
+
+    Only idle locks are evicted (nobody holds or waits on them), and a lock is taken in the
+    same step it is looked up, so eviction can never let two turns of one chat interleave.
+    This orders messages within one process; several processes (workers, hosts) will need a
+    shared lock (Redis) keyed the same way — a later issue.
+    """
+
+    def __init__(self, max_size: int = MAX_LOCKS) -> None:
+        self.max_size = max_size
+        self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+    def _get(self, key: str) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        self._locks.move_to_end(key)
+        if len(self._locks) > self.max_size:
+            for old in list(self._locks)[: len(self._locks) - self.max_size]:
+                if not self._locks[old].locked():
+                    del self._locks[old]
+        return lock
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        async with self._get(key):
+            yield
+
+
+@dataclasses.dataclass
+class Received:
+    """What the first transaction learned about the conversation."""
+
+    conversation_id: int
+    customer_id: int
+    mode: str
+    language: Lang
+    flow_state: dict[str, Any]
+    fallback_notified: bool
+    summary: str
+    history: list[tuple[str, str]]
+
+
+@dataclasses.dataclass
+class TranscriptMessage:
+    id: int
+    role: str
+    text: str
+    buttons: list[dict[str, Any]]
+    cards: list[dict[str, Any]]
+
+
+@dataclasses.dataclass
+class Transcript:
+    mode: str
+    language: Lang
+    messages: list[TranscriptMessage]
+
+
+class ChatService:
+    def __init__(
+        self,
+        runner: ToolRunner,
+        db: Database,
+        *,
+        responder: Responder | None = None,
+        shop_name: str = "",
+        default_language: Lang = "vi",
+        history_window: int = HISTORY_WINDOW,
+        max_locks: int = MAX_LOCKS,
+    ) -> None:
+        self.runner = runner
+        self.db = db
+        self.responder = responder
+        self.shop_name = shop_name or runner.config.shop_name
+        self.default_language: Lang = default_language
+        self.history_window = history_window
+        self.flow = OfflineFlow()
+        self.locks = KeyedLocks(max_locks)
+
+    # --- the entry point --------------------------------------------------------------------
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Replies to one inbound message; [] for duplicates and handed-off chats."""
+        lang: list[Lang] = [
+            incoming.language or self._guess(incoming.text) or self.default_language
+        ]
+        async with self.locks.hold(f"{incoming.channel}:{incoming.chat_id}"):
+            try:
+                return await self._handle(incoming, lang)
+            except Exception:
+                log.exception(
+                    "chat turn failed (channel=%s message=%s)",
+                    incoming.channel,
+                    incoming.message_id,
+                )
+                return [
+                    Reply(
+                        text=t(lang[0], "error_generic"),
+                        buttons=[button(t(lang[0], "btn_menu"), P.MENU)],
+                    )
+                ]
+
+    async def _handle(self, incoming: Incoming, lang_out: list[Lang]) -> list[Reply]:
+        text = (incoming.text or "").strip()
+        payload = (incoming.payload or "").strip() or None
+        command = text.lower().replace(" ", "")
+        if payload is None and command in _LANG_COMMANDS:
+            payload = P.lang(_LANG_COMMANDS[command])
+        elif payload is None and command in _START_COMMANDS:
+            payload = "start" if command == "/start" else P.MENU
+
+        received = await self._receive(incoming)
+        if received is None or received.mode == "human":
+            return []
+        state = FlowState.load(received.flow_state)
+        lang = self._language(incoming, received, state, text if payload is None else "")
+        lang_out[0] = lang
+        actor = Actor.customer(received.customer_id)
+        fctx = FlowContext(
+            shop=ShopTools(self.runner, actor, surface=f"chat:{incoming.channel}"),
+            lang=lang,
+            conversation_id=received.conversation_id,
+            channel=incoming.channel,
+            shop_name=self.shop_name,
+        )
+        fallback_notified = received.fallback_notified
+        notice: list[Reply] = []
+        handoff_reason = ""
+
+        outcome: Outcome | None = None
+        turn: AgentTurn | None = None
+        if payload is not None and not payload.startswith(AGENT_PAYLOAD_PREFIX):
+            outcome = await self._offline(fctx, state, payload=payload)
+        else:
+            words = text or (payload or "")
+            if state.step != "idle" and payload is None:
+                outcome = await self._answer(fctx, state, words)
+            if outcome is None:
+                if self._llm_ready():
+                    turn = await self._ask_llm(fctx, received, actor, words)
+                    if turn is None and not fallback_notified:
+                        notice = [Reply(text=t(lang, "fallback_notice"))]
+                        fallback_notified = True
+                if turn is None:
+                    outcome = await self._offline(
+                        fctx,
+                        state.reset_step() if payload else state,
+                        text=None if payload else words,
+                        payload=payload,
+                    )
+        if turn is not None:
+            replies, handoff = turn.replies, turn.handoff
+            handoff_reason = "assistant"
+        else:
+            assert outcome is not None
+            replies, handoff = outcome.replies, outcome.handoff
+            state = outcome.state
+            if outcome.language is not None:
+                lang = outcome.language
+                lang_out[0] = lang
+            handoff_reason = "customer asked"
+        replies = notice + replies
+        if handoff:
+            await self.request_handoff(received.conversation_id, reason=handoff_reason, actor=actor)
+        await self._save(received.conversation_id, state, lang, fallback_notified, replies)
+        return replies
+
+    # --- routing helpers --------------------------------------------------------------------
+
+    def _llm_ready(self) -> bool:
+        """Configured and not known to be down (the responder's own breaker decides the rest
+        by raising AgentUnavailable quickly)."""
+        return self.responder is not None and bool(getattr(self.responder, "available", True))
+
+    async def _ask_llm(
+        self, fctx: FlowContext, received: Received, actor: Actor, text: str
+    ) -> AgentTurn | None:
+        assert self.responder is not None
+        ctx = TurnContext(
+            conversation_id=received.conversation_id,
+            customer_id=received.customer_id,
+            actor=actor,
+            language=fctx.lang,
+            history=received.history,
+            summary=received.summary,
+        )
+        try:
+            turn = await self.responder.respond(ctx, text)
+        except AgentUnavailable as exc:
+            log.info(
+                "conversation %s: LLM unavailable (%s), offline flow answers",
+                received.conversation_id,
+                exc,
+            )
+            return None
+        except Exception:
+            log.exception("conversation %s: LLM responder failed", received.conversation_id)
+            return None
+        if not turn.replies and not turn.handoff:
+            return None
+        return turn
+
+    async def _offline(
+        self,
+        fctx: FlowContext,
+        state: FlowState,
+        *,
+        text: str | None = None,
+        payload: str | None = None,
+    ) -> Outcome:
+        try:
+            return await self.flow.handle(fctx, state, text=text, payload=payload)
+        except DomainError as err:
+            return self._refusal(fctx, state, err)
+
+    async def _answer(self, fctx: FlowContext, state: FlowState, text: str) -> Outcome | None:
+        try:
+            return await self.flow.answer(fctx, state, text)
+        except DomainError as err:
+            return self._refusal(fctx, state, err)
+
+    @staticmethod
+    def _refusal(fctx: FlowContext, state: FlowState, err: DomainError) -> Outcome:
+        log.info("offline flow refused: %s %s", err.code, err.message)
+        return Outcome(
+            state,
+            [
+                Reply(
+                    text=error_text(fctx.lang, err.code, type(err).__name__),
+                    buttons=menu_buttons(fctx.lang, state),
+                )
+            ],
+        )
+
+    def _guess(self, text: str | None) -> Lang | None:
+        return detect_language(text or "")
+
+    def _language(
+        self, incoming: Incoming, received: Received, state: FlowState, text: str
+    ) -> Lang:
+        """The channel's hint, else a choice the customer made, else a confident guess from
+        the text, else what the conversation used so far (the shop's default at first)."""
+        if incoming.language:
+            return incoming.language
+        if not state.lang_locked and text:
+            guessed = detect_language(text)
+            if guessed:
+                return guessed
+        return received.language
+
+    # --- handoff ----------------------------------------------------------------------------
+
+    async def request_handoff(
+        self, conversation_id: int, *, reason: str = "", actor: Actor | None = None
+    ) -> None:
+        """Staff take over this chat (the bot stays silent until ``hand_back``)."""
+        await self.runner.call(
+            "request_handoff",
+            {"conversation_id": conversation_id, "reason": reason[:500]},
+            actor or Actor.system(),
+            surface="chat",
+        )
+
+    async def hand_back(self, conversation_id: int, *, actor: Actor | None = None) -> None:
+        """The bot answers this chat again."""
+        await self.runner.call(
+            "hand_back_conversation",
+            {"conversation_id": conversation_id},
+            actor or Actor.system(),
+            surface="chat",
+        )
+
+    # --- storage (this feature's own tables) --------------------------------------------------
+
+    async def _receive(self, incoming: Incoming) -> Received | None:
+        async with self.db.transaction() as tx:
+            ctx = ToolContext(tx=tx, actor=Actor.system(), config=self.runner.config)
+            customer_id = await customer_for_identity(
+                ctx, incoming.channel, incoming.chat_id, incoming.display_name
+            )
+            first_language = (
+                incoming.language or self._guess(incoming.text) or self.default_language
+            )
+            conv = await self._conversation(tx, incoming, customer_id, first_language)
+            message_payload: dict[str, Any] = (
+                {"button": incoming.payload} if incoming.payload else {}
+            )
+            message_id = await self._insert_customer_message(
+                tx, conv.id, incoming.text or "", message_payload, incoming.message_id
+            )
+            if message_id is None:
+                log.info(
+                    "duplicate delivery %s on conversation %s ignored", incoming.message_id, conv.id
+                )
+                return None
+            if conv.mode == "human":
+                ctx.emit(
+                    "chat.message_for_staff",
+                    f"conversation:{conv.id}",
+                    {
+                        "conversation_id": conv.id,
+                        "customer_id": conv.customer_id,
+                        "channel": conv.channel,
+                        "chat_id": conv.chat_id,
+                        "message_id": message_id,
+                        "text": (incoming.text or "")[:4000],
+                        "payload": incoming.payload,
+                    },
+                )
+                await flush_events(ctx)
+            history: list[tuple[str, str]] = []
+            if self.responder is not None and conv.mode == "bot":
+                rows = (
+                    await tx.session.execute(
+                        select(ChatMessage.role, ChatMessage.text)
+                        .where(ChatMessage.conversation_id == conv.id, ChatMessage.id < message_id)
+                        .order_by(ChatMessage.id.desc())
+                        .limit(self.history_window)
+                    )
+                ).all()
+                history = [(role, text) for role, text in reversed(rows)]
+            return Received(
+                conversation_id=conv.id,
+                customer_id=int(conv.customer_id or customer_id),
+                mode=conv.mode,
+                language="en" if conv.language == "en" else "vi",
+                flow_state=dict(conv.flow_state or {}),
+                fallback_notified=bool(conv.fallback_notified),
+                summary=conv.summary or "",
+                history=history,
+            )
+
+    async def _conversation(
+        self, tx: Tx, incoming: Incoming, customer_id: int, language: Lang
+    ) -> Conversation:
+        """Finds or creates the conversation; a first-message race ends with one row."""
+        s = tx.session
+        where = (Conversation.channel == incoming.channel, Conversation.chat_id == incoming.chat_id)
+        conv = (await s.execute(select(Conversation).where(*where))).scalar_one_or_none()
+        if conv is None:
+            dialect_insert = postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
+            await s.execute(
+                dialect_insert(Conversation)
+                .values(
+                    channel=incoming.channel,
+                    chat_id=incoming.chat_id,
+                    customer_id=customer_id,
+                    language=language,
+                    mode="bot",
+                    flow_state={},
+                    summary="",
+                    summarized_upto_id=0,
+                    fallback_notified=False,
+                    created_at=tx.now,
+                    updated_at=tx.now,
+                )
+                .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+            )
+            conv = (await s.execute(select(Conversation).where(*where))).scalar_one()
+        if conv.customer_id != customer_id:
+            conv.customer_id = customer_id  # the identity's customer was merged into another
+        # The latest conversation is the one request_handoff picks when none is named.
+        conv.updated_at = tx.now
+        await s.flush()
+        return conv
+
+    async def _insert_customer_message(
+        self,
+        tx: Tx,
+        conversation_id: int,
+        text: str,
+        payload: dict[str, Any],
+        external_id: str | None,
+    ) -> int | None:
+        """The new row's id, or None when this external id was stored before (a retry)."""
+        dialect_insert = postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
+        stmt = (
+            dialect_insert(ChatMessage)
+            .values(
+                conversation_id=conversation_id,
+                role="customer",
+                text=text[:4000],
+                payload=payload,
+                external_id=external_id,
+                created_at=tx.now,
+            )
+            .on_conflict_do_nothing(index_elements=["conversation_id", "external_id"])
+            .returning(ChatMessage.id)
+        )
+        found = (await tx.session.execute(stmt)).scalar_one_or_none()
+        return int(found) if found is not None else None
+
+    async def _save(
+        self,
+        conversation_id: int,
+        state: FlowState,
+        lang: Lang,
+        fallback_notified: bool,
+        replies: list[Reply],
+    ) -> None:
+        """Only the columns this turn owns: a handoff done meanwhile (mode) is not undone."""
+        async with self.db.transaction() as tx:
+            s = tx.session
+            await s.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id)
+                .values(
+                    flow_state=state.dump(),
+                    language=lang,
+                    fallback_notified=fallback_notified,
+                    updated_at=tx.now,
+                )
+            )
+            s.add_all(
+                [
+                    ChatMessage(
+                        conversation_id=conversation_id,
+                        role="assistant",
+                        text=r.text,
+                        payload=_reply_payload(r),
+                        external_id=None,
+                        created_at=tx.now,
+                    )
+                    for r in replies
+                ]
+            )
+
+    async def mode(self, channel: str, chat_id: str) -> str:
+        """bot or human ("bot" for a chat never seen)."""
+        async with self.db.transaction(write=False) as tx:
+            found = await tx.session.scalar(
+                select(Conversation.mode).where(
+                    Conversation.channel == channel, Conversation.chat_id == chat_id
+                )
+            )
+            return str(found or "bot")
+
+    async def transcript(
+        self,
+        channel: Literal["web", "telegram", "messenger", "zalo"],
+        chat_id: str,
+        *,
+        after_id: int = 0,
+        limit: int = 50,
+    ) -> Transcript:
+        """The latest messages of a chat (for a web page reloading, or polling for staff
+        answers while handed off). An unknown chat is an empty transcript."""
+        async with self.db.transaction(write=False) as tx:
+            conv = (
+                await tx.session.execute(
+                    select(Conversation).where(
+                        Conversation.channel == channel, Conversation.chat_id == chat_id
+                    )
+                )
+            ).scalar_one_or_none()
+            if conv is None:
+                return Transcript(mode="bot", language=self.default_language, messages=[])
+            rows = (
+                (
+                    await tx.session.execute(
+                        select(ChatMessage)
+                        .where(ChatMessage.conversation_id == conv.id, ChatMessage.id > after_id)
+                        .order_by(ChatMessage.id.desc())
+                        .limit(limit)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            messages = [
+                TranscriptMessage(
+                    id=m.id,
+                    role=m.role,
+                    text=m.text,
+                    buttons=list((m.payload or {}).get("buttons", []))
+                    if m.role != "customer"
+                    else [],
+                    cards=list((m.payload or {}).get("cards", [])) if m.role != "customer" else [],
+                )
+                for m in reversed(rows)
+            ]
+            return Transcript(
+                mode=conv.mode,
+                language="en" if conv.language == "en" else "vi",
+                messages=messages,
+            )
+
+
+def _reply_payload(reply: Reply) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if reply.buttons:
+        out["buttons"] = [b.model_dump() for b in reply.buttons]
+    if reply.cards:
+        out["cards"] = [c.model_dump() for c in reply.cards]
+    return out

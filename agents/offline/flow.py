@@ -1,0 +1,192 @@
+"""The offline flow's entry point: a pressed button or typed text in, replies and state out.
+
+Buttons are dispatched by their payload; typed text first answers the question the flow is
+waiting on (a quantity, a phone number...), then is read as a command word ("giỏ hàng",
+"menu", an order number), and otherwise searched as product words. Anything the flow cannot
+place ends at the menu, never at an error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from agents.offline import browse, cart, checkout, orders
+from agents.offline import payloads as P
+from agents.offline.context import FlowContext, Outcome
+from agents.offline.messages import Lang, t
+from agents.offline.render import menu, welcome
+from agents.offline.state import (
+    RETURN_REASONS,
+    FlowState,
+    intent_of,
+    order_number_in,
+)
+from agents.types import Reply
+
+
+class OfflineFlow:
+    """Stateless itself: the state comes in and goes out with every turn."""
+
+    async def handle(
+        self,
+        ctx: FlowContext,
+        state: FlowState,
+        *,
+        text: str | None = None,
+        payload: str | None = None,
+    ) -> Outcome:
+        if payload:
+            return await self.on_payload(ctx, state, payload.strip())
+        return await self.on_text(ctx, state, (text or "").strip())
+
+    # --- buttons ----------------------------------------------------------------------------
+
+    async def on_payload(self, ctx: FlowContext, state: FlowState, payload: str) -> Outcome:
+        p = P.parse(payload)
+        k = p.kind
+        if k == "menu":
+            state = state.reset_step()
+            return Outcome(state, [menu(ctx.lang, state)])
+        if k == "start":
+            state = state.reset_step()
+            return Outcome(state, [welcome(ctx.lang, state, ctx.shop_name)])
+        if k == "lang" and p.arg(0) in ("vi", "en"):
+            return self.switch_language(ctx, state, "en" if p.arg(0) == "en" else "vi")
+        if k == "cats":
+            return await browse.show_categories(ctx, state)
+        if k == "cat" and p.int_arg(0) is not None and p.arg(1):
+            return await browse.show_category(ctx, state, p.arg(1), p.int_arg(0) or 0)
+        if k == "search":
+            return await browse.prompt_search(ctx, state)
+        if k == "p" and p.int_arg(0):
+            return await browse.show_product(ctx, state, p.int_arg(0) or 0)
+        if k == "v" and p.int_arg(0):
+            chosen = P.parse_indexes(p.arg(1))
+            return await browse.choose_variant(ctx, state, p.int_arg(0) or 0, chosen or ())
+        if k == "q" and p.int_arg(0) and p.arg(1):
+            return await browse.add_quantity(ctx, state, p.arg(1), p.int_arg(0) or 0)
+        if k == "cart":
+            if p.arg(0) == "qty":
+                return await cart.pick_line(ctx, state, remove=False)
+            if p.arg(0) == "del":
+                return await cart.pick_line(ctx, state, remove=True)
+            return await cart.show_cart(ctx, state)
+        if k == "cl" and p.arg(0):
+            return await cart.ask_line_quantity(ctx, state, p.arg(0))
+        if k == "cq" and p.int_arg(0) is not None and p.arg(1):
+            return await cart.set_line_quantity(ctx, state, p.arg(1), p.int_arg(0) or 0)
+        if k == "cd" and p.arg(0):
+            return await cart.remove(ctx, state, p.arg(0))
+        if k == "co":
+            return await self.on_checkout(ctx, state, p)
+        if k == "orders":
+            return await orders.list_recent(ctx, state)
+        if k == "o" and p.int_arg(0):
+            return await orders.show(ctx, state, p.int_arg(0) or 0)
+        if k == "oc" and p.int_arg(0):
+            return await orders.ask_cancel(ctx, state, p.int_arg(0) or 0)
+        if k == "ocy" and p.int_arg(0):
+            return await orders.cancel(ctx, state, p.int_arg(0) or 0)
+        if k == "or" and p.int_arg(0):
+            return await orders.ask_return(ctx, state, p.int_arg(0) or 0)
+        if k == "orr" and p.int_arg(0) and p.arg(1) in RETURN_REASONS:
+            reason = ctx.t(f"reason_{p.arg(1)}")
+            return await orders.create_return(ctx, state, p.int_arg(0) or 0, reason)
+        if k == "staff":
+            return self.handoff(ctx, state)
+        state = state.reset_step()
+        return Outcome(state, [menu(ctx.lang, state, ctx.t("button_expired"))])
+
+    async def on_checkout(self, ctx: FlowContext, state: FlowState, p: P.Parsed) -> Outcome:
+        action = p.arg(0)
+        if not action:
+            return await checkout.start(ctx, state)
+        if action == "saved":
+            return await checkout.use_saved(ctx, state, "all")
+        if action in ("name", "phone"):
+            return await checkout.use_saved(ctx, state, action)
+        if action == "addr":
+            return await checkout.use_saved(ctx, state, "address")
+        if action == "new":
+            return await checkout.enter_new(ctx, state)
+        if action == "addr_ok":
+            return await checkout.address_ok(ctx, state)
+        if action == "addr_redo":
+            return await checkout.address_redo(ctx, state)
+        if action == "pay":
+            method = p.arg(1)
+            if method == "cod":
+                return await checkout.set_payment(ctx, state, "cod")
+            if method == "bank_transfer":
+                return await checkout.set_payment(ctx, state, "bank_transfer")
+            return await checkout.set_payment(ctx, state, None)
+        if action == "ok":
+            return await checkout.confirm(ctx, state, p.arg(1))
+        if action == "edit":
+            return await checkout.edit(ctx, state)
+        if action == "cancel":
+            return await checkout.cancel(ctx, state)
+        state = state.reset_step()
+        return Outcome(state, [menu(ctx.lang, state, ctx.t("button_expired"))])
+
+    # --- typed text -------------------------------------------------------------------------
+
+    async def on_text(self, ctx: FlowContext, state: FlowState, text: str) -> Outcome:
+        if not text:
+            return Outcome(state, [welcome(ctx.lang, state, ctx.shop_name)])
+        answered = await self.answer(ctx, state, text)
+        if answered is not None:
+            return answered
+        number = order_number_in(text)
+        if number is not None:
+            return await orders.show(ctx, state, number)
+        return await browse.search(ctx, state, text)
+
+    async def answer(self, ctx: FlowContext, state: FlowState, text: str) -> Outcome | None:
+        """A command word ("giỏ hàng", "menu"), or the answer to the question the flow is
+        waiting on; None when the text is neither (then it is searched, or the LLM reads it)."""
+        intent = intent_of(text)
+        if intent is not None:
+            return await self.on_intent(ctx, state.reset_step(), intent)
+        step = state.step
+        if step == "search":
+            return await browse.search(ctx, state, text)
+        if step == "qty":
+            return await browse.typed_quantity(ctx, state, text)
+        if step == "cart_qty":
+            return await cart.typed_line_quantity(ctx, state, text)
+        if step == "return_reason":
+            return await orders.typed_reason(ctx, state, text)
+        if step.startswith("co_"):
+            return await checkout.typed(ctx, state, text)
+        return None
+
+    async def on_intent(self, ctx: FlowContext, state: FlowState, intent: str) -> Outcome:
+        if intent == "greeting":
+            return Outcome(state, [welcome(ctx.lang, state, ctx.shop_name)])
+        if intent == "cart":
+            return await cart.show_cart(ctx, state)
+        if intent == "orders":
+            return await orders.list_recent(ctx, state)
+        if intent == "staff":
+            return self.handoff(ctx, state)
+        if intent == "categories":
+            return await browse.show_categories(ctx, state)
+        if intent == "checkout":
+            return await checkout.start(ctx, state)
+        return Outcome(state, [menu(ctx.lang, state)])
+
+    # --- switching language, handing off ----------------------------------------------------
+
+    def switch_language(self, ctx: FlowContext, state: FlowState, lang: Lang) -> Outcome:
+        state = state.model_copy(update={"lang_locked": True})
+        new_ctx = dataclasses.replace(ctx, lang=lang)
+        return Outcome(
+            state,
+            [menu(lang, state, t(lang, "lang_switched") + "\n" + new_ctx.t("menu_prompt"))],
+            language=lang,
+        )
+
+    def handoff(self, ctx: FlowContext, state: FlowState) -> Outcome:
+        state = state.reset_step()
+        return Outcome(state, [Reply(text=ctx.t("handoff"))], handoff=True)

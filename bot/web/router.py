@@ -1,0 +1,217 @@
+"""Web chat: the customer's page at ``/`` and its JSON API, on the conversation service.
+
+The page makes a random session id once and keeps it in localStorage; the server binds it to
+channel "web" and chat_id = that id, so it is the customer's identity on this channel (treat
+it like a session cookie). No staff key is involved: what a web customer can do is exactly
+what ``Actor.customer`` may do through the tools.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+from html import escape
+from importlib.resources import files
+from typing import Any, Literal
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field, model_validator
+
+from agents.conversation import ChatService
+from agents.types import Incoming, Reply, Responder
+from bot.container import Container
+from bot.settings import Settings
+from bot.web.ratelimit import RateLimiter
+
+log = logging.getLogger("shopbot.web")
+
+SESSION_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
+MESSAGE_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
+STATIC: dict[str, str] = {"chat.js": "text/javascript", "chat.css": "text/css"}
+# The page loads only its own script and style; product images may come from anywhere.
+CSP = (
+    "default-src 'self'; img-src 'self' https: http: data:; style-src 'self'; "
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+class ChatIn(BaseModel):
+    session_id: str = Field(pattern=SESSION_PATTERN, description="Random id kept by the page")
+    text: str | None = Field(default=None, max_length=4000)
+    payload: str | None = Field(default=None, max_length=200, description="A pressed button")
+    message_id: str | None = Field(
+        default=None, pattern=MESSAGE_ID_PATTERN, description="Same id on retry: handled once"
+    )
+    language: Literal["vi", "en"] | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> ChatIn:
+        if not (self.text or "").strip() and not self.payload:
+            raise ValueError("give text or payload")
+        return self
+
+
+class ChatOut(BaseModel):
+    replies: list[Reply]
+    mode: str = Field(default="bot", description="human: staff answer, poll /api/chat/history")
+
+
+class HistoryMessage(BaseModel):
+    id: int
+    role: str
+    text: str
+    buttons: list[dict[str, Any]] = []
+    cards: list[dict[str, Any]] = []
+
+
+class HistoryOut(BaseModel):
+    mode: str
+    language: str
+    messages: list[HistoryMessage]
+
+
+class ChatConfig(BaseModel):
+    shop_name: str
+    default_language: str
+    sandboxed: bool
+
+
+def integrations_sandboxed(settings: Settings) -> bool:
+    """Whether payments and carriers are test doubles, so orders here are not real. There are
+    no live integrations yet, so True unless a setting (``integrations_sandbox``) says no."""
+    value = getattr(settings, "integrations_sandbox", None)
+    return True if value is None else bool(value)
+
+
+def default_responder(container: Container) -> Responder | None:
+    """The LLM customer agent when an endpoint is configured, else None (offline flow only)."""
+    try:
+        from agents.llm import LLMConfig, build_customer_responder
+    except ImportError:  # pragma: no cover - the LLM package is optional at runtime
+        log.warning("agents.llm is not importable; the web chat uses the offline flow only")
+        return None
+    config = LLMConfig.from_settings(container.settings)
+    if not config.configured:
+        return None
+    return build_customer_responder(config, container.runner)
+
+
+@cache
+def _asset(name: str) -> str:
+    return files("bot.web").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def chat_router(
+    container: Container,
+    *,
+    chat: ChatService | None = None,
+    responder: Responder | Literal["default"] | None = "default",
+    limiter: RateLimiter | None = None,
+    sandboxed: bool | None = None,
+) -> APIRouter:
+    """The page and its API. ``chat`` or ``responder`` may be given by tests; by default the
+    LLM responder is built from the settings (and closed with the app)."""
+    settings = container.settings
+    if chat is None:
+        agent = default_responder(container) if responder == "default" else responder
+        chat = ChatService(
+            container.runner,
+            container.db,
+            responder=agent,
+            shop_name=settings.shop_name,
+            default_language=settings.default_language,
+        )
+    service = chat
+    limits = limiter or RateLimiter()
+    config = ChatConfig(
+        shop_name=settings.shop_name,
+        default_language=settings.default_language,
+        sandboxed=integrations_sandboxed(settings) if sandboxed is None else sandboxed,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            closer = getattr(service.responder, "aclose", None)
+            if closer is not None:
+                await closer()
+
+    router = APIRouter(lifespan=lifespan)
+
+    @router.get("/", include_in_schema=False)
+    async def page() -> HTMLResponse:
+        html = (
+            _asset("index.html")
+            .replace("{{SHOP_NAME}}", escape(config.shop_name))
+            .replace("{{LANG}}", config.default_language)
+            .replace("{{SANDBOXED}}", "true" if config.sandboxed else "false")
+        )
+        return HTMLResponse(
+            html, headers={"Content-Security-Policy": CSP, "Cache-Control": "no-cache"}
+        )
+
+    @router.get("/chat/static/{name}", include_in_schema=False)
+    async def asset(name: str) -> Response:
+        media = STATIC.get(name)
+        if media is None:
+            return Response(status_code=404)
+        return Response(
+            _asset(name), media_type=media, headers={"Cache-Control": "public, max-age=300"}
+        )
+
+    @router.get("/api/chat/config", tags=["web chat"])
+    async def chat_config() -> ChatConfig:
+        """What the chat page shows besides the conversation."""
+        return config
+
+    @router.post("/api/chat/messages", tags=["web chat"], response_model=ChatOut)
+    async def post_message(body: ChatIn, request: Request) -> Any:
+        """One customer message (typed text or a pressed button's payload) -> the replies."""
+        if not limits.allow(body.session_id):
+            return JSONResponse(
+                status_code=429,
+                headers={"Retry-After": str(limits.retry_after(body.session_id))},
+                content={
+                    "error": {
+                        "code": "rate_limited",
+                        "message": "Too many messages; wait a moment.",
+                        "field": None,
+                    }
+                },
+            )
+        incoming = Incoming(
+            channel="web",
+            chat_id=body.session_id,
+            text=body.text,
+            payload=body.payload,
+            message_id=body.message_id,
+            language=body.language,
+        )
+        replies = await service.handle(incoming)
+        return ChatOut(replies=replies, mode=await service.mode("web", body.session_id))
+
+    @router.get("/api/chat/history", tags=["web chat"])
+    async def history(
+        session_id: str = Query(pattern=SESSION_PATTERN),
+        after_id: int = Query(default=0, ge=0),
+    ) -> HistoryOut:
+        """The session's latest messages: restores the page after a reload, and brings staff
+        answers while the chat is handed off."""
+        found = await service.transcript("web", session_id, after_id=after_id, limit=50)
+        return HistoryOut(
+            mode=found.mode,
+            language=found.language,
+            messages=[
+                HistoryMessage(
+                    id=m.id, role=m.role, text=m.text, buttons=m.buttons, cards=m.cards
+                )
+                for m in found.messages
+            ],
+        )
+
+    return router
