@@ -53,6 +53,7 @@ class TurnContext(BaseModel):
     conversation_id: int
     customer_id: int
     actor: Actor
+    channel: Literal["web", "telegram", "messenger", "zalo"] = "web"
     language: Literal["vi", "en"]
     history: list[tuple[str, str]] = []  # (role, text), oldest first, bounded window
     summary: str = ""

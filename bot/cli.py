@@ -368,6 +368,16 @@ def bench_orders(
         raise typer.Exit(result)
 
 
+@bench_app.command("agent")
+def bench_agent(
+    n: Annotated[int, typer.Option("--n", min=1, help="How many scripted orders to run")] = 20,
+) -> None:
+    """LLM calls per placed order and prompt size, against the local fake LLM server."""
+    from bench.agent import run_cli as run_agent_bench  # imported lazily: it loads langchain
+
+    run_agent_bench(n)
+
+
 async def _await(awaitable: Awaitable[T]) -> T:
     return await awaitable
 

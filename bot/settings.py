@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     )
     llm_model: str = "gpt-4o-mini"
     llm_temperature: float = Field(default=0.2, ge=0, le=2)
-    llm_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    # Per model call; a turn may take up to three (retries, tool steps) before the offline flow
+    # takes over, so keep it short enough for a person waiting in a chat.
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
 
     @field_validator("database_url")
     @classmethod

@@ -150,6 +150,7 @@ class LLMResponder:
         deps = TurnDeps(
             actor=ctx.actor,
             conversation_id=ctx.conversation_id,
+            channel=ctx.channel,
             language=ctx.language,
             latest_text=text,
             system_prompt=self._system_text(ctx, shown.summary if shown else None),

@@ -46,6 +46,7 @@ class TurnDeps:
 
     actor: Actor
     conversation_id: int
+    channel: str
     language: str
     latest_text: str
     system_prompt: str
@@ -94,7 +95,10 @@ class ToolExecutor:
         """Arguments set by code, never by the model."""
         if name == "place_order" and args.get("quote_token"):
             # A retried place_order for the same quote returns the order already placed.
-            return {"idempotency_key": f"agent:{deps.conversation_id}:{args['quote_token']}"}
+            return {
+                "idempotency_key": f"agent:{deps.conversation_id}:{args['quote_token']}",
+                "channel": deps.channel,  # where the customer is, not what the model says
+            }
         if name == HANDOFF_TOOL:
             return {"conversation_id": deps.conversation_id}
         return {}
