@@ -37,6 +37,7 @@ from agents.offline import payloads as P
 from agents.offline.lang import detect_language
 from agents.offline.messages import Lang, error_text, t
 from agents.offline.render import button, menu_buttons
+from agents.summary import extend_summary
 from agents.types import (
     AgentTurn,
     AgentUnavailable,
@@ -104,6 +105,7 @@ class Received:
 
     conversation_id: int
     customer_id: int
+    channel: str
     mode: str
     language: Lang
     flow_state: dict[str, Any]
@@ -252,6 +254,7 @@ class ChatService:
             conversation_id=received.conversation_id,
             customer_id=received.customer_id,
             actor=actor,
+            channel=received.channel,  # type: ignore[arg-type]
             language=fctx.lang,
             history=received.history,
             summary=received.summary,
@@ -384,16 +387,19 @@ class ChatService:
             if self.responder is not None and conv.mode == "bot":
                 rows = (
                     await tx.session.execute(
-                        select(ChatMessage.role, ChatMessage.text)
+                        select(ChatMessage.id, ChatMessage.role, ChatMessage.text)
                         .where(ChatMessage.conversation_id == conv.id, ChatMessage.id < message_id)
                         .order_by(ChatMessage.id.desc())
                         .limit(self.history_window)
                     )
                 ).all()
-                history = [(role, text) for role, text in reversed(rows)]
+                history = [(role, text) for _, role, text in reversed(rows)]
+                if len(rows) == self.history_window:
+                    await self._summarise_older(tx, conv, oldest_kept=rows[-1][0])
             return Received(
                 conversation_id=conv.id,
                 customer_id=int(conv.customer_id or customer_id),
+                channel=conv.channel,
                 mode=conv.mode,
                 language="en" if conv.language == "en" else "vi",
                 flow_state=dict(conv.flow_state or {}),
@@ -401,6 +407,25 @@ class ChatService:
                 summary=conv.summary or "",
                 history=history,
             )
+
+    async def _summarise_older(self, tx: Tx, conv: Conversation, *, oldest_kept: int) -> None:
+        """Turns that left the window are folded into the conversation's running summary, once
+        each (summarized_upto_id), so the agent keeps their gist in a bounded prompt."""
+        left = (
+            await tx.session.execute(
+                select(ChatMessage.id, ChatMessage.role, ChatMessage.text)
+                .where(
+                    ChatMessage.conversation_id == conv.id,
+                    ChatMessage.id > conv.summarized_upto_id,
+                    ChatMessage.id < oldest_kept,
+                )
+                .order_by(ChatMessage.id)
+            )
+        ).all()
+        if left:
+            conv.summary = extend_summary(conv.summary or "", [(r, t) for _, r, t in left])
+            conv.summarized_upto_id = left[-1][0]
+            await tx.session.flush()
 
     async def _conversation(
         self, tx: Tx, incoming: Incoming, customer_id: int, language: Lang

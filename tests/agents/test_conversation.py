@@ -89,7 +89,13 @@ async def test_history_window_and_summary_reach_the_responder(
     assert text == "câu hỏi 4"
     assert ctx.history == [("customer", "câu hỏi 2"), ("assistant", "LLM: xin chào"),
                            ("customer", "câu hỏi 3"), ("assistant", "LLM: xin chào")]
-    assert ctx.summary == ""
+    # Turns that left the window are in the summary, each once, oldest first.
+    assert ctx.summary.splitlines() == [
+        "Khách: câu hỏi 0", "Shop: LLM: xin chào", "Khách: câu hỏi 1", "Shop: LLM: xin chào"]
+    assert ctx.channel == "telegram"
+    await chat.handle(incoming("câu hỏi 5"))
+    assert llm.calls[-1][0].summary.splitlines()[-2:] == ["Khách: câu hỏi 2", "Shop: LLM: xin chào"]
+    assert llm.calls[-1][0].summary.count("câu hỏi 0") == 1
 
 
 async def test_llm_down_falls_back_to_the_flow_and_says_so_once(
