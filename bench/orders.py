@@ -185,7 +185,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    python = platform.python_version()
+    return f"{os.cpu_count()} CPUs ({cpu}), Python {python}, SQLite {sqlite3.sqlite_version}"
 
 
 async def run(n: int, postgres_url: str | None) -> list[Result]:

@@ -32,7 +32,9 @@ def check_variant_options(
     """A variant gives one value for each of its product's attributes, no more, no less."""
     if len(options) > MAX_ATTRIBUTES:
         raise InvalidInput(
-            f"A variant has at most {MAX_ATTRIBUTES} attributes.", field=field, code="too_many_attributes"
+            f"A variant has at most {MAX_ATTRIBUTES} attributes.",
+            field=field,
+            code="too_many_attributes",
         )
     if set(options) != set(attribute_names):
         raise InvalidInput(
@@ -50,7 +52,9 @@ def check_sku(sku: str, *, field: str = "sku") -> str:
     sku = sku.strip()
     if not _SKU.match(sku):
         raise InvalidInput(
-            f"'{sku}' is not a valid SKU (letters, digits, . _ - /, up to 64).", field=field, code="invalid_sku"
+            f"'{sku}' is not a valid SKU (letters, digits, . _ - /, up to 64).",
+            field=field,
+            code="invalid_sku",
         )
     return sku
 
@@ -58,7 +62,9 @@ def check_sku(sku: str, *, field: str = "sku") -> str:
 def check_vat_rate(rate: int, *, field: str = "vat_rate") -> int:
     if rate not in VAT_RATES:
         raise InvalidInput(
-            f"VAT rate must be one of {sorted(VAT_RATES)} %, got {rate}.", field=field, code="invalid_vat_rate"
+            f"VAT rate must be one of {sorted(VAT_RATES)} %, got {rate}.",
+            field=field,
+            code="invalid_vat_rate",
         )
     return rate
 

@@ -27,10 +27,20 @@ from core.text import fold
 # Columns in file order. Product columns repeat on every row of the product (or are filled on
 # one row only); the rest belong to the row's variant. media_urls is a product column.
 PRODUCT_COLUMNS: tuple[str, ...] = (
-    "product_code", "product_name", "category", "brand", "description",
+    "product_code",
+    "product_name",
+    "category",
+    "brand",
+    "description",
 )
 VARIANT_COLUMNS: tuple[str, ...] = (
-    "sku", "barcode", "cost_price", "sale_price", "vat_rate", "reorder_point", "weight_grams",
+    "sku",
+    "barcode",
+    "cost_price",
+    "sale_price",
+    "vat_rate",
+    "reorder_point",
+    "weight_grams",
 )
 MEDIA_COLUMN = "media_urls"
 STOCK_PREFIX = "stock_"
@@ -82,38 +92,87 @@ class CellError(ValueError):
 _UNITS = frozenset({"d", "vnd", "dong", "g", "gr", "gram", "grams"})
 
 _ALIASES: dict[str, tuple[str, ...]] = {
-    "product_code": ("product code", "code", "mã sp", "mã sản phẩm", "mã hàng", "mã hàng hóa",
-                     "mã sản phẩm cha", "parent sku", "product id"),
-    "product_name": ("product name", "name", "tên sản phẩm", "tên sp", "tên hàng",
-                     "tên hàng hóa", "sản phẩm"),
-    "category": ("category", "danh mục", "loại", "loại sản phẩm", "loại hàng", "nhóm hàng",
-                 "ngành hàng", "nhóm sản phẩm"),
+    "product_code": (
+        "product code",
+        "code",
+        "mã sp",
+        "mã sản phẩm",
+        "mã hàng",
+        "mã hàng hóa",
+        "mã sản phẩm cha",
+        "parent sku",
+        "product id",
+    ),
+    "product_name": (
+        "product name",
+        "name",
+        "tên sản phẩm",
+        "tên sp",
+        "tên hàng",
+        "tên hàng hóa",
+        "sản phẩm",
+    ),
+    "category": (
+        "category",
+        "danh mục",
+        "loại",
+        "loại sản phẩm",
+        "loại hàng",
+        "nhóm hàng",
+        "ngành hàng",
+        "nhóm sản phẩm",
+    ),
     "brand": ("brand", "thương hiệu", "nhãn hiệu", "hãng", "hãng sản xuất"),
     "description": ("description", "mô tả", "mô tả sản phẩm"),
     "sku": ("sku", "mã sku", "sku phân loại", "mã phân loại", "mã biến thể", "variant sku"),
     "barcode": ("barcode", "mã vạch", "ean", "upc", "gtin"),
     "cost_price": ("cost price", "cost", "giá vốn", "giá nhập", "giá mua"),
     "sale_price": ("sale price", "price", "giá bán", "giá", "giá bán lẻ"),
-    "vat_rate": ("vat rate", "vat", "thuế gtgt", "thuế vat", "thuế suất", "thuế suất gtgt",
-                 "thuế", "vat %"),
-    "reorder_point": ("reorder point", "reorder", "điểm đặt hàng", "điểm đặt hàng lại",
-                      "tồn tối thiểu", "mức tồn tối thiểu", "định mức tồn"),
+    "vat_rate": (
+        "vat rate",
+        "vat",
+        "thuế gtgt",
+        "thuế vat",
+        "thuế suất",
+        "thuế suất gtgt",
+        "thuế",
+        "vat %",
+    ),
+    "reorder_point": (
+        "reorder point",
+        "reorder",
+        "điểm đặt hàng",
+        "điểm đặt hàng lại",
+        "tồn tối thiểu",
+        "mức tồn tối thiểu",
+        "định mức tồn",
+    ),
     "weight_grams": ("weight grams", "weight", "khối lượng", "cân nặng", "trọng lượng"),
-    "media_urls": ("media urls", "media", "images", "image", "image urls", "hình ảnh", "ảnh",
-                   "link ảnh", "ảnh sản phẩm"),
+    "media_urls": (
+        "media urls",
+        "media",
+        "images",
+        "image",
+        "image urls",
+        "hình ảnh",
+        "ảnh",
+        "link ảnh",
+        "ảnh sản phẩm",
+    ),
 }
 _ATTRIBUTE = re.compile(
     r"^(?:attribute|attribute name|option name|thuoc tinh|ten thuoc tinh|phan loai|"
-    r"ten phan loai) ?(\d{1,2})$")
+    r"ten phan loai) ?(\d{1,2})$"
+)
 _VALUE = re.compile(
     r"^(?:value|attribute value|option value|gia tri|gia tri thuoc tinh|gia tri phan loai|"
-    r"tuy chon) ?(\d{1,2})$")
+    r"tuy chon) ?(\d{1,2})$"
+)
 # Applied to the folded header with its punctuation, so codes like "HCM-1" survive. Anything
 # after the stock words is taken as a warehouse code, so "Tồn kho Hà Nội" is refused as an
 # unknown warehouse rather than silently ignored.
 _STOCK_WORDS = r"(?:stock|so luong ton kho|so luong ton|sl ton kho|sl ton|ton kho|ton)"
-_STOCK = re.compile(
-    _STOCK_WORDS + r"(?:[\s_:\-]+kho)?[\s_:\-]+(?!kho$)(\S.*)$")
+_STOCK = re.compile(_STOCK_WORDS + r"(?:[\s_:\-]+kho)?[\s_:\-]+(?!kho$)(\S.*)$")
 # "Tồn kho" alone: stock, but of which warehouse?
 _BARE_STOCK = re.compile(r"^(?:" + _STOCK_WORDS + r"|on hand|so luong|sl)$")
 
@@ -127,9 +186,7 @@ def header_key(text: str) -> str:
 
 
 _LOOKUP: dict[str, str] = {
-    header_key(alias): name
-    for name, aliases in _ALIASES.items()
-    for alias in (name, *aliases)
+    header_key(alias): name for name, aliases in _ALIASES.items() for alias in (name, *aliases)
 }
 
 
@@ -173,8 +230,14 @@ def map_header(cells: Sequence[object], row: int = HEADER_ROW) -> Header:
     """Reads the header row: aliases, stock columns per warehouse, duplicates."""
     header = Header()
     if len(cells) > MAX_COLUMNS:
-        header.errors.append(RowError(row, "", f"The file has {len(cells)} columns; at "
-                                      f"most {MAX_COLUMNS} are read.", "too_many_columns"))
+        header.errors.append(
+            RowError(
+                row,
+                "",
+                f"The file has {len(cells)} columns; at most {MAX_COLUMNS} are read.",
+                "too_many_columns",
+            )
+        )
         return header
     for i, cell in enumerate(cells):
         text = cell_text(cell)
@@ -185,26 +248,42 @@ def map_header(cells: Sequence[object], row: int = HEADER_ROW) -> Header:
             header.ignored.append(text)
             continue
         if name == STOCK_PREFIX:
-            header.errors.append(RowError(
-                row, text, f"Column '{text}' does not say which warehouse; name it after the "
-                "warehouse code, e.g. stock_HCM or Tồn kho HCM.", "missing_warehouse_code"))
+            header.errors.append(
+                RowError(
+                    row,
+                    text,
+                    f"Column '{text}' does not say which warehouse; name it after the "
+                    "warehouse code, e.g. stock_HCM or Tồn kho HCM.",
+                    "missing_warehouse_code",
+                )
+            )
             continue
         if name in header.index:
-            header.errors.append(RowError(
-                row, text,
-                f"Column '{text}' means the same as '{header.labels[name]}' ({name}); keep one.",
-                "duplicate_column"))
+            header.errors.append(
+                RowError(
+                    row,
+                    text,
+                    f"Column '{text}' means the same as '{header.labels[name]}' ({name}); "
+                    "keep one.",
+                    "duplicate_column",
+                )
+            )
             continue
         header.index[name] = i
         header.labels[name] = text
         if name.startswith(STOCK_PREFIX):
             header.warehouses.append(name.removeprefix(STOCK_PREFIX))
-    slots = {int(n.split("_")[1]) for n in header.index
-             if n.startswith(("attribute_", "value_"))}
+    slots = {int(n.split("_")[1]) for n in header.index if n.startswith(("attribute_", "value_"))}
     header.attribute_slots = sorted(slots)
     if "sku" not in header.index:
-        header.errors.append(RowError(row, "sku", "The file has no sku column (Mã SKU); "
-                                      "every row needs its variant's SKU.", "missing_column"))
+        header.errors.append(
+            RowError(
+                row,
+                "sku",
+                "The file has no sku column (Mã SKU); every row needs its variant's SKU.",
+                "missing_column",
+            )
+        )
     return header
 
 
@@ -238,8 +317,11 @@ class _Kind:
     negative: str
 
 
-_MONEY = _Kind("is not an amount in đồng (write e.g. 150000 or 150.000đ)",
-               "is not a whole number of đồng", "is negative; prices cannot be")
+_MONEY = _Kind(
+    "is not an amount in đồng (write e.g. 150000 or 150.000đ)",
+    "is not a whole number of đồng",
+    "is negative; prices cannot be",
+)
 _COUNT = _Kind("is not a whole number", "is not a whole number", "is negative")
 
 
@@ -290,7 +372,7 @@ def _parse_grouped(text: str, raw: str, kind: _Kind) -> int:
     # one and is not followed by exactly three digits.
     last = text.rfind(seps[-1])
     is_decimal = len(set(seps)) == 2 or (len(seps) == 1 and len(text) - last - 1 != 3)
-    whole, fraction = (text[:last], text[last + 1:]) if is_decimal else (text, "")
+    whole, fraction = (text[:last], text[last + 1 :]) if is_decimal else (text, "")
     if fraction and set(fraction) != {"0"}:
         raise CellError(f"'{raw}' {kind.not_whole}.", "not_whole")
     groups = re.split(r"[.,]", whole)
@@ -330,8 +412,7 @@ def parse_vat(value: object) -> int | None:
         if not rate.is_finite():
             raise InvalidOperation
     except InvalidOperation:
-        raise CellError(f"'{raw}' is not a VAT rate (0, 5, 8 or 10).",
-                        "invalid_vat_rate") from None
+        raise CellError(f"'{raw}' is not a VAT rate (0, 5, 8 or 10).", "invalid_vat_rate") from None
     if 0 < rate < 1 and not raw.endswith("%"):
         rate *= 100  # an Excel cell formatted as percent holds 0.1 for 10%
     if rate != rate.to_integral_value():
@@ -401,8 +482,7 @@ def parse_row(
 
     out.sku = cell_text(cell("sku"))
     if not out.sku:
-        bad("sku", "The SKU is missing; every row is one variant and needs its SKU.",
-            "missing_sku")
+        bad("sku", "The SKU is missing; every row is one variant and needs its SKU.", "missing_sku")
     else:
         try:
             out.sku = check_sku(out.sku)
@@ -413,8 +493,12 @@ def parse_row(
         try:
             out.product_code = check_sku(out.product_code, field="product_code")
         except InvalidInput as exc:
-            bad("product_code", f"'{out.product_code}' is not a valid product code (letters, "
-                "digits, . _ - /, up to 64).", exc.code)
+            bad(
+                "product_code",
+                f"'{out.product_code}' is not a valid product code (letters, "
+                "digits, . _ - /, up to 64).",
+                exc.code,
+            )
     for name in TEXT_PRODUCT_COLUMNS:
         setattr(out, name, cell_text(cell(name)))
     out.barcode = cell_text(cell("barcode"))
@@ -436,11 +520,13 @@ def parse_row(
         name = cell_text(cell(f"attribute_{n}"))
         value = cell_text(cell(f"value_{n}"))
         if value and not name:
-            bad(f"value_{n}", f"Value '{value}' has no attribute name in attribute_{n} "
-                "(e.g. Màu, Size).", "missing_attribute")
+            bad(
+                f"value_{n}",
+                f"Value '{value}' has no attribute name in attribute_{n} (e.g. Màu, Size).",
+                "missing_attribute",
+            )
         elif name and not value:
-            bad(f"value_{n}", f"Attribute '{name}' has no value in value_{n}.",
-                "missing_value")
+            bad(f"value_{n}", f"Attribute '{name}' has no value in value_{n}.", "missing_value")
         elif name:
             out.attributes.append(name)
             out.values.append(value)
@@ -483,16 +569,26 @@ def check_file(rows: Iterable[CatalogRow], header: Header) -> list[RowError]:
         if r.sku:
             key = r.sku.casefold()
             if key in first_sku:
-                errors.append(RowError(r.row, header.label("sku"),
-                                       f"SKU {r.sku} is already on row {first_sku[key]}.",
-                                       "duplicate_sku"))
+                errors.append(
+                    RowError(
+                        r.row,
+                        header.label("sku"),
+                        f"SKU {r.sku} is already on row {first_sku[key]}.",
+                        "duplicate_sku",
+                    )
+                )
             else:
                 first_sku[key] = r.row
         if r.barcode:
             if r.barcode in first_barcode:
-                errors.append(RowError(r.row, header.label("barcode"),
-                                       f"Barcode {r.barcode} is already on row "
-                                       f"{first_barcode[r.barcode]}.", "duplicate_barcode"))
+                errors.append(
+                    RowError(
+                        r.row,
+                        header.label("barcode"),
+                        f"Barcode {r.barcode} is already on row {first_barcode[r.barcode]}.",
+                        "duplicate_barcode",
+                    )
+                )
             else:
                 first_barcode[r.barcode] = r.row
         if r.product_code:
@@ -515,21 +611,30 @@ def _check_product_rows(members: list[CatalogRow], header: Header) -> list[RowEr
                 first = r
             elif value != getattr(first, name):
                 column = MEDIA_COLUMN if name == "media" else name
-                errors.append(RowError(
-                    r.row, header.label(column),
-                    f"{column} of product {code} differs from row {first.row}; give it once "
-                    "or the same on every row.", "inconsistent_product"))
+                errors.append(
+                    RowError(
+                        r.row,
+                        header.label(column),
+                        f"{column} of product {code} differs from row {first.row}; give it once "
+                        "or the same on every row.",
+                        "inconsistent_product",
+                    )
+                )
     named = [r for r in members if r.attributes]
     if named:
         ref = named[0]
         want = [fold(a) for a in ref.attributes]
         for r in named[1:]:
             if [fold(a) for a in r.attributes] != want:
-                errors.append(RowError(
-                    r.row, header.label(r.attribute_columns[0]),
-                    f"Attribute names ({', '.join(r.attributes)}) differ from row {ref.row} "
-                    f"({', '.join(ref.attributes)}) of product {code}.",
-                    "inconsistent_attributes"))
+                errors.append(
+                    RowError(
+                        r.row,
+                        header.label(r.attribute_columns[0]),
+                        f"Attribute names ({', '.join(r.attributes)}) differ from row {ref.row} "
+                        f"({', '.join(ref.attributes)}) of product {code}.",
+                        "inconsistent_attributes",
+                    )
+                )
     return errors
 
 
@@ -568,11 +673,14 @@ def read_csv(data: bytes) -> list[list[str]]:
         except UnicodeDecodeError:
             raise InvalidInput(
                 "The CSV file is not UTF-8. In Excel use Save As > 'CSV UTF-8 (Comma "
-                "delimited)', or upload the .xlsx file.", field="content_base64",
-                code="bad_encoding") from None
+                "delimited)', or upload the .xlsx file.",
+                field="content_base64",
+                code="bad_encoding",
+            ) from None
     if "\x00" in text:
-        raise InvalidInput("That does not look like a CSV file.", field="content_base64",
-                           code="bad_file")
+        raise InvalidInput(
+            "That does not look like a CSV file.", field="content_base64", code="bad_file"
+        )
     first_line = next(iter(text.splitlines()), "")
     delimiter = max(",;\t", key=lambda d: len(next(csv.reader([first_line], delimiter=d), [])))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -582,8 +690,11 @@ def read_csv(data: bytes) -> list[list[str]]:
         rows.append(record)
         filled += not is_blank(record)
         if filled > MAX_ROWS + 1:
-            raise InvalidInput(f"The file has more than {MAX_ROWS} rows; split it.",
-                               field="content_base64", code="too_many_rows")
+            raise InvalidInput(
+                f"The file has more than {MAX_ROWS} rows; split it.",
+                field="content_base64",
+                code="too_many_rows",
+            )
     return rows
 
 

@@ -45,9 +45,7 @@ def split_discount(weights: list[int], discount: int) -> list[int]:
         return [0] * len(weights)
     discount = min(discount, total)
     shares = [w * discount // total for w in weights]
-    remainders = sorted(
-        range(len(weights)), key=lambda i: (-(weights[i] * discount % total), i)
-    )
+    remainders = sorted(range(len(weights)), key=lambda i: (-(weights[i] * discount % total), i))
     for i in remainders[: discount - sum(shares)]:
         shares[i] += 1
     return shares

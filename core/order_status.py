@@ -51,8 +51,17 @@ SHIPPED: frozenset[OrderStatus] = frozenset(
 )
 # Statuses that count as sales in reports.
 COUNTS_AS_SALE: frozenset[OrderStatus] = frozenset(
-    {S.NEW, S.CONFIRMED, S.PACKING, S.READY_TO_SHIP, S.SHIPPING, S.DELIVERED, S.COMPLETED,
-     S.AWAITING_STOCK, S.DELIVERY_FAILED}
+    {
+        S.NEW,
+        S.CONFIRMED,
+        S.PACKING,
+        S.READY_TO_SHIP,
+        S.SHIPPING,
+        S.DELIVERED,
+        S.COMPLETED,
+        S.AWAITING_STOCK,
+        S.DELIVERY_FAILED,
+    }
 )
 
 
@@ -62,7 +71,11 @@ def check_transition(current: OrderStatus, target: OrderStatus) -> None:
         raise IllegalTransition(
             f"An order cannot go from {current} to {target} (allowed: {allowed}).",
             field="status",
-            details={"from": current.value, "to": target.value, "allowed": sorted(TRANSITIONS[current])},
+            details={
+                "from": current.value,
+                "to": target.value,
+                "allowed": sorted(TRANSITIONS[current]),
+            },
         )
 
 

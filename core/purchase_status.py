@@ -36,6 +36,8 @@ def check_transition(current: PurchaseStatus, target: PurchaseStatus) -> None:
 
 
 def status_after_receipt(ordered: list[int], received: list[int]) -> PurchaseStatus:
-    return P.RECEIVED if all(r >= o for o, r in zip(ordered, received, strict=True)) else (
-        P.PARTIALLY_RECEIVED
+    return (
+        P.RECEIVED
+        if all(r >= o for o, r in zip(ordered, received, strict=True))
+        else (P.PARTIALLY_RECEIVED)
     )

@@ -54,14 +54,16 @@ def word_scores(
         found = process.extract(w, vocab, scorer=fuzz.ratio, score_cutoff=need[w], limit=None)
         close[w] = {choice: float(score) for choice, score, _ in found}
     return {
-        doc_id: [max((s for t, s in close[w].items() if t in dwords), default=0.0)
-                 for w in words]
+        doc_id: [max((s for t, s in close[w].items() if t in dwords), default=0.0) for w in words]
         for doc_id, dwords in doc_words.items()
     }
 
 
 def fuzzy_scores(
-    words: list[str], docs: Mapping[int, str], *, cutoff: float = FUZZY_CUTOFF,
+    words: list[str],
+    docs: Mapping[int, str],
+    *,
+    cutoff: float = FUZZY_CUTOFF,
     mean_cutoff: float = FUZZY_MEAN_CUTOFF,
 ) -> dict[int, float]:
     """Score (0-100, the mean closeness) of each document in which every query word has a

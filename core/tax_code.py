@@ -38,6 +38,7 @@ def normalise_tax_code(raw: str, *, field: str = "tax_code") -> str:
             code="invalid_tax_code",
         )
     if m.group(2) == "000":
-        raise InvalidInput(f"'{raw}': branch numbers start at 001.", field=field,
-                           code="invalid_tax_code")
+        raise InvalidInput(
+            f"'{raw}': branch numbers start at 001.", field=field, code="invalid_tax_code"
+        )
     return text

@@ -1,4 +1,7 @@
-"""Text folding for search: Vietnamese diacritics and case are ignored ("ao thun" finds "Áo thun")."""
+"""Text folding for search: Vietnamese diacritics and case are ignored.
+
+"ao thun" finds "Áo thun".
+"""
 
 from __future__ import annotations
 

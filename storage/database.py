@@ -24,7 +24,13 @@ from storage.base import utcnow
 from storage.fastsql import FastExecutor
 
 _SQLITE_DRIVERS = {"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite", "sqlite+inline"}
-_PG_DRIVERS = {"postgresql", "postgres", "postgresql+asyncpg", "postgresql+psycopg", "postgresql+psycopg2"}
+_PG_DRIVERS = {
+    "postgresql",
+    "postgres",
+    "postgresql+asyncpg",
+    "postgresql+psycopg",
+    "postgresql+psycopg2",
+}
 
 
 def normalise_url(raw: str) -> URL:
@@ -34,7 +40,9 @@ def normalise_url(raw: str) -> URL:
         return url.set(drivername="sqlite+inline")
     if url.drivername in _PG_DRIVERS:
         return url.set(drivername="postgresql+asyncpg")
-    raise ValueError(f"unsupported database URL scheme '{url.drivername}' (use sqlite or postgresql)")
+    raise ValueError(
+        f"unsupported database URL scheme '{url.drivername}' (use sqlite or postgresql)"
+    )
 
 
 class Tx:
@@ -194,10 +202,12 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         for pragma in (
             "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=NORMAL",  # WAL + NORMAL: durable at checkpoints, no fsync per commit
+            # WAL + NORMAL: durable at checkpoints, no fsync per commit.
+            "PRAGMA synchronous=NORMAL",
             "PRAGMA foreign_keys=ON",
             "PRAGMA busy_timeout=5000",  # another process (the CLI) may hold the write lock
-            "PRAGMA temp_store=MEMORY", "PRAGMA wal_autocheckpoint=10000",
+            "PRAGMA temp_store=MEMORY",
+            "PRAGMA wal_autocheckpoint=10000",
         ):
             # A plain cursor: the inline one expects to run inside SQLAlchemy's greenlet.
             cur = sqlite3.Cursor(dbapi_conn)

@@ -92,9 +92,18 @@ async def db(db_url: str, backend: str) -> AsyncIterator[Database]:
     database = Database(db_url, pool_size=20)
     if backend == "postgres":
         async with database.engine.begin() as conn:
-            names = (await conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'"))).scalars().all()
+            names = (
+                (
+                    await conn.execute(
+                        text(
+                            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                            "AND tablename <> 'alembic_version'"
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
             await conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
     yield database
     await database.dispose()

@@ -71,8 +71,15 @@ async def make_product(
     ]
     if attributes is None:
         attributes = list(full[0].get("options", {}))
-    await shop("create_product", actor, code=code, name=name, attributes=attributes,
-               variants=full, **fields)
+    await shop(
+        "create_product",
+        actor,
+        code=code,
+        name=name,
+        attributes=attributes,
+        variants=full,
+        **fields,
+    )
     return [v["sku"] for v in full]
 
 
@@ -104,12 +111,24 @@ async def hold_stock(
     async def run(ctx: ToolContext) -> int:
         v = await variant_by_sku(ctx, sku)
         wh = await get_warehouse(ctx, code=warehouse_code)
-        quote = Quote(token=secrets.token_hex(8), payload={}, status="open",
-                      expires_at=ctx.now + timedelta(minutes=minutes), created_at=ctx.now)
+        quote = Quote(
+            token=secrets.token_hex(8),
+            payload={},
+            status="open",
+            expires_at=ctx.now + timedelta(minutes=minutes),
+            created_at=ctx.now,
+        )
         ctx.session.add(quote)
         await ctx.session.flush()
-        ctx.session.add(StockHold(quote_id=quote.id, variant_id=v.id, warehouse_id=wh.id,
-                                  quantity=quantity, expires_at=quote.expires_at))
+        ctx.session.add(
+            StockHold(
+                quote_id=quote.id,
+                variant_id=v.id,
+                warehouse_id=wh.id,
+                quantity=quantity,
+                expires_at=quote.expires_at,
+            )
+        )
         await ctx.session.flush()
         return quote.id
 
@@ -121,17 +140,28 @@ async def ledger_mismatches(db: Database) -> list[tuple[int, int, int, int, int,
 
     async def run(ctx: ToolContext) -> list[tuple[int, int, int, int, int, int]]:
         sums = (
-            select(StockMove.variant_id, StockMove.warehouse_id,
-                   func.sum(StockMove.delta_on_hand).label("oh"),
-                   func.sum(StockMove.delta_reserved).label("rs"))
+            select(
+                StockMove.variant_id,
+                StockMove.warehouse_id,
+                func.sum(StockMove.delta_on_hand).label("oh"),
+                func.sum(StockMove.delta_reserved).label("rs"),
+            )
             .group_by(StockMove.variant_id, StockMove.warehouse_id)
             .subquery()
         )
         rows = await ctx.session.execute(
-            select(StockLevel.variant_id, StockLevel.warehouse_id, StockLevel.on_hand,
-                   func.coalesce(sums.c.oh, 0), StockLevel.reserved, func.coalesce(sums.c.rs, 0))
-            .outerjoin(sums, (sums.c.variant_id == StockLevel.variant_id)
-                       & (sums.c.warehouse_id == StockLevel.warehouse_id))
+            select(
+                StockLevel.variant_id,
+                StockLevel.warehouse_id,
+                StockLevel.on_hand,
+                func.coalesce(sums.c.oh, 0),
+                StockLevel.reserved,
+                func.coalesce(sums.c.rs, 0),
+            ).outerjoin(
+                sums,
+                (sums.c.variant_id == StockLevel.variant_id)
+                & (sums.c.warehouse_id == StockLevel.warehouse_id),
+            )
         )
         return [
             (v, w, oh, int(loh), rs, int(lrs))

@@ -35,20 +35,48 @@ async def seed(
     async with db.transaction() as tx:
         s = tx.session
         for code, kind in warehouses:
-            wh = Warehouse(code=code, name=f"Kho {code}", kind=kind, address="", manager="",
-                           active=True, created_at=now)
+            wh = Warehouse(
+                code=code,
+                name=f"Kho {code}",
+                kind=kind,
+                address="",
+                manager="",
+                active=True,
+                created_at=now,
+            )
             s.add(wh)
             await s.flush()
             out.warehouses[code] = wh.id
-        product = Product(code="P1", name="Áo thun", category="Áo", brand="", description="",
-                          specs={}, media=[], attributes=["Size"], search_text="ao thun",
-                          active=True, created_at=now, updated_at=now)
+        product = Product(
+            code="P1",
+            name="Áo thun",
+            category="Áo",
+            brand="",
+            description="",
+            specs={},
+            media=[],
+            attributes=["Size"],
+            search_text="ao thun",
+            active=True,
+            created_at=now,
+            updated_at=now,
+        )
         s.add(product)
         await s.flush()
         for sku, per_wh in stock.items():
-            v = Variant(product_id=product.id, sku=sku, barcode=None, options={"Size": sku},
-                        cost_price=60_000, sale_price=(prices or {}).get(sku, 100_000), vat_rate=vat,
-                        reorder_point=2, weight_grams=300, active=True, created_at=now)
+            v = Variant(
+                product_id=product.id,
+                sku=sku,
+                barcode=None,
+                options={"Size": sku},
+                cost_price=60_000,
+                sale_price=(prices or {}).get(sku, 100_000),
+                vat_rate=vat,
+                reorder_point=2,
+                weight_grams=300,
+                active=True,
+                created_at=now,
+            )
             s.add(v)
             await s.flush()
             out.variants[sku] = v.id
@@ -56,9 +84,18 @@ async def seed(
                 qty = per_wh.get(code, 0)
                 s.add(StockLevel(variant_id=v.id, warehouse_id=wid, on_hand=qty, reserved=0))
                 if qty:
-                    s.add(StockMove(variant_id=v.id, warehouse_id=wid, delta_on_hand=qty,
-                                    delta_reserved=0, reason="initial", note="", actor="test",
-                                    created_at=now))
+                    s.add(
+                        StockMove(
+                            variant_id=v.id,
+                            warehouse_id=wid,
+                            delta_on_hand=qty,
+                            delta_reserved=0,
+                            reason="initial",
+                            note="",
+                            actor="test",
+                            created_at=now,
+                        )
+                    )
         for i in range(customers):
             c = Customer(name=f"Khách {i}", language="vi", note="", created_at=now)
             s.add(c)

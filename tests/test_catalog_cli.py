@@ -36,7 +36,8 @@ def run(sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
     def invoke(*args: str, code: int = 0) -> Any:
         result: Result = CliRunner().invoke(
-            app, list(args), env={"SHOPBOT_DATABASE_URL": f"sqlite:///{db}"})
+            app, list(args), env={"SHOPBOT_DATABASE_URL": f"sqlite:///{db}"}
+        )
         assert "Traceback" not in result.output
         assert result.exit_code == code, result.output
         return json.loads(result.stdout)
@@ -64,7 +65,10 @@ def test_import_export_round_trip_through_the_cli(run: Any, tmp_path: Path) -> N
 
     again = run("catalog", "import", str(tmp_path / "catalog.xlsx"))
     assert (again["products_updated"], again["variants_updated"], again["stock_rows_set"]) == (
-        0, 0, 0)
+        0,
+        0,
+        0,
+    )
     assert again["variants_unchanged"] == 3
 
     as_csv = run("catalog", "export", str(tmp_path / "catalog.csv"))
@@ -73,11 +77,14 @@ def test_import_export_round_trip_through_the_cli(run: Any, tmp_path: Path) -> N
 
 
 def test_bad_rows_exit_2_unless_skipped(run: Any, tmp_path: Path) -> None:
-    bad = write_csv(tmp_path / "bad.csv", [
-        ROWS[0],
-        "AT01;Áo thun cotton;Áo;Size;L;AT01-L;150.5;10%;8",  # row 3
-        ROWS[2],
-    ])
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        [
+            ROWS[0],
+            "AT01;Áo thun cotton;Áo;Size;L;AT01-L;150.5;10%;8",  # row 3
+            ROWS[2],
+        ],
+    )
     refused = run("catalog", "import", str(bad), code=2)
     assert refused["error"]["code"] == "bad_rows"
     errors = refused["error"]["details"]["errors"]

@@ -68,11 +68,13 @@ class VariantIn(BaseModel):
     cost_price: int = Field(default=0, ge=0, le=MAX_PRICE, description="Purchase cost, đồng")
     sale_price: int = Field(ge=0, le=MAX_PRICE, description="Selling price, đồng")
     vat_rate: Vat = Field(default=10, description="VAT %: 0, 5, 8 or 10")
-    reorder_point: int = Field(default=5, ge=0, le=MAX_QUANTITY,
-                               description="Warn when available falls to this")
+    reorder_point: int = Field(
+        default=5, ge=0, le=MAX_QUANTITY, description="Warn when available falls to this"
+    )
     weight_grams: int = Field(default=300, ge=0, le=MAX_QUANTITY)
-    stock: list[StockIn] = Field(default_factory=list, max_length=50,
-                                 description="Opening stock per warehouse")
+    stock: list[StockIn] = Field(
+        default_factory=list, max_length=50, description="Opening stock per warehouse"
+    )
 
 
 class ProductRef(BaseModel):
@@ -86,16 +88,22 @@ class CreateProductIn(BaseModel):
     category: str = Field(default="", max_length=120)
     brand: str = Field(default="", max_length=120)
     description: str = Field(default="", max_length=20_000)
-    specs: dict[str, SpecValue] = Field(default_factory=dict,
-                                        description="Specifications, e.g. {'Chất liệu': 'Cotton'}")
-    media: list[MediaUrl] = Field(default_factory=list, max_length=30,
-                                  description="Image/video URLs; the first is the main image")
+    specs: dict[str, SpecValue] = Field(
+        default_factory=dict, description="Specifications, e.g. {'Chất liệu': 'Cotton'}"
+    )
+    media: list[MediaUrl] = Field(
+        default_factory=list,
+        max_length=30,
+        description="Image/video URLs; the first is the main image",
+    )
     attributes: list[str] = Field(
-        default_factory=list, max_length=20,
+        default_factory=list,
+        max_length=20,
         description="Names of the attributes variants differ by, at most 3, e.g. ['Màu', 'Size']",
     )
     variants: list[VariantIn] = Field(
-        min_length=1, max_length=300,
+        min_length=1,
+        max_length=300,
         description="One per attribute combination; exactly one (options {}) without attributes",
     )
     active: bool = True
@@ -120,8 +128,9 @@ class UpdateProductIn(ProductRef):
     specs: dict[str, SpecValue] | None = Field(default=None, description="Replaces all specs")
     media: list[MediaUrl] | None = Field(default=None, max_length=30, description="Replaces all")
     active: bool | None = Field(default=None, description="false hides it from customers")
-    variants: list[VariantPatch] = Field(default_factory=list, max_length=300,
-                                         description="Per-variant changes, addressed by SKU")
+    variants: list[VariantPatch] = Field(
+        default_factory=list, max_length=300, description="Per-variant changes, addressed by SKU"
+    )
 
 
 class AddVariantIn(ProductRef):
@@ -134,7 +143,8 @@ class GetProductIn(ProductRef):
 
 class SearchProductsIn(BaseModel):
     query: str = Field(
-        default="", max_length=200,
+        default="",
+        max_length=200,
         description="Product words: name, type, colour, size, brand or code. Accents and small "
         "typos are fine. Leave empty to list a category.",
     )
@@ -240,8 +250,18 @@ def _search_text(product: Product, variants: Sequence[Variant]) -> str:
 
 
 def _variant_text(product: Product, variant: Variant) -> str:
-    return fold(" ".join([product.name, product.brand, product.category, product.code,
-                          variant.sku, *variant.options.values()]))
+    return fold(
+        " ".join(
+            [
+                product.name,
+                product.brand,
+                product.category,
+                product.code,
+                variant.sku,
+                *variant.options.values(),
+            ]
+        )
+    )
 
 
 def _clean_barcode(raw: str | None) -> str | None:
@@ -269,42 +289,78 @@ async def _check_new_variants(
         check_price(v.cost_price, field=f"{field}.cost_price")
         barcode = _clean_barcode(v.barcode)
         if sku.casefold() in seen_sku:
-            raise Conflict(f"SKU {sku} appears twice in the request.", field=f"{field}.sku",
-                           code="duplicate_sku", details={"sku": sku})
+            raise Conflict(
+                f"SKU {sku} appears twice in the request.",
+                field=f"{field}.sku",
+                code="duplicate_sku",
+                details={"sku": sku},
+            )
         seen_sku[sku.casefold()] = field
         if barcode is not None:
             if barcode in seen_barcode:
-                raise Conflict(f"Barcode {barcode} appears twice in the request.",
-                               field=f"{field}.barcode", code="duplicate_barcode")
+                raise Conflict(
+                    f"Barcode {barcode} appears twice in the request.",
+                    field=f"{field}.barcode",
+                    code="duplicate_barcode",
+                )
             seen_barcode[barcode] = field
         key = frozenset(options.items())
         if key in seen_options:
-            raise Conflict(f"Another variant already has the options {variant_label(options)}.",
-                           field=f"{field}.options", code="duplicate_options")
+            raise Conflict(
+                f"Another variant already has the options {variant_label(options)}.",
+                field=f"{field}.options",
+                code="duplicate_options",
+            )
         seen_options.add(key)
         staged.append((field, sku, barcode, options, v))
 
     if seen_sku:
-        taken = (await ctx.session.execute(
-            select(Variant.sku).where(func.lower(Variant.sku).in_(list(seen_sku))))).scalars().all()
+        taken = (
+            (
+                await ctx.session.execute(
+                    select(Variant.sku).where(func.lower(Variant.sku).in_(list(seen_sku)))
+                )
+            )
+            .scalars()
+            .all()
+        )
         if taken:
             sku = taken[0]
-            raise Conflict(f"SKU {sku} is already used by another variant.",
-                           field=f"{seen_sku[sku.casefold()]}.sku", code="duplicate_sku",
-                           details={"sku": sku})
+            raise Conflict(
+                f"SKU {sku} is already used by another variant.",
+                field=f"{seen_sku[sku.casefold()]}.sku",
+                code="duplicate_sku",
+                details={"sku": sku},
+            )
     if seen_barcode:
-        used = (await ctx.session.execute(
-            select(Variant.barcode).where(Variant.barcode.in_(list(seen_barcode))))).scalars().all()
+        used = (
+            (
+                await ctx.session.execute(
+                    select(Variant.barcode).where(Variant.barcode.in_(list(seen_barcode)))
+                )
+            )
+            .scalars()
+            .all()
+        )
         if used:
             code = str(used[0])
-            raise Conflict(f"Barcode {code} is already used by another variant.",
-                           field=f"{seen_barcode[code]}.barcode", code="duplicate_barcode")
+            raise Conflict(
+                f"Barcode {code} is already used by another variant.",
+                field=f"{seen_barcode[code]}.barcode",
+                code="duplicate_barcode",
+            )
 
     codes = {s.warehouse_code.strip().upper() for *_, v in staged for s in v.stock}
-    warehouses = {
-        w.code: w for w in (await ctx.session.execute(
-            select(Warehouse).where(Warehouse.code.in_(codes)))).scalars()
-    } if codes else {}
+    warehouses = (
+        {
+            w.code: w
+            for w in (
+                await ctx.session.execute(select(Warehouse).where(Warehouse.code.in_(codes)))
+            ).scalars()
+        }
+        if codes
+        else {}
+    )
     out: list[CleanVariant] = []
     for field, sku, barcode, options, v in staged:
         stock: list[tuple[int, int]] = []
@@ -313,11 +369,13 @@ async def _check_new_variants(
             where = f"{field}.stock.{k}.warehouse_code"
             wh = warehouses.get(code)
             if wh is None:
-                raise NotFound(f"Warehouse {code} does not exist.", field=where,
-                               code="unknown_warehouse")
+                raise NotFound(
+                    f"Warehouse {code} does not exist.", field=where, code="unknown_warehouse"
+                )
             if not wh.active:
-                raise InvalidInput(f"Warehouse {code} is not active.", field=where,
-                                   code="warehouse_inactive")
+                raise InvalidInput(
+                    f"Warehouse {code} is not active.", field=where, code="warehouse_inactive"
+                )
             if any(wid == wh.id for wid, _ in stock):
                 raise InvalidInput(f"Warehouse {code} is listed twice for {sku}.", field=where)
             stock.append((wh.id, s.quantity))
@@ -330,18 +388,34 @@ async def _write_variants(
 ) -> list[Variant]:
     """Inserts the variants, a stock row per active warehouse, and the opening stock."""
     rows = [
-        Variant(product_id=product.id, sku=c.sku, barcode=c.barcode, options=c.options,
-                cost_price=c.source.cost_price, sale_price=c.source.sale_price,
-                vat_rate=c.source.vat_rate, reorder_point=c.source.reorder_point,
-                weight_grams=c.source.weight_grams, active=True, created_at=ctx.now)
+        Variant(
+            product_id=product.id,
+            sku=c.sku,
+            barcode=c.barcode,
+            options=c.options,
+            cost_price=c.source.cost_price,
+            sale_price=c.source.sale_price,
+            vat_rate=c.source.vat_rate,
+            reorder_point=c.source.reorder_point,
+            weight_grams=c.source.weight_grams,
+            active=True,
+            created_at=ctx.now,
+        )
         for c in clean
     ]
     ctx.session.add_all(rows)
     await ctx.session.flush()
     await ensure_levels(ctx, [v.id for v in rows], await warehouse_ids(ctx))
     moves = [
-        Move(v.id, wid, d_on_hand=qty, reason="initial", ref_type="product", ref_id=product.id,
-             note="opening stock")
+        Move(
+            v.id,
+            wid,
+            d_on_hand=qty,
+            reason="initial",
+            ref_type="product",
+            ref_id=product.id,
+            note="opening stock",
+        )
         for v, c in zip(rows, clean, strict=True)
         for wid, qty in c.stock
         if qty > 0
@@ -358,7 +432,8 @@ async def _variants_of(ctx: ToolContext, product_ids: Sequence[int]) -> dict[int
     out: dict[int, list[Variant]] = {pid: [] for pid in product_ids}
     if product_ids:
         rows = await ctx.session.execute(
-            select(Variant).where(Variant.product_id.in_(list(product_ids))).order_by(Variant.id))
+            select(Variant).where(Variant.product_id.in_(list(product_ids))).order_by(Variant.id)
+        )
         for v in rows.scalars():
             out[v.product_id].append(v)
     return out
@@ -368,8 +443,9 @@ async def _find_product(ctx: ToolContext, inp: ProductRef, sku: str | None = Non
     """One product by id, code or SKU; inactive products do not exist for customers."""
     given = [x for x in (inp.product_id, inp.code, sku) if x is not None]
     if len(given) != 1:
-        raise InvalidInput("Name the product by exactly one of product_id, code or sku.",
-                           field="product_id")
+        raise InvalidInput(
+            "Name the product by exactly one of product_id, code or sku.", field="product_id"
+        )
     q = select(Product)
     if inp.product_id is not None:
         q, field, what = q.where(Product.id == inp.product_id), "product_id", str(inp.product_id)
@@ -379,7 +455,8 @@ async def _find_product(ctx: ToolContext, inp: ProductRef, sku: str | None = Non
     else:
         s = (sku or "").strip()
         q = q.join(Variant, Variant.product_id == Product.id).where(
-            func.lower(Variant.sku) == s.lower())
+            func.lower(Variant.sku) == s.lower()
+        )
         field, what = "sku", s
     found = (await ctx.session.execute(q)).scalars().first()
     if found is None or (ctx.actor.is_customer and not found.active):
@@ -388,8 +465,11 @@ async def _find_product(ctx: ToolContext, inp: ProductRef, sku: str | None = Non
 
 
 def _product_out(
-    product: Product, variants: Sequence[Variant], levels: dict[int, list[WarehouseLevel]],
-    *, staff: bool,
+    product: Product,
+    variants: Sequence[Variant],
+    levels: dict[int, list[WarehouseLevel]],
+    *,
+    staff: bool,
 ) -> ProductOut:
     shown = [v for v in variants if staff or v.active]
     out_variants: list[VariantOut] = []
@@ -397,9 +477,14 @@ def _product_out(
         lv = levels.get(v.id, [])
         options = ordered_options(v.options, product.attributes)
         item = VariantOut(
-            sku=v.sku, barcode=v.barcode, options=options, label=variant_label(options),
-            sale_price=v.sale_price, vat_rate=v.vat_rate,
-            available=sum(w.level.available for w in lv), weight_grams=v.weight_grams,
+            sku=v.sku,
+            barcode=v.barcode,
+            options=options,
+            label=variant_label(options),
+            sale_price=v.sale_price,
+            vat_rate=v.vat_rate,
+            available=sum(w.level.available for w in lv),
+            weight_grams=v.weight_grams,
             active=v.active,
         )
         if staff:
@@ -411,11 +496,20 @@ def _product_out(
         out_variants.append(item)
     prices = [v.sale_price for v in variants if v.active]
     return ProductOut(
-        id=product.id, code=product.code, name=product.name, category=product.category,
-        brand=product.brand, description=product.description, specs=product.specs,
-        media=product.media, attributes=product.attributes, active=product.active,
-        price_min=min(prices) if prices else None, price_max=max(prices) if prices else None,
-        available=sum(v.available for v in out_variants if v.active), variants=out_variants,
+        id=product.id,
+        code=product.code,
+        name=product.name,
+        category=product.category,
+        brand=product.brand,
+        description=product.description,
+        specs=product.specs,
+        media=product.media,
+        attributes=product.attributes,
+        active=product.active,
+        price_min=min(prices) if prices else None,
+        price_max=max(prices) if prices else None,
+        available=sum(v.available for v in out_variants if v.active),
+        variants=out_variants,
     )
 
 
@@ -435,28 +529,41 @@ async def _create_product(ctx: ToolContext, inp: CreateProductIn) -> Product:
         raise InvalidInput(
             "A product without attributes has exactly one variant; name the attributes "
             "(e.g. ['Màu', 'Size']) to sell several.",
-            field="variants", code="one_variant_expected",
+            field="variants",
+            code="one_variant_expected",
         )
     code = check_sku(inp.code, field="code")
     clean = await _check_new_variants(
-        ctx, attributes, [(f"variants.{i}", v) for i, v in enumerate(inp.variants)])
+        ctx, attributes, [(f"variants.{i}", v) for i, v in enumerate(inp.variants)]
+    )
     taken = await ctx.session.scalar(
-        select(func.count()).where(func.lower(Product.code) == code.lower()))
+        select(func.count()).where(func.lower(Product.code) == code.lower())
+    )
     if taken:
-        raise Conflict(f"Product code {code} is already used.", field="code",
-                       code="duplicate_code")
+        raise Conflict(f"Product code {code} is already used.", field="code", code="duplicate_code")
     product = Product(
-        code=code, name=inp.name.strip(), category=inp.category.strip(), brand=inp.brand.strip(),
-        description=inp.description, specs=dict(inp.specs), media=list(inp.media),
-        attributes=attributes, search_text="", active=inp.active, created_at=ctx.now,
+        code=code,
+        name=inp.name.strip(),
+        category=inp.category.strip(),
+        brand=inp.brand.strip(),
+        description=inp.description,
+        specs=dict(inp.specs),
+        media=list(inp.media),
+        attributes=attributes,
+        search_text="",
+        active=inp.active,
+        created_at=ctx.now,
         updated_at=ctx.now,
     )
     ctx.session.add(product)
     await ctx.session.flush()
     variants = await _write_variants(ctx, product, clean)
     product.search_text = _search_text(product, variants)
-    ctx.emit("product.created", f"product:{product.id}",
-             {"product_id": product.id, "code": product.code, "skus": [v.sku for v in variants]})
+    ctx.emit(
+        "product.created",
+        f"product:{product.id}",
+        {"product_id": product.id, "code": product.code, "skus": [v.sku for v in variants]},
+    )
     return product
 
 
@@ -480,8 +587,9 @@ async def _update_product(ctx: ToolContext, inp: UpdateProductIn) -> Product:
     fields = {"name", "category", "brand", "description", "specs", "media", "active"}
     changed = [f for f in sorted(fields) if getattr(inp, f) is not None]
     if not changed and not inp.variants:
-        raise InvalidInput("Nothing to change: give at least one field.", field="name",
-                           code="nothing_to_change")
+        raise InvalidInput(
+            "Nothing to change: give at least one field.", field="name", code="nothing_to_change"
+        )
     # Check every variant change before applying any.
     patches: list[tuple[Variant, VariantPatch, str | None]] = []
     seen: set[str] = set()
@@ -490,21 +598,30 @@ async def _update_product(ctx: ToolContext, inp: UpdateProductIn) -> Product:
         key = p.sku.strip().casefold()
         variant = by_sku.get(key)
         if variant is None:
-            raise NotFound(f"{product.code} has no variant with SKU {p.sku}.",
-                           field=f"variants.{i}.sku", code="unknown_sku")
+            raise NotFound(
+                f"{product.code} has no variant with SKU {p.sku}.",
+                field=f"variants.{i}.sku",
+                code="unknown_sku",
+            )
         if key in seen:
             raise InvalidInput(f"SKU {p.sku} is listed twice.", field=f"variants.{i}.sku")
         seen.add(key)
         barcode = _clean_barcode(p.barcode) if p.barcode is not None else None
         if barcode is not None:
             if barcode in new_barcodes:
-                raise Conflict(f"Barcode {barcode} is given twice.",
-                               field=f"variants.{i}.barcode", code="duplicate_barcode")
+                raise Conflict(
+                    f"Barcode {barcode} is given twice.",
+                    field=f"variants.{i}.barcode",
+                    code="duplicate_barcode",
+                )
             new_barcodes[barcode] = f"variants.{i}.barcode"
             owner = await ctx.session.scalar(select(Variant.id).where(Variant.barcode == barcode))
             if owner is not None and owner != variant.id:
-                raise Conflict(f"Barcode {barcode} is already used by another variant.",
-                               field=f"variants.{i}.barcode", code="duplicate_barcode")
+                raise Conflict(
+                    f"Barcode {barcode} is already used by another variant.",
+                    field=f"variants.{i}.barcode",
+                    code="duplicate_barcode",
+                )
         patches.append((variant, p, barcode))
 
     for f in changed:
@@ -523,9 +640,11 @@ async def _update_product(ctx: ToolContext, inp: UpdateProductIn) -> Product:
         changes[variant.sku] = diff
     product.search_text = _search_text(product, variants)
     product.updated_at = ctx.now
-    ctx.emit("product.updated", f"product:{product.id}",
-             {"product_id": product.id, "code": product.code, "fields": changed,
-              "variants": changes})
+    ctx.emit(
+        "product.updated",
+        f"product:{product.id}",
+        {"product_id": product.id, "code": product.code, "fields": changed, "variants": changes},
+    )
     return product
 
 
@@ -547,16 +666,24 @@ async def _add_variant(ctx: ToolContext, inp: AddVariantIn) -> Product:
     if not product.attributes:
         raise InvalidInput(
             f"{product.code} has no attributes, so it has a single variant.",
-            field="variant.options", code="one_variant_expected",
+            field="variant.options",
+            code="one_variant_expected",
         )
     variants = (await _variants_of(ctx, [product.id]))[product.id]
-    clean = await _check_new_variants(ctx, product.attributes, [("variant", inp.variant)],
-                                      existing_options=[v.options for v in variants])
+    clean = await _check_new_variants(
+        ctx,
+        product.attributes,
+        [("variant", inp.variant)],
+        existing_options=[v.options for v in variants],
+    )
     variants += await _write_variants(ctx, product, clean)
     product.search_text = _search_text(product, variants)
     product.updated_at = ctx.now
-    ctx.emit("product.updated", f"product:{product.id}",
-             {"product_id": product.id, "code": product.code, "added_sku": clean[0].sku})
+    ctx.emit(
+        "product.updated",
+        f"product:{product.id}",
+        {"product_id": product.id, "code": product.code, "added_sku": clean[0].sku},
+    )
     return product
 
 
@@ -623,15 +750,22 @@ async def search_products(ctx: ToolContext, inp: SearchProductsIn) -> SearchProd
         return SearchProductsOut(results=await _take(ctx, listed, words, staff_all, inp))
     # 1. Every folded word appears in the product's text (SQL LIKE), best word matches first.
     like = base.where(*[Product.search_text.like(f"%{w}%") for w in words])
-    exact = {pid: (text, name) for pid, text, name in (await ctx.session.execute(
-        like.order_by(Product.id).limit(MAX_CANDIDATES)))}
+    exact = {
+        pid: (text, name)
+        for pid, text, name in (
+            await ctx.session.execute(like.order_by(Product.id).limit(MAX_CANDIDATES))
+        )
+    }
     ranked = _rank(words, exact, fuzzy_scores(words, _texts(exact), cutoff=0), "exact")
     hits = await _take(ctx, ranked, words, staff_all, inp)
     if len(hits) >= inp.limit:
         return SearchProductsOut(results=hits)
     # 2. Too few: add products whose words are close spellings of every query word.
-    pool = {pid: (text, name) for pid, text, name in (await ctx.session.execute(base))
-            if pid not in exact}
+    pool = {
+        pid: (text, name)
+        for pid, text, name in (await ctx.session.execute(base))
+        if pid not in exact
+    }
     fuzzy = _rank(words, pool, fuzzy_scores(words, _texts(pool)), "fuzzy")
     hits += await _take(ctx, fuzzy, words, staff_all, inp, inp.limit - len(hits))
     if hits or len(words) < 2:
@@ -646,7 +780,10 @@ def _texts(docs: dict[int, tuple[str, str]]) -> dict[int, str]:
 
 
 def _rank(
-    words: list[str], docs: dict[int, tuple[str, str]], scores: dict[int, float], match: Match,
+    words: list[str],
+    docs: dict[int, tuple[str, str]],
+    scores: dict[int, float],
+    match: Match,
 ) -> list[Ranked]:
     """Best score first; ties go to the product whose name (not just its category or
     variants) carries the words, then to the older product."""
@@ -660,8 +797,12 @@ Ranked = tuple[int, Match, float | None]
 
 
 async def _take(
-    ctx: ToolContext, ranked: Sequence[Ranked], words: list[str], staff_all: bool,
-    inp: SearchProductsIn, limit: int | None = None,
+    ctx: ToolContext,
+    ranked: Sequence[Ranked],
+    words: list[str],
+    staff_all: bool,
+    inp: SearchProductsIn,
+    limit: int | None = None,
 ) -> list[ProductHit]:
     """The first ``limit`` hits in rank order; stock is read in small batches, so
     in_stock_only can skip sold-out products without reading every candidate's stock."""
@@ -669,7 +810,7 @@ async def _take(
     hits: list[ProductHit] = []
     batch = max(want, 10)
     for start in range(0, len(ranked), batch):
-        hits += await _hits(ctx, ranked[start:start + batch], words, staff_all, inp.in_stock_only)
+        hits += await _hits(ctx, ranked[start : start + batch], words, staff_all, inp.in_stock_only)
         if len(hits) >= want:
             break
     return hits[:want]
@@ -683,8 +824,10 @@ async def _hits(
     in_stock_only: bool,
 ) -> list[ProductHit]:
     ids = [pid for pid, _, _ in ranked]
-    products = {p.id: p for p in (await ctx.session.execute(
-        select(Product).where(Product.id.in_(ids)))).scalars()}
+    products = {
+        p.id: p
+        for p in (await ctx.session.execute(select(Product).where(Product.id.in_(ids)))).scalars()
+    }
     variants = await _variants_of(ctx, ids)
     live = {pid: [v for v in vs if v.active or staff_all] for pid, vs in variants.items()}
     levels = await read_levels(ctx, [v.id for vs in live.values() for v in vs])
@@ -704,12 +847,23 @@ async def _hits(
         else:
             matching = len(vs)
         prices = [v.sale_price for v in vs if v.active]
-        out.append(ProductHit(
-            product_id=p.id, code=p.code, name=p.name, category=p.category, brand=p.brand,
-            price_min=min(prices) if prices else None, price_max=max(prices) if prices else None,
-            available=available, image=p.media[0] if p.media else None, variant_count=len(vs),
-            matching_variants=matching or len(vs), match=match, score=score,
-        ))
+        out.append(
+            ProductHit(
+                product_id=p.id,
+                code=p.code,
+                name=p.name,
+                category=p.category,
+                brand=p.brand,
+                price_min=min(prices) if prices else None,
+                price_max=max(prices) if prices else None,
+                available=available,
+                image=p.media[0] if p.media else None,
+                variant_count=len(vs),
+                matching_variants=matching or len(vs),
+                match=match,
+                score=score,
+            )
+        )
     return out
 
 
@@ -728,4 +882,5 @@ async def list_categories(ctx: ToolContext, inp: ListCategoriesIn) -> ListCatego
         .order_by(Product.category)
     )
     return ListCategoriesOut(
-        categories=[CategoryOut(name=name, product_count=n) for name, n in rows])
+        categories=[CategoryOut(name=name, product_count=n) for name, n in rows]
+    )

@@ -91,17 +91,24 @@ COLUMNS_HELP = """One row per variant. Columns (English names or Vietnamese head
 
 
 class ImportCatalogIn(BaseModel):
-    filename: str = Field(min_length=1, max_length=255,
-                          description="The file's name; its extension picks the format: "
-                          ".csv or .xlsx")
-    content_base64: str = Field(min_length=1, max_length=MAX_FILE_BYTES * 4 // 3 + 16,
-                                description="The file's bytes, base64-encoded")
+    filename: str = Field(
+        min_length=1,
+        max_length=255,
+        description="The file's name; its extension picks the format: .csv or .xlsx",
+    )
+    content_base64: str = Field(
+        min_length=1,
+        max_length=MAX_FILE_BYTES * 4 // 3 + 16,
+        description="The file's bytes, base64-encoded",
+    )
     skip_bad_rows: bool = Field(
         default=False,
         description="Import the good rows and list the bad ones. By default a file with any "
-        "bad row imports nothing.")
-    dry_run: bool = Field(default=False,
-                          description="Check the file and count what would change; write nothing")
+        "bad row imports nothing.",
+    )
+    dry_run: bool = Field(
+        default=False, description="Check the file and count what would change; write nothing"
+    )
 
 
 class RowErrorOut(BaseModel):
@@ -115,16 +122,19 @@ class ImportCatalogOut(BaseModel):
     dry_run: bool
     format: Format
     rows_read: int = Field(description="Non-empty rows under the header")
-    rows_imported: int = Field(description="Rows applied (would be, on a dry run), unchanged "
-                               "ones included")
+    rows_imported: int = Field(
+        description="Rows applied (would be, on a dry run), unchanged ones included"
+    )
     rows_skipped: int = Field(description="Bad rows left out (skip_bad_rows)")
     products_created: int
     products_updated: int
     variants_created: int
     variants_updated: int
     variants_unchanged: int
-    stock_rows_set: int = Field(description="(SKU, warehouse) stock levels set: opening stock "
-                                "of new variants and adjustments of existing ones")
+    stock_rows_set: int = Field(
+        description="(SKU, warehouse) stock levels set: opening stock "
+        "of new variants and adjustments of existing ones"
+    )
     errors: list[RowErrorOut] = Field(description=f"Bad rows, the first {MAX_ERRORS_LISTED}")
     errors_total: int
     ignored_columns: list[str] = Field(description="Headers that are not catalogue columns")
@@ -132,10 +142,10 @@ class ImportCatalogOut(BaseModel):
 
 class ExportCatalogIn(BaseModel):
     format: Format = Field(default="xlsx", description="csv or xlsx")
-    category: str | None = Field(default=None, max_length=120,
-                                 description="Only this category (accents and case ignored)")
-    include_inactive: bool = Field(default=False,
-                                   description="Also hidden products and variants")
+    category: str | None = Field(
+        default=None, max_length=120, description="Only this category (accents and case ignored)"
+    )
+    include_inactive: bool = Field(default=False, description="Also hidden products and variants")
 
 
 class ExportCatalogOut(BaseModel):
@@ -156,8 +166,11 @@ def format_of(filename: str) -> Format:
     if suffix in FORMATS:
         return FORMATS[suffix]
     hint = " Open it in Excel and save it as .xlsx." if suffix in (".xls", ".ods") else ""
-    raise InvalidInput(f"{filename} is not a .csv or .xlsx file.{hint}", field="filename",
-                       code="unsupported_format")
+    raise InvalidInput(
+        f"{filename} is not a .csv or .xlsx file.{hint}",
+        field="filename",
+        code="unsupported_format",
+    )
 
 
 def decode_content(text: str) -> bytes:
@@ -168,11 +181,15 @@ def decode_content(text: str) -> bytes:
     try:
         data = base64.b64decode(re.sub(r"\s+", "", body), validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidInput("content_base64 is not valid base64.", field="content_base64",
-                           code="bad_base64") from None
+        raise InvalidInput(
+            "content_base64 is not valid base64.", field="content_base64", code="bad_base64"
+        ) from None
     if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split "
-                           "it.", field="content_base64", code="file_too_large")
+        raise InvalidInput(
+            f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it.",
+            field="content_base64",
+            code="file_too_large",
+        )
     if not data:
         raise InvalidInput("The file is empty.", field="content_base64", code="empty_file")
     return data
@@ -192,8 +209,9 @@ def read_grid(fmt: Format, data: bytes) -> Grid:
     """The non-blank rows of the file with the row numbers the spreadsheet shows."""
     if fmt == "csv":
         if data.startswith(b"PK\x03\x04"):
-            raise InvalidInput("This is an Excel file; name it .xlsx.", field="filename",
-                               code="bad_file")
+            raise InvalidInput(
+                "This is an Excel file; name it .xlsx.", field="filename", code="bad_file"
+            )
         return [(i, _trim(r)) for i, r in enumerate(read_csv(data), start=1) if not is_blank(r)]
     return _read_xlsx(data)
 
@@ -202,19 +220,25 @@ def _read_xlsx(data: bytes) -> Grid:
     from openpyxl import load_workbook
 
     if not data.startswith(b"PK"):
-        raise InvalidInput("That is not an .xlsx file (an old .xls? Open it in Excel and save "
-                           "as .xlsx).", field="content_base64", code="bad_file")
+        raise InvalidInput(
+            "That is not an .xlsx file (an old .xls? Open it in Excel and save as .xlsx).",
+            field="content_base64",
+            code="bad_file",
+        )
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged or foreign zip
-        raise InvalidInput("The .xlsx file cannot be read; is it damaged or password "
-                           "protected?", field="content_base64", code="bad_file") from None
+        raise InvalidInput(
+            "The .xlsx file cannot be read; is it damaged or password protected?",
+            field="content_base64",
+            code="bad_file",
+        ) from None
     grid: Grid = []
     try:
         ws = wb.worksheets[0]
         blank_run = 0
         for number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
-            cells = _trim(values[:MAX_COLUMNS + 1])
+            cells = _trim(values[: MAX_COLUMNS + 1])
             if is_blank(cells):
                 blank_run += 1
                 if grid and blank_run > 1000:  # formatting dragged far below the data
@@ -223,8 +247,11 @@ def _read_xlsx(data: bytes) -> Grid:
             blank_run = 0
             grid.append((number, cells))
             if len(grid) > MAX_ROWS + 1:
-                raise InvalidInput(f"The file has more than {MAX_ROWS} rows; split it.",
-                                   field="content_base64", code="too_many_rows")
+                raise InvalidInput(
+                    f"The file has more than {MAX_ROWS} rows; split it.",
+                    field="content_base64",
+                    code="too_many_rows",
+                )
     finally:
         wb.close()
     return grid
@@ -297,8 +324,14 @@ class _Plan:
 class _Vetting:
     """Checks every row against the shop and builds the plan; collects errors per row."""
 
-    def __init__(self, ctx: ToolContext, header: Header, warehouses: dict[str, Warehouse],
-                 rows: list[CatalogRow], errors: Iterable[RowError]) -> None:
+    def __init__(
+        self,
+        ctx: ToolContext,
+        header: Header,
+        warehouses: dict[str, Warehouse],
+        rows: list[CatalogRow],
+        errors: Iterable[RowError],
+    ) -> None:
         self.ctx = ctx
         self.header = header
         self.warehouses = warehouses
@@ -378,20 +411,24 @@ class _Vetting:
         skus = sorted({r.sku.casefold() for r in self.rows if r.sku})
         for chunk in _chunks(skus):
             found = await s.execute(
-                select(Variant, Product).join(Product, Product.id == Variant.product_id)
-                .where(func.lower(Variant.sku).in_(chunk)))
+                select(Variant, Product)
+                .join(Product, Product.id == Variant.product_id)
+                .where(func.lower(Variant.sku).in_(chunk))
+            )
             for v, p in found:
                 self.by_sku[v.sku.casefold()] = _Existing(v, p)
                 self.products[product_key(p.code)] = p
         codes = sorted({product_key(r.product_code) for r in self.rows if r.product_code})
         for chunk in _chunks(codes):
-            for p in (await s.execute(
-                    select(Product).where(func.lower(Product.code).in_(chunk)))).scalars():
+            for p in (
+                await s.execute(select(Product).where(func.lower(Product.code).in_(chunk)))
+            ).scalars():
                 self.products[product_key(p.code)] = p
         barcodes = sorted({r.barcode for r in self.rows if r.barcode})
         for chunk in _chunks(barcodes):
-            owners = await s.execute(select(Variant.id, Variant.sku, Variant.barcode)
-                                     .where(Variant.barcode.in_(chunk)))
+            owners = await s.execute(
+                select(Variant.id, Variant.sku, Variant.barcode).where(Variant.barcode.in_(chunk))
+            )
             for vid, sku, code in owners:
                 if code is not None:
                     self.barcode_owner[code] = (vid, sku)
@@ -405,22 +442,33 @@ class _Vetting:
             found = self.by_sku.get(r.sku.casefold())
             if found is None:
                 if not r.product_code:
-                    self.fail(r, "product_code", f"SKU {r.sku} is new: give its product_code "
-                              "(Mã SP) to say which product it belongs to.",
-                              "missing_product_code")
+                    self.fail(
+                        r,
+                        "product_code",
+                        f"SKU {r.sku} is new: give its product_code "
+                        "(Mã SP) to say which product it belongs to.",
+                        "missing_product_code",
+                    )
                 continue
             code = found.product.code
             if not r.product_code:
                 r.product_code = code
             elif product_key(r.product_code) != product_key(code):
-                self.fail(r, "product_code", f"SKU {r.sku} belongs to product {code}, not "
-                          f"{r.product_code}; a SKU cannot move to another product.",
-                          "sku_of_other_product")
+                self.fail(
+                    r,
+                    "product_code",
+                    f"SKU {r.sku} belongs to product {code}, not "
+                    f"{r.product_code}; a SKU cannot move to another product.",
+                    "sku_of_other_product",
+                )
 
     async def lock_stock(self) -> None:
         """Locks the levels the file will set, so the numbers checked are the numbers changed."""
-        ids = [self.by_sku[r.sku.casefold()].variant.id for r in self.rows
-               if r.stock and r.sku.casefold() in self.by_sku]
+        ids = [
+            self.by_sku[r.sku.casefold()].variant.id
+            for r in self.rows
+            if r.stock and r.sku.casefold() in self.by_sku
+        ]
         if ids:
             self.levels = await lock_levels(self.ctx, ids)
 
@@ -435,21 +483,34 @@ class _Vetting:
             return
         if not fields.get("product_name"):
             for r in good:
-                self.fail(r, "product_name", f"Product {code} is new: give its product_name "
-                          "(Tên sản phẩm).", "missing_product_name")
+                self.fail(
+                    r,
+                    "product_name",
+                    f"Product {code} is new: give its product_name (Tên sản phẩm).",
+                    "missing_product_name",
+                )
             return
         if not attributes and len(good) > 1:
             for r in good[1:]:
-                self.fail(r, "attribute_1", f"Product {code} has no attributes (attribute_1..3), "
-                          f"so it has one variant (row {good[0].row}); name the attributes, e.g. "
-                          "Màu and Size, to sell several.", "one_variant_expected")
+                self.fail(
+                    r,
+                    "attribute_1",
+                    f"Product {code} has no attributes (attribute_1..3), "
+                    f"so it has one variant (row {good[0].row}); name the attributes, e.g. "
+                    "Màu and Size, to sell several.",
+                    "one_variant_expected",
+                )
             good = good[:1]
         items = self.variant_inputs(good, attributes)
         vetted = await self.vet_new_variants(attributes, items, [])
         if not vetted:
             return
-        data: dict[str, Any] = {"code": code, "name": fields["product_name"],
-                                "attributes": attributes, "variants": [v for _, v in vetted]}
+        data: dict[str, Any] = {
+            "code": code,
+            "name": fields["product_name"],
+            "attributes": attributes,
+            "variants": [v for _, v in vetted],
+        }
         for name in ("category", "brand", "description", "media"):
             if name in fields:
                 data[name] = fields[name]
@@ -460,10 +521,12 @@ class _Vetting:
             return
         self.plan.creates.append(create)
         self.plan.opening_stock_rows += sum(
-            1 for v in create.variants for s in v.stock if s.quantity > 0)
+            1 for v in create.variants for s in v.stock if s.quantity > 0
+        )
 
-    def fail_product(self, members: list[CatalogRow], rows: list[CatalogRow],
-                     exc: ValidationError) -> None:
+    def fail_product(
+        self, members: list[CatalogRow], rows: list[CatalogRow], exc: ValidationError
+    ) -> None:
         """A product column is wrong: it is reported on the row that gave it, and the product's
         other rows are skipped with a pointer there."""
         first_row: int | None = None
@@ -473,13 +536,21 @@ class _Vetting:
             attr = "media" if column == MEDIA_COLUMN else column
             source = next((r for r in members if getattr(r, attr, None)), rows[0])
             got = _shown(e.get("input"))
-            self.fail(source, column, f"{self.header.label(column)}: {e.get('msg')} (got {got}).",
-                      "invalid_value")
+            self.fail(
+                source,
+                column,
+                f"{self.header.label(column)}: {e.get('msg')} (got {got}).",
+                "invalid_value",
+            )
             first_row = first_row or source.row
         for r in rows:
             if self.is_good(r):
-                self.fail(r, "product_code", f"Product {r.product_code} is not imported: see "
-                          f"row {first_row}.", "product_refused")
+                self.fail(
+                    r,
+                    "product_code",
+                    f"Product {r.product_code} is not imported: see row {first_row}.",
+                    "product_refused",
+                )
 
     def variant_inputs(
         self, rows: Iterable[CatalogRow], attributes: list[str]
@@ -505,7 +576,9 @@ class _Vetting:
         return out
 
     async def vet_new_variants(
-        self, attributes: list[str], items: list[tuple[CatalogRow, VariantIn]],
+        self,
+        attributes: list[str],
+        items: list[tuple[CatalogRow, VariantIn]],
         existing_options: Sequence[dict[str, str]],
     ) -> list[tuple[CatalogRow, VariantIn]]:
         """Runs the catalogue's own check for new variants (options, SKUs and barcodes in use,
@@ -515,9 +588,11 @@ class _Vetting:
         while pending:
             try:
                 await _check_new_variants(
-                    self.ctx, attributes,
+                    self.ctx,
+                    attributes,
                     [(f"variants.{i}", v) for i, (_, v) in enumerate(pending)],
-                    existing_options)
+                    existing_options,
+                )
                 return pending
             except DomainError as exc:
                 m = _VARIANT_FIELD.match(exc.field or "")
@@ -556,22 +631,30 @@ class _Vetting:
         additions: list[AddVariantIn] = []
         if new_rows and not attributes:
             for r in new_rows:
-                self.fail(r, "sku", f"Product {product.code} has no attributes, so it has a "
-                          f"single variant; SKU {r.sku} cannot be added to it.",
-                          "one_variant_expected")
+                self.fail(
+                    r,
+                    "sku",
+                    f"Product {product.code} has no attributes, so it has a "
+                    f"single variant; SKU {r.sku} cannot be added to it.",
+                    "one_variant_expected",
+                )
         elif new_rows:
             variants = await self.ctx.session.execute(
-                select(Variant.options).where(Variant.product_id == product.id))
+                select(Variant.options).where(Variant.product_id == product.id)
+            )
             vetted = await self.vet_new_variants(
-                attributes, self.variant_inputs(new_rows, attributes),
-                [dict(o) for o in variants.scalars()])
+                attributes,
+                self.variant_inputs(new_rows, attributes),
+                [dict(o) for o in variants.scalars()],
+            )
             additions = [AddVariantIn(code=product.code, variant=v) for _, v in vetted]
 
         changes = self.product_changes(product, members)
         if changes or patches:
             try:
                 update = UpdateProductIn.model_validate(
-                    {"code": product.code, **changes, "variants": [p for _, p in patches]})
+                    {"code": product.code, **changes, "variants": [p for _, p in patches]}
+                )
             except ValidationError as exc:
                 self.fail_product(members, good, exc)
                 return
@@ -579,7 +662,8 @@ class _Vetting:
             self.plan.variants_updated += len(patches)
         self.plan.additions += additions
         self.plan.opening_stock_rows += sum(
-            1 for a in additions for s in a.variant.stock if s.quantity > 0)
+            1 for a in additions for s in a.variant.stock if s.quantity > 0
+        )
         self.plan.moves += moves
         self.plan.variants_unchanged += unchanged
         if changes or patches or additions:
@@ -593,20 +677,28 @@ class _Vetting:
             given = {fold(k): fold(v) for k, v in r.options.items()}
             if given != want:
                 label = " / ".join(ordered_options(variant.options, product.attributes).values())
-                self.fail(r, r.attribute_columns[0],
-                          f"SKU {variant.sku} is '{label or 'no options'}' in the shop; an "
-                          "existing SKU's options cannot be changed by import (add a new SKU).",
-                          "options_changed")
+                self.fail(
+                    r,
+                    r.attribute_columns[0],
+                    f"SKU {variant.sku} is '{label or 'no options'}' in the shop; an "
+                    "existing SKU's options cannot be changed by import (add a new SKU).",
+                    "options_changed",
+                )
                 return None
         diff: dict[str, Any] = {
-            name: getattr(r, name) for name in _PATCHABLE
+            name: getattr(r, name)
+            for name in _PATCHABLE
             if getattr(r, name) is not None and getattr(r, name) != getattr(variant, name)
         }
         if r.barcode and r.barcode != (variant.barcode or ""):
             owner = self.barcode_owner.get(r.barcode)
             if owner is not None and owner[0] != variant.id:
-                self.fail(r, "barcode", f"Barcode {r.barcode} is already used by SKU {owner[1]}.",
-                          "duplicate_barcode")
+                self.fail(
+                    r,
+                    "barcode",
+                    f"Barcode {r.barcode} is already used by SKU {owner[1]}.",
+                    "duplicate_barcode",
+                )
                 return None
             diff["barcode"] = r.barcode
         if not diff:
@@ -627,35 +719,61 @@ class _Vetting:
             wh = self.warehouses[code]
             column = STOCK_PREFIX + code
             try:
-                AdjustStockIn(sku=variant.sku, warehouse_code=code, set_to=quantity,
-                              note=IMPORT_NOTE)
+                AdjustStockIn(
+                    sku=variant.sku, warehouse_code=code, set_to=quantity, note=IMPORT_NOTE
+                )
             except ValidationError as exc:
-                self.fail(r, column, f"{self.header.label(column)}: {exc.errors()[0].get('msg')}.",
-                          "invalid_value")
+                self.fail(
+                    r,
+                    column,
+                    f"{self.header.label(column)}: {exc.errors()[0].get('msg')}.",
+                    "invalid_value",
+                )
                 continue
             level = self.levels.get((variant.id, wh.id)) or Level(variant.id, wh.id, 0, 0, 0)
             delta = quantity - level.on_hand
             if delta == 0:
                 continue
             if quantity < level.reserved:
-                self.fail(r, column, f"{variant.sku} at {code}: {level.reserved} units are "
-                          f"reserved for orders, so on hand cannot be set to {quantity}.",
-                          "insufficient_stock")
+                self.fail(
+                    r,
+                    column,
+                    f"{variant.sku} at {code}: {level.reserved} units are "
+                    f"reserved for orders, so on hand cannot be set to {quantity}.",
+                    "insufficient_stock",
+                )
             elif not adjust_stock.allows(self.ctx.actor.role):
-                self.fail(r, column, f"A {self.ctx.actor.role.value} may not change the stock of "
-                          f"an existing SKU ({variant.sku} at {code} is {level.on_hand}); leave "
-                          "the stock columns blank or ask warehouse staff.", "permission_denied")
+                self.fail(
+                    r,
+                    column,
+                    f"A {self.ctx.actor.role.value} may not change the stock of "
+                    f"an existing SKU ({variant.sku} at {code} is {level.on_hand}); leave "
+                    "the stock columns blank or ask warehouse staff.",
+                    "permission_denied",
+                )
             else:
-                moves.append(Move(variant.id, wh.id, d_on_hand=delta, reason="adjustment",
-                                  ref_type="catalog_import", note=IMPORT_NOTE))
+                moves.append(
+                    Move(
+                        variant.id,
+                        wh.id,
+                        d_on_hand=delta,
+                        reason="adjustment",
+                        ref_type="catalog_import",
+                        note=IMPORT_NOTE,
+                    )
+                )
         return moves
 
     def product_changes(self, product: Product, members: list[CatalogRow]) -> dict[str, Any]:
         """Product columns that differ from the shop; blank cells keep what is there."""
         fields = merged_product_fields(members)
         changes: dict[str, Any] = {}
-        for name, column in (("product_name", "name"), ("category", "category"),
-                             ("brand", "brand"), ("description", "description")):
+        for name, column in (
+            ("product_name", "name"),
+            ("category", "category"),
+            ("brand", "brand"),
+            ("description", "description"),
+        ):
             value = fields.get(name)
             if value and value != (getattr(product, column) or "").strip():
                 changes[column] = value
@@ -674,7 +792,7 @@ def _shown(value: object) -> str:
 
 def _chunks(keys: Sequence[str]) -> Iterable[list[str]]:
     for start in range(0, len(keys), _CHUNK):
-        yield list(keys[start:start + _CHUNK])
+        yield list(keys[start : start + _CHUNK])
 
 
 async def _warehouse_columns(
@@ -689,12 +807,20 @@ async def _warehouse_columns(
         column = header.label(STOCK_PREFIX + code)
         if wh is None:
             known = ", ".join(sorted(c for c, w in found.items() if w.active)) or "none yet"
-            header.errors.append(RowError(
-                header_row, column, f"There is no warehouse {code} (column {column}); warehouses: "
-                f"{known}.", "unknown_warehouse"))
+            header.errors.append(
+                RowError(
+                    header_row,
+                    column,
+                    f"There is no warehouse {code} (column {column}); warehouses: {known}.",
+                    "unknown_warehouse",
+                )
+            )
         elif not wh.active:
-            header.errors.append(RowError(header_row, column, f"Warehouse {code} is not active.",
-                                          "warehouse_inactive"))
+            header.errors.append(
+                RowError(
+                    header_row, column, f"Warehouse {code} is not active.", "warehouse_inactive"
+                )
+            )
         else:
             out[code] = wh
     return out
@@ -741,16 +867,23 @@ async def import_catalog(ctx: ToolContext, inp: ImportCatalogIn) -> ImportCatalo
     if refused:
         plan = _Plan()
     out = ImportCatalogOut(
-        dry_run=inp.dry_run, format=fmt, rows_read=len(rows),
+        dry_run=inp.dry_run,
+        format=fmt,
+        rows_read=len(rows),
         rows_imported=0 if refused else len(rows) - skipped,
         rows_skipped=0 if refused else skipped,
-        products_created=len(plan.creates), products_updated=plan.products_updated,
+        products_created=len(plan.creates),
+        products_updated=plan.products_updated,
         variants_created=sum(len(c.variants) for c in plan.creates) + len(plan.additions),
-        variants_updated=plan.variants_updated, variants_unchanged=plan.variants_unchanged,
+        variants_updated=plan.variants_updated,
+        variants_unchanged=plan.variants_unchanged,
         stock_rows_set=plan.opening_stock_rows + len(plan.moves),
-        errors=[RowErrorOut(row=e.row, column=e.column, message=e.message, code=e.code)
-                for e in errors[:MAX_ERRORS_LISTED]],
-        errors_total=len(errors), ignored_columns=header.ignored,
+        errors=[
+            RowErrorOut(row=e.row, column=e.column, message=e.message, code=e.code)
+            for e in errors[:MAX_ERRORS_LISTED]
+        ],
+        errors_total=len(errors),
+        ignored_columns=header.ignored,
     )
     if inp.dry_run:
         return out
@@ -773,14 +906,22 @@ def _refusal(
     rows = sorted({e.row for e in errors})
     first = errors[0]
     where = "The header" if first.row == header_row else f"Row {first.row}"
-    listed = [{"row": e.row, "column": e.column, "message": e.message, "code": e.code}
-              for e in errors[:MAX_ERRORS_LISTED]]
+    listed = [
+        {"row": e.row, "column": e.column, "message": e.message, "code": e.code}
+        for e in errors[:MAX_ERRORS_LISTED]
+    ]
     return InvalidInput(
         f"{len(rows)} row(s) have errors, so nothing was imported. {where}, {first.column}: "
         f"{first.message} Fix the file, or import with skip_bad_rows to leave the bad rows out.",
-        field="content_base64", code="bad_rows",
-        details={"errors": listed, "errors_total": len(errors), "bad_rows": rows,
-                 "rows_read": rows_read, "ignored_columns": header.ignored},
+        field="content_base64",
+        code="bad_rows",
+        details={
+            "errors": listed,
+            "errors_total": len(errors),
+            "bad_rows": rows,
+            "rows_read": rows_read,
+            "ignored_columns": header.ignored,
+        },
     )
 
 
@@ -798,8 +939,13 @@ def _refusal(
 )
 async def export_catalog(ctx: ToolContext, inp: ExportCatalogIn) -> ExportCatalogOut:
     s = ctx.session
-    warehouses = list((await s.execute(
-        select(Warehouse).where(Warehouse.active.is_(True)).order_by(Warehouse.id))).scalars())
+    warehouses = list(
+        (
+            await s.execute(
+                select(Warehouse).where(Warehouse.active.is_(True)).order_by(Warehouse.id)
+            )
+        ).scalars()
+    )
     products_q = select(Product).order_by(Product.id)
     if not inp.include_inactive:
         products_q = products_q.where(Product.active.is_(True))
@@ -808,17 +954,22 @@ async def export_catalog(ctx: ToolContext, inp: ExportCatalogIn) -> ExportCatalo
         products_q = products_q.where(Product.category.in_(cats or [""]), Product.category != "")
     products = list((await s.execute(products_q)).scalars())
     chosen = products_q.with_only_columns(Product.id).order_by(None)
-    variants_q = (select(Variant).where(Variant.product_id.in_(chosen))
-                  .order_by(Variant.product_id, Variant.id))
+    variants_q = (
+        select(Variant)
+        .where(Variant.product_id.in_(chosen))
+        .order_by(Variant.product_id, Variant.id)
+    )
     if not inp.include_inactive:
         variants_q = variants_q.where(Variant.active.is_(True))
     variants: dict[int, list[Variant]] = {}
     for v in (await s.execute(variants_q)).scalars():
         variants.setdefault(v.product_id, []).append(v)
     on_hand: dict[tuple[int, int], int] = {}
-    levels_q = (select(StockLevel.variant_id, StockLevel.warehouse_id, StockLevel.on_hand)
-                .join(Variant, Variant.id == StockLevel.variant_id)
-                .where(Variant.product_id.in_(chosen)))
+    levels_q = (
+        select(StockLevel.variant_id, StockLevel.warehouse_id, StockLevel.on_hand)
+        .join(Variant, Variant.id == StockLevel.variant_id)
+        .where(Variant.product_id.in_(chosen))
+    )
     for vid, wid, qty in await s.execute(levels_q):
         on_hand[(vid, wid)] = qty
 
@@ -831,14 +982,30 @@ async def export_catalog(ctx: ToolContext, inp: ExportCatalogIn) -> ExportCatalo
             attrs: list[object] = []
             for n in range(3):
                 attrs += list(pairs[n]) if n < len(pairs) else ["", ""]
-            rows.append([
-                p.code, p.name, p.category, p.brand, p.description, *attrs,
-                v.sku, v.barcode or "", v.cost_price, v.sale_price, v.vat_rate, v.reorder_point,
-                v.weight_grams, media, *(on_hand.get((v.id, w.id), 0) for w in warehouses),
-            ])
+            rows.append(
+                [
+                    p.code,
+                    p.name,
+                    p.category,
+                    p.brand,
+                    p.description,
+                    *attrs,
+                    v.sku,
+                    v.barcode or "",
+                    v.cost_price,
+                    v.sale_price,
+                    v.vat_rate,
+                    v.reorder_point,
+                    v.weight_grams,
+                    media,
+                    *(on_hand.get((v.id, w.id), 0) for w in warehouses),
+                ]
+            )
     content = write_csv(header, rows) if inp.format == "csv" else write_xlsx(header, rows)
     return ExportCatalogOut(
-        filename=f"catalog-{ctx.now:%Y%m%d-%H%M}.{inp.format}", format=inp.format,
-        content_base64=base64.b64encode(content).decode("ascii"), rows=len(rows),
+        filename=f"catalog-{ctx.now:%Y%m%d-%H%M}.{inp.format}",
+        format=inp.format,
+        content_base64=base64.b64encode(content).decode("ascii"),
+        rows=len(rows),
         products=sum(1 for p in products if variants.get(p.id)),
     )

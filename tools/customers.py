@@ -55,28 +55,36 @@ class AddressIn(BaseModel):
 
 class IdentityIn(BaseModel):
     channel: Channel
-    external_id: str = Field(min_length=1, max_length=128,
-                             description="The customer's id on that channel")
+    external_id: str = Field(
+        min_length=1, max_length=128, description="The customer's id on that channel"
+    )
     display_name: str = Field(default="", max_length=200)
 
 
 class CreateCustomerIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    phones: list[PhoneText] = Field(default_factory=list, max_length=5,
-                                    description="Any format: 0912 345 678, +84 912 345 678")
-    phone: str | None = Field(default=None, max_length=30,
-                              description="Shorthand for a single phone (added to phones)")
+    phones: list[PhoneText] = Field(
+        default_factory=list, max_length=5, description="Any format: 0912 345 678, +84 912 345 678"
+    )
+    phone: str | None = Field(
+        default=None, max_length=30, description="Shorthand for a single phone (added to phones)"
+    )
     email: Email | None = None
     company_name: str | None = Field(default=None, max_length=300)
-    tax_code: str | None = Field(default=None, max_length=30,
-                                 description="MST: 10 digits, or 10 digits-3 digits for a branch")
+    tax_code: str | None = Field(
+        default=None,
+        max_length=30,
+        description="MST: 10 digits, or 10 digits-3 digits for a branch",
+    )
     language: Literal["vi", "en"] = "vi"
     note: str = Field(default="", max_length=2000, description="Staff note, never shown to them")
     addresses: list[AddressIn] = Field(default_factory=list, max_length=10)
-    address: AddressIn | None = Field(default=None,
-                                      description="Shorthand for a single address (added)")
-    identities: list[IdentityIn] = Field(default_factory=list, max_length=10,
-                                         description="Channel accounts (Zalo, Messenger...)")
+    address: AddressIn | None = Field(
+        default=None, description="Shorthand for a single address (added)"
+    )
+    identities: list[IdentityIn] = Field(
+        default_factory=list, max_length=10, description="Channel accounts (Zalo, Messenger...)"
+    )
 
 
 class GetCustomerIn(BaseModel):
@@ -86,7 +94,8 @@ class GetCustomerIn(BaseModel):
 
 class FindCustomersIn(BaseModel):
     query: str = Field(
-        default="", max_length=200,
+        default="",
+        max_length=200,
         description="A phone (any format, or its last digits), part of the name (accents "
         "optional), an email or a tax code",
     )
@@ -96,8 +105,7 @@ class FindCustomersIn(BaseModel):
 
 
 class UpdateCustomerIn(BaseModel):
-    customer_id: int | None = Field(default=None, gt=0,
-                                    description="Staff: the customer to change")
+    customer_id: int | None = Field(default=None, gt=0, description="Staff: the customer to change")
     name: str | None = Field(default=None, min_length=1, max_length=200)
     email: str | None = Field(default=None, max_length=200, description="'' removes it")
     company_name: str | None = Field(default=None, max_length=300, description="'' removes it")
@@ -195,17 +203,27 @@ async def _check_phones_free(
 ) -> None:
     if not phones:
         return
-    owners = dict((await ctx.session.execute(
-        select(CustomerPhone.phone, CustomerPhone.customer_id)
-        .where(CustomerPhone.phone.in_([p for p, _ in phones])))).all())
+    owners = dict(
+        (
+            await ctx.session.execute(
+                select(CustomerPhone.phone, CustomerPhone.customer_id).where(
+                    CustomerPhone.phone.in_([p for p, _ in phones])
+                )
+            )
+        ).all()
+    )
     for phone, field in phones:
         other = owners.get(phone)
         if other is not None and other != owner_id:
             raise Conflict(
                 f"{display_phone(phone)} already belongs to another customer"
-                + ("." if ctx.actor.is_customer else f" (#{other}); merge them if it is the same "
-                   "person."),
-                field=field, code="phone_taken",
+                + (
+                    "."
+                    if ctx.actor.is_customer
+                    else f" (#{other}); merge them if it is the same person."
+                ),
+                field=field,
+                code="phone_taken",
                 details={} if ctx.actor.is_customer else {"customer_id": other, "phone": phone},
             )
 
@@ -217,15 +235,20 @@ async def _check_identities_free(
     for i, ident in enumerate(identities):
         key = (ident.channel, ident.external_id.strip())
         if key in seen:
-            raise InvalidInput(f"{ident.channel} {key[1]} is listed twice.",
-                               field=f"{field}.{i}.external_id")
+            raise InvalidInput(
+                f"{ident.channel} {key[1]} is listed twice.", field=f"{field}.{i}.external_id"
+            )
         seen.add(key)
-        other = await ctx.session.scalar(select(CustomerIdentity.customer_id).where(
-            CustomerIdentity.channel == key[0], CustomerIdentity.external_id == key[1]))
+        other = await ctx.session.scalar(
+            select(CustomerIdentity.customer_id).where(
+                CustomerIdentity.channel == key[0], CustomerIdentity.external_id == key[1]
+            )
+        )
         if other is not None and other != owner_id:
             raise Conflict(
                 f"That {ident.channel} account already belongs to customer #{other}.",
-                field=f"{field}.{i}.external_id", code="identity_taken",
+                field=f"{field}.{i}.external_id",
+                code="identity_taken",
                 details={"customer_id": other, "channel": key[0], "external_id": key[1]},
             )
 
@@ -235,8 +258,12 @@ def _address_rows(addresses: Sequence[AddressIn], field: str) -> list[CustomerAd
         raise InvalidInput("Only one address can be the default.", field=field)
     return [
         CustomerAddress(
-            recipient=a.recipient.strip(), line=a.line.strip(), ward=a.ward.strip(),
-            district=a.district.strip(), province=a.province.strip(), is_default=a.is_default,
+            recipient=a.recipient.strip(),
+            line=a.line.strip(),
+            ward=a.ward.strip(),
+            district=a.district.strip(),
+            province=a.province.strip(),
+            is_default=a.is_default,
             phone=normalise_phone(a.phone, field=f"{field}.{i}.phone") if a.phone else None,
         )
         for i, a in enumerate(addresses)
@@ -258,8 +285,11 @@ async def survivor_id(ctx: ToolContext, customer_id: int) -> int | None:
     for _ in range(_MAX_MERGE_HOPS):
         if current is None:
             return None
-        nxt = (await ctx.session.execute(
-            select(Customer.id, Customer.merged_into_id).where(Customer.id == current))).first()
+        nxt = (
+            await ctx.session.execute(
+                select(Customer.id, Customer.merged_into_id).where(Customer.id == current)
+            )
+        ).first()
         if nxt is None:
             return None
         if nxt[1] is None:
@@ -273,8 +303,9 @@ async def _customer(ctx: ToolContext, customer_id: int, field: str = "customer_i
     cid = await survivor_id(ctx, customer_id)
     found = await ctx.session.get(Customer, cid) if cid is not None else None
     if found is None:
-        raise NotFound(f"Customer #{customer_id} does not exist.", field=field,
-                       code="unknown_customer")
+        raise NotFound(
+            f"Customer #{customer_id} does not exist.", field=field, code="unknown_customer"
+        )
     return found
 
 
@@ -292,29 +323,73 @@ async def _order_counts(ctx: ToolContext, ids: Sequence[int]) -> dict[int, int]:
     if not ids:
         return {}
     rows = await ctx.session.execute(
-        select(Order.customer_id, func.count()).where(Order.customer_id.in_(list(ids)))
-        .group_by(Order.customer_id))
+        select(Order.customer_id, func.count())
+        .where(Order.customer_id.in_(list(ids)))
+        .group_by(Order.customer_id)
+    )
     return {int(cid): int(n) for cid, n in rows if cid is not None}
 
 
 async def _customer_out(ctx: ToolContext, c: Customer) -> CustomerOut:
     s = ctx.session
-    phones = (await s.execute(select(CustomerPhone.phone).where(CustomerPhone.customer_id == c.id)
-                              .order_by(CustomerPhone.id))).scalars().all()
-    addresses = (await s.execute(
-        select(CustomerAddress).where(CustomerAddress.customer_id == c.id)
-        .order_by(CustomerAddress.is_default.desc(), CustomerAddress.id))).scalars().all()
-    identities = (await s.execute(
-        select(CustomerIdentity).where(CustomerIdentity.customer_id == c.id)
-        .order_by(CustomerIdentity.id))).scalars().all()
+    phones = (
+        (
+            await s.execute(
+                select(CustomerPhone.phone)
+                .where(CustomerPhone.customer_id == c.id)
+                .order_by(CustomerPhone.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    addresses = (
+        (
+            await s.execute(
+                select(CustomerAddress)
+                .where(CustomerAddress.customer_id == c.id)
+                .order_by(CustomerAddress.is_default.desc(), CustomerAddress.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    identities = (
+        (
+            await s.execute(
+                select(CustomerIdentity)
+                .where(CustomerIdentity.customer_id == c.id)
+                .order_by(CustomerIdentity.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
     return CustomerOut(
-        id=c.id, name=c.name, phones=list(phones), email=c.email, company_name=c.company_name,
-        tax_code=c.tax_code, language=c.language,
-        addresses=[AddressOut(id=a.id, recipient=a.recipient, phone=a.phone, line=a.line,
-                              ward=a.ward, district=a.district, province=a.province,
-                              is_default=a.is_default) for a in addresses],
-        identities=[IdentityOut(channel=i.channel, external_id=i.external_id,
-                                display_name=i.display_name) for i in identities],
+        id=c.id,
+        name=c.name,
+        phones=list(phones),
+        email=c.email,
+        company_name=c.company_name,
+        tax_code=c.tax_code,
+        language=c.language,
+        addresses=[
+            AddressOut(
+                id=a.id,
+                recipient=a.recipient,
+                phone=a.phone,
+                line=a.line,
+                ward=a.ward,
+                district=a.district,
+                province=a.province,
+                is_default=a.is_default,
+            )
+            for a in addresses
+        ],
+        identities=[
+            IdentityOut(channel=i.channel, external_id=i.external_id, display_name=i.display_name)
+            for i in identities
+        ],
         order_count=(await _order_counts(ctx, [c.id])).get(c.id, 0),
         created_at=c.created_at,
         note=None if ctx.actor.is_customer else c.note,
@@ -323,9 +398,17 @@ async def _customer_out(ctx: ToolContext, c: Customer) -> CustomerOut:
 
 async def _ensure_one_default(ctx: ToolContext, customer_id: int) -> None:
     """A customer with addresses has exactly one default (the first, unless one was chosen)."""
-    rows = (await ctx.session.execute(
-        select(CustomerAddress).where(CustomerAddress.customer_id == customer_id)
-        .order_by(CustomerAddress.id))).scalars().all()
+    rows = (
+        (
+            await ctx.session.execute(
+                select(CustomerAddress)
+                .where(CustomerAddress.customer_id == customer_id)
+                .order_by(CustomerAddress.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
     if rows and not any(a.is_default for a in rows):
         rows[0].is_default = True
 
@@ -346,12 +429,19 @@ async def create_customer(ctx: ToolContext, inp: CreateCustomerIn) -> CustomerOu
     phones = _clean_phones(_numbered(inp.phones, "phones") + shorthand)
     tax_code = normalise_tax_code(inp.tax_code) if inp.tax_code else None
     addresses = _address_rows(
-        [*inp.addresses, *([inp.address] if inp.address else [])], "addresses")
+        [*inp.addresses, *([inp.address] if inp.address else [])], "addresses"
+    )
     await _check_phones_free(ctx, phones, None)
     await _check_identities_free(ctx, inp.identities, None, "identities")
-    c = Customer(name=inp.name.strip(), email=_clean_email(inp.email),
-                 company_name=(inp.company_name or "").strip() or None, tax_code=tax_code,
-                 language=inp.language, note=inp.note, created_at=ctx.now)
+    c = Customer(
+        name=inp.name.strip(),
+        email=_clean_email(inp.email),
+        company_name=(inp.company_name or "").strip() or None,
+        tax_code=tax_code,
+        language=inp.language,
+        note=inp.note,
+        created_at=ctx.now,
+    )
     c.search_text = _search_text(c)
     ctx.session.add(c)
     await ctx.session.flush()
@@ -359,11 +449,18 @@ async def create_customer(ctx: ToolContext, inp: CreateCustomerIn) -> CustomerOu
     for a in addresses:
         a.customer_id = c.id
     ctx.session.add_all(addresses)
-    ctx.session.add_all([
-        CustomerIdentity(customer_id=c.id, channel=i.channel, external_id=i.external_id.strip(),
-                         display_name=i.display_name.strip(), created_at=ctx.now)
-        for i in inp.identities
-    ])
+    ctx.session.add_all(
+        [
+            CustomerIdentity(
+                customer_id=c.id,
+                channel=i.channel,
+                external_id=i.external_id.strip(),
+                display_name=i.display_name.strip(),
+                created_at=ctx.now,
+            )
+            for i in inp.identities
+        ]
+    )
     await ctx.session.flush()
     await _ensure_one_default(ctx, c.id)
     return await _customer_out(ctx, c)
@@ -386,10 +483,14 @@ async def get_customer(ctx: ToolContext, inp: GetCustomerIn) -> CustomerOut:
         return await _customer_out(ctx, await _customer(ctx, inp.customer_id))
     phone = normalise_phone(inp.phone or "", field="phone")
     owner = await ctx.session.scalar(
-        select(CustomerPhone.customer_id).where(CustomerPhone.phone == phone))
+        select(CustomerPhone.customer_id).where(CustomerPhone.phone == phone)
+    )
     if owner is None:
-        raise NotFound(f"No customer has the phone {display_phone(phone)}.", field="phone",
-                       code="unknown_customer")
+        raise NotFound(
+            f"No customer has the phone {display_phone(phone)}.",
+            field="phone",
+            code="unknown_customer",
+        )
     return await _customer_out(ctx, await _customer(ctx, owner))
 
 
@@ -407,14 +508,18 @@ async def find_customers(ctx: ToolContext, inp: FindCustomersIn) -> FindCustomer
     if inp.channel is not None or inp.external_id is not None:
         if inp.channel is None or not (inp.external_id or "").strip():
             raise InvalidInput("Give both channel and external_id.", field="external_id")
-        owner = await ctx.session.scalar(select(CustomerIdentity.customer_id).where(
-            CustomerIdentity.channel == inp.channel,
-            CustomerIdentity.external_id == (inp.external_id or "").strip()))
+        owner = await ctx.session.scalar(
+            select(CustomerIdentity.customer_id).where(
+                CustomerIdentity.channel == inp.channel,
+                CustomerIdentity.external_id == (inp.external_id or "").strip(),
+            )
+        )
         cid = await survivor_id(ctx, owner) if owner is not None else None
         q = q.where(Customer.id == (cid or 0))
     elif not text:
-        raise InvalidInput("Give a query (phone, name, email or tax code) or a channel account.",
-                           field="query")
+        raise InvalidInput(
+            "Give a query (phone, name, email or tax code) or a channel account.", field="query"
+        )
     elif "@" in text:
         q = q.where(func.lower(Customer.email).like(f"%{_escape(text.lower())}%", escape="\\"))
     elif re.fullmatch(r"[\d\s+().\-]+", text) and sum(ch.isdigit() for ch in text) >= 3:
@@ -426,28 +531,43 @@ async def find_customers(ctx: ToolContext, inp: FindCustomersIn) -> FindCustomer
         # found when the query is typed as stored.
         by_raw = func.lower(Customer.name).like(f"%{_escape(text.lower())}%", escape="\\")
         q = q.where(or_(by_raw, and_(*by_folded)) if by_folded else by_raw)
-    found = (await ctx.session.execute(q.order_by(Customer.name, Customer.id)
-                                       .limit(inp.limit))).scalars().all()
+    found = (
+        (await ctx.session.execute(q.order_by(Customer.name, Customer.id).limit(inp.limit)))
+        .scalars()
+        .all()
+    )
     ids = [c.id for c in found]
     phones: dict[int, list[str]] = {i: [] for i in ids}
     channels: dict[int, list[str]] = {i: [] for i in ids}
     if ids:
         for cid, phone in await ctx.session.execute(
-                select(CustomerPhone.customer_id, CustomerPhone.phone)
-                .where(CustomerPhone.customer_id.in_(ids)).order_by(CustomerPhone.id)):
+            select(CustomerPhone.customer_id, CustomerPhone.phone)
+            .where(CustomerPhone.customer_id.in_(ids))
+            .order_by(CustomerPhone.id)
+        ):
             phones[cid].append(phone)
         for cid, channel in await ctx.session.execute(
-                select(CustomerIdentity.customer_id, CustomerIdentity.channel)
-                .where(CustomerIdentity.customer_id.in_(ids)).order_by(CustomerIdentity.id)):
+            select(CustomerIdentity.customer_id, CustomerIdentity.channel)
+            .where(CustomerIdentity.customer_id.in_(ids))
+            .order_by(CustomerIdentity.id)
+        ):
             if channel not in channels[cid]:
                 channels[cid].append(channel)
     counts = await _order_counts(ctx, ids)
-    return FindCustomersOut(customers=[
-        CustomerSummary(id=c.id, name=c.name, phones=phones[c.id], email=c.email,
-                        company_name=c.company_name, channels=channels[c.id],
-                        order_count=counts.get(c.id, 0))
-        for c in found
-    ])
+    return FindCustomersOut(
+        customers=[
+            CustomerSummary(
+                id=c.id,
+                name=c.name,
+                phones=phones[c.id],
+                email=c.email,
+                company_name=c.company_name,
+                channels=channels[c.id],
+                order_count=counts.get(c.id, 0),
+            )
+            for c in found
+        ]
+    )
 
 
 def _escape(text: str) -> str:
@@ -461,8 +581,9 @@ def _phone_or_tax_filters(text: str) -> list[Any]:
     filters: list[Any] = []
     try:
         e164 = normalise_phone(text)
-        filters.append(Customer.id.in_(
-            select(CustomerPhone.customer_id).where(CustomerPhone.phone == e164)))
+        filters.append(
+            Customer.id.in_(select(CustomerPhone.customer_id).where(CustomerPhone.phone == e164))
+        )
     except InvalidInput:
         if digits.startswith("0"):
             pattern = f"+84{digits[1:]}%"
@@ -470,15 +591,24 @@ def _phone_or_tax_filters(text: str) -> list[Any]:
             pattern = f"+{digits}%"
         else:
             pattern = f"%{digits}"
-        filters.append(Customer.id.in_(
-            select(CustomerPhone.customer_id).where(CustomerPhone.phone.like(pattern))))
+        filters.append(
+            Customer.id.in_(
+                select(CustomerPhone.customer_id).where(CustomerPhone.phone.like(pattern))
+            )
+        )
     with contextlib.suppress(InvalidInput):
         filters.append(Customer.tax_code == normalise_tax_code(text))
     return filters
 
 
-_CUSTOMER_MAY_CHANGE = {"name", "add_phones", "remove_phones", "add_addresses",
-                        "remove_address_ids", "default_address_id"}
+_CUSTOMER_MAY_CHANGE = {
+    "name",
+    "add_phones",
+    "remove_phones",
+    "add_addresses",
+    "remove_address_ids",
+    "default_address_id",
+}
 
 
 @tool(
@@ -493,13 +623,19 @@ async def update_customer(ctx: ToolContext, inp: UpdateCustomerIn) -> CustomerOu
         asked = {f for f in inp.model_fields_set if getattr(inp, f) not in (None, [])}
         blocked = sorted(asked - _CUSTOMER_MAY_CHANGE - {"customer_id"})
         if blocked:
-            raise PermissionDenied(f"Customers cannot change {blocked[0]}; please ask the shop.",
-                                   field=blocked[0], code="not_allowed")
+            raise PermissionDenied(
+                f"Customers cannot change {blocked[0]}; please ask the shop.",
+                field=blocked[0],
+                code="not_allowed",
+            )
     c = await _own_or_named(ctx, inp.customer_id)
     if not ctx.actor.is_customer and inp.customer_id is not None and c.id != inp.customer_id:
-        raise Conflict(f"Customer #{inp.customer_id} was merged into #{c.id}; update that one.",
-                       field="customer_id", code="customer_merged",
-                       details={"merged_into_id": c.id})
+        raise Conflict(
+            f"Customer #{inp.customer_id} was merged into #{c.id}; update that one.",
+            field="customer_id",
+            code="customer_merged",
+            details={"merged_into_id": c.id},
+        )
     # Check everything first.
     add_phones = _clean_phones(_numbered(inp.add_phones, "add_phones"))
     remove_phones = _clean_phones(_numbered(inp.remove_phones, "remove_phones"))
@@ -510,24 +646,45 @@ async def update_customer(ctx: ToolContext, inp: UpdateCustomerIn) -> CustomerOu
     new_addresses = _address_rows(inp.add_addresses, "add_addresses")
     await _check_phones_free(ctx, add_phones, c.id)
     await _check_identities_free(ctx, inp.add_identities, c.id, "add_identities")
-    own_phones = {p.phone: p for p in (await ctx.session.execute(
-        select(CustomerPhone).where(CustomerPhone.customer_id == c.id))).scalars()}
+    own_phones = {
+        p.phone: p
+        for p in (
+            await ctx.session.execute(
+                select(CustomerPhone).where(CustomerPhone.customer_id == c.id)
+            )
+        ).scalars()
+    }
     for phone, field in remove_phones:
         if phone not in own_phones:
-            raise NotFound(f"{display_phone(phone)} is not one of this customer's phones.",
-                           field=field, code="unknown_phone")
-    own_addresses = {a.id: a for a in (await ctx.session.execute(
-        select(CustomerAddress).where(CustomerAddress.customer_id == c.id))).scalars()}
+            raise NotFound(
+                f"{display_phone(phone)} is not one of this customer's phones.",
+                field=field,
+                code="unknown_phone",
+            )
+    own_addresses = {
+        a.id: a
+        for a in (
+            await ctx.session.execute(
+                select(CustomerAddress).where(CustomerAddress.customer_id == c.id)
+            )
+        ).scalars()
+    }
     for i, aid in enumerate(inp.remove_address_ids):
         if aid not in own_addresses:
-            raise NotFound(f"Address {aid} is not one of this customer's addresses.",
-                           field=f"remove_address_ids.{i}", code="unknown_address")
+            raise NotFound(
+                f"Address {aid} is not one of this customer's addresses.",
+                field=f"remove_address_ids.{i}",
+                code="unknown_address",
+            )
     if inp.default_address_id is not None and (
         inp.default_address_id not in own_addresses
         or inp.default_address_id in inp.remove_address_ids
     ):
-        raise NotFound(f"Address {inp.default_address_id} is not one of this customer's "
-                       "addresses.", field="default_address_id", code="unknown_address")
+        raise NotFound(
+            f"Address {inp.default_address_id} is not one of this customer's addresses.",
+            field="default_address_id",
+            code="unknown_address",
+        )
     if inp.default_address_id is not None and any(a.is_default for a in new_addresses):
         raise InvalidInput("Choose one default address.", field="default_address_id")
 
@@ -543,8 +700,9 @@ async def update_customer(ctx: ToolContext, inp: UpdateCustomerIn) -> CustomerOu
     c.search_text = _search_text(c)
     for phone, _ in remove_phones:
         await ctx.session.delete(own_phones[phone])
-    ctx.session.add_all([CustomerPhone(customer_id=c.id, phone=p) for p, _ in add_phones
-                         if p not in own_phones])
+    ctx.session.add_all(
+        [CustomerPhone(customer_id=c.id, phone=p) for p, _ in add_phones if p not in own_phones]
+    )
     for aid in inp.remove_address_ids:
         await ctx.session.delete(own_addresses[aid])
     makes_default = inp.default_address_id is not None or any(a.is_default for a in new_addresses)
@@ -554,11 +712,18 @@ async def update_customer(ctx: ToolContext, inp: UpdateCustomerIn) -> CustomerOu
     for a in new_addresses:
         a.customer_id = c.id
     ctx.session.add_all(new_addresses)
-    ctx.session.add_all([
-        CustomerIdentity(customer_id=c.id, channel=i.channel, external_id=i.external_id.strip(),
-                         display_name=i.display_name.strip(), created_at=ctx.now)
-        for i in inp.add_identities
-    ])
+    ctx.session.add_all(
+        [
+            CustomerIdentity(
+                customer_id=c.id,
+                channel=i.channel,
+                external_id=i.external_id.strip(),
+                display_name=i.display_name.strip(),
+                created_at=ctx.now,
+            )
+            for i in inp.add_identities
+        ]
+    )
     await ctx.session.flush()
     await _ensure_one_default(ctx, c.id)
     return await _customer_out(ctx, c)
@@ -574,28 +739,47 @@ async def update_customer(ctx: ToolContext, inp: UpdateCustomerIn) -> CustomerOu
 )
 async def merge_customers(ctx: ToolContext, inp: MergeCustomersIn) -> MergeCustomersOut:
     if inp.source_id == inp.target_id:
-        raise InvalidInput("A customer cannot be merged into itself.", field="source_id",
-                           code="same_customer")
+        raise InvalidInput(
+            "A customer cannot be merged into itself.", field="source_id", code="same_customer"
+        )
     source = await _unmerged(ctx, inp.source_id, "source_id")
     target = await _unmerged(ctx, inp.target_id, "target_id")
     s = ctx.session
     moved: dict[str, int] = {}
-    for name, model in (("phones", CustomerPhone), ("addresses", CustomerAddress),
-                        ("identities", CustomerIdentity), ("orders", Order), ("quotes", Quote)):
+    for name, model in (
+        ("phones", CustomerPhone),
+        ("addresses", CustomerAddress),
+        ("identities", CustomerIdentity),
+        ("orders", Order),
+        ("quotes", Quote),
+    ):
         col = model.customer_id
-        moved[name] = int(await s.scalar(
-            select(func.count()).select_from(model).where(col == source.id)) or 0)
-    target_has_default = bool(await s.scalar(select(func.count()).where(
-        CustomerAddress.customer_id == target.id, CustomerAddress.is_default.is_(True))))
+        moved[name] = int(
+            await s.scalar(select(func.count()).select_from(model).where(col == source.id)) or 0
+        )
+    target_has_default = bool(
+        await s.scalar(
+            select(func.count()).where(
+                CustomerAddress.customer_id == target.id, CustomerAddress.is_default.is_(True)
+            )
+        )
+    )
     if target_has_default:
-        await s.execute(update(CustomerAddress).where(CustomerAddress.customer_id == source.id)
-                        .values(is_default=False))
+        await s.execute(
+            update(CustomerAddress)
+            .where(CustomerAddress.customer_id == source.id)
+            .values(is_default=False)
+        )
     for model in (CustomerPhone, CustomerAddress, CustomerIdentity, Order, Quote):
-        await s.execute(update(model).where(model.customer_id == source.id)
-                        .values(customer_id=target.id))
+        await s.execute(
+            update(model).where(model.customer_id == source.id).values(customer_id=target.id)
+        )
     # Customers merged earlier into the source now point straight at the target.
-    await s.execute(update(Customer).where(Customer.merged_into_id == source.id)
-                    .values(merged_into_id=target.id))
+    await s.execute(
+        update(Customer)
+        .where(Customer.merged_into_id == source.id)
+        .values(merged_into_id=target.id)
+    )
     target.name = target.name or source.name
     target.email = target.email or source.email
     target.company_name = target.company_name or source.company_name
@@ -607,20 +791,27 @@ async def merge_customers(ctx: ToolContext, inp: MergeCustomersIn) -> MergeCusto
     await s.flush()
     s.expire_all()
     target = await s.get_one(Customer, inp.target_id)
-    ctx.emit("customer.merged", f"customer:{target.id}",
-             {"source_id": inp.source_id, "target_id": target.id, "moved": moved})
+    ctx.emit(
+        "customer.merged",
+        f"customer:{target.id}",
+        {"source_id": inp.source_id, "target_id": target.id, "moved": moved},
+    )
     return MergeCustomersOut(customer=await _customer_out(ctx, target), moved=moved)
 
 
 async def _unmerged(ctx: ToolContext, customer_id: int, field: str) -> Customer:
     c = await ctx.session.get(Customer, customer_id)
     if c is None:
-        raise NotFound(f"Customer #{customer_id} does not exist.", field=field,
-                       code="unknown_customer")
+        raise NotFound(
+            f"Customer #{customer_id} does not exist.", field=field, code="unknown_customer"
+        )
     if c.merged_into_id is not None:
-        raise Conflict(f"Customer #{customer_id} was already merged into #{c.merged_into_id}.",
-                       field=field, code="customer_merged",
-                       details={"merged_into_id": c.merged_into_id})
+        raise Conflict(
+            f"Customer #{customer_id} was already merged into #{c.merged_into_id}.",
+            field=field,
+            code="customer_merged",
+            details={"merged_into_id": c.merged_into_id},
+        )
     return c
 
 
@@ -652,8 +843,13 @@ async def customer_for_identity(
     dialect_insert = postgresql.insert if ctx.tx.dialect == "postgresql" else sqlite.insert
     stmt = (
         dialect_insert(CustomerIdentity)
-        .values(customer_id=c.id, channel=channel, external_id=ext, display_name=name,
-                created_at=ctx.now)
+        .values(
+            customer_id=c.id,
+            channel=channel,
+            external_id=ext,
+            display_name=name,
+            created_at=ctx.now,
+        )
         .on_conflict_do_nothing(index_elements=["channel", "external_id"])
         .returning(CustomerIdentity.id)
     )
@@ -669,6 +865,9 @@ async def customer_for_identity(
 
 
 async def _identity_owner(ctx: ToolContext, channel: str, external_id: str) -> int | None:
-    owner = await ctx.session.scalar(select(CustomerIdentity.customer_id).where(
-        CustomerIdentity.channel == channel, CustomerIdentity.external_id == external_id))
+    owner = await ctx.session.scalar(
+        select(CustomerIdentity.customer_id).where(
+            CustomerIdentity.channel == channel, CustomerIdentity.external_id == external_id
+        )
+    )
     return await survivor_id(ctx, owner) if owner is not None else None

@@ -99,9 +99,18 @@ INSERT_ORDER = Sql(
     .returning(Order.id)
 )
 _LINE_COLUMNS = {
-    "order_id": Integer, "variant_id": Integer, "sku": String, "name": String,
-    "quantity": Integer, "unit_price": Integer, "vat_rate": Integer, "unit_cost": Integer,
-    "discount": Integer, "vat_amount": Integer, "line_total": Integer, "warehouse_id": Integer,
+    "order_id": Integer,
+    "variant_id": Integer,
+    "sku": String,
+    "name": String,
+    "quantity": Integer,
+    "unit_price": Integer,
+    "vat_rate": Integer,
+    "unit_cost": Integer,
+    "discount": Integer,
+    "vat_amount": Integer,
+    "line_total": Integer,
+    "warehouse_id": Integer,
     "reserved": Integer,
 }
 
@@ -110,7 +119,9 @@ _LINE_COLUMNS = {
 def _insert_lines_sql(count: int) -> Sql:
     """All of an order's lines in one multi-row INSERT; ids come back keyed by SKU (unique
     within an order), since RETURNING does not promise row order."""
-    rows: list[dict[str, Any]] = [{col: _p(f"{col}_{i}", type_=t) for col, t in _LINE_COLUMNS.items()} for i in range(count)]
+    rows: list[dict[str, Any]] = [
+        {col: _p(f"{col}_{i}", type_=t) for col, t in _LINE_COLUMNS.items()} for i in range(count)
+    ]
     return Sql(insert(OrderLine).values(rows).returning(OrderLine.id, OrderLine.sku))
 
 
@@ -225,15 +236,14 @@ def _totals(
 async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
     """Reserves and writes a new order in the caller's transaction."""
     sql = await ctx.sql()
-    if d.external_id:
-        if await sql.fetch(
-            SELECT_BY_EXTERNAL, {"channel": d.channel, "external_id": d.external_id}
-        ):
-            raise Conflict(
-                f"An order with external id {d.external_id} already exists on {d.channel}.",
-                field="external_id",
-                code="duplicate_external_id",
-            )
+    if d.external_id and await sql.fetch(
+        SELECT_BY_EXTERNAL, {"channel": d.channel, "external_id": d.external_id}
+    ):
+        raise Conflict(
+            f"An order with external id {d.external_id} already exists on {d.channel}.",
+            field="external_id",
+            code="duplicate_external_id",
+        )
     needs = [Need(i, it.variant.id, it.quantity) for i, it in enumerate(d.items)]
     alloc = await plan_for(ctx, needs, quote_id=d.quote_id)
     if alloc.plan.unserved and not d.backorder:
@@ -277,23 +287,48 @@ async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
     for i, (it, amounts) in enumerate(zip(d.items, totals.lines, strict=True)):
         wh = alloc.plan.assigned.get(i)
         row = {
-            "order_id": order_id, "variant_id": it.variant.id, "sku": it.variant.sku,
-            "name": it.variant.name, "quantity": it.quantity, "unit_price": it.unit_price,
-            "vat_rate": it.variant.vat_rate, "unit_cost": it.variant.cost_price,
-            "discount": amounts.discount, "vat_amount": amounts.vat, "line_total": amounts.gross,
-            "warehouse_id": wh, "reserved": it.quantity if wh is not None else 0,
+            "order_id": order_id,
+            "variant_id": it.variant.id,
+            "sku": it.variant.sku,
+            "name": it.variant.name,
+            "quantity": it.quantity,
+            "unit_price": it.unit_price,
+            "vat_rate": it.variant.vat_rate,
+            "unit_cost": it.variant.cost_price,
+            "discount": amounts.discount,
+            "vat_amount": amounts.vat,
+            "line_total": amounts.gross,
+            "warehouse_id": wh,
+            "reserved": it.quantity if wh is not None else 0,
         }
         params.update({f"{k}_{i}": v for k, v in row.items()})
         if wh is not None:
-            moves.append(Move(it.variant.id, wh, d_reserved=it.quantity, reason="reservation",
-                              ref_type="order", ref_id=order_id))
-    ids = dict((sku, line_id) for line_id, sku in await sql.fetch(_insert_lines_sql(len(d.items)), params))
+            moves.append(
+                Move(
+                    it.variant.id,
+                    wh,
+                    d_reserved=it.quantity,
+                    reason="reservation",
+                    ref_type="order",
+                    ref_id=order_id,
+                )
+            )
+    ids = {
+        sku: line_id for line_id, sku in await sql.fetch(_insert_lines_sql(len(d.items)), params)
+    }
     lines_out = [
         LineOut(
-            id=ids[it.variant.sku], variant_id=it.variant.id, sku=it.variant.sku,
-            name=it.variant.name, quantity=it.quantity, unit_price=it.unit_price,
-            vat_rate=it.variant.vat_rate, discount=amounts.discount, vat_amount=amounts.vat,
-            line_total=amounts.gross, warehouse_id=alloc.plan.assigned.get(i),
+            id=ids[it.variant.sku],
+            variant_id=it.variant.id,
+            sku=it.variant.sku,
+            name=it.variant.name,
+            quantity=it.quantity,
+            unit_price=it.unit_price,
+            vat_rate=it.variant.vat_rate,
+            discount=amounts.discount,
+            vat_amount=amounts.vat,
+            line_total=amounts.gross,
+            warehouse_id=alloc.plan.assigned.get(i),
             reserved=it.quantity if i in alloc.plan.assigned else 0,
         )
         for i, (it, amounts) in enumerate(zip(d.items, totals.lines, strict=True))
@@ -364,20 +399,39 @@ async def _remember_buyer(
     another customer is not taken over: only staff merge customers)."""
     sql = await ctx.sql()
     addr = address or AddressIn(line="-")
-    known_name, phone_owner, address_known = (await sql.fetch(KNOWN_BUYER, {
-        "customer_id": customer_id, "phone": phone or "", "line": addr.line, "ward": addr.ward,
-        "district": addr.district, "province": addr.province,
-    }))[0]
+    known_name, phone_owner, address_known = (
+        await sql.fetch(
+            KNOWN_BUYER,
+            {
+                "customer_id": customer_id,
+                "phone": phone or "",
+                "line": addr.line,
+                "ward": addr.ward,
+                "district": addr.district,
+                "province": addr.province,
+            },
+        )
+    )[0]
     if name and not known_name:
-        await sql.execute(FILL_NAME, {"customer_id": customer_id, "name": name, "folded": fold(name)})
+        await sql.execute(
+            FILL_NAME, {"customer_id": customer_id, "name": name, "folded": fold(name)}
+        )
     if phone and phone_owner is None:
         await sql.execute(INSERT_PHONE, {"customer_id": customer_id, "phone": phone})
     if address is not None and not address_known:
-        await sql.execute(INSERT_ADDRESS, {
-            "customer_id": customer_id, "line": address.line, "ward": address.ward,
-            "district": address.district, "province": address.province, "recipient": name,
-            "phone": phone, "is_default": False,
-        })
+        await sql.execute(
+            INSERT_ADDRESS,
+            {
+                "customer_id": customer_id,
+                "line": address.line,
+                "ward": address.ward,
+                "district": address.district,
+                "province": address.province,
+                "recipient": name,
+                "phone": phone,
+                "is_default": False,
+            },
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -878,9 +932,9 @@ async def list_orders(ctx: ToolContext, inp: ListOrdersIn) -> ListOrdersOut:
             .scalars()
             .all()
         )
-        summaries = [
-            OrderSummary.model_validate(o) for o in rows if folded in fold(o.buyer_name)
-        ][: inp.limit]
+        summaries = [OrderSummary.model_validate(o) for o in rows if folded in fold(o.buyer_name)][
+            : inp.limit
+        ]
         count = len(summaries)
     return ListOrdersOut(orders=summaries, total_count=count or 0)
 

@@ -91,7 +91,7 @@ def _resolve(fn: Callable[..., Any], hint: Any) -> Any:
     if isinstance(hint, str):
         import sys
 
-        return eval(hint, vars(sys.modules[fn.__module__]))  # noqa: S307 (our own annotations)
+        return eval(hint, vars(sys.modules[fn.__module__]))
     return hint
 
 

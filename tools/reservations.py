@@ -23,13 +23,21 @@ from tools.context import ToolContext
 from tools.events import order_event
 from tools.stock_ops import Level, Move, apply_moves, lock_levels
 
+
 @functools.cache
 def _variants_sql(count: int) -> Sql:
     skus = [bindparam(f"s{i}", type_=String) for i in range(count)]
     return Sql(
         select(
-            Variant.id, Variant.sku, Product.name, Variant.options, Variant.sale_price,
-            Variant.vat_rate, Variant.cost_price, Variant.active, Product.active,
+            Variant.id,
+            Variant.sku,
+            Product.name,
+            Variant.options,
+            Variant.sale_price,
+            Variant.vat_rate,
+            Variant.cost_price,
+            Variant.active,
+            Product.active,
         )
         .join(Product, Product.id == Variant.product_id)
         .where(Variant.sku.in_(skus))
@@ -73,7 +81,9 @@ async def variants_by_sku(
         if sellable_only and not (v_active and p_active):
             continue
         label = " / ".join(_options(options).values())
-        found[vsku] = VariantRow(vid, vsku, f"{pname} - {label}" if label else pname, price, vat, cost)
+        found[vsku] = VariantRow(
+            vid, vsku, f"{pname} - {label}" if label else pname, price, vat, cost
+        )
     problems = [(i, sku) for i, sku in enumerate(skus) if sku.strip() not in found]
     if problems:
         raise NotFound(
@@ -101,8 +111,9 @@ async def plan_for(ctx: ToolContext, needs: Sequence[Need], *, quote_id: int = 0
     levels = await lock_levels(ctx, [n.variant_id for n in needs], quote_id=quote_id)
     # Active warehouses with a stock row for these variants: one without a row has nothing
     # to offer, so the levels query already names every candidate.
-    warehouses = sorted({WarehouseRef(id=w, kind=lvl.kind) for (_, w), lvl in levels.items()},
-                        key=lambda r: r.id)
+    warehouses = sorted(
+        {WarehouseRef(id=w, kind=lvl.kind) for (_, w), lvl in levels.items()}, key=lambda r: r.id
+    )
     available = {k: lvl.available for k, lvl in levels.items()}
     return Allocation(plan_allocation(needs, warehouses, available), levels)
 

@@ -164,7 +164,9 @@ class ToolRunner:
                 await self._audit_alone(actor, name, audit_args, surface, "ok", None, started)
             return result
         except DomainError as exc:
-            await self._audit_alone(actor, name, audit_args, surface, exc.code, exc.message, started)
+            await self._audit_alone(
+                actor, name, audit_args, surface, exc.code, exc.message, started
+            )
             raise
         except IntegrityError as exc:
             # A constraint caught what the tool's own checks did not (e.g. a concurrent duplicate).
@@ -185,8 +187,13 @@ class ToolRunner:
             raise
 
     async def _run(
-        self, t: Tool[Any, Any], parsed: BaseModel, actor: Actor, raw_args: dict[str, Any],
-        surface: str, started: float,
+        self,
+        t: Tool[Any, Any],
+        parsed: BaseModel,
+        actor: Actor,
+        raw_args: dict[str, Any],
+        surface: str,
+        started: float,
     ) -> BaseModel:
         """One transaction; retried when PostgreSQL aborts it as a deadlock victim or a
         serialization failure (nothing of the failed attempt was committed)."""

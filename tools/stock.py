@@ -52,8 +52,15 @@ async def read_levels(
     if not vids:
         return out
     q = (
-        select(StockLevel.variant_id, StockLevel.warehouse_id, StockLevel.on_hand,
-               StockLevel.reserved, held_by_live_quotes, Warehouse.code, Warehouse.name)
+        select(
+            StockLevel.variant_id,
+            StockLevel.warehouse_id,
+            StockLevel.on_hand,
+            StockLevel.reserved,
+            held_by_live_quotes,
+            Warehouse.code,
+            Warehouse.name,
+        )
         .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
         .where(StockLevel.variant_id.in_(vids), Warehouse.active.is_(True))
         .order_by(StockLevel.variant_id, StockLevel.warehouse_id)
@@ -85,8 +92,14 @@ class WarehouseStockOut(BaseModel):
 
 def warehouse_stock(w: WarehouseLevel) -> WarehouseStockOut:
     lv = w.level
-    return WarehouseStockOut(warehouse_code=w.code, warehouse_name=w.name, on_hand=lv.on_hand,
-                             reserved=lv.reserved, held=lv.held, available=lv.available)
+    return WarehouseStockOut(
+        warehouse_code=w.code,
+        warehouse_name=w.name,
+        on_hand=lv.on_hand,
+        reserved=lv.reserved,
+        held=lv.held,
+        available=lv.available,
+    )
 
 
 # ---------------------------------------------------------------------------------- check_stock
@@ -138,15 +151,26 @@ async def check_stock(ctx: ToolContext, inp: CheckStockIn) -> CheckStockOut:
         product = await ctx.session.get_one(Product, variant.product_id)
         variants = [variant]
         if not staff and not (product.active and variant.active):
-            raise NotFound(f"There is no product with SKU '{inp.sku}'.", field="sku",
-                           code="unknown_sku")
+            raise NotFound(
+                f"There is no product with SKU '{inp.sku}'.", field="sku", code="unknown_sku"
+            )
     else:
         code = (inp.product_code or "").strip()
-        found = (await ctx.session.execute(
-            select(Product).where(func.lower(Product.code) == code.lower()))).scalars().first()
+        found = (
+            (
+                await ctx.session.execute(
+                    select(Product).where(func.lower(Product.code) == code.lower())
+                )
+            )
+            .scalars()
+            .first()
+        )
         if found is None or (not staff and not found.active):
-            raise NotFound(f"There is no product with code '{code}'.", field="product_code",
-                           code="unknown_product")
+            raise NotFound(
+                f"There is no product with code '{code}'.",
+                field="product_code",
+                code="unknown_product",
+            )
         product = found
         q = select(Variant).where(Variant.product_id == product.id).order_by(Variant.id)
         if not staff:
@@ -159,8 +183,7 @@ async def check_stock(ctx: ToolContext, inp: CheckStockIn) -> CheckStockOut:
         options = ordered_options(v.options, product.attributes)
         label = variant_label(options)
         name = f"{product.name} - {label}" if label else product.name
-        item = VariantStockOut(sku=v.sku, name=name, options=options,
-                               available=total_available(lv))
+        item = VariantStockOut(sku=v.sku, name=name, options=options, available=total_available(lv))
         if staff:
             on_hand = sum(w.level.on_hand for w in lv)
             item.on_hand = on_hand
@@ -181,11 +204,15 @@ class AdjustStockIn(BaseModel):
     sku: str = Field(min_length=1, max_length=64)
     warehouse_code: str = Field(min_length=1, max_length=32)
     delta: int | None = Field(
-        default=None, ge=-MAX_QUANTITY, le=MAX_QUANTITY,
+        default=None,
+        ge=-MAX_QUANTITY,
+        le=MAX_QUANTITY,
         description="Units to add (positive) or remove (negative); give this or set_to",
     )
     set_to: int | None = Field(
-        default=None, ge=0, le=MAX_QUANTITY,
+        default=None,
+        ge=0,
+        le=MAX_QUANTITY,
         description="The counted quantity on hand; the difference is recorded. Give this or delta",
     )
     reason: Literal["adjustment", "damaged", "initial"] = Field(
@@ -225,8 +252,10 @@ async def adjust_stock(ctx: ToolContext, inp: AdjustStockIn) -> StockChangeOut:
     level = await _locked_level(ctx, variant.id, wh.id)
     delta = inp.delta if inp.delta is not None else (inp.set_to or 0) - level.on_hand
     if inp.reason == "damaged" and delta > 0:
-        raise InvalidInput("Damaged goods can only be removed (use a negative change).",
-                           field="delta" if inp.delta is not None else "set_to")
+        raise InvalidInput(
+            "Damaged goods can only be removed (use a negative change).",
+            field="delta" if inp.delta is not None else "set_to",
+        )
     if level.on_hand + delta < level.reserved:
         removable = level.on_hand - level.reserved
         raise InsufficientStock(
@@ -234,28 +263,62 @@ async def adjust_stock(ctx: ToolContext, inp: AdjustStockIn) -> StockChangeOut:
             f"reserved for orders, so at most {removable} can be removed (asked {-delta}). "
             "Cancel or re-allocate those orders first.",
             field="delta" if inp.delta is not None else "set_to",
-            details={"sku": variant.sku, "warehouse_code": wh.code, "on_hand": level.on_hand,
-                     "reserved": level.reserved, "removable": removable},
+            details={
+                "sku": variant.sku,
+                "warehouse_code": wh.code,
+                "on_hand": level.on_hand,
+                "reserved": level.reserved,
+                "removable": removable,
+            },
         )
     if delta == 0:
-        return StockChangeOut(sku=variant.sku, warehouse_code=wh.code, change=0,
-                              on_hand=level.on_hand, reserved=level.reserved,
-                              available=level.available, reason=inp.reason)
+        return StockChangeOut(
+            sku=variant.sku,
+            warehouse_code=wh.code,
+            change=0,
+            on_hand=level.on_hand,
+            reserved=level.reserved,
+            available=level.available,
+            reason=inp.reason,
+        )
     ref_type: str | None = None
     ref_id: int | None = None
     if inp.reason == "damaged":
-        write_off = StockWriteOff(variant_id=variant.id, warehouse_id=wh.id, quantity=-delta,
-                                  unit_cost=variant.cost_price, ref_type="adjustment",
-                                  note=inp.note, created_at=ctx.now)
+        write_off = StockWriteOff(
+            variant_id=variant.id,
+            warehouse_id=wh.id,
+            quantity=-delta,
+            unit_cost=variant.cost_price,
+            ref_type="adjustment",
+            note=inp.note,
+            created_at=ctx.now,
+        )
         ctx.session.add(write_off)
         await ctx.session.flush()
         ref_type, ref_id = "write_off", write_off.id
-    [(on_hand, reserved)] = await apply_moves(ctx, [Move(
-        variant.id, wh.id, d_on_hand=delta, reason=inp.reason, ref_type=ref_type, ref_id=ref_id,
-        note=inp.note)])
-    return StockChangeOut(sku=variant.sku, warehouse_code=wh.code, change=delta, on_hand=on_hand,
-                          reserved=reserved, available=max(0, on_hand - reserved - level.held),
-                          reason=inp.reason)
+    [(on_hand, reserved)] = await apply_moves(
+        ctx,
+        [
+            Move(
+                variant.id,
+                wh.id,
+                d_on_hand=delta,
+                reason=inp.reason,
+                ref_type=ref_type,
+                ref_id=ref_id,
+                note=inp.note,
+            )
+        ],
+    )
+    return StockChangeOut(
+        sku=variant.sku,
+        warehouse_code=wh.code,
+        change=delta,
+        on_hand=on_hand,
+        reserved=reserved,
+        available=max(0, on_hand - reserved - level.held),
+        reason=inp.reason,
+    )
 
 
 # ------------------------------------------------------------------------------- transfer_stock
@@ -289,8 +352,9 @@ async def transfer_stock(ctx: ToolContext, inp: TransferStockIn) -> TransferStoc
     src = await _active_warehouse(ctx, inp.from_warehouse_code, "from_warehouse_code")
     dst = await _active_warehouse(ctx, inp.to_warehouse_code, "to_warehouse_code")
     if src.id == dst.id:
-        raise InvalidInput("The two warehouses must differ.", field="to_warehouse_code",
-                           code="same_warehouse")
+        raise InvalidInput(
+            "The two warehouses must differ.", field="to_warehouse_code", code="same_warehouse"
+        )
     levels = await lock_levels(ctx, [variant.id])
     src_level = levels.get((variant.id, src.id)) or Level(variant.id, src.id, 0, 0, 0)
     dst_level = levels.get((variant.id, dst.id)) or Level(variant.id, dst.id, 0, 0, 0)
@@ -299,26 +363,54 @@ async def transfer_stock(ctx: ToolContext, inp: TransferStockIn) -> TransferStoc
             f"{variant.sku} at {src.code}: only {src_level.available} available to move "
             f"({src_level.on_hand} on hand, {src_level.reserved} reserved, {src_level.held} held).",
             field="quantity",
-            details={"sku": variant.sku, "warehouse_code": src.code,
-                     "available": src_level.available, "requested": inp.quantity},
+            details={
+                "sku": variant.sku,
+                "warehouse_code": src.code,
+                "available": src_level.available,
+                "requested": inp.quantity,
+            },
         )
     note = inp.note or f"{src.code} -> {dst.code}"
-    (src_oh, src_rs), (dst_oh, dst_rs) = await apply_moves(ctx, [
-        Move(variant.id, src.id, d_on_hand=-inp.quantity, reason="transfer_out",
-             ref_type="transfer", note=note),
-        Move(variant.id, dst.id, d_on_hand=inp.quantity, reason="transfer_in",
-             ref_type="transfer", note=note),
-    ])
+    (src_oh, src_rs), (dst_oh, dst_rs) = await apply_moves(
+        ctx,
+        [
+            Move(
+                variant.id,
+                src.id,
+                d_on_hand=-inp.quantity,
+                reason="transfer_out",
+                ref_type="transfer",
+                note=note,
+            ),
+            Move(
+                variant.id,
+                dst.id,
+                d_on_hand=inp.quantity,
+                reason="transfer_in",
+                ref_type="transfer",
+                note=note,
+            ),
+        ],
+    )
     ref = await _link_transfer_rows(ctx, variant.id)
 
     def side(wh: Warehouse, lv: Level, on_hand: int, reserved: int) -> WarehouseStockOut:
-        return WarehouseStockOut(warehouse_code=wh.code, warehouse_name=wh.name, on_hand=on_hand,
-                                 reserved=reserved, held=lv.held,
-                                 available=max(0, on_hand - reserved - lv.held))
+        return WarehouseStockOut(
+            warehouse_code=wh.code,
+            warehouse_name=wh.name,
+            on_hand=on_hand,
+            reserved=reserved,
+            held=lv.held,
+            available=max(0, on_hand - reserved - lv.held),
+        )
 
-    return TransferStockOut(transfer_ref=ref, sku=variant.sku, quantity=inp.quantity,
-                            from_warehouse=side(src, src_level, src_oh, src_rs),
-                            to_warehouse=side(dst, dst_level, dst_oh, dst_rs))
+    return TransferStockOut(
+        transfer_ref=ref,
+        sku=variant.sku,
+        quantity=inp.quantity,
+        from_warehouse=side(src, src_level, src_oh, src_rs),
+        to_warehouse=side(dst, dst_level, dst_oh, dst_rs),
+    )
 
 
 async def _link_transfer_rows(ctx: ToolContext, variant_id: int) -> int:
@@ -328,13 +420,19 @@ async def _link_transfer_rows(ctx: ToolContext, variant_id: int) -> int:
     without a ref are this call's own: every transfer links its rows before commit, and the
     variant's levels stay locked until then.
     """
-    rows = (await ctx.session.execute(
-        select(StockMove.id, StockMove.reason).where(
-            StockMove.variant_id == variant_id, StockMove.ref_type == "transfer",
-            StockMove.ref_id.is_(None)))).all()
+    rows = (
+        await ctx.session.execute(
+            select(StockMove.id, StockMove.reason).where(
+                StockMove.variant_id == variant_id,
+                StockMove.ref_type == "transfer",
+                StockMove.ref_id.is_(None),
+            )
+        )
+    ).all()
     ref = next(i for i, reason in rows if reason == "transfer_out")
     await ctx.session.execute(
-        update(StockMove).where(StockMove.id.in_([i for i, _ in rows])).values(ref_id=ref))
+        update(StockMove).where(StockMove.id.in_([i for i, _ in rows])).values(ref_id=ref)
+    )
     return ref
 
 
@@ -344,8 +442,9 @@ async def _active_warehouse(ctx: ToolContext, code: str, field: str) -> Warehous
     except NotFound as exc:
         raise NotFound(exc.message, field=field, code=exc.code) from None
     if not wh.active:
-        raise InvalidInput(f"Warehouse {wh.code} is not active.", field=field,
-                           code="warehouse_inactive")
+        raise InvalidInput(
+            f"Warehouse {wh.code} is not active.", field=field, code="warehouse_inactive"
+        )
     return wh
 
 
@@ -402,10 +501,21 @@ async def stock_ledger(ctx: ToolContext, inp: StockLedgerIn) -> StockLedgerOut:
         wh = await get_warehouse(ctx, code=inp.warehouse_code.strip().upper())
         q = q.where(StockMove.warehouse_id == wh.id)
     rows = (await ctx.session.execute(q)).all()
-    return StockLedgerOut(sku=variant.sku, rows=[
-        LedgerRowOut(id=m.id, created_at=m.created_at, warehouse_code=code,
-                     delta_on_hand=m.delta_on_hand, delta_reserved=m.delta_reserved,
-                     reason=m.reason, ref_type=m.ref_type, ref_id=m.ref_id, note=m.note,
-                     actor=m.actor)
-        for m, code in rows
-    ])
+    return StockLedgerOut(
+        sku=variant.sku,
+        rows=[
+            LedgerRowOut(
+                id=m.id,
+                created_at=m.created_at,
+                warehouse_code=code,
+                delta_on_hand=m.delta_on_hand,
+                delta_reserved=m.delta_reserved,
+                reason=m.reason,
+                ref_type=m.ref_type,
+                ref_id=m.ref_id,
+                note=m.note,
+                actor=m.actor,
+            )
+            for m, code in rows
+        ],
+    )

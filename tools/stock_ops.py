@@ -36,14 +36,21 @@ held_by_live_quotes = (
     .scalar_subquery()
 )
 
+
 @functools.cache
 def _lock_levels_sql(count: int) -> Sql:
     """One statement per arity: the variants' levels in every active warehouse, locked in
     (variant_id, warehouse_id) order."""
     ids = [bindparam(f"v{i}", type_=Integer) for i in range(count)]
     return Sql(
-        select(StockLevel.variant_id, StockLevel.warehouse_id, StockLevel.on_hand,
-               StockLevel.reserved, held_by_live_quotes, Warehouse.kind)
+        select(
+            StockLevel.variant_id,
+            StockLevel.warehouse_id,
+            StockLevel.on_hand,
+            StockLevel.reserved,
+            held_by_live_quotes,
+            Warehouse.kind,
+        )
         .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
         .where(StockLevel.variant_id.in_(ids), Warehouse.active.is_(True))
         .order_by(StockLevel.variant_id, StockLevel.warehouse_id)
@@ -247,13 +254,11 @@ async def ensure_levels(
         return
     s = ctx.session
     existing = set(
-
-            await s.execute(
-                select(StockLevel.variant_id, StockLevel.warehouse_id).where(
-                    StockLevel.variant_id.in_(vids), StockLevel.warehouse_id.in_(wids)
-                )
+        await s.execute(
+            select(StockLevel.variant_id, StockLevel.warehouse_id).where(
+                StockLevel.variant_id.in_(vids), StockLevel.warehouse_id.in_(wids)
             )
-
+        )
     )
     missing = [
         {"variant_id": v, "warehouse_id": w, "on_hand": 0, "reserved": 0}
@@ -301,5 +306,3 @@ async def variant_by_sku(ctx: ToolContext, sku: str, *, field: str = "sku") -> V
     if found is None:
         raise NotFound(f"There is no product with SKU '{sku}'.", field=field, code="unknown_sku")
     return found
-
-

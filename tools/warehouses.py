@@ -47,9 +47,19 @@ async def create_warehouse(ctx: ToolContext, inp: CreateWarehouseIn) -> Warehous
     code = inp.code.strip().upper()
     exists = await ctx.session.scalar(select(func.count()).where(Warehouse.code == code))
     if exists:
-        raise Conflict(f"Warehouse code {code} is already used.", field="code", code="duplicate_code")
-    wh = Warehouse(code=code, name=inp.name.strip(), address=inp.address, manager=inp.manager,
-                   phone=inp.phone, kind=inp.kind, active=True, created_at=ctx.now)
+        raise Conflict(
+            f"Warehouse code {code} is already used.", field="code", code="duplicate_code"
+        )
+    wh = Warehouse(
+        code=code,
+        name=inp.name.strip(),
+        address=inp.address,
+        manager=inp.manager,
+        phone=inp.phone,
+        kind=inp.kind,
+        active=True,
+        created_at=ctx.now,
+    )
     ctx.session.add(wh)
     await ctx.session.flush()
     variant_ids = (await ctx.session.execute(select(Variant.id))).scalars().all()
@@ -78,8 +88,11 @@ class ListWarehousesOut(BaseModel):
 )
 async def list_warehouses(ctx: ToolContext, inp: ListWarehousesIn) -> ListWarehousesOut:
     q = (
-        select(Warehouse, func.coalesce(func.sum(StockLevel.on_hand), 0),
-               func.coalesce(func.sum(StockLevel.reserved), 0))
+        select(
+            Warehouse,
+            func.coalesce(func.sum(StockLevel.on_hand), 0),
+            func.coalesce(func.sum(StockLevel.reserved), 0),
+        )
         .outerjoin(StockLevel, StockLevel.warehouse_id == Warehouse.id)
         .group_by(Warehouse.id)
         .order_by(Warehouse.id)

@@ -31,7 +31,9 @@ class CustomerPhone(Base):
     __tablename__ = "customer_phones"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
 
 
@@ -39,7 +41,9 @@ class CustomerAddress(Base):
     __tablename__ = "customer_addresses"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     recipient: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(20))
     line: Mapped[str] = mapped_column(Text)  # house number and street

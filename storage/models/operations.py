@@ -48,7 +48,9 @@ class ReturnRequest(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
-    status: Mapped[str] = mapped_column(String(12), default="requested")  # requested, received, cancelled
+    status: Mapped[str] = mapped_column(
+        String(12), default="requested"
+    )  # requested, received, cancelled
     reason: Mapped[str] = mapped_column(Text, default="")
     refund_amount: Mapped[int] = mapped_column(Integer, default=0)
     refund_status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, refunded

@@ -10,7 +10,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.base import Base, BigId, UTCDateTime, utcnow
 
 CHANNELS = (
-    "web", "telegram", "messenger", "zalo", "shopee", "lazada", "tiktok", "phone", "facebook", "manual",
+    "web",
+    "telegram",
+    "messenger",
+    "zalo",
+    "shopee",
+    "lazada",
+    "tiktok",
+    "phone",
+    "facebook",
+    "manual",
 )
 
 

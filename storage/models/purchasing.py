@@ -54,7 +54,9 @@ class PurchaseOrderLine(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id", ondelete="CASCADE"))
+    purchase_order_id: Mapped[int] = mapped_column(
+        ForeignKey("purchase_orders.id", ondelete="CASCADE")
+    )
     variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id"))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_cost: Mapped[int] = mapped_column(Integer)
@@ -86,6 +88,8 @@ class GoodsReceiptLine(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     receipt_id: Mapped[int] = mapped_column(ForeignKey("goods_receipts.id", ondelete="CASCADE"))
     variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id"))
-    purchase_order_line_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_order_lines.id"))
+    purchase_order_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchase_order_lines.id")
+    )
     quantity: Mapped[int] = mapped_column(Integer)
     unit_cost: Mapped[int] = mapped_column(Integer, default=0)

@@ -37,7 +37,8 @@ class StockMove(Base):
     __table_args__ = (
         CheckConstraint(
             "reason IN ('initial', 'receipt', 'reservation', 'release', 'shipment', "
-            "'return_restock', 'damaged', 'stocktake', 'transfer_out', 'transfer_in', 'adjustment')",
+            "'return_restock', 'damaged', 'stocktake', 'transfer_out', 'transfer_in', "
+            "'adjustment')",
             name="reason",
         ),
         Index("ix_stock_moves_variant_warehouse", "variant_id", "warehouse_id"),
@@ -76,7 +77,9 @@ class StockHold(Base):
     __tablename__ = "stock_holds"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_pos"),
-        Index("ix_stock_holds_variant_warehouse_expires", "variant_id", "warehouse_id", "expires_at"),
+        Index(
+            "ix_stock_holds_variant_warehouse_expires", "variant_id", "warehouse_id", "expires_at"
+        ),
         Index("ix_stock_holds_quote_id", "quote_id"),
     )
 

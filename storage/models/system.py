@@ -71,7 +71,9 @@ class ProcessedMessage(Base):
     """Inbound messages and webhooks seen, by (source, external id): platforms retry."""
 
     __tablename__ = "processed_messages"
-    __table_args__ = (Index("uq_processed_messages_source_external_id", "source", "external_id", unique=True),)
+    __table_args__ = (
+        Index("uq_processed_messages_source_external_id", "source", "external_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     source: Mapped[str] = mapped_column(String(40))

@@ -23,8 +23,14 @@ from tools.runner import ToolRunner
 class ScriptedResponder:
     """Answers every turn with ``reply`` (or raises ``error``) and records what it was given."""
 
-    def __init__(self, reply: str = "LLM: xin chào", *, error: Exception | None = None,
-                 handoff: bool = False, available: bool = True) -> None:
+    def __init__(
+        self,
+        reply: str = "LLM: xin chào",
+        *,
+        error: Exception | None = None,
+        handoff: bool = False,
+        available: bool = True,
+    ) -> None:
         self.reply = reply
         self.error = error
         self.handoff = handoff
@@ -38,12 +44,25 @@ class ScriptedResponder:
         return AgentTurn(replies=[Reply(text=self.reply)], handoff=self.handoff)
 
 
-def incoming(text: str | None = None, payload: str | None = None, *, chat: str = "chat-1",
-             message_id: str | None = None, language: str | None = None) -> Incoming:
-    return Incoming.model_validate({
-        "channel": "telegram", "chat_id": chat, "text": text, "payload": payload,
-        "message_id": message_id, "display_name": "Khách Test", "language": language,
-    })
+def incoming(
+    text: str | None = None,
+    payload: str | None = None,
+    *,
+    chat: str = "chat-1",
+    message_id: str | None = None,
+    language: str | None = None,
+) -> Incoming:
+    return Incoming.model_validate(
+        {
+            "channel": "telegram",
+            "chat_id": chat,
+            "text": text,
+            "payload": payload,
+            "message_id": message_id,
+            "display_name": "Khách Test",
+            "language": language,
+        }
+    )
 
 
 def service(runner: ToolRunner, db: Database, responder: object | None = None) -> ChatService:
@@ -87,11 +106,19 @@ async def test_history_window_and_summary_reach_the_responder(
         await chat.handle(incoming(f"câu hỏi {n}"))
     ctx, text = llm.calls[-1]
     assert text == "câu hỏi 4"
-    assert ctx.history == [("customer", "câu hỏi 2"), ("assistant", "LLM: xin chào"),
-                           ("customer", "câu hỏi 3"), ("assistant", "LLM: xin chào")]
+    assert ctx.history == [
+        ("customer", "câu hỏi 2"),
+        ("assistant", "LLM: xin chào"),
+        ("customer", "câu hỏi 3"),
+        ("assistant", "LLM: xin chào"),
+    ]
     # Turns that left the window are in the summary, each once, oldest first.
     assert ctx.summary.splitlines() == [
-        "Khách: câu hỏi 0", "Shop: LLM: xin chào", "Khách: câu hỏi 1", "Shop: LLM: xin chào"]
+        "Khách: câu hỏi 0",
+        "Shop: LLM: xin chào",
+        "Khách: câu hỏi 1",
+        "Shop: LLM: xin chào",
+    ]
     assert ctx.channel == "telegram"
     await chat.handle(incoming("câu hỏi 5"))
     assert llm.calls[-1][0].summary.splitlines()[-2:] == ["Khách: câu hỏi 2", "Shop: LLM: xin chào"]
@@ -159,7 +186,9 @@ async def test_llm_handoff_hands_the_chat_to_staff(runner: ToolRunner, db: Datab
 
 
 async def test_errors_never_reach_the_customer(
-    runner: ToolRunner, db: Database, monkeypatch: pytest.MonkeyPatch,
+    runner: ToolRunner,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     async def explode(self: ShopTools, **_: object) -> None:
@@ -211,4 +240,5 @@ async def test_same_identity_is_one_customer_and_conversation(
     assert convs[0].customer_id is not None
     customer = await shop("get_customer", customer_id=convs[0].customer_id)
     assert customer["identities"] == [
-        {"channel": "telegram", "external_id": "same", "display_name": "Khách Test"}]
+        {"channel": "telegram", "external_id": "same", "display_name": "Khách Test"}
+    ]

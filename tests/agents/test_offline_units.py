@@ -41,8 +41,9 @@ from bot.web.ratelimit import RateLimiter
 
 
 def item(sku: str = "AT01-DE-M", qty: int = 1, price: int = 149_000) -> CartItem:
-    return CartItem(sku=sku, product_id=1, name="Áo thun", label="Đen / M", unit_price=price,
-                    quantity=qty)
+    return CartItem(
+        sku=sku, product_id=1, name="Áo thun", label="Đen / M", unit_price=price, quantity=qty
+    )
 
 
 # --- cart --------------------------------------------------------------------------------------
@@ -72,8 +73,7 @@ def test_add_to_cart_refuses_zero_and_too_many_lines() -> None:
 
 
 def test_changing_the_cart_drops_the_quote() -> None:
-    s = add_to_cart(FlowState(), item(qty=2), available=5).model_copy(
-        update={"quote_token": "tok"})
+    s = add_to_cart(FlowState(), item(qty=2), available=5).model_copy(update={"quote_token": "tok"})
     assert set_quantity(s, "AT01-DE-M", 3, available=5).quote_token is None
     assert remove_line(s, "AT01-DE-M").cart == []
 
@@ -137,8 +137,9 @@ def test_parse_phone(text: str, expected: str | None) -> None:
 
 def test_parse_address_one_line() -> None:
     a = parse_address("25 Lê Lợi, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh")
-    assert a == Address(line="25 Lê Lợi", ward="Phường Bến Nghé", district="Quận 1",
-                        province="TP. Hồ Chí Minh")
+    assert a == Address(
+        line="25 Lê Lợi", ward="Phường Bến Nghé", district="Quận 1", province="TP. Hồ Chí Minh"
+    )
     three = parse_address("12 Trần Phú, Hải Châu, Đà Nẵng")
     assert three == Address(line="12 Trần Phú", ward="", district="Hải Châu", province="Đà Nẵng")
     five = parse_address("Lô 3, KDC Hưng Phú, P. 9, Q. 8, HCM")
@@ -261,7 +262,8 @@ def test_rendering_helpers() -> None:
     assert price_range(None, None) == ""
     assert len(short("x" * 80)) == 40
     assert button("Một cái tên sản phẩm rất là dài dòng không thể tả nổi", "p:1").title.endswith(
-        "…")
+        "…"
+    )
     reply = cart_reply("en", FlowState(cart=[item(qty=2)]))
     assert "298.000₫" in reply.text
     assert next(b.payload for b in reply.buttons) == P.CHECKOUT

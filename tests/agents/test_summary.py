@@ -4,8 +4,9 @@ from agents.summary import extend_summary
 
 
 def test_turns_are_condensed_and_clipped() -> None:
-    out = extend_summary("", [("customer", "  áo   thun\n đen  "), ("assistant", "x" * 300)],
-                         per_turn=20)
+    out = extend_summary(
+        "", [("customer", "  áo   thun\n đen  "), ("assistant", "x" * 300)], per_turn=20
+    )
     assert out.splitlines() == ["Khách: áo thun đen", "Shop: " + "x" * 19 + "…"]
 
 

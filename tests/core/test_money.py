@@ -59,7 +59,8 @@ def test_totals_with_discount_shipping_and_seller_paid_shipping() -> None:
     assert t.total == 480_000
     assert t.vat_total == sum(a.vat for a in t.lines)
     free = order_totals(lines, discount=50_000, shipping_fee=30_000, seller_pays_shipping=True)
-    assert free.total == 450_000 and free.shipping_fee == 0
+    assert free.total == 450_000
+    assert free.shipping_fee == 0
 
 
 def test_unsupported_vat_rate_is_refused() -> None:

@@ -67,5 +67,4 @@ def test_fuzzy_mean_must_be_high_enough() -> None:
 
 
 def test_partial_needs_at_least_half_the_words() -> None:
-    assert partial_scores(["at01", "trg", "m"], {1: "at01 den m", 2: "so mi trang m"}) == {
-        1: 66.7}
+    assert partial_scores(["at01", "trg", "m"], {1: "at01 den m", 2: "so mi trang m"}) == {1: 66.7}

@@ -26,8 +26,17 @@ def test_branch_suffix_and_spaces() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["", "030058856", "03005885690", "0300588568", "0300588569-01", "0300588569-000",
-     "0300588569/001", "03OO588569", "0123456789"],
+    [
+        "",
+        "030058856",
+        "03005885690",
+        "0300588568",
+        "0300588569-01",
+        "0300588569-000",
+        "0300588569/001",
+        "03OO588569",
+        "0123456789",
+    ],
 )
 def test_malformed_or_mistyped_codes_are_refused(bad: str) -> None:
     with pytest.raises(InvalidInput) as err:

@@ -47,16 +47,32 @@ async def search_text(db: Database, code: str) -> str:
 async def test_create_product_with_variants_and_opening_stock(shop: Caller, db: Database) -> None:
     wh = await make_warehouses(shop)
     out = await shop(
-        "create_product", code="AT01", name="Áo thun cotton", category="Áo", brand="Coolmate",
-        specs={"Chất liệu": "Cotton 100%"}, media=["https://cdn.example.vn/at01.jpg"],
+        "create_product",
+        code="AT01",
+        name="Áo thun cotton",
+        category="Áo",
+        brand="Coolmate",
+        specs={"Chất liệu": "Cotton 100%"},
+        media=["https://cdn.example.vn/at01.jpg"],
         attributes=["Màu", "Size"],
         variants=[
-            variant("AT01-DEN-M", {"Size": "M", "Màu": "Đen"}, cost_price=90_000, vat_rate=8,
-                    barcode="8931234567890",
-                    stock=[{"warehouse_code": "hcm", "quantity": 10},
-                           {"warehouse_code": "HN", "quantity": 3}]),
-            variant("AT01-TRANG-L", {"Màu": "Trắng", "Size": "L"}, cost_price=80_000,
-                    stock=[{"warehouse_code": "HCM", "quantity": 5}]),
+            variant(
+                "AT01-DEN-M",
+                {"Size": "M", "Màu": "Đen"},
+                cost_price=90_000,
+                vat_rate=8,
+                barcode="8931234567890",
+                stock=[
+                    {"warehouse_code": "hcm", "quantity": 10},
+                    {"warehouse_code": "HN", "quantity": 3},
+                ],
+            ),
+            variant(
+                "AT01-TRANG-L",
+                {"Màu": "Trắng", "Size": "L"},
+                cost_price=80_000,
+                stock=[{"warehouse_code": "HCM", "quantity": 5}],
+            ),
         ],
     )
     assert out["code"] == "AT01"
@@ -77,19 +93,25 @@ async def test_create_product_with_variants_and_opening_stock(shop: Caller, db: 
 
     async def levels(ctx: ToolContext) -> set[tuple[str, int, int]]:
         rows = await ctx.session.execute(
-            select(Variant.sku, StockLevel.warehouse_id, StockLevel.on_hand)
-            .join(StockLevel, StockLevel.variant_id == Variant.id))
+            select(Variant.sku, StockLevel.warehouse_id, StockLevel.on_hand).join(
+                StockLevel, StockLevel.variant_id == Variant.id
+            )
+        )
         return set(rows)
 
     # A stock row for every (variant, active warehouse), zero where nothing was given.
     assert await in_tx(db, levels) == {
-        ("AT01-DEN-M", wh["HCM"], 10), ("AT01-DEN-M", wh["HN"], 3),
-        ("AT01-TRANG-L", wh["HCM"], 5), ("AT01-TRANG-L", wh["HN"], 0),
+        ("AT01-DEN-M", wh["HCM"], 10),
+        ("AT01-DEN-M", wh["HN"], 3),
+        ("AT01-TRANG-L", wh["HCM"], 5),
+        ("AT01-TRANG-L", wh["HN"], 0),
     }
     assert await ledger_mismatches(db) == []
     ledger = await shop("stock_ledger", sku="AT01-DEN-M")
     assert {(r["reason"], r["delta_on_hand"]) for r in ledger["rows"]} == {
-        ("initial", 10), ("initial", 3)}
+        ("initial", 10),
+        ("initial", 3),
+    }
 
 
 async def test_search_text_is_folded_from_product_and_variants(shop: Caller, db: Database) -> None:
@@ -109,11 +131,19 @@ async def test_more_than_three_attributes_is_refused_and_nothing_written(
     await make_warehouses(shop)
     before = await count_rows(db, *WRITES)
     with pytest.raises(InvalidInput) as err:
-        await shop("create_product", code="X1", name="Giày",
-                   attributes=["Màu", "Size", "Chất", "Đế"],
-                   variants=[variant("X1-A",
-                                     {"Màu": "Đen", "Size": "40", "Chất": "Da", "Đế": "Cao"},
-                                     stock=[{"warehouse_code": "HCM", "quantity": 5}])])
+        await shop(
+            "create_product",
+            code="X1",
+            name="Giày",
+            attributes=["Màu", "Size", "Chất", "Đế"],
+            variants=[
+                variant(
+                    "X1-A",
+                    {"Màu": "Đen", "Size": "40", "Chất": "Da", "Đế": "Cao"},
+                    stock=[{"warehouse_code": "HCM", "quantity": 5}],
+                )
+            ],
+        )
     assert err.value.code == "too_many_attributes"
     assert err.value.field == "attributes"
     assert await count_rows(db, *WRITES) == before
@@ -122,8 +152,12 @@ async def test_more_than_three_attributes_is_refused_and_nothing_written(
 async def test_product_without_attributes_has_exactly_one_variant(shop: Caller) -> None:
     await make_warehouses(shop)
     with pytest.raises(InvalidInput) as err:
-        await shop("create_product", code="MU01", name="Mũ lưỡi trai",
-                   variants=[variant("MU01-A"), variant("MU01-B")])
+        await shop(
+            "create_product",
+            code="MU01",
+            name="Mũ lưỡi trai",
+            variants=[variant("MU01-A"), variant("MU01-B")],
+        )
     assert err.value.code == "one_variant_expected"
     out = await shop("create_product", code="MU01", name="Mũ lưỡi trai", variants=[variant("MU01")])
     assert out["variants"][0]["options"] == {}
@@ -136,8 +170,13 @@ async def test_product_without_attributes_has_exactly_one_variant(shop: Caller) 
 async def test_duplicate_sku_in_request_names_the_later_variant(shop: Caller, db: Database) -> None:
     await make_warehouses(shop)
     with pytest.raises(Conflict) as err:
-        await shop("create_product", code="AT01", name="Áo", attributes=["Size"],
-                   variants=[variant("AT01-M", {"Size": "M"}), variant("at01-m", {"Size": "L"})])
+        await shop(
+            "create_product",
+            code="AT01",
+            name="Áo",
+            attributes=["Size"],
+            variants=[variant("AT01-M", {"Size": "M"}), variant("at01-m", {"Size": "L"})],
+        )
     assert (err.value.code, err.value.field) == ("duplicate_sku", "variants.1.sku")
     assert (await count_rows(db, Product))["products"] == 0
 
@@ -147,25 +186,38 @@ async def test_sku_taken_by_another_product_is_refused(shop: Caller, db: Databas
     await make_product(shop, code="AT01")
     before = await count_rows(db, *WRITES)
     with pytest.raises(Conflict) as err:
-        await shop("create_product", code="AT02", name="Áo khác", attributes=["Size"],
-                   variants=[variant("AT02-S", {"Size": "S"}),
-                             variant("AT01-DEN-M", {"Size": "M"})])
+        await shop(
+            "create_product",
+            code="AT02",
+            name="Áo khác",
+            attributes=["Size"],
+            variants=[variant("AT02-S", {"Size": "S"}), variant("AT01-DEN-M", {"Size": "M"})],
+        )
     assert (err.value.code, err.value.field) == ("duplicate_sku", "variants.1.sku")
     assert await count_rows(db, *WRITES) == before
 
 
 async def test_duplicate_barcode_and_code_are_refused(shop: Caller) -> None:
     await make_warehouses(shop)
-    await make_product(shop, code="AT01", variants=[
-        {"sku": "AT01-M", "options": {"Size": "M"}, "barcode": "111"}])
+    await make_product(
+        shop, code="AT01", variants=[{"sku": "AT01-M", "options": {"Size": "M"}, "barcode": "111"}]
+    )
     with pytest.raises(Conflict) as err:
-        await shop("create_product", code="AT02", name="Áo",
-                   variants=[variant("AT02", barcode="111")])
+        await shop(
+            "create_product", code="AT02", name="Áo", variants=[variant("AT02", barcode="111")]
+        )
     assert (err.value.code, err.value.field) == ("duplicate_barcode", "variants.0.barcode")
     with pytest.raises(Conflict) as err:
-        await shop("create_product", code="AT02", name="Áo", attributes=["Size"], variants=[
-            variant("AT02-M", {"Size": "M"}, barcode="222"),
-            variant("AT02-L", {"Size": "L"}, barcode="222")])
+        await shop(
+            "create_product",
+            code="AT02",
+            name="Áo",
+            attributes=["Size"],
+            variants=[
+                variant("AT02-M", {"Size": "M"}, barcode="222"),
+                variant("AT02-L", {"Size": "L"}, barcode="222"),
+            ],
+        )
     assert err.value.field == "variants.1.barcode"
     with pytest.raises(Conflict) as err:
         await shop("create_product", code="at01", name="Áo", variants=[variant("AT09")])
@@ -178,9 +230,20 @@ async def test_unknown_warehouse_is_not_found_and_nothing_written(
     await make_warehouses(shop)
     before = await count_rows(db, *WRITES)
     with pytest.raises(NotFound) as err:
-        await shop("create_product", code="AT01", name="Áo", variants=[variant(
-            "AT01", stock=[{"warehouse_code": "HCM", "quantity": 2},
-                           {"warehouse_code": "DN", "quantity": 1}])])
+        await shop(
+            "create_product",
+            code="AT01",
+            name="Áo",
+            variants=[
+                variant(
+                    "AT01",
+                    stock=[
+                        {"warehouse_code": "HCM", "quantity": 2},
+                        {"warehouse_code": "DN", "quantity": 1},
+                    ],
+                )
+            ],
+        )
     assert err.value.code == "unknown_warehouse"
     assert err.value.field == "variants.0.stock.1.warehouse_code"
     assert await count_rows(db, *WRITES) == before
@@ -189,13 +252,25 @@ async def test_unknown_warehouse_is_not_found_and_nothing_written(
 async def test_variant_options_must_match_attributes(shop: Caller) -> None:
     await make_warehouses(shop)
     with pytest.raises(InvalidInput) as err:
-        await shop("create_product", code="AT01", name="Áo", attributes=["Màu", "Size"],
-                   variants=[variant("AT01-A", {"Màu": "Đen", "Size": "M"}),
-                             variant("AT01-B", {"Màu": "Đen"})])
+        await shop(
+            "create_product",
+            code="AT01",
+            name="Áo",
+            attributes=["Màu", "Size"],
+            variants=[
+                variant("AT01-A", {"Màu": "Đen", "Size": "M"}),
+                variant("AT01-B", {"Màu": "Đen"}),
+            ],
+        )
     assert err.value.field == "variants.1.options"
     with pytest.raises(Conflict) as err2:
-        await shop("create_product", code="AT01", name="Áo", attributes=["Size"],
-                   variants=[variant("AT01-A", {"Size": "M"}), variant("AT01-B", {"Size": "M "})])
+        await shop(
+            "create_product",
+            code="AT01",
+            name="Áo",
+            attributes=["Size"],
+            variants=[variant("AT01-A", {"Size": "M"}), variant("AT01-B", {"Size": "M "})],
+        )
     assert (err2.value.code, err2.value.field) == ("duplicate_options", "variants.1.options")
 
 
@@ -213,15 +288,21 @@ async def test_bad_variant_fields_are_named(
 ) -> None:
     await make_warehouses(shop)
     with pytest.raises(InvalidInput) as err:
-        await shop("create_product", code="AT01", name="Áo",
-                   variants=[{**variant("AT01"), **change}])
+        await shop(
+            "create_product", code="AT01", name="Áo", variants=[{**variant("AT01"), **change}]
+        )
     assert err.value.field == field
 
 
 async def test_media_must_be_urls(shop: Caller) -> None:
     with pytest.raises(InvalidInput) as err:
-        await shop("create_product", code="AT01", name="Áo", media=["not a url"],
-                   variants=[variant("AT01")])
+        await shop(
+            "create_product",
+            code="AT01",
+            name="Áo",
+            media=["not a url"],
+            variants=[variant("AT01")],
+        )
     assert err.value.field == "media.0"
 
 
@@ -231,15 +312,31 @@ async def test_media_must_be_urls(shop: Caller) -> None:
 async def test_update_product_fields_prices_and_search_text(shop: Caller, db: Database) -> None:
     await make_warehouses(shop)
     await make_product(shop, code="AT01", name="Áo thun cotton")
-    out = await shop("update_product", code="at01", name="Áo polo nam", brand="Yody",
-                     variants=[{"sku": "AT01-DEN-M", "sale_price": 199_000, "cost_price": 120_000,
-                                "vat_rate": 5, "barcode": "999"},
-                               {"sku": "AT01-TRANG-L", "active": False}])
+    out = await shop(
+        "update_product",
+        code="at01",
+        name="Áo polo nam",
+        brand="Yody",
+        variants=[
+            {
+                "sku": "AT01-DEN-M",
+                "sale_price": 199_000,
+                "cost_price": 120_000,
+                "vat_rate": 5,
+                "barcode": "999",
+            },
+            {"sku": "AT01-TRANG-L", "active": False},
+        ],
+    )
     assert out["name"] == "Áo polo nam"
     assert out["brand"] == "Yody"
     den, trang = out["variants"]
     assert (den["sale_price"], den["cost_price"], den["vat_rate"], den["barcode"]) == (
-        199_000, 120_000, 5, "999")
+        199_000,
+        120_000,
+        5,
+        "999",
+    )
     assert den["profit"] == 79_000
     assert trang["active"] is False
     assert (out["price_min"], out["price_max"]) == (199_000, 199_000)  # active variants only
@@ -258,9 +355,12 @@ async def test_update_with_unknown_sku_changes_nothing(shop: Caller) -> None:
     await make_warehouses(shop)
     await make_product(shop, code="AT01")
     with pytest.raises(NotFound) as err:
-        await shop("update_product", code="AT01", name="Tên mới",
-                   variants=[{"sku": "AT01-DEN-M", "sale_price": 1},
-                             {"sku": "NOPE", "sale_price": 2}])
+        await shop(
+            "update_product",
+            code="AT01",
+            name="Tên mới",
+            variants=[{"sku": "AT01-DEN-M", "sale_price": 1}, {"sku": "NOPE", "sale_price": 2}],
+        )
     assert err.value.field == "variants.1.sku"
     got = await shop("get_product", code="AT01")
     assert got["name"] == "Áo thun cotton"
@@ -272,9 +372,14 @@ async def test_update_with_unknown_sku_changes_nothing(shop: Caller) -> None:
 
 async def test_update_barcode_taken_by_other_variant(shop: Caller) -> None:
     await make_warehouses(shop)
-    await make_product(shop, code="AT01", variants=[
-        {"sku": "A", "options": {"Size": "M"}, "barcode": "111"},
-        {"sku": "B", "options": {"Size": "L"}}])
+    await make_product(
+        shop,
+        code="AT01",
+        variants=[
+            {"sku": "A", "options": {"Size": "M"}, "barcode": "111"},
+            {"sku": "B", "options": {"Size": "L"}},
+        ],
+    )
     with pytest.raises(Conflict) as err:
         await shop("update_product", code="AT01", variants=[{"sku": "B", "barcode": "111"}])
     assert err.value.field == "variants.0.barcode"
@@ -289,11 +394,19 @@ async def test_add_variant_checks_options_and_adds_stock(shop: Caller, db: Datab
         await shop("add_variant", code="AT01", variant=variant("AT01-XL", {"Size": "XL"}))
     assert err.value.field == "variant.options"
     with pytest.raises(Conflict) as err2:
-        await shop("add_variant", code="AT01",
-                   variant=variant("AT01-X", {"Màu": "Đen", "Size": "M"}))
+        await shop(
+            "add_variant", code="AT01", variant=variant("AT01-X", {"Màu": "Đen", "Size": "M"})
+        )
     assert err2.value.code == "duplicate_options"
-    out = await shop("add_variant", code="AT01", variant=variant(
-        "AT01-DO-XL", {"Màu": "Đỏ", "Size": "XL"}, stock=[{"warehouse_code": "HN", "quantity": 4}]))
+    out = await shop(
+        "add_variant",
+        code="AT01",
+        variant=variant(
+            "AT01-DO-XL",
+            {"Màu": "Đỏ", "Size": "XL"},
+            stock=[{"warehouse_code": "HN", "quantity": 4}],
+        ),
+    )
     assert [v["sku"] for v in out["variants"]][-1] == "AT01-DO-XL"
     assert out["variants"][-1]["available"] == 4
     assert "do xl" in await search_text(db, "AT01")
@@ -334,7 +447,8 @@ async def test_inactive_products_do_not_exist_for_customers(shop: Caller) -> Non
     assert (await shop("get_product", SALES, code="AT01"))["active"] is False
     assert (await shop("search_products", CUSTOMER, query="ao thun"))["results"] == []
     assert (await shop("search_products", CUSTOMER, query="ao thun", include_inactive=True))[
-        "results"] == []
+        "results"
+    ] == []
     staff = await shop("search_products", SALES, query="ao thun", include_inactive=True)
     assert [r["code"] for r in staff["results"]] == ["AT01"]
     assert (await shop("list_categories", CUSTOMER))["categories"] == []
@@ -371,14 +485,28 @@ async def test_get_product_needs_exactly_one_reference(shop: Caller) -> None:
 
 async def catalogue(shop: Caller) -> None:
     await make_warehouses(shop)
-    await make_product(shop, code="AT01", name="Áo thun cotton", category="Áo",
-                       media=["https://cdn.example.vn/at01.jpg"], sale_price=150_000)
-    await make_product(shop, code="AK01", name="Áo khoác gió", category="Áo", stock={"HCM": 0},
-                       sale_price=350_000)
-    await make_product(shop, code="QJ01", name="Quần jean nam", category="Quần", brand="Levi's",
-                       variants=[
-                           {"sku": "QJ01-30", "options": {"Size": "30"}, "sale_price": 400_000},
-                           {"sku": "QJ01-32", "options": {"Size": "32"}, "sale_price": 450_000}])
+    await make_product(
+        shop,
+        code="AT01",
+        name="Áo thun cotton",
+        category="Áo",
+        media=["https://cdn.example.vn/at01.jpg"],
+        sale_price=150_000,
+    )
+    await make_product(
+        shop, code="AK01", name="Áo khoác gió", category="Áo", stock={"HCM": 0}, sale_price=350_000
+    )
+    await make_product(
+        shop,
+        code="QJ01",
+        name="Quần jean nam",
+        category="Quần",
+        brand="Levi's",
+        variants=[
+            {"sku": "QJ01-30", "options": {"Size": "30"}, "sale_price": 400_000},
+            {"sku": "QJ01-32", "options": {"Size": "32"}, "sale_price": 450_000},
+        ],
+    )
     await make_product(shop, code="BT01", name="Bao tay len", category="Phụ kiện")
 
 
@@ -431,8 +559,9 @@ async def test_partial_matches_only_when_nothing_else(shop: Caller) -> None:
     found = (await shop("search_products", CUSTOMER, query="quần kaki"))["results"]
     assert [(r["code"], r["match"]) for r in found] == [("QJ01", "partial")]
     # With a full match available, partial ones are not offered.
-    assert {r["match"] for r in (await shop("search_products", CUSTOMER, query="quan jean"))[
-        "results"]} == {"exact"}
+    assert {
+        r["match"] for r in (await shop("search_products", CUSTOMER, query="quan jean"))["results"]
+    } == {"exact"}
     # One word has nothing to be partial about.
     assert await codes(shop, query="kaki") == []
 
@@ -458,7 +587,8 @@ async def test_category_listing_and_in_stock_filter(shop: Caller) -> None:
     assert len(await codes(shop, limit=2)) == 2
     cats = await shop("list_categories", CUSTOMER)
     assert cats["categories"] == [
-        {"name": "Phụ kiện", "product_count": 1}, {"name": "Quần", "product_count": 1},
+        {"name": "Phụ kiện", "product_count": 1},
+        {"name": "Quần", "product_count": 1},
         {"name": "Áo", "product_count": 2},
     ]
 
@@ -481,8 +611,9 @@ async def test_only_managers_and_sales_edit_the_catalogue(shop: Caller, actor: A
     with pytest.raises(PermissionDenied):
         await shop("update_product", actor, code="AT01", name="X")
     with pytest.raises(PermissionDenied):
-        await shop("add_variant", actor, code="AT01",
-                   variant=variant("Y", {"Màu": "Y", "Size": "Y"}))
+        await shop(
+            "add_variant", actor, code="AT01", variant=variant("Y", {"Màu": "Y", "Size": "Y"})
+        )
 
 
 async def test_sales_can_create_products(shop: Caller) -> None:

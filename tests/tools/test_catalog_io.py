@@ -35,27 +35,138 @@ CUSTOMER = Actor.customer(1)
 WRITES = (Product, Variant, StockLevel, StockMove, OutboxEvent)
 
 VN_HEADER = [
-    "Mã SP", "Tên sản phẩm", "Danh mục", "Thương hiệu", "Mô tả", "Thuộc tính 1", "Giá trị 1",
-    "Thuộc tính 2", "Giá trị 2", "Mã SKU", "Mã vạch", "Giá vốn", "Giá bán", "Thuế GTGT",
-    "Tồn tối thiểu", "Khối lượng (g)", "Hình ảnh", "Tồn kho HCM", "Tồn kho HN",
+    "Mã SP",
+    "Tên sản phẩm",
+    "Danh mục",
+    "Thương hiệu",
+    "Mô tả",
+    "Thuộc tính 1",
+    "Giá trị 1",
+    "Thuộc tính 2",
+    "Giá trị 2",
+    "Mã SKU",
+    "Mã vạch",
+    "Giá vốn",
+    "Giá bán",
+    "Thuế GTGT",
+    "Tồn tối thiểu",
+    "Khối lượng (g)",
+    "Hình ảnh",
+    "Tồn kho HCM",
+    "Tồn kho HN",
 ]
 VN_ROWS = [
-    ["AT01", "Áo thun cotton nam", "Áo", "Coolmate", "Cotton 100%; co giãn 4 chiều", "Màu",
-     "Đen", "Size", "M", "AT01-DEN-M", "8931234567890", "90.000", "150.000đ", "10%", "5", "250",
-     "https://cdn.example.vn/at01.jpg | https://cdn.example.vn/at01-2.jpg", "12", "3"],
-    ["AT01", "", "", "", "", "Màu", "Đen", "Size", "L", "AT01-DEN-L", "", "90.000", "150.000đ",
-     "10%", "5", "260", "", "8", "0"],
-    ["AT01", "", "", "", "", "màu", "Trắng", "size", "M", "AT01-TRANG-M", "", "90.000",
-     "155.000 ₫", "10%", "5", "250", "", "5", ""],
-    ["QJ01", "Quần jean nữ ống rộng", "Quần", "Levi's", "", "Size", "28", "", "", "QJ01-28",
-     "", "250,000", "450,000", "8", "3", "500", "", "4", "2"],
-    ["NB01", "Nón bảo hiểm nửa đầu", "Phụ kiện", "Asia", "", "", "", "", "", "NB01", "",
-     "120000", "199000", "0", "10", "400", "", "20", ""],
+    [
+        "AT01",
+        "Áo thun cotton nam",
+        "Áo",
+        "Coolmate",
+        "Cotton 100%; co giãn 4 chiều",
+        "Màu",
+        "Đen",
+        "Size",
+        "M",
+        "AT01-DEN-M",
+        "8931234567890",
+        "90.000",
+        "150.000đ",
+        "10%",
+        "5",
+        "250",
+        "https://cdn.example.vn/at01.jpg | https://cdn.example.vn/at01-2.jpg",
+        "12",
+        "3",
+    ],
+    [
+        "AT01",
+        "",
+        "",
+        "",
+        "",
+        "Màu",
+        "Đen",
+        "Size",
+        "L",
+        "AT01-DEN-L",
+        "",
+        "90.000",
+        "150.000đ",
+        "10%",
+        "5",
+        "260",
+        "",
+        "8",
+        "0",
+    ],
+    [
+        "AT01",
+        "",
+        "",
+        "",
+        "",
+        "màu",
+        "Trắng",
+        "size",
+        "M",
+        "AT01-TRANG-M",
+        "",
+        "90.000",
+        "155.000 ₫",
+        "10%",
+        "5",
+        "250",
+        "",
+        "5",
+        "",
+    ],
+    [
+        "QJ01",
+        "Quần jean nữ ống rộng",
+        "Quần",
+        "Levi's",
+        "",
+        "Size",
+        "28",
+        "",
+        "",
+        "QJ01-28",
+        "",
+        "250,000",
+        "450,000",
+        "8",
+        "3",
+        "500",
+        "",
+        "4",
+        "2",
+    ],
+    [
+        "NB01",
+        "Nón bảo hiểm nửa đầu",
+        "Phụ kiện",
+        "Asia",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "NB01",
+        "",
+        "120000",
+        "199000",
+        "0",
+        "10",
+        "400",
+        "",
+        "20",
+        "",
+    ],
 ]
 
 
-def csv_bytes(header: list[str], rows: list[list[Any]], *, sep: str = ",",
-              bom: bool = True) -> bytes:
+def csv_bytes(
+    header: list[str], rows: list[list[Any]], *, sep: str = ",", bom: bool = True
+) -> bytes:
     import csv
 
     buffer = io.StringIO(newline="")
@@ -77,8 +188,9 @@ def xlsx_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
     return buffer.getvalue()
 
 
-async def import_file(shop: Caller, filename: str, data: bytes, actor: Actor | None = None,
-                      **flags: Any) -> dict[str, Any]:
+async def import_file(
+    shop: Caller, filename: str, data: bytes, actor: Actor | None = None, **flags: Any
+) -> dict[str, Any]:
     args = {"filename": filename, "content_base64": base64.b64encode(data).decode(), **flags}
     if actor is None:
         return await shop("import_catalog", **args)
@@ -93,7 +205,8 @@ async def on_hand(db: Database) -> dict[tuple[str, str], int]:
         rows = await ctx.session.execute(
             select(Variant.sku, Warehouse.code, StockLevel.on_hand)
             .join(StockLevel, StockLevel.variant_id == Variant.id)
-            .join(Warehouse, Warehouse.id == StockLevel.warehouse_id))
+            .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+        )
         return {(sku, code): qty for sku, code, qty in rows}
 
     return await in_tx(db, run)
@@ -104,7 +217,9 @@ async def moves_of(db: Database, reason: str) -> list[tuple[str, int, str]]:
         rows = await ctx.session.execute(
             select(Variant.sku, StockMove.delta_on_hand, StockMove.note)
             .join(Variant, Variant.id == StockMove.variant_id)
-            .where(StockMove.reason == reason).order_by(StockMove.id))
+            .where(StockMove.reason == reason)
+            .order_by(StockMove.id)
+        )
         return [(sku, delta, note) for sku, delta, note in rows]
 
     return await in_tx(db, run)
@@ -129,13 +244,15 @@ async def test_csv_with_bom_and_semicolons_imports_a_vietnamese_catalogue(
     assert (at01["category"], at01["brand"]) == ("Áo", "Coolmate")
     assert at01["description"] == "Cotton 100%; co giãn 4 chiều"
     assert at01["attributes"] == ["Màu", "Size"]
-    assert at01["media"] == ["https://cdn.example.vn/at01.jpg",
-                             "https://cdn.example.vn/at01-2.jpg"]
+    assert at01["media"] == ["https://cdn.example.vn/at01.jpg", "https://cdn.example.vn/at01-2.jpg"]
     by_sku = {v["sku"]: v for v in at01["variants"]}
     first = by_sku["AT01-DEN-M"]
     assert (first["sale_price"], first["cost_price"], first["vat_rate"]) == (150_000, 90_000, 10)
     assert (first["barcode"], first["weight_grams"], first["reorder_point"]) == (
-        "8931234567890", 250, 5)
+        "8931234567890",
+        250,
+        5,
+    )
     # "màu"/"size" on row 4 are the product's Màu/Size.
     assert by_sku["AT01-TRANG-M"]["options"] == {"Màu": "Trắng", "Size": "M"}
     assert by_sku["AT01-TRANG-M"]["sale_price"] == 155_000
@@ -160,13 +277,49 @@ async def test_xlsx_with_english_headers_numbers_and_percent_cells(
     shop: Caller, db: Database
 ) -> None:
     await make_warehouses(shop)
-    header = ["product_code", "product_name", "category", "attribute_1", "value_1", "sku",
-              "barcode", "cost_price", "sale_price", "vat_rate", "stock_HCM", "Ghi chú"]
+    header = [
+        "product_code",
+        "product_name",
+        "category",
+        "attribute_1",
+        "value_1",
+        "sku",
+        "barcode",
+        "cost_price",
+        "sale_price",
+        "vat_rate",
+        "stock_HCM",
+        "Ghi chú",
+    ]
     rows = [
-        ["GIAY01", "Giày thể thao Bitis Hunter", "Giày", "Size", 40, "GIAY01-40",
-         8935000000012, 450000.0, 890000, 0.08, 6, "hàng mới"],
-        ["GIAY01", "Giày thể thao Bitis Hunter", "Giày", "Size", 41, "GIAY01-41",
-         None, "450.000", "890.000", "8%", 0, ""],
+        [
+            "GIAY01",
+            "Giày thể thao Bitis Hunter",
+            "Giày",
+            "Size",
+            40,
+            "GIAY01-40",
+            8935000000012,
+            450000.0,
+            890000,
+            0.08,
+            6,
+            "hàng mới",
+        ],
+        [
+            "GIAY01",
+            "Giày thể thao Bitis Hunter",
+            "Giày",
+            "Size",
+            41,
+            "GIAY01-41",
+            None,
+            "450.000",
+            "890.000",
+            "8%",
+            0,
+            "",
+        ],
     ]
     out = await import_file(shop, "Catalog.XLSX", xlsx_bytes(header, rows))
     assert out["errors"] == []
@@ -177,22 +330,37 @@ async def test_xlsx_with_english_headers_numbers_and_percent_cells(
     v40, v41 = product["variants"]
     assert v40["options"] == {"Size": "40"}
     assert (v40["barcode"], v40["sale_price"], v40["cost_price"], v40["vat_rate"]) == (
-        "8935000000012", 890_000, 450_000, 8)
+        "8935000000012",
+        890_000,
+        450_000,
+        8,
+    )
     assert (v41["sale_price"], v41["vat_rate"], v41["barcode"]) == (890_000, 8, None)
     assert (await on_hand(db))[("GIAY01-40", "HCM")] == 6
 
 
 def bad_file() -> bytes:
     """Rows 3 and 5 are bad: a price in half đồng, and VAT 7 %."""
-    header = ["Mã SP", "Tên sản phẩm", "Thuộc tính 1", "Giá trị 1", "Mã SKU", "Giá bán",
-              "Thuế GTGT", "Tồn kho HCM"]
-    return csv_bytes(header, [
-        ["AT01", "Áo thun", "Size", "M", "AT01-M", "150.000", "10", "5"],   # row 2
-        ["AT01", "Áo thun", "Size", "L", "AT01-L", "150.5", "10", "5"],     # row 3
-        ["QJ01", "Quần jean", "Size", "28", "QJ01-28", "450000", "8", "2"],  # row 4
-        ["QJ01", "Quần jean", "Size", "29", "QJ01-29", "450000", "7", "2"],  # row 5
-        ["NB01", "Nón bảo hiểm", "", "", "NB01", "199000", "0", "20"],      # row 6
-    ])
+    header = [
+        "Mã SP",
+        "Tên sản phẩm",
+        "Thuộc tính 1",
+        "Giá trị 1",
+        "Mã SKU",
+        "Giá bán",
+        "Thuế GTGT",
+        "Tồn kho HCM",
+    ]
+    return csv_bytes(
+        header,
+        [
+            ["AT01", "Áo thun", "Size", "M", "AT01-M", "150.000", "10", "5"],  # row 2
+            ["AT01", "Áo thun", "Size", "L", "AT01-L", "150.5", "10", "5"],  # row 3
+            ["QJ01", "Quần jean", "Size", "28", "QJ01-28", "450000", "8", "2"],  # row 4
+            ["QJ01", "Quần jean", "Size", "29", "QJ01-29", "450000", "7", "2"],  # row 5
+            ["NB01", "Nón bảo hiểm", "", "", "NB01", "199000", "0", "20"],  # row 6
+        ],
+    )
 
 
 async def test_a_file_with_bad_rows_imports_nothing_and_names_them(
@@ -205,7 +373,9 @@ async def test_a_file_with_bad_rows_imports_nothing_and_names_them(
     assert err.value.code == "bad_rows"
     errors = err.value.details["errors"]
     assert [(e["row"], e["column"], e["code"]) for e in errors] == [
-        (3, "Giá bán", "invalid_price"), (5, "Thuế GTGT", "invalid_vat_rate")]
+        (3, "Giá bán", "invalid_price"),
+        (5, "Thuế GTGT", "invalid_vat_rate"),
+    ]
     assert "150.5" in errors[0]["message"]
     assert "got 7" in errors[1]["message"]
     assert err.value.details["bad_rows"] == [3, 5]
@@ -213,17 +383,14 @@ async def test_a_file_with_bad_rows_imports_nothing_and_names_them(
     assert await count_rows(db, *WRITES) == before
 
 
-async def test_skip_bad_rows_imports_the_rest_and_lists_the_bad(
-    shop: Caller, db: Database
-) -> None:
+async def test_skip_bad_rows_imports_the_rest_and_lists_the_bad(shop: Caller, db: Database) -> None:
     await make_warehouses(shop)
     out = await import_file(shop, "bad.csv", bad_file(), skip_bad_rows=True)
     assert [(e["row"], e["column"]) for e in out["errors"]] == [(3, "Giá bán"), (5, "Thuế GTGT")]
     assert (out["rows_read"], out["rows_imported"], out["rows_skipped"]) == (5, 3, 2)
     assert (out["products_created"], out["variants_created"]) == (3, 3)
     assert [v["sku"] for v in (await shop("get_product", code="AT01"))["variants"]] == ["AT01-M"]
-    assert [v["sku"] for v in (await shop("get_product", code="QJ01"))["variants"]] == [
-        "QJ01-28"]
+    assert [v["sku"] for v in (await shop("get_product", code="QJ01"))["variants"]] == ["QJ01-28"]
     assert (await on_hand(db))[("NB01", "HCM")] == 20
     assert await ledger_mismatches(db) == []
 
@@ -255,13 +422,37 @@ async def test_reimport_updates_prices_and_sets_stock_through_the_ledger(
     rows[1][18] = "4"  # AT01-DEN-L HN 0 -> 4
     rows[3][11] = "260.000"  # QJ01 cost
     rows[3][10] = "8930000000028"  # QJ01 gets a barcode
-    rows.append(["AT01", "", "", "", "", "Màu", "Trắng", "Size", "L", "AT01-TRANG-L", "",
-                 "90000", "155000", "10", "5", "250", "", "6", ""])
+    rows.append(
+        [
+            "AT01",
+            "",
+            "",
+            "",
+            "",
+            "Màu",
+            "Trắng",
+            "Size",
+            "L",
+            "AT01-TRANG-L",
+            "",
+            "90000",
+            "155000",
+            "10",
+            "5",
+            "250",
+            "",
+            "6",
+            "",
+        ]
+    )
     out = await import_file(shop, "sp.csv", csv_bytes(VN_HEADER, rows, sep=";"))
     assert out["errors"] == []
     assert (out["products_created"], out["products_updated"]) == (0, 2)
     assert (out["variants_created"], out["variants_updated"], out["variants_unchanged"]) == (
-        1, 2, 2)
+        1,
+        2,
+        2,
+    )
     assert out["stock_rows_set"] == 3  # two adjustments and one opening stock
 
     at01 = {v["sku"]: v for v in (await shop("get_product", code="AT01"))["variants"]}
@@ -274,7 +465,9 @@ async def test_reimport_updates_prices_and_sets_stock_through_the_ledger(
     assert stock[("AT01-DEN-L", "HN")] == 4
     assert stock[("AT01-TRANG-L", "HCM")] == 6
     assert await moves_of(db, "adjustment") == [
-        ("AT01-DEN-M", -5, "catalog import"), ("AT01-DEN-L", 4, "catalog import")]
+        ("AT01-DEN-M", -5, "catalog import"),
+        ("AT01-DEN-L", 4, "catalog import"),
+    ]
     assert await ledger_mismatches(db) == []
 
 
@@ -284,22 +477,40 @@ async def test_a_price_list_with_only_sku_and_price_updates_prices(
     await make_warehouses(shop)
     await make_product(shop, code="AT01")
     before = await count_rows(db, StockMove)
-    out = await import_file(shop, "gia.csv", csv_bytes(
-        ["SKU", "Giá bán"], [["at01-den-m", "139.000"], ["AT01-TRANG-L", "149000"]]))
+    out = await import_file(
+        shop,
+        "gia.csv",
+        csv_bytes(["SKU", "Giá bán"], [["at01-den-m", "139.000"], ["AT01-TRANG-L", "149000"]]),
+    )
     assert (out["products_updated"], out["variants_updated"]) == (1, 2)
-    prices = {v["sku"]: v["sale_price"]
-              for v in (await shop("get_product", code="AT01"))["variants"]}
+    prices = {
+        v["sku"]: v["sale_price"] for v in (await shop("get_product", code="AT01"))["variants"]
+    }
     assert prices == {"AT01-DEN-M": 139_000, "AT01-TRANG-L": 149_000}
     assert await count_rows(db, StockMove) == before
 
 
 async def test_sku_rules_against_the_shop(shop: Caller, db: Database) -> None:
     await make_warehouses(shop)
-    await make_product(shop, code="AT01", variants=[
-        {"sku": "AT01-DEN-M", "options": {"Màu": "Đen", "Size": "M"}, "barcode": "111"},
-        {"sku": "AT01-TRANG-L", "options": {"Màu": "Trắng", "Size": "L"}}])
-    header = ["product_code", "product_name", "attribute_1", "value_1", "attribute_2",
-              "value_2", "sku", "barcode", "sale_price"]
+    await make_product(
+        shop,
+        code="AT01",
+        variants=[
+            {"sku": "AT01-DEN-M", "options": {"Màu": "Đen", "Size": "M"}, "barcode": "111"},
+            {"sku": "AT01-TRANG-L", "options": {"Màu": "Trắng", "Size": "L"}},
+        ],
+    )
+    header = [
+        "product_code",
+        "product_name",
+        "attribute_1",
+        "value_1",
+        "attribute_2",
+        "value_2",
+        "sku",
+        "barcode",
+        "sale_price",
+    ]
     rows = [
         ["QJ01", "Quần", "Size", "28", "", "", "AT01-DEN-M", "", "100000"],  # 2: other product
         ["", "", "", "", "", "", "NEW-1", "", "100000"],  # 3: new SKU without product code
@@ -328,8 +539,16 @@ async def test_sku_rules_against_the_shop(shop: Caller, db: Database) -> None:
 
 async def test_file_level_row_rules(shop: Caller, db: Database) -> None:
     await make_warehouses(shop)
-    header = ["product_code", "product_name", "attribute_1", "value_1", "attribute_2",
-              "value_2", "sku", "sale_price"]
+    header = [
+        "product_code",
+        "product_name",
+        "attribute_1",
+        "value_1",
+        "attribute_2",
+        "value_2",
+        "sku",
+        "sale_price",
+    ]
     rows = [
         ["AT01", "Áo thun", "Màu", "Đen", "", "", "AT01-DEN", "100000"],  # 2
         ["AT01", "Áo thun", "Size", "M", "", "", "AT01-M", "100000"],  # 3: other attribute
@@ -346,8 +565,13 @@ async def test_file_level_row_rules(shop: Caller, db: Database) -> None:
         await import_file(shop, "x.csv", csv_bytes(header, rows))
     found = {e["row"]: e["code"] for e in err.value.details["errors"]}
     assert found == {
-        3: "inconsistent_attributes", 4: "inconsistent_product", 5: "duplicate_sku",
-        6: "missing_sku", 7: "invalid_price", 9: "one_variant_expected", 10: "missing_value",
+        3: "inconsistent_attributes",
+        4: "inconsistent_product",
+        5: "duplicate_sku",
+        6: "missing_sku",
+        7: "invalid_price",
+        9: "one_variant_expected",
+        10: "missing_value",
         11: "missing_product_name",
     }
     assert (await count_rows(db, Product))["products"] == 0
@@ -355,8 +579,13 @@ async def test_file_level_row_rules(shop: Caller, db: Database) -> None:
 
 async def test_more_than_three_attributes_is_refused(shop: Caller, db: Database) -> None:
     await make_warehouses(shop)
-    header = ["Mã SP", "Tên sản phẩm", *[f"{k}_{n}" for n in range(1, 5)
-                                        for k in ("attribute", "value")], "sku", "Giá bán"]
+    header = [
+        "Mã SP",
+        "Tên sản phẩm",
+        *[f"{k}_{n}" for n in range(1, 5) for k in ("attribute", "value")],
+        "sku",
+        "Giá bán",
+    ]
     rows = [
         ["GIAY01", "Giày", "Màu", "Đen", "Size", "40", "Chất", "Da", "Đế", "Cao", "G-1", "1"],
         ["AO01", "Áo", "Màu", "Đen", "", "", "", "", "", "", "A-1", "1"],
@@ -364,8 +593,11 @@ async def test_more_than_three_attributes_is_refused(shop: Caller, db: Database)
     with pytest.raises(InvalidInput) as err:
         await import_file(shop, "x.csv", csv_bytes(header, rows))
     [error] = err.value.details["errors"]
-    assert (error["row"], error["column"], error["code"]) == (2, "attribute_4",
-                                                              "too_many_attributes")
+    assert (error["row"], error["column"], error["code"]) == (
+        2,
+        "attribute_4",
+        "too_many_attributes",
+    )
     assert "at most 3" in error["message"]
     assert (await count_rows(db, Product))["products"] == 0
 
@@ -377,8 +609,7 @@ async def test_unknown_warehouse_column_is_refused(shop: Caller, db: Database) -
     with pytest.raises(InvalidInput) as err:
         await import_file(shop, "x.csv", data)
     [error] = err.value.details["errors"]
-    assert (error["row"], error["column"], error["code"]) == (1, "Tồn kho DN",
-                                                              "unknown_warehouse")
+    assert (error["row"], error["column"], error["code"]) == (1, "Tồn kho DN", "unknown_warehouse")
     assert "HCM, HN" in error["message"]
     assert err.value.message.startswith("1 row(s) have errors")
     # Even skip_bad_rows cannot import a file whose header is wrong.
@@ -407,17 +638,30 @@ async def test_roles(shop: Caller, db: Database) -> None:
     await make_warehouses(shop)
     await make_product(shop, code="AT01", stock={"HCM": 10})
     # Sales may create products with opening stock (as create_product allows)...
-    out = await import_file(shop, "x.csv", csv_bytes(
-        ["product_code", "product_name", "sku", "sale_price", "stock_HCM"],
-        [["NB01", "Nón", "NB01", "199000", "5"]]), SALES)
+    out = await import_file(
+        shop,
+        "x.csv",
+        csv_bytes(
+            ["product_code", "product_name", "sku", "sale_price", "stock_HCM"],
+            [["NB01", "Nón", "NB01", "199000", "5"]],
+        ),
+        SALES,
+    )
     assert out["variants_created"] == 1
     # ...but not recount existing stock, which is adjust_stock's (warehouse staff).
     with pytest.raises(InvalidInput) as err:
-        await import_file(shop, "x.csv", csv_bytes(
-            ["sku", "sale_price", "stock_HCM"], [["AT01-DEN-M", "1000", "3"],
-                                                 ["AT01-TRANG-L", "1000", "10"]]), SALES)
+        await import_file(
+            shop,
+            "x.csv",
+            csv_bytes(
+                ["sku", "sale_price", "stock_HCM"],
+                [["AT01-DEN-M", "1000", "3"], ["AT01-TRANG-L", "1000", "10"]],
+            ),
+            SALES,
+        )
     assert [(e["row"], e["code"]) for e in err.value.details["errors"]] == [
-        (2, "permission_denied")]
+        (2, "permission_denied")
+    ]
     for actor in (WAREHOUSE, CUSTOMER):
         with pytest.raises(PermissionDenied):
             await import_file(shop, "x.csv", csv_bytes(["sku"], [["AT01-DEN-M"]]), actor)
@@ -452,18 +696,24 @@ async def test_bad_files_are_refused_with_a_reason(shop: Caller) -> None:
 async def test_export_then_import_changes_nothing(shop: Caller, db: Database) -> None:
     await make_warehouses(shop)
     await import_file(shop, "sp.csv", csv_bytes(VN_HEADER, VN_ROWS, sep=";"))
-    await shop("update_product", code="NB01", description="Dòng 1\nDòng 2, có \"ngoặc\"")
+    await shop("update_product", code="NB01", description='Dòng 1\nDòng 2, có "ngoặc"')
     before = await count_rows(db, *WRITES)
     stock_before = await on_hand(db)
     for fmt in ("csv", "xlsx"):
         exported = await shop("export_catalog", format=fmt)
         assert exported["filename"].endswith(f".{fmt}")
         assert (exported["rows"], exported["products"]) == (5, 3)
-        out = await import_file(shop, exported["filename"],
-                                base64.b64decode(exported["content_base64"]))
+        out = await import_file(
+            shop, exported["filename"], base64.b64decode(exported["content_base64"])
+        )
         assert out["errors"] == []
-        assert (out["products_created"], out["products_updated"], out["variants_created"],
-                out["variants_updated"], out["stock_rows_set"]) == (0, 0, 0, 0, 0), fmt
+        assert (
+            out["products_created"],
+            out["products_updated"],
+            out["variants_created"],
+            out["variants_updated"],
+            out["stock_rows_set"],
+        ) == (0, 0, 0, 0, 0), fmt
         assert out["variants_unchanged"] == 5
         assert await count_rows(db, *WRITES) == before, fmt
         assert await on_hand(db) == stock_before
@@ -477,8 +727,14 @@ async def test_export_into_an_empty_shop_recreates_the_catalogue(
     exported = await shop("export_catalog", format="csv")
     text = base64.b64decode(exported["content_base64"]).decode("utf-8-sig")
     lines = text.splitlines()
-    assert lines[0].split(",")[:6] == ["product_code", "product_name", "category", "brand",
-                                       "description", "attribute_1"]
+    assert lines[0].split(",")[:6] == [
+        "product_code",
+        "product_name",
+        "category",
+        "brand",
+        "description",
+        "attribute_1",
+    ]
     assert lines[0].endswith("stock_HCM,stock_HN")
     assert "AT01,Áo thun cotton nam,Áo,Coolmate" in lines[1]
     assert ",150000," in lines[1]
@@ -508,8 +764,7 @@ async def test_a_bad_product_column_skips_the_products_other_rows(
     shop: Caller, db: Database
 ) -> None:
     await make_warehouses(shop)
-    header = ["Mã SP", "Tên sản phẩm", "Hình ảnh", "Thuộc tính 1", "Giá trị 1", "Mã SKU",
-              "Giá bán"]
+    header = ["Mã SP", "Tên sản phẩm", "Hình ảnh", "Thuộc tính 1", "Giá trị 1", "Mã SKU", "Giá bán"]
     rows = [
         ["AT01", "Áo thun", "ftp://cdn.example.vn/a.jpg", "Size", "M", "AT01-M", "150000"],
         ["AT01", "", "", "Size", "L", "AT01-L", "150000"],
@@ -517,7 +772,9 @@ async def test_a_bad_product_column_skips_the_products_other_rows(
     ]
     out = await import_file(shop, "x.csv", csv_bytes(header, rows), skip_bad_rows=True)
     assert [(e["row"], e["column"], e["code"]) for e in out["errors"]] == [
-        (2, "Hình ảnh", "invalid_value"), (3, "Mã SP", "product_refused")]
+        (2, "Hình ảnh", "invalid_value"),
+        (3, "Mã SP", "product_refused"),
+    ]
     assert "ftp://" in out["errors"][0]["message"]
     assert "row 2" in out["errors"][1]["message"]
     assert (out["products_created"], out["rows_imported"]) == (1, 1)

@@ -16,13 +16,21 @@ from tests.seed import seed
 from tests.tools.test_orders import ADDRESS, ledger_matches
 
 
-async def test_200_buyers_racing_for_10_units_get_exactly_10_orders(shop: Caller, db: Database) -> None:
+async def test_200_buyers_racing_for_10_units_get_exactly_10_orders(
+    shop: Caller, db: Database
+) -> None:
     s = await seed(db, {"HOT": {"HCM": 6, "HN": 4}}, customers=200)
 
     async def buy(customer_id: int) -> str:
         try:
-            await shop("place_order", Actor.customer(customer_id), lines=[{"sku": "HOT", "quantity": 1}],
-                       buyer_name="Khách", buyer_phone="0912345678", address=ADDRESS)
+            await shop(
+                "place_order",
+                Actor.customer(customer_id),
+                lines=[{"sku": "HOT", "quantity": 1}],
+                buyer_name="Khách",
+                buyer_phone="0912345678",
+                address=ADDRESS,
+            )
         except InsufficientStock:
             return "sold_out"
         return "ok"
@@ -33,15 +41,18 @@ async def test_200_buyers_racing_for_10_units_get_exactly_10_orders(shop: Caller
     async with db.transaction(write=False) as tx:
         orders = await tx.session.scalar(select(func.count()).select_from(Order))
         reserved = await tx.session.scalar(
-            select(func.sum(StockLevel.reserved)).where(StockLevel.variant_id == s.variants["HOT"]))
+            select(func.sum(StockLevel.reserved)).where(StockLevel.variant_id == s.variants["HOT"])
+        )
     assert orders == 10
     assert reserved == 10
     assert await ledger_matches(db)
 
 
-async def test_ledger_sums_to_on_hand_after_a_mixed_concurrent_workload(shop: Caller, db: Database) -> None:
+async def test_ledger_sums_to_on_hand_after_a_mixed_concurrent_workload(
+    shop: Caller, db: Database
+) -> None:
     skus = {f"V{i}": {"HCM": 8, "HN": 5} for i in range(6)}
-    s = await seed(db, skus, customers=20)
+    await seed(db, skus, customers=20)
     rnd = random.Random(7)
     placed: list[int] = []
 
@@ -50,10 +61,17 @@ async def test_ledger_sums_to_on_hand_after_a_mixed_concurrent_workload(shop: Ca
             action = rnd.random()
             try:
                 if action < 0.55 or not placed:
-                    lines = [{"sku": sku, "quantity": rnd.randint(1, 3)}
-                             for sku in rnd.sample(list(skus), rnd.randint(1, 3))]
-                    o = await shop("create_order", channel="phone", buyer_name="K",
-                                   lines=lines, backorder=rnd.random() < 0.5)
+                    lines = [
+                        {"sku": sku, "quantity": rnd.randint(1, 3)}
+                        for sku in rnd.sample(list(skus), rnd.randint(1, 3))
+                    ]
+                    o = await shop(
+                        "create_order",
+                        channel="phone",
+                        buyer_name="K",
+                        lines=lines,
+                        backorder=rnd.random() < 0.5,
+                    )
                     placed.append(o["id"])
                 elif action < 0.7:
                     await shop("cancel_order", order_id=rnd.choice(placed))
@@ -62,8 +80,11 @@ async def test_ledger_sums_to_on_hand_after_a_mixed_concurrent_workload(shop: Ca
                     for status in ("confirmed", "packing", "ready_to_ship", "shipping"):
                         await shop("set_order_status", order_id=oid, status=status)
                 else:
-                    await shop("update_order", order_id=rnd.choice(placed),
-                               lines=[{"sku": rnd.choice(list(skus)), "quantity": rnd.randint(1, 4)}])
+                    await shop(
+                        "update_order",
+                        order_id=rnd.choice(placed),
+                        lines=[{"sku": rnd.choice(list(skus)), "quantity": rnd.randint(1, 4)}],
+                    )
             except DomainError:
                 pass  # refusals are part of the workload; they must leave nothing behind
 
@@ -71,8 +92,9 @@ async def test_ledger_sums_to_on_hand_after_a_mixed_concurrent_workload(shop: Ca
     assert len(placed) > 20
     assert await ledger_matches(db)
     async with db.transaction(write=False) as tx:
-        bad = await tx.session.scalar(select(func.count()).select_from(StockLevel).where(
-            (StockLevel.reserved > StockLevel.on_hand) | (StockLevel.on_hand < 0)))
+        bad = await tx.session.scalar(
+            select(func.count())
+            .select_from(StockLevel)
+            .where((StockLevel.reserved > StockLevel.on_hand) | (StockLevel.on_hand < 0))
+        )
     assert bad == 0
-
-

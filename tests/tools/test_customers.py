@@ -37,10 +37,19 @@ AN: dict[str, Any] = {
     "tax_code": "0300588569",
     "note": "Khách quen, hay đổi size",
     "addresses": [
-        {"line": "25 Lê Lợi", "ward": "Phường Bến Nghé", "district": "Quận 1",
-         "province": "TP. Hồ Chí Minh", "phone": "0912345678"},
-        {"line": "10 Hai Bà Trưng", "district": "Quận 3", "province": "TP. Hồ Chí Minh",
-         "is_default": True},
+        {
+            "line": "25 Lê Lợi",
+            "ward": "Phường Bến Nghé",
+            "district": "Quận 1",
+            "province": "TP. Hồ Chí Minh",
+            "phone": "0912345678",
+        },
+        {
+            "line": "10 Hai Bà Trưng",
+            "district": "Quận 3",
+            "province": "TP. Hồ Chí Minh",
+            "is_default": True,
+        },
     ],
     "identities": [{"channel": "zalo", "external_id": "z-100", "display_name": "An Nguyễn"}],
 }
@@ -65,14 +74,19 @@ async def test_create_customer_normalises_everything(shop: Caller) -> None:
     assert other["phone"] == "+84912345678"
     assert other["is_default"] is False
     assert out["identities"] == [
-        {"channel": "zalo", "external_id": "z-100", "display_name": "An Nguyễn"}]
+        {"channel": "zalo", "external_id": "z-100", "display_name": "An Nguyễn"}
+    ]
     assert out["order_count"] == 0
 
 
 async def test_first_address_becomes_default_and_shorthands_work(shop: Caller) -> None:
-    out = await shop("create_customer", name="Bình", phone="0987654321",
-                     address={"line": "1 Xuân Thủy", "province": "Hà Nội"},
-                     tax_code="0101248141-002")
+    out = await shop(
+        "create_customer",
+        name="Bình",
+        phone="0987654321",
+        address={"line": "1 Xuân Thủy", "province": "Hà Nội"},
+        tax_code="0101248141-002",
+    )
     assert out["phones"] == ["+84987654321"]
     assert [a["is_default"] for a in out["addresses"]] == [True]
     assert out["tax_code"] == "0101248141-002"
@@ -87,8 +101,11 @@ async def test_first_address_becomes_default_and_shorthands_work(shop: Caller) -
         ({"tax_code": "12345"}, "tax_code", "invalid_tax_code"),
         ({"email": "not-an-email"}, "email", "invalid_input"),
         ({"addresses": [{"line": "1 A", "phone": "999"}]}, "addresses.0.phone", "invalid_phone"),
-        ({"identities": [{"channel": "myspace", "external_id": "1"}]}, "identities.0.channel",
-         "invalid_input"),
+        (
+            {"identities": [{"channel": "myspace", "external_id": "1"}]},
+            "identities.0.channel",
+            "invalid_input",
+        ),
     ],
 )
 async def test_bad_input_names_the_field_and_writes_nothing(
@@ -113,13 +130,15 @@ async def test_phone_of_another_customer_is_a_conflict(shop: Caller, db: Databas
 async def test_identity_of_another_customer_is_a_conflict(shop: Caller) -> None:
     first = await make_customer(shop)
     with pytest.raises(Conflict) as err:
-        await shop("create_customer", name="Khác",
-                   identities=[{"channel": "zalo", "external_id": "z-100"}])
+        await shop(
+            "create_customer", name="Khác", identities=[{"channel": "zalo", "external_id": "z-100"}]
+        )
     assert (err.value.code, err.value.field) == ("identity_taken", "identities.0.external_id")
     assert err.value.details["customer_id"] == first["id"]
     # The same external id on another channel is someone else.
-    other = await shop("create_customer", name="Khác",
-                       identities=[{"channel": "telegram", "external_id": "z-100"}])
+    other = await shop(
+        "create_customer", name="Khác", identities=[{"channel": "telegram", "external_id": "z-100"}]
+    )
     assert other["id"] != first["id"]
 
 
@@ -185,7 +204,10 @@ async def test_find_by_channel_identity(shop: Caller) -> None:
     out = await shop("find_customers", channel="zalo", external_id="z-100")
     [found] = out["customers"]
     assert (found["id"], found["channels"], found["phones"][0]) == (
-        made["id"], ["zalo"], "+84912345678")
+        made["id"],
+        ["zalo"],
+        "+84912345678",
+    )
     assert (await shop("find_customers", channel="zalo", external_id="nope"))["customers"] == []
     with pytest.raises(InvalidInput):
         await shop("find_customers", channel="zalo")
@@ -200,19 +222,30 @@ async def test_staff_update_fields_phones_and_addresses(shop: Caller) -> None:
     made = await make_customer(shop)
     old_default, other = made["addresses"]
     out = await shop(
-        "update_customer", SALES, customer_id=made["id"], name="Nguyễn Văn Ân",
-        email="", company_name="Công ty Mới", tax_code="0101248141",
-        add_phones=["0977 111 222"], remove_phones=["0903123456"],
+        "update_customer",
+        SALES,
+        customer_id=made["id"],
+        name="Nguyễn Văn Ân",
+        email="",
+        company_name="Công ty Mới",
+        tax_code="0101248141",
+        add_phones=["0977 111 222"],
+        remove_phones=["0903123456"],
         remove_address_ids=[old_default["id"]],
         add_addresses=[{"line": "5 Pasteur", "province": "TP. Hồ Chí Minh"}],
         add_identities=[{"channel": "messenger", "external_id": "psid-9"}],
     )
     assert out["name"] == "Nguyễn Văn Ân"
     assert (out["email"], out["company_name"], out["tax_code"]) == (
-        None, "Công ty Mới", "0101248141")
+        None,
+        "Công ty Mới",
+        "0101248141",
+    )
     assert out["phones"] == ["+84912345678", "+84977111222"]
     assert [(a["line"], a["is_default"]) for a in out["addresses"]] == [
-        ("25 Lê Lợi", True), ("5 Pasteur", False)]  # the default moved to a remaining address
+        ("25 Lê Lợi", True),
+        ("5 Pasteur", False),
+    ]  # the default moved to a remaining address
     assert {i["channel"] for i in out["identities"]} == {"zalo", "messenger"}
     assert await names(shop, query="cong ty moi") == ["Nguyễn Văn Ân"]
     new = next(a for a in out["addresses"] if a["line"] == "5 Pasteur")
@@ -226,8 +259,7 @@ async def test_update_refusals_change_nothing(shop: Caller) -> None:
     made = await make_customer(shop)
     other = await shop("create_customer", name="Bình", phones=["0987654321"])
     with pytest.raises(Conflict) as err:
-        await shop("update_customer", customer_id=made["id"], name="X",
-                   add_phones=["0987 654 321"])
+        await shop("update_customer", customer_id=made["id"], name="X", add_phones=["0987 654 321"])
     assert (err.value.code, err.value.details["customer_id"]) == ("phone_taken", other["id"])
     with pytest.raises(NotFound) as err2:
         await shop("update_customer", customer_id=made["id"], remove_address_ids=[999])
@@ -243,21 +275,31 @@ async def test_customer_updates_own_name_phone_and_address_only(shop: Caller) ->
     an = await make_customer(shop)
     binh = await shop("create_customer", name="Bình", phones=["0987654321"])
     me = Actor.customer(binh["id"])
-    out = await shop("update_customer", me, customer_id=an["id"], name="Bình Trần",
-                     add_phones=["0977 000 111"],
-                     add_addresses=[{"line": "1 Trần Phú", "province": "Đà Nẵng"}])
+    out = await shop(
+        "update_customer",
+        me,
+        customer_id=an["id"],
+        name="Bình Trần",
+        add_phones=["0977 000 111"],
+        add_addresses=[{"line": "1 Trần Phú", "province": "Đà Nẵng"}],
+    )
     assert out["id"] == binh["id"]  # the argument never picks someone else
     assert out["phones"] == ["+84987654321", "+84977000111"]
     assert out["addresses"][0]["is_default"] is True
     assert (await shop("get_customer", customer_id=an["id"]))["name"] == "Nguyễn Văn An"
-    for field, value in (("note", "vip"), ("email", "x@y.vn"), ("tax_code", "0300588569"),
-                         ("add_identities", [{"channel": "web", "external_id": "s1"}])):
+    for field, value in (
+        ("note", "vip"),
+        ("email", "x@y.vn"),
+        ("tax_code", "0300588569"),
+        ("add_identities", [{"channel": "web", "external_id": "s1"}]),
+    ):
         with pytest.raises(PermissionDenied) as err:
             await shop("update_customer", me, **{field: value})
         assert err.value.field == field
     # Explicit empty values of other fields are not a change.
     assert (await shop("update_customer", me, email=None, add_identities=[], name="B"))[
-        "name"] == "B"
+        "name"
+    ] == "B"
     with pytest.raises(Conflict) as err2:
         await shop("update_customer", me, add_phones=["0912345678"])
     assert err2.value.details == {}  # a customer is not told who owns the number
@@ -270,17 +312,29 @@ async def test_customer_updates_own_name_phone_and_address_only(shop: Caller) ->
 
 async def add_order_and_quote(db: Database, customer_id: int) -> None:
     async def run(ctx: ToolContext) -> None:
-        ctx.session.add(Order(channel="zalo", customer_id=customer_id, created_at=ctx.now,
-                              updated_at=ctx.now))
-        ctx.session.add(Quote(token=f"q{customer_id}", customer_id=customer_id, payload={},
-                              expires_at=ctx.now + timedelta(minutes=15), created_at=ctx.now))
+        ctx.session.add(
+            Order(channel="zalo", customer_id=customer_id, created_at=ctx.now, updated_at=ctx.now)
+        )
+        ctx.session.add(
+            Quote(
+                token=f"q{customer_id}",
+                customer_id=customer_id,
+                payload={},
+                expires_at=ctx.now + timedelta(minutes=15),
+                created_at=ctx.now,
+            )
+        )
 
     await in_tx(db, run)
 
 
 async def test_merge_moves_everything_to_the_target(shop: Caller, db: Database) -> None:
-    target = await shop("create_customer", name="An (điện thoại)", phones=["0987654321"],
-                        addresses=[{"line": "1 Trần Phú", "province": "Đà Nẵng"}])
+    target = await shop(
+        "create_customer",
+        name="An (điện thoại)",
+        phones=["0987654321"],
+        addresses=[{"line": "1 Trần Phú", "province": "Đà Nẵng"}],
+    )
     source = await make_customer(shop)
     older = await shop("create_customer", name="An cũ", phones=["0977000111"])
     await shop("merge_customers", source_id=older["id"], target_id=source["id"])
@@ -288,15 +342,13 @@ async def test_merge_moves_everything_to_the_target(shop: Caller, db: Database) 
     await add_order_and_quote(db, target["id"])
 
     out = await shop("merge_customers", SALES, source_id=source["id"], target_id=target["id"])
-    assert out["moved"] == {"phones": 3, "addresses": 2, "identities": 1, "orders": 1,
-                            "quotes": 1}
+    assert out["moved"] == {"phones": 3, "addresses": 2, "identities": 1, "orders": 1, "quotes": 1}
     merged = out["customer"]
     assert merged["id"] == target["id"]
     assert merged["name"] == "An (điện thoại)"  # the target's own fields win
     assert merged["email"] == "an.nguyen@gmail.com"  # empty ones are filled from the source
     assert merged["tax_code"] == "0300588569"
-    assert set(merged["phones"]) == {"+84987654321", "+84912345678", "+84903123456",
-                                     "+84977000111"}
+    assert set(merged["phones"]) == {"+84987654321", "+84912345678", "+84903123456", "+84977000111"}
     assert len(merged["addresses"]) == 3
     assert [a["is_default"] for a in merged["addresses"]] == [True, False, False]
     assert merged["addresses"][0]["line"] == "1 Trần Phú"
@@ -306,8 +358,9 @@ async def test_merge_moves_everything_to_the_target(shop: Caller, db: Database) 
     async def state(ctx: ToolContext) -> dict[str, Any]:
         s = ctx.session
         return {
-            "merged_into": dict((await s.execute(
-                select(Customer.id, Customer.merged_into_id))).all()),
+            "merged_into": dict(
+                (await s.execute(select(Customer.id, Customer.merged_into_id))).all()
+            ),
             "quotes": sorted((await s.execute(select(Quote.customer_id))).scalars()),
         }
 
@@ -319,7 +372,8 @@ async def test_merge_moves_everything_to_the_target(shop: Caller, db: Database) 
     assert (await shop("get_customer", customer_id=source["id"]))["id"] == target["id"]
     assert (await shop("get_customer", phone="0912345678"))["id"] == target["id"]
     assert [c["id"] for c in (await shop("find_customers", query="an"))["customers"]] == [
-        target["id"]]
+        target["id"]
+    ]
     found = await in_tx(db, lambda ctx: customer_for_identity(ctx, "zalo", "z-100"))
     assert found == target["id"]
 
@@ -347,8 +401,9 @@ async def test_merge_refusals(shop: Caller, db: Database) -> None:
 
 
 async def test_customer_for_identity_creates_once(shop: Caller, db: Database) -> None:
-    first = await in_tx(db, lambda ctx: customer_for_identity(
-        ctx, "telegram", " 42 ", "  Phạm   Thị  Hoa "))
+    first = await in_tx(
+        db, lambda ctx: customer_for_identity(ctx, "telegram", " 42 ", "  Phạm   Thị  Hoa ")
+    )
     again = await in_tx(db, lambda ctx: customer_for_identity(ctx, "telegram", "42"))
     assert first == again
     other = await in_tx(db, lambda ctx: customer_for_identity(ctx, "messenger", "42"))
@@ -356,7 +411,8 @@ async def test_customer_for_identity_creates_once(shop: Caller, db: Database) ->
     got = await shop("get_customer", customer_id=first)
     assert got["name"] == "Phạm Thị Hoa"
     assert got["identities"] == [
-        {"channel": "telegram", "external_id": "42", "display_name": "Phạm Thị Hoa"}]
+        {"channel": "telegram", "external_id": "42", "display_name": "Phạm Thị Hoa"}
+    ]
     assert await names(shop, query="pham thi hoa") == ["Phạm Thị Hoa"]
     # The customer it returns can use the customer tools as themselves.
     assert (await shop("get_customer", Actor.customer(first)))["id"] == first
@@ -372,10 +428,12 @@ async def test_customer_for_identity_validates(db: Database) -> None:
 
 
 async def test_concurrent_first_contacts_make_one_customer(shop: Caller, db: Database) -> None:
-    results = await asyncio.gather(*[
-        in_tx(db, lambda ctx: customer_for_identity(ctx, "zalo", "same-person", "Lan"))
-        for _ in range(4)
-    ])
+    results = await asyncio.gather(
+        *[
+            in_tx(db, lambda ctx: customer_for_identity(ctx, "zalo", "same-person", "Lan"))
+            for _ in range(4)
+        ]
+    )
     assert len(set(results)) == 1
     counts = await count_rows(db, Customer, CustomerIdentity)
     assert counts == {"customers": 1, "customer_identities": 1}

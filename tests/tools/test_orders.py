@@ -25,36 +25,66 @@ ADDRESS = {"line": "12 Nguyễn Huệ", "ward": "Bến Nghé", "district": "Qu�
 
 async def levels(db: Database, variant_id: int) -> dict[int, tuple[int, int]]:
     async with db.transaction(write=False) as tx:
-        rows = (await tx.session.execute(
-            select(StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved)
-            .where(StockLevel.variant_id == variant_id))).all()
+        rows = (
+            await tx.session.execute(
+                select(StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved).where(
+                    StockLevel.variant_id == variant_id
+                )
+            )
+        ).all()
     return {w: (oh, r) for w, oh, r in rows}
 
 
 async def ledger_matches(db: Database) -> bool:
     async with db.transaction(write=False) as tx:
-        sums = dict(((v, w), (oh, r)) for v, w, oh, r in (await tx.session.execute(
-            select(StockMove.variant_id, StockMove.warehouse_id,
-                   func.sum(StockMove.delta_on_hand), func.sum(StockMove.delta_reserved))
-            .group_by(StockMove.variant_id, StockMove.warehouse_id))).all())
-        lv = (await tx.session.execute(
-            select(StockLevel.variant_id, StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved)
-        )).all()
+        sums = {
+            (v, w): (oh, r)
+            for v, w, oh, r in (
+                await tx.session.execute(
+                    select(
+                        StockMove.variant_id,
+                        StockMove.warehouse_id,
+                        func.sum(StockMove.delta_on_hand),
+                        func.sum(StockMove.delta_reserved),
+                    ).group_by(StockMove.variant_id, StockMove.warehouse_id)
+                )
+            ).all()
+        }
+        lv = (
+            await tx.session.execute(
+                select(
+                    StockLevel.variant_id,
+                    StockLevel.warehouse_id,
+                    StockLevel.on_hand,
+                    StockLevel.reserved,
+                )
+            )
+        ).all()
     return all(sums.get((v, w), (0, 0)) == (oh, r) for v, w, oh, r in lv)
 
 
 def order_args(**over: Any) -> dict[str, Any]:
-    args: dict[str, Any] = {"channel": "phone", "buyer_name": "Nguyễn Văn A",
-                            "buyer_phone": "0912345678", "address": ADDRESS,
-                            "lines": [{"sku": "S", "quantity": 1}]}
+    args: dict[str, Any] = {
+        "channel": "phone",
+        "buyer_name": "Nguyễn Văn A",
+        "buyer_phone": "0912345678",
+        "address": ADDRESS,
+        "lines": [{"sku": "S", "quantity": 1}],
+    }
     args.update(over)
     return args
 
 
-async def test_create_order_reserves_in_main_warehouse_and_prices_with_vat(shop: Caller, db: Database) -> None:
-    s = await seed(db, {"S": {"HCM": 5, "HN": 5}, "M": {"HCM": 5}}, prices={"S": 110_000, "M": 220_000})
-    order = await shop("create_order", **order_args(lines=[{"sku": "S", "quantity": 2},
-                                                           {"sku": "M", "quantity": 1}]))
+async def test_create_order_reserves_in_main_warehouse_and_prices_with_vat(
+    shop: Caller, db: Database
+) -> None:
+    s = await seed(
+        db, {"S": {"HCM": 5, "HN": 5}, "M": {"HCM": 5}}, prices={"S": 110_000, "M": 220_000}
+    )
+    order = await shop(
+        "create_order",
+        **order_args(lines=[{"sku": "S", "quantity": 2}, {"sku": "M", "quantity": 1}]),
+    )
     assert order["status"] == "new"
     assert order["number"] == f"DH{order['id']:06d}"
     assert {ln["warehouse_id"] for ln in order["lines"]} == {s.warehouses["HCM"]}
@@ -64,37 +94,65 @@ async def test_create_order_reserves_in_main_warehouse_and_prices_with_vat(shop:
     assert order["shipping_fee"] == 30_000  # below the free-shipping threshold
     assert order["total"] == 470_000
     assert order["cod_amount"] == 470_000
-    assert await levels(db, s.variants["S"]) == {s.warehouses["HCM"]: (5, 2), s.warehouses["HN"]: (5, 0)}
+    assert await levels(db, s.variants["S"]) == {
+        s.warehouses["HCM"]: (5, 2),
+        s.warehouses["HN"]: (5, 0),
+    }
     assert await ledger_matches(db)
 
 
-async def test_order_split_by_line_when_no_single_warehouse_can_serve(shop: Caller, db: Database) -> None:
+async def test_order_split_by_line_when_no_single_warehouse_can_serve(
+    shop: Caller, db: Database
+) -> None:
     s = await seed(db, {"S": {"HCM": 1, "HN": 0}, "M": {"HCM": 0, "HN": 3}})
-    order = await shop("create_order", **order_args(lines=[{"sku": "S", "quantity": 1},
-                                                           {"sku": "M", "quantity": 2}]))
+    order = await shop(
+        "create_order",
+        **order_args(lines=[{"sku": "S", "quantity": 1}, {"sku": "M", "quantity": 2}]),
+    )
     where = {ln["sku"]: ln["warehouse_id"] for ln in order["lines"]}
     assert where == {"S": s.warehouses["HCM"], "M": s.warehouses["HN"]}
 
 
-async def test_short_line_puts_order_awaiting_stock_with_suggestion(shop: Caller, db: Database) -> None:
+async def test_short_line_puts_order_awaiting_stock_with_suggestion(
+    shop: Caller, db: Database
+) -> None:
     s = await seed(db, {"S": {"HCM": 1}, "M": {"HCM": 4}})
-    order = await shop("create_order", **order_args(lines=[{"sku": "S", "quantity": 3},
-                                                           {"sku": "M", "quantity": 1}]))
+    order = await shop(
+        "create_order",
+        **order_args(lines=[{"sku": "S", "quantity": 3}, {"sku": "M", "quantity": 1}]),
+    )
     assert order["status"] == "awaiting_stock"
-    assert order["purchase_suggestions"] == [{"variant_id": s.variants["S"], "sku": "S", "missing": 2}]
+    assert order["purchase_suggestions"] == [
+        {"variant_id": s.variants["S"], "sku": "S", "missing": 2}
+    ]
     # The line that can be served keeps its stock; the short one holds nothing.
-    assert await levels(db, s.variants["M"]) == {s.warehouses["HCM"]: (4, 1), s.warehouses["HN"]: (0, 0)}
-    assert await levels(db, s.variants["S"]) == {s.warehouses["HCM"]: (1, 0), s.warehouses["HN"]: (0, 0)}
+    assert await levels(db, s.variants["M"]) == {
+        s.warehouses["HCM"]: (4, 1),
+        s.warehouses["HN"]: (0, 0),
+    }
+    assert await levels(db, s.variants["S"]) == {
+        s.warehouses["HCM"]: (1, 0),
+        s.warehouses["HN"]: (0, 0),
+    }
 
 
-async def test_without_backorder_short_stock_is_refused_and_nothing_written(shop: Caller, db: Database) -> None:
+async def test_without_backorder_short_stock_is_refused_and_nothing_written(
+    shop: Caller, db: Database
+) -> None:
     s = await seed(db, {"S": {"HCM": 1}, "M": {"HCM": 4}})
     with pytest.raises(InsufficientStock) as err:
-        await shop("create_order", **order_args(backorder=False, lines=[{"sku": "M", "quantity": 1},
-                                                                        {"sku": "S", "quantity": 3}]))
+        await shop(
+            "create_order",
+            **order_args(
+                backorder=False, lines=[{"sku": "M", "quantity": 1}, {"sku": "S", "quantity": 3}]
+            ),
+        )
     assert err.value.details["lines"] == [{"sku": "S", "requested": 3, "available": 1}]
     assert (await shop("list_orders"))["total_count"] == 0
-    assert await levels(db, s.variants["M"]) == {s.warehouses["HCM"]: (4, 0), s.warehouses["HN"]: (0, 0)}
+    assert await levels(db, s.variants["M"]) == {
+        s.warehouses["HCM"]: (4, 0),
+        s.warehouses["HN"]: (0, 0),
+    }
 
 
 @pytest.mark.parametrize(
@@ -132,13 +190,23 @@ async def test_full_lifecycle_consumes_stock_and_records_events(shop: Caller, db
     o = await shop("create_order", **order_args(lines=[{"sku": "S", "quantity": 2}]))
     for status in ("confirmed", "packing", "ready_to_ship", "shipping"):
         o = await shop("set_order_status", order_id=o["id"], status=status)
-    assert await levels(db, s.variants["S"]) == {s.warehouses["HCM"]: (3, 0), s.warehouses["HN"]: (0, 0)}
+    assert await levels(db, s.variants["S"]) == {
+        s.warehouses["HCM"]: (3, 0),
+        s.warehouses["HN"]: (0, 0),
+    }
     o = await shop("set_order_status", order_id=o["id"], status="delivered")
     assert o["payment_status"] == "paid"
     o = await shop("set_order_status", number=o["number"], status="completed")
     full = await shop("get_order", number=o["number"])
     assert [e["to_status"] for e in full["events"]] == [
-        "new", "confirmed", "packing", "ready_to_ship", "shipping", "delivered", "completed"]
+        "new",
+        "confirmed",
+        "packing",
+        "ready_to_ship",
+        "shipping",
+        "delivered",
+        "completed",
+    ]
     assert all(e["actor"] == "owner:1" for e in full["events"])
     assert await ledger_matches(db)
 
@@ -156,11 +224,24 @@ async def test_cancel_releases_and_failed_delivery_restocks(shop: Caller, db: Da
     s = await seed(db, {"S": {"HCM": 5}})
     a = await shop("create_order", **order_args(lines=[{"sku": "S", "quantity": 2}]))
     await shop("cancel_order", order_id=a["id"], reason="khách đổi ý")
-    assert await levels(db, s.variants["S"]) == {s.warehouses["HCM"]: (5, 0), s.warehouses["HN"]: (0, 0)}
+    assert await levels(db, s.variants["S"]) == {
+        s.warehouses["HCM"]: (5, 0),
+        s.warehouses["HN"]: (0, 0),
+    }
     b = await shop("create_order", **order_args(lines=[{"sku": "S", "quantity": 1}]))
-    for status in ("confirmed", "packing", "ready_to_ship", "shipping", "delivery_failed", "returned"):
+    for status in (
+        "confirmed",
+        "packing",
+        "ready_to_ship",
+        "shipping",
+        "delivery_failed",
+        "returned",
+    ):
         await shop("set_order_status", order_id=b["id"], status=status)
-    assert await levels(db, s.variants["S"]) == {s.warehouses["HCM"]: (5, 0), s.warehouses["HN"]: (0, 0)}
+    assert await levels(db, s.variants["S"]) == {
+        s.warehouses["HCM"]: (5, 0),
+        s.warehouses["HN"]: (0, 0),
+    }
     with pytest.raises(IllegalTransition):
         await shop("cancel_order", order_id=b["id"])
     assert await ledger_matches(db)
@@ -169,16 +250,27 @@ async def test_cancel_releases_and_failed_delivery_restocks(shop: Caller, db: Da
 async def test_update_order_lines_moves_reservations(shop: Caller, db: Database) -> None:
     s = await seed(db, {"S": {"HCM": 5}, "M": {"HCM": 1}})
     o = await shop("create_order", **order_args(lines=[{"sku": "S", "quantity": 2}]))
-    o = await shop("update_order", order_id=o["id"], lines=[{"sku": "S", "quantity": 1},
-                                                            {"sku": "M", "quantity": 1}],
-                   buyer_name="Trần Thị B")
+    o = await shop(
+        "update_order",
+        order_id=o["id"],
+        lines=[{"sku": "S", "quantity": 1}, {"sku": "M", "quantity": 1}],
+        buyer_name="Trần Thị B",
+    )
     assert o["buyer_name"] == "Trần Thị B"
     assert sorted((ln["sku"], ln["quantity"], ln["reserved"]) for ln in o["lines"]) == [
-        ("M", 1, 1), ("S", 1, 1)]
-    assert await levels(db, s.variants["S"]) == {s.warehouses["HCM"]: (5, 1), s.warehouses["HN"]: (0, 0)}
+        ("M", 1, 1),
+        ("S", 1, 1),
+    ]
+    assert await levels(db, s.variants["S"]) == {
+        s.warehouses["HCM"]: (5, 1),
+        s.warehouses["HN"]: (0, 0),
+    }
     o = await shop("update_order", order_id=o["id"], lines=[{"sku": "M", "quantity": 3}])
     assert o["status"] == "awaiting_stock"
-    assert await levels(db, s.variants["S"]) == {s.warehouses["HCM"]: (5, 0), s.warehouses["HN"]: (0, 0)}
+    assert await levels(db, s.variants["S"]) == {
+        s.warehouses["HCM"]: (5, 0),
+        s.warehouses["HN"]: (0, 0),
+    }
     for status in ("confirmed",):
         with pytest.raises(InsufficientStock):
             await shop("set_order_status", order_id=o["id"], status=status)
@@ -199,21 +291,41 @@ async def test_quote_holds_stock_until_place_order(shop: Caller, db: Database) -
     s = await seed(db, {"S": {"HCM": 2}}, customers=2)
     alice, bob = Actor.customer(s.customers[0]), Actor.customer(s.customers[1])
     q = await shop("quote_order", alice, lines=[{"sku": "S", "quantity": 2}])
-    assert q["all_available"] and q["total"] == 230_000
+    assert q["all_available"]
+    assert q["total"] == 230_000
     # Bob cannot have the units Alice was quoted while her hold lasts.
     q_bob = await shop("quote_order", bob, lines=[{"sku": "S", "quantity": 1}])
-    assert not q_bob["all_available"] and q_bob["short"][0]["available"] == 0
+    assert not q_bob["all_available"]
+    assert q_bob["short"][0]["available"] == 0
     with pytest.raises(InsufficientStock):
-        await shop("place_order", bob, lines=[{"sku": "S", "quantity": 1}], buyer_name="Bob",
-                   buyer_phone="0987654321", address=ADDRESS)
-    order = await shop("place_order", alice, quote_token=q["quote_token"], buyer_name="Alice",
-                       buyer_phone="+84 912 345 678", address=ADDRESS)
+        await shop(
+            "place_order",
+            bob,
+            lines=[{"sku": "S", "quantity": 1}],
+            buyer_name="Bob",
+            buyer_phone="0987654321",
+            address=ADDRESS,
+        )
+    order = await shop(
+        "place_order",
+        alice,
+        quote_token=q["quote_token"],
+        buyer_name="Alice",
+        buyer_phone="+84 912 345 678",
+        address=ADDRESS,
+    )
     assert order["customer_id"] == s.customers[0]
     assert order["buyer_phone"] == "+84912345678"
     assert order["total"] == q["total"]
     with pytest.raises(Conflict) as err:
-        await shop("place_order", alice, quote_token=q["quote_token"], buyer_name="Alice",
-                   buyer_phone="0912345678", address=ADDRESS)
+        await shop(
+            "place_order",
+            alice,
+            quote_token=q["quote_token"],
+            buyer_name="Alice",
+            buyer_phone="0912345678",
+            address=ADDRESS,
+        )
     assert err.value.code == "quote_used"
 
 
@@ -227,30 +339,51 @@ async def test_expired_hold_stops_counting_without_any_job(
         from sqlalchemy import update
 
         from storage.models import Quote, StockHold
+
         past = tx.now - timedelta(minutes=1)
         await tx.session.execute(update(StockHold).values(expires_at=past))
         await tx.session.execute(update(Quote).values(expires_at=past))
-    order = await shop("place_order", bob, lines=[{"sku": "S", "quantity": 1}], buyer_name="Bob",
-                       buyer_phone="0987654321", address=ADDRESS)
+    order = await shop(
+        "place_order",
+        bob,
+        lines=[{"sku": "S", "quantity": 1}],
+        buyer_name="Bob",
+        buyer_phone="0987654321",
+        address=ADDRESS,
+    )
     assert order["status"] == "new"
     with pytest.raises(Conflict) as err:
-        await shop("place_order", alice, quote_token=q["quote_token"], buyer_name="A",
-                   buyer_phone="0912345678", address=ADDRESS)
+        await shop(
+            "place_order",
+            alice,
+            quote_token=q["quote_token"],
+            buyer_name="A",
+            buyer_phone="0912345678",
+            address=ADDRESS,
+        )
     assert err.value.code == "quote_expired"
 
 
 async def test_customer_sees_only_own_orders_and_no_staff_tools(shop: Caller, db: Database) -> None:
     s = await seed(db, {"S": {"HCM": 5}}, customers=2)
     alice, bob = Actor.customer(s.customers[0]), Actor.customer(s.customers[1])
-    mine = await shop("place_order", alice, lines=[{"sku": "S", "quantity": 1}], buyer_name="Alice",
-                      buyer_phone="0912345678", address=ADDRESS)
+    mine = await shop(
+        "place_order",
+        alice,
+        lines=[{"sku": "S", "quantity": 1}],
+        buyer_name="Alice",
+        buyer_phone="0912345678",
+        address=ADDRESS,
+    )
     with pytest.raises(NotFound):
         await shop("get_order", bob, order_id=mine["id"])
     assert (await shop("list_orders", bob, customer_id=s.customers[0]))["orders"] == []
     assert [o["id"] for o in (await shop("list_orders", alice))["orders"]] == [mine["id"]]
-    for name, args in (("create_order", order_args()),
-                       ("set_order_status", {"order_id": mine["id"], "status": "confirmed"}),
-                       ("update_order", {"order_id": mine["id"], "note": "x"})):
+    for name, args in (
+        ("create_order", order_args()),
+        ("set_order_status", {"order_id": mine["id"], "status": "confirmed"}),
+        ("update_order", {"order_id": mine["id"], "note": "x"}),
+    ):
         with pytest.raises(PermissionDenied):
             await shop(name, bob, **args)
     with pytest.raises(NotFound):
@@ -261,12 +394,20 @@ async def test_customer_sees_only_own_orders_and_no_staff_tools(shop: Caller, db
 async def test_place_order_is_idempotent_by_key(shop: Caller, db: Database) -> None:
     s = await seed(db, {"S": {"HCM": 5}}, customers=1)
     alice = Actor.customer(s.customers[0])
-    args = {"lines": [{"sku": "S", "quantity": 1}], "buyer_name": "Alice", "buyer_phone": "0912345678",
-            "address": ADDRESS, "idempotency_key": "turn-42"}
+    args = {
+        "lines": [{"sku": "S", "quantity": 1}],
+        "buyer_name": "Alice",
+        "buyer_phone": "0912345678",
+        "address": ADDRESS,
+        "idempotency_key": "turn-42",
+    }
     first = await shop("place_order", alice, **args)
     again = await shop("place_order", alice, **args)
     assert again["id"] == first["id"]
-    assert await levels(db, s.variants["S"]) == {s.warehouses["HCM"]: (5, 1), s.warehouses["HN"]: (0, 0)}
+    assert await levels(db, s.variants["S"]) == {
+        s.warehouses["HCM"]: (5, 1),
+        s.warehouses["HN"]: (0, 0),
+    }
 
 
 async def test_state_changes_and_stock_changes_reach_the_outbox(shop: Caller, db: Database) -> None:
@@ -276,7 +417,11 @@ async def test_state_changes_and_stock_changes_reach_the_outbox(shop: Caller, db
     with pytest.raises(IllegalTransition):
         await shop("cancel_order", order_id=o["id"])  # rolled back: must leave no event
     async with db.transaction(write=False) as tx:
-        topics = (await tx.session.execute(select(OutboxEvent.topic).order_by(OutboxEvent.id))).scalars().all()
+        topics = (
+            (await tx.session.execute(select(OutboxEvent.topic).order_by(OutboxEvent.id)))
+            .scalars()
+            .all()
+        )
     assert topics == ["stock.changed", "order.created", "order.status_changed", "stock.changed"]
 
 
@@ -284,16 +429,20 @@ async def test_receipt_of_stock_confirms_waiting_orders_first_come_first_served(
     shop: Caller, db: Database
 ) -> None:
     s = await seed(db, {"S": {"HCM": 0}})
-    waiting = [(await shop("create_order", **order_args(lines=[{"sku": "S", "quantity": 1}])))["id"]
-               for _ in range(3)]
-    from tools.context import ToolContext
+    waiting = [
+        (await shop("create_order", **order_args(lines=[{"sku": "S", "quantity": 1}])))["id"]
+        for _ in range(3)
+    ]
     from tools.config import ToolConfig
+    from tools.context import ToolContext
     from tools.reservations import allocate_awaiting_orders
     from tools.stock_ops import Move, apply_moves
 
     async with db.transaction() as tx:
         ctx = ToolContext(tx=tx, actor=Actor.system(), config=ToolConfig())
-        await apply_moves(ctx, [Move(s.variants["S"], s.warehouses["HCM"], d_on_hand=2, reason="receipt")])
+        await apply_moves(
+            ctx, [Move(s.variants["S"], s.warehouses["HCM"], d_on_hand=2, reason="receipt")]
+        )
         done = await allocate_awaiting_orders(ctx, [s.variants["S"]])
     assert done == waiting[:2]
     statuses = [(await shop("get_order", order_id=i))["status"] for i in waiting]

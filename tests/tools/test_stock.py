@@ -54,7 +54,9 @@ async def test_check_stock_staff_sees_warehouses(shop: Caller, db: Database) -> 
     assert (v["on_hand"], v["reserved"], v["held"], v["available"]) == (12, 3, 1, 8)
     assert v["name"] == "Áo thun cotton - Đen / M"
     assert [(w["warehouse_code"], w["available"]) for w in v["warehouses"]] == [
-        ("HCM", 6), ("HN", 2)]
+        ("HCM", 6),
+        ("HN", 2),
+    ]
 
 
 async def test_check_stock_customer_sees_only_available(shop: Caller, db: Database) -> None:
@@ -96,8 +98,9 @@ async def test_check_stock_needs_one_reference(shop: Caller) -> None:
 
 async def test_adjust_by_delta_and_set_to_keeps_ledger_in_sync(shop: Caller, db: Database) -> None:
     await setup(shop)
-    out = await shop("adjust_stock", KEEPER, sku="AT01-DEN-M", warehouse_code="hcm", delta=5,
-                     note="found a box")
+    out = await shop(
+        "adjust_stock", KEEPER, sku="AT01-DEN-M", warehouse_code="hcm", delta=5, note="found a box"
+    )
     assert (out["change"], out["on_hand"], out["available"]) == (5, 15, 15)
     out = await shop("adjust_stock", KEEPER, sku="AT01-DEN-M", warehouse_code="HCM", delta=-4)
     assert out["on_hand"] == 11
@@ -108,7 +111,10 @@ async def test_adjust_by_delta_and_set_to_keeps_ledger_in_sync(shop: Caller, db:
     assert await ledger_mismatches(db) == []
     ledger = await shop("stock_ledger", sku="AT01-DEN-M")
     assert [(r["reason"], r["delta_on_hand"], r["warehouse_code"]) for r in ledger["rows"][:3]] == [
-        ("adjustment", 5, "HN"), ("adjustment", -4, "HCM"), ("adjustment", 5, "HCM")]
+        ("adjustment", 5, "HN"),
+        ("adjustment", -4, "HCM"),
+        ("adjustment", 5, "HCM"),
+    ]
     assert ledger["rows"][2]["note"] == "found a box"
     assert ledger["rows"][0]["actor"] == "warehouse:3"
 
@@ -133,15 +139,29 @@ async def test_adjust_cannot_remove_reserved_stock(shop: Caller, db: Database) -
 async def test_damaged_writes_off_and_only_removes(shop: Caller, db: Database) -> None:
     await setup(shop)
     with pytest.raises(InvalidInput):
-        await shop("adjust_stock", KEEPER, sku="AT01-DEN-M", warehouse_code="HCM", delta=2,
-                   reason="damaged")
-    out = await shop("adjust_stock", KEEPER, sku="AT01-DEN-M", warehouse_code="HCM", delta=-2,
-                     reason="damaged", note="ướt")
+        await shop(
+            "adjust_stock",
+            KEEPER,
+            sku="AT01-DEN-M",
+            warehouse_code="HCM",
+            delta=2,
+            reason="damaged",
+        )
+    out = await shop(
+        "adjust_stock",
+        KEEPER,
+        sku="AT01-DEN-M",
+        warehouse_code="HCM",
+        delta=-2,
+        reason="damaged",
+        note="ướt",
+    )
     assert out["on_hand"] == 8
 
     async def write_offs(ctx: ToolContext) -> list[tuple[int, int, str]]:
         rows = await ctx.session.execute(
-            select(StockWriteOff.quantity, StockWriteOff.unit_cost, StockWriteOff.note))
+            select(StockWriteOff.quantity, StockWriteOff.unit_cost, StockWriteOff.note)
+        )
         return [(q, cost, note) for q, cost, note in rows]
 
     assert await in_tx(db, write_offs) == [(2, 90_000, "ướt")]
@@ -176,7 +196,8 @@ async def test_adjust_unknown_or_inactive_warehouse(shop: Caller, db: Database) 
 
     async def close_hn(ctx: ToolContext) -> None:
         await ctx.session.execute(
-            update(Warehouse).where(Warehouse.code == "HN").values(active=False))
+            update(Warehouse).where(Warehouse.code == "HN").values(active=False)
+        )
 
     await in_tx(db, close_hn)
     with pytest.raises(InvalidInput) as err2:
@@ -191,18 +212,32 @@ async def test_transfer_moves_available_stock_with_linked_ledger_rows(
     shop: Caller, db: Database
 ) -> None:
     await setup(shop)
-    out = await shop("transfer_stock", KEEPER, sku="AT01-DEN-M", from_warehouse_code="HCM",
-                     to_warehouse_code="hn", quantity=4)
+    out = await shop(
+        "transfer_stock",
+        KEEPER,
+        sku="AT01-DEN-M",
+        from_warehouse_code="HCM",
+        to_warehouse_code="hn",
+        quantity=4,
+    )
     assert (out["from_warehouse"]["on_hand"], out["to_warehouse"]["on_hand"]) == (6, 6)
     rows = (await shop("stock_ledger", sku="AT01-DEN-M", limit=2))["rows"]
     assert {(r["reason"], r["warehouse_code"], r["delta_on_hand"]) for r in rows} == {
-        ("transfer_out", "HCM", -4), ("transfer_in", "HN", 4)}
+        ("transfer_out", "HCM", -4),
+        ("transfer_in", "HN", 4),
+    }
     assert {(r["ref_type"], r["ref_id"]) for r in rows} == {("transfer", out["transfer_ref"])}
     out_row = next(r for r in rows if r["reason"] == "transfer_out")
     assert out_row["id"] == out["transfer_ref"]
     # A second transfer gets its own reference.
-    again = await shop("transfer_stock", KEEPER, sku="AT01-DEN-M", from_warehouse_code="HN",
-                       to_warehouse_code="HCM", quantity=1)
+    again = await shop(
+        "transfer_stock",
+        KEEPER,
+        sku="AT01-DEN-M",
+        from_warehouse_code="HN",
+        to_warehouse_code="HCM",
+        quantity=1,
+    )
     assert again["transfer_ref"] != out["transfer_ref"]
     assert (await level(shop, "AT01-DEN-M", "HCM"))["on_hand"] == 7
     assert await ledger_mismatches(db) == []
@@ -214,13 +249,25 @@ async def test_transfer_leaves_reserved_and_held_stock(shop: Caller, db: Databas
     await hold_stock(db, "AT01-DEN-M", "HCM", 1)
     before = await count_rows(db, *STOCK_WRITES)
     with pytest.raises(InsufficientStock) as err:
-        await shop("transfer_stock", KEEPER, sku="AT01-DEN-M", from_warehouse_code="HCM",
-                   to_warehouse_code="HN", quantity=4)
+        await shop(
+            "transfer_stock",
+            KEEPER,
+            sku="AT01-DEN-M",
+            from_warehouse_code="HCM",
+            to_warehouse_code="HN",
+            quantity=4,
+        )
     assert err.value.details["available"] == 3
     assert err.value.field == "quantity"
     assert await count_rows(db, *STOCK_WRITES) == before
-    await shop("transfer_stock", KEEPER, sku="AT01-DEN-M", from_warehouse_code="HCM",
-               to_warehouse_code="HN", quantity=3)
+    await shop(
+        "transfer_stock",
+        KEEPER,
+        sku="AT01-DEN-M",
+        from_warehouse_code="HCM",
+        to_warehouse_code="HN",
+        quantity=3,
+    )
     hcm = await level(shop, "AT01-DEN-M", "HCM")
     assert (hcm["on_hand"], hcm["reserved"], hcm["available"]) == (7, 6, 0)
     assert await ledger_mismatches(db) == []
@@ -229,16 +276,34 @@ async def test_transfer_leaves_reserved_and_held_stock(shop: Caller, db: Databas
 async def test_transfer_refuses_same_warehouse_and_bad_quantity(shop: Caller) -> None:
     await setup(shop)
     with pytest.raises(InvalidInput) as err:
-        await shop("transfer_stock", KEEPER, sku="AT01-DEN-M", from_warehouse_code="HCM",
-                   to_warehouse_code="hcm", quantity=1)
+        await shop(
+            "transfer_stock",
+            KEEPER,
+            sku="AT01-DEN-M",
+            from_warehouse_code="HCM",
+            to_warehouse_code="hcm",
+            quantity=1,
+        )
     assert (err.value.code, err.value.field) == ("same_warehouse", "to_warehouse_code")
     with pytest.raises(InvalidInput) as err:
-        await shop("transfer_stock", KEEPER, sku="AT01-DEN-M", from_warehouse_code="HCM",
-                   to_warehouse_code="HN", quantity=0)
+        await shop(
+            "transfer_stock",
+            KEEPER,
+            sku="AT01-DEN-M",
+            from_warehouse_code="HCM",
+            to_warehouse_code="HN",
+            quantity=0,
+        )
     assert err.value.field == "quantity"
     with pytest.raises(NotFound) as err2:
-        await shop("transfer_stock", KEEPER, sku="AT01-DEN-M", from_warehouse_code="XX",
-                   to_warehouse_code="HN", quantity=1)
+        await shop(
+            "transfer_stock",
+            KEEPER,
+            sku="AT01-DEN-M",
+            from_warehouse_code="XX",
+            to_warehouse_code="HN",
+            quantity=1,
+        )
     assert err2.value.field == "from_warehouse_code"
 
 
@@ -265,8 +330,14 @@ async def test_only_warehouse_roles_change_stock(shop: Caller, actor: Actor) -> 
     with pytest.raises(PermissionDenied):
         await shop("adjust_stock", actor, sku="AT01-DEN-M", warehouse_code="HCM", delta=1)
     with pytest.raises(PermissionDenied):
-        await shop("transfer_stock", actor, sku="AT01-DEN-M", from_warehouse_code="HCM",
-                   to_warehouse_code="HN", quantity=1)
+        await shop(
+            "transfer_stock",
+            actor,
+            sku="AT01-DEN-M",
+            from_warehouse_code="HCM",
+            to_warehouse_code="HN",
+            quantity=1,
+        )
 
 
 async def test_customers_cannot_read_the_ledger(shop: Caller) -> None:

@@ -47,7 +47,10 @@ async def test_audit_keeps_sizes_of_uploads_not_their_bytes(shop: Caller, runner
     with pytest.raises(Exception):  # noqa: B017 (the file is bad; the audit row is the point)
         await shop("import_catalog", filename="a.csv", content_base64=blob)
     async with runner.db.transaction(write=False) as tx:
-        args = (await tx.session.execute(
-            select(AuditEntry.args).where(AuditEntry.tool == "import_catalog"))).scalar_one()
+        args = (
+            await tx.session.execute(
+                select(AuditEntry.args).where(AuditEntry.tool == "import_catalog")
+            )
+        ).scalar_one()
     assert args["content_base64"] == f"<{len(blob)} characters>"
     assert args["filename"] == "a.csv"

@@ -24,7 +24,10 @@ class WebChat:
         self._n = 0
 
     async def send(
-        self, *, text: str | None = None, payload: str | None = None,
+        self,
+        *,
+        text: str | None = None,
+        payload: str | None = None,
         message_id: str | None = None,
     ) -> list[dict[str, Any]]:
         self._n += 1
@@ -109,13 +112,13 @@ async def order_count(db: Database) -> int:
 
 async def conversation_of(db: Database, session_id: str) -> Conversation:
     async with db.transaction(write=False) as tx:
-        return (await tx.session.execute(
-            select(Conversation).where(Conversation.chat_id == session_id))).scalar_one()
+        return (
+            await tx.session.execute(select(Conversation).where(Conversation.chat_id == session_id))
+        ).scalar_one()
 
 
 async def outbox_topics(db: Database) -> list[str]:
     async with db.transaction(write=False) as tx:
-        return list((await tx.session.execute(
-            select(OutboxEvent.topic).order_by(OutboxEvent.id))).scalars())
-
-
+        return list(
+            (await tx.session.execute(select(OutboxEvent.topic).order_by(OutboxEvent.id))).scalars()
+        )

@@ -23,29 +23,43 @@ async def make_catalogue(shop: Caller) -> None:
     """Áo thun (Màu x Size, one sold-out combination), a jean and a sold-out polo."""
     await make_warehouses(shop)
     await make_product(
-        shop, "AT01", "Áo thun cotton basic", category="Áo thun", brand="Coolmate",
+        shop,
+        "AT01",
+        "Áo thun cotton basic",
+        category="Áo thun",
+        brand="Coolmate",
         variants=[
             {"sku": "AT01-DE-M", "options": {"Màu": "Đen", "Size": "M"}},
-            {"sku": "AT01-DE-L", "options": {"Màu": "Đen", "Size": "L"},
-             "stock": [{"warehouse_code": "HCM", "quantity": 0}]},
+            {
+                "sku": "AT01-DE-L",
+                "options": {"Màu": "Đen", "Size": "L"},
+                "stock": [{"warehouse_code": "HCM", "quantity": 0}],
+            },
             {"sku": "AT01-TR-M", "options": {"Màu": "Trắng", "Size": "M"}},
         ],
         sale_price=149_000,
     )
     await make_product(
-        shop, "QJ01", "Quần jean slim fit", category="Quần jean",
-        variants=[{"sku": "QJ01-30", "options": {"Size": "30"}}], sale_price=599_000,
+        shop,
+        "QJ01",
+        "Quần jean slim fit",
+        category="Quần jean",
+        variants=[{"sku": "QJ01-30", "options": {"Size": "30"}}],
+        sale_price=599_000,
     )
     await make_product(
-        shop, "PL01", "Áo polo cá sấu", category="Áo thun", stock={},
+        shop,
+        "PL01",
+        "Áo polo cá sấu",
+        category="Áo thun",
+        stock={},
         variants=[{"sku": "PL01-XN-M", "options": {"Màu": "Xanh navy", "Size": "M"}}],
     )
 
 
 def offline_settings(db_url: str) -> Any:
     """Settings without any LLM, whatever the environment says."""
-    return load_settings(database_url=db_url, llm_api_key=None, llm_base_url=None,
-                         _env_file=None)
+    return load_settings(database_url=db_url, llm_api_key=None, llm_base_url=None, _env_file=None)
 
 
 @pytest.fixture

@@ -27,8 +27,14 @@ from tests.web.conftest import offline_settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 TIMEOUT_MS = 15_000
 
@@ -65,8 +71,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     asyncio.run(demo())
     port = _free_port()
     app = create_app(offline_settings(url))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                        lifespan="on"))
+    srv = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
@@ -102,7 +109,8 @@ def test_buy_a_product_by_clicking(server: str) -> None:
 
             def click(name: str) -> None:
                 page.locator("#log .buttons.quick button", has_text=name).filter(
-                    has_text=re.compile(f"^{re.escape(name)}$")).last.click()
+                    has_text=re.compile(f"^{re.escape(name)}$")
+                ).last.click()
 
             def last_bot() -> str:
                 return str(page.locator("#log .msg.bot:not(.typing)").last.inner_text())
@@ -117,13 +125,11 @@ def test_buy_a_product_by_clicking(server: str) -> None:
             expect(log).to_contain_text("Bạn chọn Màu")
             # Pick the first colour and size on offer (only in-stock ones are buttons).
             for _ in range(3):
-                page.wait_for_function(
-                    "() => !document.querySelector('#log .typing')")
+                page.wait_for_function("() => !document.querySelector('#log .typing')")
                 if "Bạn lấy mấy cái" in last_bot():
                     break
                 page.locator("#log .buttons.quick").last.locator("button").first.click()
-                page.wait_for_function(
-                    "() => !document.querySelector('#log .typing')")
+                page.wait_for_function("() => !document.querySelector('#log .typing')")
             expect(page.locator("#log .msg.bot").last).to_contain_text("Bạn lấy mấy cái")
             click("1")
             expect(log).to_contain_text("Đã thêm 1 ×")
@@ -151,8 +157,9 @@ def test_buy_a_product_by_clicking(server: str) -> None:
 
             # The order is the customer's: "My orders" lists it, in English after the toggle.
             page.locator(".lang button[data-lang='en']").click()
-            expect(page.locator("#log .buttons.quick button",
-                                has_text="My orders").last).to_be_visible()
+            expect(
+                page.locator("#log .buttons.quick button", has_text="My orders").last
+            ).to_be_visible()
             click("My orders")
             expect(page.locator("#log .msg.bot").last).to_contain_text(number.group(0))
             expect(page.locator("#send")).to_have_text("Send")

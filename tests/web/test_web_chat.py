@@ -37,8 +37,9 @@ async def test_browse_search_choose_checkout_confirm_then_cancel(
     chat = WebChat(client)
     await chat.send(payload="start")
     assert "Shop Test" in chat.text
-    assert {"Xem danh mục", "Tìm sản phẩm", "Giỏ hàng", "Đơn hàng của tôi",
-            "Gặp nhân viên"} <= set(chat.titles())
+    assert {"Xem danh mục", "Tìm sản phẩm", "Giỏ hàng", "Đơn hàng của tôi", "Gặp nhân viên"} <= set(
+        chat.titles()
+    )
 
     # Browse: categories -> products as cards with price and availability.
     await chat.press("Xem danh mục")
@@ -148,7 +149,8 @@ async def test_duplicate_message_id_is_ignored(client: httpx.AsyncClient, db: Da
     assert again == []
     async with db.transaction(write=False) as tx:
         stored = await tx.session.scalar(
-            select(func.count()).select_from(ChatMessage).where(ChatMessage.external_id == "dup-1"))
+            select(func.count()).select_from(ChatMessage).where(ChatMessage.external_id == "dup-1")
+        )
     assert stored == 1
 
 
@@ -171,8 +173,11 @@ async def test_handoff_silences_the_bot_until_staff_hand_back(
     conv = await conversation_of(db, web.session_id)
     # A customer cannot hand the chat back to the bot; staff can.
     with pytest.raises(Exception) as err:
-        await chat.runner.call("hand_back_conversation", {"conversation_id": conv.id},
-                               Actor.customer(conv.customer_id or 0))
+        await chat.runner.call(
+            "hand_back_conversation",
+            {"conversation_id": conv.id},
+            Actor.customer(conv.customer_id or 0),
+        )
     assert getattr(err.value, "code", "") == "permission_denied"
     await shop("hand_back_conversation", OWNER, conversation_id=conv.id)
     await web.say("giỏ hàng")
@@ -245,15 +250,15 @@ async def test_requests_are_validated_and_rate_limited(
     container = Container.create(offline_settings(db_url), db=db, registry=registry)
     app = FastAPI()
     app.include_router(chat_router(container, responder=None, limiter=RateLimiter(burst=2)))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://t") as c:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         bad = await c.post("/api/chat/messages", json={"session_id": "short", "text": "hi"})
         assert bad.status_code == 422
         sid = "a" * 20
         empty = await c.post("/api/chat/messages", json={"session_id": sid, "text": "  "})
         assert empty.status_code == 422
-        bad_id = await c.post("/api/chat/messages",
-                              json={"session_id": sid, "text": "hi", "message_id": "<x>"})
+        bad_id = await c.post(
+            "/api/chat/messages", json={"session_id": sid, "text": "hi", "message_id": "<x>"}
+        )
         assert bad_id.status_code == 422
         for _ in range(2):
             ok = await c.post("/api/chat/messages", json={"session_id": sid, "text": "hi"})
@@ -265,9 +270,12 @@ async def test_requests_are_validated_and_rate_limited(
         history = await c.get("/api/chat/history", params={"session_id": sid})
         assert history.status_code == 200
         assert [m["role"] for m in history.json()["messages"]] == [
-            "customer", "assistant", "customer", "assistant"]
-        assert (await c.get("/api/chat/history", params={"session_id": "../x"})).status_code \
-            == 422
+            "customer",
+            "assistant",
+            "customer",
+            "assistant",
+        ]
+        assert (await c.get("/api/chat/history", params={"session_id": "../x"})).status_code == 422
 
 
 async def test_the_app_serves_the_page_and_the_chat(
@@ -276,10 +284,11 @@ async def test_the_app_serves_the_page_and_the_chat(
     await make_catalogue(shop)
     container = Container.create(
         offline_settings(db_url).model_copy(update={"shop_name": "Tiệm <Áo> Đẹp"}),
-        db=db, registry=registry)
+        db=db,
+        registry=registry,
+    )
     app = create_app(container)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://t") as c:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         page = await c.get("/")
         assert page.status_code == 200
         assert "text/html" in page.headers["content-type"]
@@ -292,8 +301,7 @@ async def test_the_app_serves_the_page_and_the_chat(
         assert "javascript" in js.headers["content-type"]
         assert (await c.get("/chat/static/../router.py")).status_code == 404
         config = (await c.get("/api/chat/config")).json()
-        assert config == {"shop_name": "Tiệm <Áo> Đẹp", "default_language": "vi",
-                          "sandboxed": True}
+        assert config == {"shop_name": "Tiệm <Áo> Đẹp", "default_language": "vi", "sandboxed": True}
         assert (await c.get("/docs")).status_code == 200
         chat = WebChat(c)
         await chat.send(payload="start")

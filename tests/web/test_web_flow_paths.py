@@ -96,9 +96,7 @@ async def test_checkout_edit_and_cancel_keep_the_cart(client: httpx.AsyncClient)
     assert "Quần jean slim fit" in chat.text
 
 
-async def test_an_expired_quote_is_quoted_again(
-    client: httpx.AsyncClient, db: Database
-) -> None:
+async def test_an_expired_quote_is_quoted_again(client: httpx.AsyncClient, db: Database) -> None:
     chat = WebChat(client)
     await add(chat, "quan jean", "Quần jean slim fit", "1")
     await chat.press("Đặt hàng")
