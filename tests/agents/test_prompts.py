@@ -49,11 +49,11 @@ def test_each_prompt_renders_with_its_variables(name: str, language: prompts.Lan
         assert str(value) in text
 
 
-@pytest.mark.parametrize(("name", "language"), prompts.names())
+@pytest.mark.parametrize(
+    ("name", "language"), [(n, lang) for n, lang in prompts.names() if VARIABLES[n]]
+)
 def test_a_missing_variable_fails(name: str, language: prompts.Language) -> None:
     values = dict(VARIABLES[name])
-    if not values:
-        pytest.skip("no variables")
     values.pop(next(iter(values)))
     with pytest.raises(PromptError, match="needs"):
         render(name, language, **values)
