@@ -1,0 +1,1 @@
+"""Carriers, e-invoice providers and marketplaces: real httpx clients plus sandboxes."""
