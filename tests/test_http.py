@@ -314,3 +314,22 @@ async def test_factory_reads_settings_at_call_time(
     monkeypatch.setenv("SHOPBOT_PORT", "abc")
     with pytest.raises(SettingsError, match=r"^SHOPBOT_PORT: "):
         create_app()
+
+
+async def test_invalid_body_is_refused_and_still_audited(api: Shop) -> None:
+    """The runner audits every call; a body FastAPI refuses before the runner must not escape."""
+    from sqlalchemy import select
+
+    from storage.models import AuditEntry
+
+    body = {"code": "X", "name": "Y", "kind": "garage"}
+    resp = await api.post("create_warehouse", body)
+    assert resp.status_code == 422
+    assert error(resp)["field"] == "kind"
+    async with api.container.db.transaction(write=False) as tx:
+        rows = (
+            await tx.session.execute(
+                select(AuditEntry.tool, AuditEntry.outcome, AuditEntry.surface, AuditEntry.args)
+            )
+        ).all()
+    assert ("create_warehouse", "invalid_input", "http", body) in [tuple(r) for r in rows]

@@ -213,6 +213,18 @@ class ToolRunner:
                 await asyncio.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
 
+    async def record_refusal(
+        self, actor: Actor, name: str, args: dict[str, Any], surface: str, err: DomainError
+    ) -> None:
+        """For a surface that refused a call before it reached ``call`` (e.g. HTTP body
+        validation): the audit log still shows every call that was attempted."""
+        audit_args = redact(args)
+        if name in self.registry and may_hold_blobs(self.registry.get(name).input_model):  # type: ignore[arg-type]
+            audit_args = shrink(audit_args)
+        await self._audit_alone(
+            actor, name, audit_args, surface, err.code, err.message, time.perf_counter()
+        )
+
     async def _audit(
         self,
         ctx: ToolContext,

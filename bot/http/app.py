@@ -119,7 +119,7 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     return resp
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's body validation, reshaped like the runner's InvalidInput (same field paths)."""
     assert isinstance(exc, RequestValidationError)
     errors = [
@@ -135,7 +135,29 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
         field=field,
         details={"errors": errors},
     )
+    await _audit_refused_tool_call(request, exc, err)
     return error_response(422, err.to_dict())
+
+
+async def _audit_refused_tool_call(
+    request: Request, exc: RequestValidationError, err: InvalidInput
+) -> None:
+    """FastAPI validates the body before the runner sees the call; the refusal is still
+    written to the audit log, as the runner does for the CLI and the agents."""
+    prefix = "/api/tools/"
+    if not request.url.path.startswith(prefix):
+        return
+    container: Container = request.app.state.container
+    header = request.headers.get("authorization", "")
+    key = header[7:].strip() if header.lower().startswith("bearer ") else None
+    try:
+        actor = await actor_for_api_key(container.db, key)
+    except DomainError:
+        return  # not authenticated: answered 401 elsewhere, nothing to attribute
+    body = exc.body if isinstance(exc.body, dict) else {"body": str(exc.body)[:2000]}
+    await container.runner.record_refusal(
+        actor, request.url.path[len(prefix) :], body, SURFACE, err
+    )
 
 
 class CatchAll:
