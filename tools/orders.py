@@ -51,7 +51,7 @@ from tools.order_models import (
     PurchaseSuggestion,
     ShippingPayer,
 )
-from tools.registry import CUSTOMER, SALES, STAFF, tool
+from tools.registry import ACCOUNTING, CUSTOMER, SALES, STAFF, tool
 from tools.reservations import (
     VariantRow,
     change_status,
@@ -1193,3 +1193,46 @@ __all__ = [
     "update_order",
     "write_order",
 ]
+
+
+class RecordPaymentIn(OrderRef):
+    amount: int = Field(gt=0, description="Đồng received")
+    method: PaymentMethod = "bank_transfer"
+    reference: str = Field(default="", max_length=200, description="Bank transfer reference")
+
+
+@tool(
+    name="record_payment",
+    description="""Record money received for an order (a bank transfer, cash at the counter, a
+    marketplace settlement). The order becomes paid once payments reach its total; a payment
+    beyond what is still owed is refused.""",
+    roles=ACCOUNTING | SALES,
+)
+async def record_payment(ctx: ToolContext, inp: RecordPaymentIn) -> OrderOut:
+    order = await _load(ctx, inp.resolve(), lock=True)
+    if order.status == OrderStatus.CANCELLED:
+        raise Conflict(f"Order {order.number} is cancelled.", field="order_id", code="cancelled")
+    owed = order.total - order.paid_amount
+    if inp.amount > owed:
+        raise InvalidInput(
+            f"Only {owed} đồng is still owed on {order.number}.",
+            field="amount",
+            code="overpayment",
+            details={"owed": owed},
+        )
+    order.paid_amount += inp.amount
+    order.payment_status = "paid" if order.paid_amount >= order.total else "partially_paid"
+    if order.payment_method == "cod" and inp.method != "cod":
+        # Paid ahead: nothing is left for the carrier to collect.
+        order.cod_amount = max(0, order.total - order.paid_amount)
+    order.updated_at = ctx.now
+    await ctx.session.flush()
+    note = f"{inp.amount} đồng by {inp.method}" + (f" ({inp.reference})" if inp.reference else "")
+    await order_event(
+        ctx,
+        order.id,
+        "payment",
+        note=note,
+        extra={"amount": inp.amount, "paid": order.paid_amount, "status": order.payment_status},
+    )
+    return await _out(ctx, order)

@@ -14,7 +14,7 @@ from core.errors import (
     NotFound,
     PermissionDenied,
 )
-from core.roles import Actor
+from core.roles import Actor, Role
 from storage.database import Database
 from storage.models import OutboxEvent, StockLevel, StockMove
 from tests.conftest import Caller
@@ -447,3 +447,33 @@ async def test_receipt_of_stock_confirms_waiting_orders_first_come_first_served(
     assert done == waiting[:2]
     statuses = [(await shop("get_order", order_id=i))["status"] for i in waiting]
     assert statuses == ["confirmed", "confirmed", "awaiting_stock"]
+
+
+async def test_record_payment_until_paid_and_refuses_overpayment(
+    shop: Caller, db: Database
+) -> None:
+    await seed(db, {"S": {"HCM": 5}})
+    o = await shop("create_order", **order_args(payment_method="bank_transfer"))
+    assert (o["total"], o["cod_amount"]) == (130_000, 0)
+    part = await shop("record_payment", order_id=o["id"], amount=40_000, reference="VCB 123")
+    assert part["payment_status"] == "partially_paid"
+    with pytest.raises(InvalidInput) as err:
+        await shop("record_payment", order_id=o["id"], amount=90_001)
+    assert err.value.details == {"owed": 90_000}
+    paid = await shop("record_payment", order_id=o["id"], amount=90_000)
+    assert paid["payment_status"] == "paid"
+    history = (await shop("get_order", order_id=o["id"]))["events"]
+    assert [e["note"] for e in history if e["kind"] == "payment"] == [
+        "40000 đồng by bank_transfer (VCB 123)",
+        "90000 đồng by bank_transfer",
+    ]
+    with pytest.raises(PermissionDenied):
+        await shop("record_payment", Actor(role=Role.WAREHOUSE), order_id=o["id"], amount=1)
+
+
+async def test_cod_order_paid_ahead_leaves_nothing_to_collect(shop: Caller, db: Database) -> None:
+    await seed(db, {"S": {"HCM": 5}})
+    o = await shop("create_order", **order_args())
+    assert o["cod_amount"] == 130_000
+    paid = await shop("record_payment", order_id=o["id"], amount=130_000, method="bank_transfer")
+    assert (paid["payment_status"], paid["cod_amount"]) == ("paid", 0)
