@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, c
 from storage import sqlite_inline
 from storage.base import utcnow
 from storage.fastsql import FastExecutor
+
+log = logging.getLogger("shopbot.storage")
 
 _SQLITE_DRIVERS = {"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite", "sqlite+inline"}
 _PG_DRIVERS = {
@@ -98,6 +102,9 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._writer: AsyncConnection | None = None
         self._writer_fast: FastExecutor | None = None
+        self._checkpointer = (
+            Checkpointer(self.url.database) if self.is_sqlite and not self._memory else None
+        )
 
     @property
     def dialect(self) -> str:
@@ -146,6 +153,8 @@ class Database:
                 yield tx
                 await tx._flush()
                 _plain(driver, "COMMIT")
+                if self._checkpointer is not None:
+                    self._checkpointer.committed()
             except BaseException:
                 if driver.in_transaction:
                     _plain(driver, "ROLLBACK")
@@ -166,10 +175,59 @@ class Database:
         return self._writer, self._writer_fast
 
     async def dispose(self) -> None:
+        if self._checkpointer is not None:
+            await self._checkpointer.wait()
         if self._writer is not None:
             await self._writer.close()
             self._writer = None
         await self.engine.dispose()
+
+
+class Checkpointer:
+    """Copies the WAL back into the database file from a worker thread, off the write path.
+
+    Left to itself, SQLite checkpoints inside the COMMIT that crosses the WAL size limit, and
+    that one order then waits for megabytes of copying and an fsync. A PASSIVE checkpoint on
+    its own connection runs beside the writer (it takes no write lock), so commits stay short
+    and the WAL is reset to its start once a checkpoint has caught up. The writer's own
+    auto-checkpoint stays on as a safety net.
+    """
+
+    EVERY_COMMITS = 200
+    EVERY_SECONDS = 1.0
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self._commits = 0
+        self._last = time.monotonic()
+        self._task: asyncio.Task[None] | None = None
+
+    def committed(self) -> None:
+        self._commits += 1
+        if self._task is not None and not self._task.done():
+            return
+        now = time.monotonic()
+        if self._commits < self.EVERY_COMMITS and now - self._last < self.EVERY_SECONDS:
+            return
+        self._commits, self._last = 0, now
+        self._task = asyncio.get_running_loop().create_task(asyncio.to_thread(self._run))
+
+    def _run(self) -> None:
+        if not self.path:
+            return
+        conn = sqlite3.connect(self.path, timeout=5)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:
+            log.warning("background WAL checkpoint failed", exc_info=True)
+        finally:
+            conn.close()
+
+    async def wait(self) -> None:
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+            self._task = None
 
 
 def _plain(driver: Any, statement: str) -> None:

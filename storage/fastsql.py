@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 
+from storage.base import UTCDateTime
+
 
 class CompiledSql:
     """SQL text plus a precomputed way to turn a parameter dict into positional arguments."""
@@ -62,6 +64,9 @@ def _remember_last(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return run
 
 
+_SHARED: dict[tuple[type, str], Callable[[Any], Any]] = {}
+
+
 class Sql:
     """A Core statement plus its compiled form per dialect (compiled lazily, once)."""
 
@@ -79,9 +84,18 @@ class Sql:
             names = tuple(c.positiontup or ())
             processors = []
             for i, n in enumerate(names):
-                proc = c.binds[n].type._cached_bind_processor(dialect)
-                if proc is not None:
-                    processors.append((i, _remember_last(proc)))
+                bind_type = c.binds[n].type
+                proc = bind_type._cached_bind_processor(dialect)
+                if proc is None:
+                    continue
+                if isinstance(bind_type, UTCDateTime):
+                    # Every UTCDateTime column converts alike, so one memo serves them all and
+                    # the call's timestamp is converted once, not once per statement.
+                    memo_key = (type(bind_type), dialect.name)
+                    proc = _SHARED.setdefault(memo_key, _remember_last(proc))
+                else:
+                    proc = _remember_last(proc)
+                processors.append((i, proc))
             defaults = {n: c.binds[n].value for n in names if c.binds[n].value is not None}
             found = CompiledSql(c.string, names, processors, defaults)
             self._cache[key] = found

@@ -274,7 +274,7 @@ class ToolRunner:
             "role": actor.role.value,
             "tool": name[:60],
             "surface": surface,
-            "args": redact(args),
+            "args": args,  # already redacted and shrunk by the caller where needed
             "outcome": outcome[:40],
             "error": error,
             "duration_ms": int((time.perf_counter() - started) * 1000),
