@@ -182,6 +182,21 @@ class MergeCustomersOut(BaseModel):
 # ------------------------------------------------------------------------------------- helpers
 
 
+def _identity_rows(
+    ctx: ToolContext, customer_id: int, items: Sequence[IdentityIn]
+) -> list[CustomerIdentity]:
+    return [
+        CustomerIdentity(
+            customer_id=customer_id,
+            channel=i.channel,
+            external_id=i.external_id.strip(),
+            display_name=i.display_name.strip(),
+            created_at=ctx.now,
+        )
+        for i in items
+    ]
+
+
 def _search_text(c: Customer) -> str:
     return fold(" ".join(x for x in (c.name, c.company_name or "", c.email or "") if x))
 
@@ -449,18 +464,7 @@ async def create_customer(ctx: ToolContext, inp: CreateCustomerIn) -> CustomerOu
     for a in addresses:
         a.customer_id = c.id
     ctx.session.add_all(addresses)
-    ctx.session.add_all(
-        [
-            CustomerIdentity(
-                customer_id=c.id,
-                channel=i.channel,
-                external_id=i.external_id.strip(),
-                display_name=i.display_name.strip(),
-                created_at=ctx.now,
-            )
-            for i in inp.identities
-        ]
-    )
+    ctx.session.add_all(_identity_rows(ctx, c.id, inp.identities))
     await ctx.session.flush()
     await _ensure_one_default(ctx, c.id)
     return await _customer_out(ctx, c)
@@ -712,18 +716,7 @@ async def update_customer(ctx: ToolContext, inp: UpdateCustomerIn) -> CustomerOu
     for a in new_addresses:
         a.customer_id = c.id
     ctx.session.add_all(new_addresses)
-    ctx.session.add_all(
-        [
-            CustomerIdentity(
-                customer_id=c.id,
-                channel=i.channel,
-                external_id=i.external_id.strip(),
-                display_name=i.display_name.strip(),
-                created_at=ctx.now,
-            )
-            for i in inp.add_identities
-        ]
-    )
+    ctx.session.add_all(_identity_rows(ctx, c.id, inp.add_identities))
     await ctx.session.flush()
     await _ensure_one_default(ctx, c.id)
     return await _customer_out(ctx, c)
