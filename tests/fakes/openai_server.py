@@ -11,15 +11,25 @@ Like the scripted model double of openai-agents, it fails the test when a script
 unused or when a request arrives with no step left: those are recorded as problems and raised
 by ``verify()`` at fixture teardown, because the agent under test may well swallow the HTTP
 error the fake answered with (that is its job) and the test would otherwise pass.
+
+Benchmarks need the opposite: an endless stream of plain answers with a model-like latency.
+``FakeOpenAI(default=Text(..., latency=0.3))`` answers that step whenever the script is empty
+(no problem recorded), counts what it served, and exposes ``GET /_fake/stats``. Run it in its
+own process (``python -m tests.fakes.openai_server --latency 0.3``) so the fake's work does not
+share the interpreter lock of the process being measured. Without ``default`` nothing changes.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import re
 import secrets
+import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -389,11 +399,23 @@ def _check_tool_choice(choice: Any, names: set[str]) -> None:
 
 
 class FakeOpenAI:
-    """The scripted state one test works with; the server thread reads it under a lock."""
+    """The scripted state one test works with; the server thread reads it under a lock.
 
-    def __init__(self, api_key: str) -> None:
+    ``default``: the step served when the script is empty (benchmarks); None keeps the strict
+    test behaviour (an unscripted request is a problem). In default mode only the first
+    ``keep_requests`` requests are kept, so a long benchmark does not hoard request bodies;
+    ``served`` counts them all.
+    """
+
+    def __init__(
+        self, api_key: str, *, default: Text | None = None, keep_requests: int = 1000
+    ) -> None:
         self.api_key = api_key
         self.base_url = ""
+        self.default = default
+        self.keep_requests = keep_requests
+        self.served = 0  # requests that reached the script (valid, authenticated)
+        self.handling_seconds = 0.0  # time spent answering them, latency included
         self._lock = threading.Lock()
         self._steps: list[Step | StepFn] = []
         self.requests: list[RecordedRequest] = []
@@ -431,9 +453,23 @@ class FakeOpenAI:
         if problems:
             pytest.fail("fake OpenAI server: " + "; ".join(problems), pytrace=False)
 
+    def stats(self) -> dict[str, Any]:
+        """What a benchmark reads from outside the process (``GET /_fake/stats``)."""
+        with self._lock:
+            return {
+                "served": self.served,
+                "handling_seconds": self.handling_seconds,
+                "rejected": len(self.rejected),
+                "problems": list(self.problems),
+            }
+
     def _next(self, req: RecordedRequest) -> Step | None:
         with self._lock:
-            self.requests.append(req)
+            self.served += 1
+            if self.default is None or len(self.requests) < self.keep_requests:
+                self.requests.append(req)
+            if not self._steps and self.default is not None:
+                return self.default
             if not self._steps:
                 self.problems.append(
                     f"request #{len(self.requests)} arrived with no scripted step left "
@@ -452,6 +488,10 @@ class FakeOpenAI:
                     )
                 return None
         return step
+
+    def _handled(self, seconds: float) -> None:
+        with self._lock:
+            self.handling_seconds += seconds
 
     def _problem(self, text: str) -> None:
         with self._lock:
@@ -522,6 +562,13 @@ def build_app(fake: FakeOpenAI) -> Starlette:
         return JSONResponse(body, status_code=status, headers=headers)
 
     async def completions(request: Request) -> JSONResponse:
+        started = time.monotonic()
+        try:
+            return await answer(request)
+        finally:
+            fake._handled(time.monotonic() - started)
+
+    async def answer(request: Request) -> JSONResponse:
         auth = request.headers.get("authorization", "")
         if auth != f"Bearer {fake.api_key}":
             return refuse(
@@ -572,9 +619,16 @@ def build_app(fake: FakeOpenAI) -> Starlette:
             404, f"Invalid URL ({request.method} {request.url.path})", "invalid_request_error", None
         )
 
+    async def stats(_request: Request) -> JSONResponse:
+        return JSONResponse(fake.stats())
+
+    # The stats route exists only in default (benchmark) mode: the strict fake stays a 404
+    # for every path OpenAI does not have.
+    bench_routes = [Route("/_fake/stats", stats, methods=["GET"])] if fake.default else []
     return Starlette(
         routes=[
             Route("/v1/chat/completions", completions, methods=["POST"]),
+            *bench_routes,
             Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "DELETE"]),
         ]
     )
@@ -583,8 +637,8 @@ def build_app(fake: FakeOpenAI) -> Starlette:
 class FakeOpenAIServer:
     """Runs the app with uvicorn on 127.0.0.1 (a free port) in a background thread."""
 
-    def __init__(self, api_key: str = "sk-test-fake") -> None:
-        self.fake = FakeOpenAI(api_key)
+    def __init__(self, api_key: str = "sk-test-fake", *, default: Text | None = None) -> None:
+        self.fake = FakeOpenAI(api_key, default=default)
         config = uvicorn.Config(
             build_app(self.fake),
             host="127.0.0.1",
@@ -639,3 +693,53 @@ def fake_openai(openai_server: FakeOpenAIServer) -> Iterator[FakeOpenAI]:
     yield fake
     fake.verify()
     fake.reset()
+
+
+# ------------------------------------------------------------------ a process of its own
+
+
+def serve_forever(
+    *, api_key: str, reply: str, latency: float, host: str = "127.0.0.1", port: int = 0
+) -> None:
+    """Runs the fake in default mode in this process until SIGINT/SIGTERM (uvicorn handles
+    both). The listening socket is bound before anything is printed, so the line
+    ``READY <base_url>`` on stdout means connections are accepted (queued until uvicorn runs)."""
+    # Nothing kept, and the start-up heap frozen: a benchmark's "LLM" must not add garbage
+    # collection pauses of its own to the latency it is used to measure.
+    fake = FakeOpenAI(api_key, default=Text(reply, latency=latency), keep_requests=0)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(4096)
+    bound = sock.getsockname()[1]
+    fake.base_url = f"http://{host}:{bound}/v1"
+    config = uvicorn.Config(
+        build_app(fake),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+        timeout_keep_alive=60,
+        backlog=4096,
+    )
+    server = uvicorn.Server(config)
+    gc.collect()
+    gc.freeze()
+    print(f"READY {fake.base_url}", flush=True)
+    server.run(sockets=[sock])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="The fake OpenAI server, answering one text.")
+    parser.add_argument("--api-key", default="sk-test-fake")
+    parser.add_argument("--reply", default="Dạ, shop còn hàng ạ. Bạn cần size nào ạ?")
+    parser.add_argument("--latency", type=float, default=0.3, help="seconds per completion")
+    parser.add_argument("--port", type=int, default=0, help="0: a free port")
+    args = parser.parse_args(argv)
+    if args.latency < 0:
+        parser.error("--latency must be >= 0")
+    serve_forever(api_key=args.api_key, reply=args.reply, latency=args.latency, port=args.port)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
