@@ -378,6 +378,53 @@ def bench_agent(
     run_agent_bench(n)
 
 
+@bench_app.command("chat")
+def bench_chat(
+    customers: Annotated[
+        int, typer.Option("--customers", min=1, help="Simulated customers chatting at once")
+    ] = 500,
+    messages: Annotated[
+        int, typer.Option("--messages", min=1, help="Messages each customer sends")
+    ] = 3,
+    llm_latency: Annotated[
+        float, typer.Option("--llm-latency", min=0.0, help="Seconds the fake LLM takes per call")
+    ] = 0.3,
+    think_min: Annotated[
+        float, typer.Option("--think-min", min=0.0, help="Shortest think time, seconds")
+    ] = 10.0,
+    think_max: Annotated[
+        float, typer.Option("--think-max", min=0.0, help="Longest think time, seconds")
+    ] = 30.0,
+    seed: Annotated[int, typer.Option("--seed", help="Think times and questions")] = 7,
+) -> None:
+    """Concurrent customers through the web chat API (real server, fake LLM in its own
+    process): throughput, time our code adds beyond the LLM's, peak memory (see
+    docs/benchmarks.md). Exits 1 when a message failed or the LLM calls per message could not
+    be verified: then the latency numbers mean nothing. A missed target is only reported."""
+    # Imported lazily: the bench pulls in httpx and the test suite's fake LLM server.
+    from bench.chat import run_cli as run_chat_bench
+
+    try:
+        result = run_chat_bench(
+            customers=customers,
+            messages=messages,
+            llm_latency=llm_latency,
+            think_min=think_min,
+            think_max=think_max,
+            seed=seed,
+        )
+    except ValueError as exc:
+        fail(InvalidInput(str(exc), field="think_max").to_dict())
+    except RuntimeError as exc:  # a child process did not start; its log tail is the message
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_INTERNAL) from None
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the bench has cleaned up already
+        typer.echo("bench chat: interrupted", err=True)
+        raise typer.Exit(130) from None
+    if result.errors or not result.calls_verified:
+        raise typer.Exit(EXIT_INTERNAL)
+
+
 async def _await(awaitable: Awaitable[T]) -> T:
     return await awaitable
 
