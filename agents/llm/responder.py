@@ -23,7 +23,9 @@ from langchain.agents.middleware.model_call_limit import ModelCallLimitExceededE
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from agents.llm import runtime
 from agents.llm.breaker import BreakerOpen, CircuitBreaker
 from agents.llm.config import LLMConfig
 from agents.llm.memory import InMemoryQuoteMemory, QuoteMemory
@@ -103,6 +105,10 @@ class LLMResponder:
             self.executor.run,
             None if registry_handoff else self.executor.local_handoff,
         )
+        # The definitions sent with every model call, converted once (see TurnModelCall).
+        self.tool_definitions: list[dict[str, Any]] = [
+            convert_to_openai_tool(t) for t in self.tools
+        ]
         self.prompts: dict[Language, str] = {
             lang: system_prompt(lang, self.shop, handoff_tool=self.handoff_tool)
             for lang in LANGUAGES
@@ -115,10 +121,17 @@ class LLMResponder:
             self._http = openai.DefaultAsyncHttpxClient(timeout=config.timeout_seconds)
             model = chat_model(config, self._http)
         if model is not None:
+            runtime.install()  # no thread hops per middleware while tracing is off
             self._agent = create_agent(
                 model,
                 self.tools,
-                middleware=build_middleware(config, self.offered, self.executor, runner.registry),
+                middleware=build_middleware(
+                    config,
+                    self.offered,
+                    self.executor,
+                    runner.registry,
+                    tool_definitions=self.tool_definitions,
+                ),
                 context_schema=TurnDeps,
             )
 

@@ -59,6 +59,7 @@ class TurnDeps:
     last_quote_all_available: bool = False
     invalid_call_ids: dict[str, str] = dataclasses.field(default_factory=dict)
     model_calls: int = 0  # HTTP requests to the LLM, retries included
+    model_steps: int = 0  # model calls of the agent loop (the step limit), retries not
 
 
 def compact(result: BaseModel | dict[str, Any]) -> str:
