@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck check install migrate demo bench regen-migration clean
 
-$(STAMP): pyproject.toml
+# Reinstall when the dependencies or the set of top-level packages change (editable installs
+# only map the packages that existed when they were made).
+$(STAMP): pyproject.toml $(wildcard */__init__.py)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
