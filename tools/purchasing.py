@@ -44,6 +44,7 @@ from storage.models import (
     order_number,
 )
 from tools.context import ToolContext
+from tools.queries import children
 from tools.registry import ACCOUNTING, MANAGERS, WAREHOUSE, tool
 from tools.reservations import allocate_awaiting_orders
 from tools.stock_ops import Move, apply_moves, get_warehouse, lock_levels
@@ -316,15 +317,7 @@ async def _load_po(ctx: ToolContext, po_id: int, *, lock: bool = False) -> Purch
 
 
 async def _po_lines(ctx: ToolContext, po_id: int) -> list[PurchaseOrderLine]:
-    return list(
-        (
-            await ctx.session.execute(
-                select(PurchaseOrderLine)
-                .where(PurchaseOrderLine.purchase_order_id == po_id)
-                .order_by(PurchaseOrderLine.id)
-            )
-        ).scalars()
-    )
+    return await children(ctx, PurchaseOrderLine, PurchaseOrderLine.purchase_order_id, po_id)
 
 
 async def _po_out(ctx: ToolContext, po: PurchaseOrder) -> PurchaseOrderOut:

@@ -21,6 +21,7 @@ from storage.fastsql import Sql
 from storage.models import Order, OrderLine, Product, StockHold, Variant, Warehouse
 from tools.context import ToolContext
 from tools.events import order_event
+from tools.queries import children
 from tools.stock_ops import Level, Move, apply_moves, lock_levels
 
 
@@ -240,13 +241,7 @@ async def restock_lines(ctx: ToolContext, order_id: int, lines: Iterable[OrderLi
 
 
 async def order_lines(ctx: ToolContext, order_id: int) -> list[OrderLine]:
-    return list(
-        (
-            await ctx.session.execute(
-                select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)
-            )
-        ).scalars()
-    )
+    return await children(ctx, OrderLine, OrderLine.order_id, order_id)
 
 
 async def change_status(

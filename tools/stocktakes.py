@@ -18,6 +18,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from storage.models import Product, StockLevel, Stocktake, StocktakeLine, Variant, Warehouse
 from tools.context import ToolContext
 from tools.purchasing import active_warehouse, variant_info, variants_for_lines
+from tools.queries import children
 from tools.registry import ACCOUNTING, MANAGERS, WAREHOUSE, tool
 from tools.stock_ops import Move, apply_moves, get_warehouse, lock_levels
 
@@ -86,15 +87,7 @@ def _require_open(st: Stocktake) -> None:
 
 
 async def _lines(ctx: ToolContext, stocktake_id: int) -> list[StocktakeLine]:
-    return list(
-        (
-            await ctx.session.execute(
-                select(StocktakeLine)
-                .where(StocktakeLine.stocktake_id == stocktake_id)
-                .order_by(StocktakeLine.id)
-            )
-        ).scalars()
-    )
+    return await children(ctx, StocktakeLine, StocktakeLine.stocktake_id, stocktake_id)
 
 
 async def _out(ctx: ToolContext, st: Stocktake) -> StocktakeOut:
