@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
-from core.roles import Actor
+from core.roles import Actor, Role
 from storage.database import Database
 from storage.models import Quote, StockHold, StockLevel, StockMove
 from tests.conftest import OWNER, SYSTEM, Caller
@@ -25,6 +25,15 @@ from tools.events import flush_events
 from tools.stock_ops import Move, apply_moves, get_warehouse, variant_by_sku
 
 T = TypeVar("T")
+
+
+# Staff actors and test data shared by the tool tests.
+SALES = Actor(role=Role.SALES, staff_id=2)
+KEEPER = Actor(role=Role.WAREHOUSE, staff_id=3)
+ACCOUNTANT = Actor(role=Role.ACCOUNTANT, staff_id=4)
+ADDRESS = {"line": "12 Nguyễn Huệ", "ward": "Bến Nghé", "district": "Quận 1", "province": "HCM"}
+DEN, TRANG = "AT01-DEN-M", "AT01-TRANG-L"  # variants of make_product's default product
+DELIVERY = ["confirmed", "packing", "ready_to_ship", "shipping", "delivered"]
 
 
 async def make_warehouses(shop: Caller) -> dict[str, int]:

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from core.costing import weighted_average_cost
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from core.replenishment import suggested_quantity
-from core.roles import Actor, Role
 from storage.database import Database
 from storage.models import (
     GoodsReceipt,
@@ -21,16 +20,22 @@ from storage.models import (
     Variant,
 )
 from tests.conftest import SYSTEM, Caller
-from tests.factories import count_rows, in_tx, ledger_mismatches, make_product, make_warehouses
+from tests.factories import (
+    ACCOUNTANT,
+    ADDRESS,
+    DEN,
+    KEEPER,
+    SALES,
+    TRANG,
+    count_rows,
+    in_tx,
+    ledger_mismatches,
+    make_product,
+    make_warehouses,
+)
 from tools.config import ToolConfig
 from tools.context import ToolContext
 from tools.stock_ops import lock_levels, variant_by_sku
-
-KEEPER = Actor(role=Role.WAREHOUSE, staff_id=3)
-ACCOUNTANT = Actor(role=Role.ACCOUNTANT, staff_id=4)
-SALES = Actor(role=Role.SALES, staff_id=2)
-ADDRESS = {"line": "12 Nguyễn Huệ", "ward": "Bến Nghé", "district": "Quận 1", "province": "HCM"}
-DEN, TRANG = "AT01-DEN-M", "AT01-TRANG-L"
 
 
 async def setup(shop: Caller, stock: dict[str, int] | None = None) -> dict[str, int]:

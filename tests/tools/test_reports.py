@@ -7,22 +7,24 @@ import pytest
 from sqlalchemy import update
 
 from core.errors import InvalidInput, PermissionDenied
-from core.roles import Actor, Role
 from storage.database import Database
 from storage.models import Order, ReturnRequest
 from tests.conftest import Caller
-from tests.factories import in_tx, make_product, make_warehouses, reserve_stock
+from tests.factories import (
+    ACCOUNTANT,
+    ADDRESS,
+    DELIVERY,
+    KEEPER,
+    SALES,
+    in_tx,
+    make_product,
+    make_warehouses,
+    reserve_stock,
+)
 from tools.config import ToolConfig
 from tools.context import ToolContext
 from tools.registry import Registry
 from tools.runner import ToolRunner
-
-SALES = Actor(role=Role.SALES, staff_id=2)
-KEEPER = Actor(role=Role.WAREHOUSE, staff_id=3)
-ACCOUNTANT = Actor(role=Role.ACCOUNTANT, staff_id=4)
-ADDRESS = {"line": "12 Nguyễn Huệ", "ward": "Bến Nghé", "district": "Quận 1", "province": "HCM"}
-DELIVERY = ["confirmed", "packing", "ready_to_ship", "shipping", "delivered"]
-
 
 # ------------------------------------------------------------------------------- low stock
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.returns import line_refund, refund_vat
-from core.roles import Actor, Role
+from core.roles import Actor
 from storage.database import Database
 from storage.models import (
     Customer,
@@ -22,15 +22,21 @@ from storage.models import (
     Variant,
 )
 from tests.conftest import Caller
-from tests.factories import count_rows, in_tx, ledger_mismatches, make_product, make_warehouses
+from tests.factories import (
+    ACCOUNTANT,
+    ADDRESS,
+    DELIVERY,
+    DEN,
+    KEEPER,
+    SALES,
+    TRANG,
+    count_rows,
+    in_tx,
+    ledger_mismatches,
+    make_product,
+    make_warehouses,
+)
 from tools.context import ToolContext
-
-SALES = Actor(role=Role.SALES, staff_id=2)
-KEEPER = Actor(role=Role.WAREHOUSE, staff_id=3)
-ACCOUNTANT = Actor(role=Role.ACCOUNTANT, staff_id=4)
-ADDRESS = {"line": "12 Nguyễn Huệ", "ward": "Bến Nghé", "district": "Quận 1", "province": "HCM"}
-DEN, TRANG = "AT01-DEN-M", "AT01-TRANG-L"
-DELIVERY = ["confirmed", "packing", "ready_to_ship", "shipping", "delivered"]
 
 
 async def setup(shop: Caller) -> dict[str, int]:
@@ -89,6 +95,20 @@ async def payloads(db: Database, topic: str) -> list[dict[str, Any]]:
         return [r[0] for r in rows]
 
     return await in_tx(db, run)
+
+
+async def request_return(
+    shop: Caller, order_id: int, quantities: dict[str, int], reason: str = "x"
+) -> dict[str, Any]:
+    """A return requested by sales staff for these SKUs and quantities."""
+    lines = [{"sku": sku, "quantity": q} for sku, q in quantities.items()]
+    return await shop("create_return", SALES, order_id=order_id, reason=reason, lines=lines)
+
+
+async def receive_one(shop: Caller, ret: dict[str, Any], good: int = 0, damaged: int = 0) -> None:
+    """The warehouse receives a one-line return with this many good and damaged units."""
+    line = {"return_line_id": ret["lines"][0]["id"], "good": good, "damaged": damaged}
+    await shop("receive_return", KEEPER, return_id=ret["id"], lines=[line])
 
 
 def line_id(order: dict[str, Any], sku: str) -> int:
@@ -348,26 +368,14 @@ async def test_damaged_units_are_written_off_and_the_ledger_nets(
         )
     assert err.value.code == "return_not_open"
     # The unit not received can still be returned later.
-    later = await shop(
-        "create_return",
-        SALES,
-        order_id=order["id"],
-        reason="x",
-        lines=[{"sku": DEN, "quantity": 1}],
-    )
+    later = await request_return(shop, order["id"], {DEN: 1})
     assert later["lines"][0]["quantity"] == 1
 
 
 async def test_order_becomes_returned_when_everything_is_back(shop: Caller, db: Database) -> None:
     wh = await setup(shop)
     order = await delivered(shop, {DEN: 2, TRANG: 1})
-    first = await shop(
-        "create_return",
-        SALES,
-        order_id=order["id"],
-        reason="x",
-        lines=[{"sku": DEN, "quantity": 1}],
-    )
+    first = await request_return(shop, order["id"], {DEN: 1})
     out = await shop(
         "receive_return",
         KEEPER,
@@ -412,22 +420,11 @@ async def test_refunds_default_to_paid_value_and_never_exceed_what_was_paid(
     # 3 x 150,000 - 10,000 discount = 440,000 goods + 30,000 shipping = 470,000 paid (COD).
     order = await delivered(shop, {DEN: 3}, discount=10_000)
     assert (order["total"], order["payment_status"]) == (470_000, "paid")
-    first = await shop(
-        "create_return",
-        SALES,
-        order_id=order["id"],
-        reason="x",
-        lines=[{"sku": DEN, "quantity": 1}],
-    )
+    first = await request_return(shop, order["id"], {DEN: 1})
     with pytest.raises(Conflict) as err:
         await shop("refund_return", ACCOUNTANT, return_id=first["id"], method="cash")
     assert err.value.code == "return_not_received"
-    await shop(
-        "receive_return",
-        KEEPER,
-        return_id=first["id"],
-        lines=[{"return_line_id": first["lines"][0]["id"], "good": 1}],
-    )
+    await receive_one(shop, first, good=1)
     with pytest.raises(PermissionDenied):
         await shop("refund_return", SALES, return_id=first["id"], method="cash")
     with pytest.raises(InvalidInput) as err:
@@ -444,19 +441,8 @@ async def test_refunds_default_to_paid_value_and_never_exceed_what_was_paid(
         await shop("refund_return", ACCOUNTANT, return_id=first["id"], method="cash")
     assert err.value.code == "already_refunded"
 
-    second = await shop(
-        "create_return",
-        SALES,
-        order_id=order["id"],
-        reason="x",
-        lines=[{"sku": DEN, "quantity": 2}],
-    )
-    await shop(
-        "receive_return",
-        KEEPER,
-        return_id=second["id"],
-        lines=[{"return_line_id": second["lines"][0]["id"], "good": 1, "damaged": 1}],
-    )
+    second = await request_return(shop, order["id"], {DEN: 2})
+    await receive_one(shop, second, good=1, damaged=1)
     # 470,000 paid - 146,667 refunded = 323,333 left (shipping included if asked for).
     with pytest.raises(Conflict) as err:
         await shop(
@@ -495,19 +481,8 @@ async def test_refund_limit_uses_total_when_no_payment_was_recorded(shop: Caller
     # Bank transfer never recorded as paid: the order total is the ceiling.
     order = await delivered(shop, {DEN: 1}, payment_method="bank_transfer")
     assert order["payment_status"] == "unpaid"
-    ret = await shop(
-        "create_return",
-        SALES,
-        order_id=order["id"],
-        reason="x",
-        lines=[{"sku": DEN, "quantity": 1}],
-    )
-    await shop(
-        "receive_return",
-        KEEPER,
-        return_id=ret["id"],
-        lines=[{"return_line_id": ret["lines"][0]["id"], "good": 1}],
-    )
+    ret = await request_return(shop, order["id"], {DEN: 1})
+    await receive_one(shop, ret, good=1)
     with pytest.raises(Conflict):
         await shop(
             "refund_return",

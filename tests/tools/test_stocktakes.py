@@ -6,11 +6,15 @@ import pytest
 from sqlalchemy import select
 
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.roles import Actor, Role
 from storage.database import Database
 from storage.models import OutboxEvent, StockLevel, StockMove, Stocktake, StocktakeLine, Variant
 from tests.conftest import Caller
 from tests.factories import (
+    ACCOUNTANT,
+    DEN,
+    KEEPER,
+    SALES,
+    TRANG,
     count_rows,
     in_tx,
     ledger_mismatches,
@@ -19,11 +23,6 @@ from tests.factories import (
     reserve_stock,
 )
 from tools.context import ToolContext
-
-KEEPER = Actor(role=Role.WAREHOUSE, staff_id=3)
-SALES = Actor(role=Role.SALES, staff_id=2)
-ACCOUNTANT = Actor(role=Role.ACCOUNTANT, staff_id=4)
-DEN, TRANG = "AT01-DEN-M", "AT01-TRANG-L"
 
 
 async def setup(shop: Caller) -> dict[str, int]:
