@@ -52,7 +52,7 @@ from core.roles import Actor
 from storage.base import Json, UTCDateTime
 from storage.database import Database, Tx
 from storage.fastsql import FastExecutor, Sql
-from storage.models import ChatMessage, Conversation, Customer, CustomerIdentity
+from storage.models import ChatMessage, Conversation
 from tools.context import ToolContext
 from tools.customers import customer_for_identity
 from tools.events import flush_events
@@ -72,15 +72,6 @@ _START_COMMANDS = frozenset({"/start", "/menu", "menu", "start"})
 # on the driver. Through the ORM a turn's four to eight statements cost several milliseconds
 # of CPU, and the turn holds SQLite's single write lock for all of that.
 _p = bindparam
-KNOWN_CUSTOMER = Sql(
-    select(Customer.id)
-    .join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id)
-    .where(
-        CustomerIdentity.channel == _p("channel", type_=String),
-        CustomerIdentity.external_id == _p("ext", type_=String),
-        Customer.merged_into_id.is_(None),
-    )
-)
 CONVERSATION_COLUMNS = (
     Conversation.id,
     Conversation.customer_id,
@@ -548,11 +539,9 @@ class ChatService:
     async def _receive(self, incoming: Incoming) -> Received:
         async with self.db.transaction() as tx:
             ctx = ToolContext(tx=tx, actor=Actor.system(), config=self.runner.config)
-            customer_id = await self._known_customer(tx, incoming)
-            if customer_id is None:
-                customer_id = await customer_for_identity(
-                    ctx, incoming.channel, incoming.chat_id, incoming.display_name
-                )
+            customer_id = await customer_for_identity(
+                ctx, incoming.channel, incoming.chat_id, incoming.display_name
+            )
             first_language = (
                 incoming.language or self._guess(incoming.text) or self.default_language
             )
@@ -594,18 +583,6 @@ class ChatService:
                 if len(rows) == self.history_window:
                     await self._summarise_older(sql, conv, oldest_kept=rows[-1][0])
             return Received.of(conv, history=history)
-
-    @staticmethod
-    async def _known_customer(tx: Tx, incoming: Incoming) -> int | None:
-        """The customer of a channel account seen before and never merged away, in one
-        statement on the fast path; None for anything else (a new account, a merged customer,
-        an invalid id), which ``customer_for_identity`` decides as the authority. It returns
-        the same id in this case (the identity's owner is its own survivor); through the ORM
-        it cost a session and two queries, about a tenth of a chat turn's CPU."""
-        rows = await tx.fast.fetch(
-            KNOWN_CUSTOMER, {"channel": incoming.channel, "ext": incoming.chat_id.strip()}
-        )
-        return int(rows[0][0]) if rows else None
 
     async def _summarise_older(self, sql: FastExecutor, conv: ConvRow, *, oldest_kept: int) -> None:
         """Turns that left the window are folded into the conversation's running summary, once

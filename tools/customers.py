@@ -15,13 +15,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import String, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.phone import display_phone, normalise_phone
 from core.tax_code import normalise_tax_code
 from core.text import fold, tokens
+from storage.fastsql import Sql
 from storage.models import (
     Customer,
     CustomerAddress,
@@ -811,6 +812,17 @@ async def _unmerged(ctx: ToolContext, customer_id: int, field: str) -> Customer:
 # --------------------------------------------------------------------------- channel helper
 
 
+KNOWN_IDENTITY = Sql(
+    select(Customer.id)
+    .join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id)
+    .where(
+        CustomerIdentity.channel == bindparam("channel", type_=String),
+        CustomerIdentity.external_id == bindparam("ext", type_=String),
+        Customer.merged_into_id.is_(None),
+    )
+)
+
+
 async def customer_for_identity(
     ctx: ToolContext, channel: str, external_id: str, display_name: str = ""
 ) -> int:
@@ -825,6 +837,11 @@ async def customer_for_identity(
         raise InvalidInput(f"Unknown channel '{channel}'.", field="channel", code="invalid_channel")
     if not ext or len(ext) > 128:
         raise InvalidInput("A channel account id is 1 to 128 characters.", field="external_id")
+    # Every inbound message asks this; the usual answer (a known, unmerged account) is one
+    # statement on the fast path, without an ORM session.
+    known = await (await ctx.sql()).fetch(KNOWN_IDENTITY, {"channel": channel, "ext": ext})
+    if known:
+        return int(known[0][0])
     name = " ".join(display_name.split())[:200]
     found = await _identity_owner(ctx, channel, ext)
     if found is not None:
