@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Channel = Literal[
     "web",
@@ -42,6 +42,8 @@ class PricedLineIn(LineIn):
 
 
 class LineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # built from OrderLine rows too
+
     id: int | None = None
     variant_id: int
     sku: str

@@ -786,23 +786,7 @@ async def _out(ctx: ToolContext, order: Order, *, events: bool = False) -> Order
         )
         if order.address_line
         else None,
-        lines=[
-            LineOut(
-                id=ln.id,
-                variant_id=ln.variant_id,
-                sku=ln.sku,
-                name=ln.name,
-                quantity=ln.quantity,
-                unit_price=ln.unit_price,
-                vat_rate=ln.vat_rate,
-                discount=ln.discount,
-                vat_amount=ln.vat_amount,
-                line_total=ln.line_total,
-                warehouse_id=ln.warehouse_id,
-                reserved=ln.reserved,
-            )
-            for ln in lines
-        ],
+        lines=[LineOut.model_validate(ln) for ln in lines],
         subtotal=order.subtotal,
         discount=order.discount,
         vat_total=order.vat_total,
