@@ -80,6 +80,7 @@ CONVERSATION_COLUMNS = (
     Conversation.mode,
     Conversation.language,
     Conversation.flow_state,
+    Conversation.agent_memory,
     Conversation.fallback_notified,
     Conversation.summary,
     Conversation.summarized_upto_id,
@@ -105,6 +106,7 @@ def _insert_conversation(dialect_insert: Any) -> Sql:
             language=_p("lang", type_=String),
             mode="bot",
             flow_state=_p("state", type_=Json),
+            agent_memory=_p("memory", type_=Json),
             summary="",
             summarized_upto_id=0,
             fallback_notified=False,
@@ -168,6 +170,7 @@ SAVE_STATE = Sql(
     .where(Conversation.id == _p("conv", type_=Integer))
     .values(
         flow_state=_p("state", type_=Json),
+        agent_memory=_p("memory", type_=Json),
         language=_p("lang", type_=String),
         fallback_notified=_p("notified", type_=Boolean),
         updated_at=_p("at", type_=UTCDateTime),
@@ -229,15 +232,14 @@ class ConvRow:
     mode: str
     language: str
     flow_state: dict[str, Any]
+    agent_memory: dict[str, Any]
     fallback_notified: bool
     summary: str
     summarized_upto_id: int
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> ConvRow:
-        (cid, customer, channel, chat, mode, language, state, notified, summary, upto) = row
-        if isinstance(state, str | bytes):  # SQLite hands JSON back as text
-            state = json.loads(state)
+        (cid, customer, channel, chat, mode, language, state, memory, notified, summary, upto) = row
         return cls(
             id=int(cid),
             customer_id=int(customer) if customer is not None else None,
@@ -245,7 +247,8 @@ class ConvRow:
             chat_id=str(chat),
             mode=str(mode),
             language=str(language),
-            flow_state=dict(state or {}),
+            flow_state=_json_object(state),
+            agent_memory=_json_object(memory),
             fallback_notified=bool(notified),
             summary=str(summary or ""),
             summarized_upto_id=int(upto or 0),
@@ -262,6 +265,7 @@ class Received:
     mode: str
     language: Lang
     flow_state: dict[str, Any]
+    agent_memory: dict[str, Any]
     fallback_notified: bool
     summary: str
     history: list[tuple[str, str]]
@@ -279,6 +283,7 @@ class Received:
             mode=conv.mode,
             language="en" if conv.language == "en" else "vi",
             flow_state=conv.flow_state,
+            agent_memory=conv.agent_memory,
             fallback_notified=conv.fallback_notified,
             summary=conv.summary,
             history=history,
@@ -411,9 +416,12 @@ class ChatService:
                         text=None if payload else words,
                         payload=payload,
                     )
+        memory = received.agent_memory
         if turn is not None:
             replies, handoff = turn.replies, turn.handoff
             handoff_reason = "assistant"
+            if turn.memory is not None:
+                memory = turn.memory
         else:
             assert outcome is not None
             replies, handoff = outcome.replies, outcome.handoff
@@ -425,7 +433,9 @@ class ChatService:
         replies = notice + replies
         if handoff:
             await self.request_handoff(received.conversation_id, reason=handoff_reason, actor=actor)
-        mode = await self._save(received.conversation_id, state, lang, fallback_notified, replies)
+        mode = await self._save(
+            received.conversation_id, state, memory, lang, fallback_notified, replies
+        )
         return ChatTurn(replies, mode=mode)
 
     # --- routing helpers --------------------------------------------------------------------
@@ -447,6 +457,7 @@ class ChatService:
             language=fctx.lang,
             history=received.history,
             summary=received.summary,
+            memory=received.agent_memory,
         )
         try:
             turn = await self.responder.respond(ctx, text)
@@ -614,7 +625,8 @@ class ChatService:
         rows = await sql.fetch(TOUCH_CONVERSATION, touch)
         if not rows:
             await sql.execute(
-                INSERT_CONVERSATION[tx.dialect], {**touch, "lang": language, "state": {}}
+                INSERT_CONVERSATION[tx.dialect],
+                {**touch, "lang": language, "state": {}, "memory": {}},
             )
             rows = await sql.fetch(TOUCH_CONVERSATION, touch)
         return ConvRow.from_row(rows[0])
@@ -645,6 +657,7 @@ class ChatService:
         self,
         conversation_id: int,
         state: FlowState,
+        memory: dict[str, Any],
         lang: Lang,
         fallback_notified: bool,
         replies: list[Reply],
@@ -657,6 +670,7 @@ class ChatService:
                 {
                     "conv": conversation_id,
                     "state": state.dump(),
+                    "memory": memory,
                     "lang": lang,
                     "notified": fallback_notified,
                     "at": tx.now,
@@ -735,6 +749,13 @@ class ChatService:
                 language="en" if conv.language == "en" else "vi",
                 messages=messages,
             )
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    """A JSON object column as a dict: SQLite hands JSON back as text."""
+    if isinstance(value, str | bytes):
+        value = json.loads(value)
+    return dict(value) if isinstance(value, dict) else {}
 
 
 def _reply_payload(reply: Reply) -> dict[str, Any]:

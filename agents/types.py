@@ -7,7 +7,7 @@ replies, cards become carousels or photo messages.
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -57,11 +57,16 @@ class TurnContext(BaseModel):
     language: Literal["vi", "en"]
     history: list[tuple[str, str]] = []  # (role, text), oldest first, bounded window
     summary: str = ""
+    # What the responder asked to keep after the conversation's previous turn (AgentTurn.memory).
+    memory: dict[str, Any] = {}
 
 
 class AgentTurn(BaseModel):
     replies: list[Reply]
     handoff: bool = False  # the customer asked for a person: stop answering, tell staff
+    # What to keep for the next turn, stored with the conversation (None: keep what was there).
+    # The service stores it and hands it back; only the responder reads it.
+    memory: dict[str, Any] | None = None
 
 
 class AgentUnavailable(Exception):

@@ -138,6 +138,7 @@ async def run(n: int) -> dict[str, Any]:
                 fake.reset()
                 _script(fake)
                 history: list[tuple[str, str]] = []
+                memory: dict[str, Any] = {}  # the conversation row's agent_memory
                 for text in (FIRST, CONFIRM):
                     ctx = TurnContext(
                         conversation_id=i + 1,
@@ -145,10 +146,12 @@ async def run(n: int) -> dict[str, Any]:
                         actor=Actor.customer(customer_id),
                         language="vi",
                         history=list(history),
+                        memory=memory,
                     )
                     started = time.perf_counter()
                     turn: AgentTurn = await agent.respond(ctx, text)
                     turn_ms.append((time.perf_counter() - started) * 1000)
+                    memory = turn.memory if turn.memory is not None else memory
                     history += [("customer", text), ("assistant", turn.replies[0].text)]
                 if "DH" not in history[-1][1] or fake.remaining or fake.problems:
                     raise SystemExit(

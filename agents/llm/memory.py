@@ -2,21 +2,24 @@
 
 The conversation history the channel passes in is text only, but placing an order needs the
 quote token from the quote_order result shown in an earlier turn, and the confirmation guard
-needs to know which quote the customer was shown before saying yes. This store keeps that one
-quote per conversation.
+needs to know which quote the customer was shown before saying yes. That one quote is kept in
+the conversation's row (``TurnContext.memory`` in, ``AgentTurn.memory`` out; the conversation
+service stores it), so a restart or another worker process carries on the same chat.
 
-``InMemoryQuoteMemory`` is bounded (LRU) and forgets after a while; it lives in the process
-that owns the responder. A miss (restart, another worker, expiry) is safe: the guard refuses
-place_order and the model quotes again, showing the customer a fresh summary.
+A quote shown more than ``QUOTE_MEMORY_SECONDS`` ago is forgotten: a "yes" hours later is not
+a confirmation of that summary. A miss is safe either way: the guard refuses place_order and
+the model quotes again, showing the customer a fresh summary. Unreadable stored memory (an
+older format, a hand-edited row) counts as a miss, never as an error in the chat.
 """
 
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any
+
+QUOTE_MEMORY_SECONDS = 6 * 3600
+KEY = "quote"
 
 
 @dataclass(frozen=True)
@@ -25,41 +28,27 @@ class ShownQuote:
     summary: str  # the quote_order result as the model saw it (compact JSON)
 
 
-class QuoteMemory(Protocol):
-    def get(self, conversation_id: int) -> ShownQuote | None: ...
-    def put(self, conversation_id: int, quote: ShownQuote) -> None: ...
-    def forget(self, conversation_id: int) -> None: ...
+def recall_quote(
+    memory: dict[str, Any], *, now: float | None = None, ttl: float = QUOTE_MEMORY_SECONDS
+) -> ShownQuote | None:
+    """The quote shown to the customer in an earlier turn, if it is recent enough."""
+    item = memory.get(KEY)
+    if not isinstance(item, dict):
+        return None
+    token, summary, at = item.get("token"), item.get("summary"), item.get("at")
+    if not (isinstance(token, str) and isinstance(summary, str) and isinstance(at, int | float)):
+        return None
+    if (time.time() if now is None else now) - at > ttl:
+        return None
+    return ShownQuote(token=token, summary=summary)
 
 
-class InMemoryQuoteMemory:
-    def __init__(
-        self,
-        *,
-        max_conversations: int = 10_000,
-        ttl_seconds: float = 6 * 3600,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.max_conversations = max_conversations
-        self.ttl = ttl_seconds
-        self._clock = clock
-        self._items: OrderedDict[int, tuple[float, ShownQuote]] = OrderedDict()
+def remember_quote(quote: ShownQuote, *, now: float | None = None) -> dict[str, Any]:
+    """The memory to store after a turn that showed ``quote``."""
+    at = time.time() if now is None else now
+    return {KEY: {"token": quote.token, "summary": quote.summary, "at": at}}
 
-    def get(self, conversation_id: int) -> ShownQuote | None:
-        item = self._items.get(conversation_id)
-        if item is None:
-            return None
-        at, quote = item
-        if self._clock() - at > self.ttl:
-            del self._items[conversation_id]
-            return None
-        self._items.move_to_end(conversation_id)
-        return quote
 
-    def put(self, conversation_id: int, quote: ShownQuote) -> None:
-        self._items[conversation_id] = (self._clock(), quote)
-        self._items.move_to_end(conversation_id)
-        while len(self._items) > self.max_conversations:
-            self._items.popitem(last=False)
-
-    def forget(self, conversation_id: int) -> None:
-        self._items.pop(conversation_id, None)
+def forget_quote() -> dict[str, Any]:
+    """The memory to store after the order was placed: nothing left to confirm."""
+    return {}

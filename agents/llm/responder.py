@@ -3,8 +3,8 @@
 ``build_customer_responder`` is called by the composition root, once per process; nothing is
 built at import time. The compiled agent is shared by all conversations: everything about one
 turn (actor, language, the quote shown, what happened) travels in its ``TurnDeps`` context, so
-concurrent turns never share mutable state. What outlives a turn is the breaker (per endpoint)
-and the quote memory (per conversation).
+concurrent turns never share mutable state. What outlives a turn is the breaker (per endpoint);
+the quote shown to a customer is kept in their conversation's row (``agents.llm.memory``).
 
 Any failure of the LLM side (not configured, breaker open, timeout after retries, HTTP errors,
 a step-limit overrun, an empty answer) is ``AgentUnavailable``: the conversation service then
@@ -28,7 +28,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from agents.llm import runtime
 from agents.llm.breaker import BreakerOpen, CircuitBreaker
 from agents.llm.config import LLMConfig
-from agents.llm.memory import InMemoryQuoteMemory, QuoteMemory
+from agents.llm.memory import forget_quote, recall_quote, remember_quote
 from agents.llm.middleware import build_middleware
 from agents.llm.prompting import (
     Language,
@@ -85,14 +85,12 @@ class LLMResponder:
         runner: ToolRunner,
         *,
         shop: ToolConfig | None = None,
-        memory: QuoteMemory | None = None,
         breaker: CircuitBreaker | None = None,
         model: BaseChatModel | None = None,
     ) -> None:
         self.config = config
         self.runner = runner
         self.shop = shop or runner.config
-        self.memory: QuoteMemory = memory or InMemoryQuoteMemory()
         self.breaker = breaker or CircuitBreaker(
             failures=config.breaker_failures, cooldown=config.breaker_cooldown_seconds
         )
@@ -159,7 +157,7 @@ class LLMResponder:
             self.breaker.before_call()
         except BreakerOpen as exc:
             raise AgentUnavailable(str(exc)) from None
-        shown = self.memory.get(ctx.conversation_id)
+        shown = recall_quote(ctx.memory)
         deps = TurnDeps(
             actor=ctx.actor,
             conversation_id=ctx.conversation_id,
@@ -195,7 +193,7 @@ class LLMResponder:
                 log.warning("agent turn failed: %s", reason)
             raise AgentUnavailable(reason) from exc
         self.breaker.success()
-        self._remember(deps)
+        turn.memory = self._memory(deps)
         log.info(
             "agent turn conv=%s model_calls=%d tools=%s placed=%s %.0fms",
             ctx.conversation_id,
@@ -249,11 +247,14 @@ class LLMResponder:
             buttons = quote_buttons(language)
         return AgentTurn(replies=[Reply(text=text, buttons=buttons)], handoff=deps.handoff)
 
-    def _remember(self, deps: TurnDeps) -> None:
+    @staticmethod
+    def _memory(deps: TurnDeps) -> dict[str, Any] | None:
+        """What the conversation keeps for the next turn (None: as it was)."""
         if deps.placed is not None:
-            self.memory.forget(deps.conversation_id)
-        elif deps.quotes:
-            self.memory.put(deps.conversation_id, deps.quotes[-1])
+            return forget_quote()
+        if deps.quotes:
+            return remember_quote(deps.quotes[-1])
+        return None
 
 
 def _reason(exc: BaseException) -> str | None:
@@ -275,8 +276,7 @@ def build_customer_responder(
     config: LLMConfig,
     runner: ToolRunner,
     *,
-    memory: QuoteMemory | None = None,
     breaker: CircuitBreaker | None = None,
 ) -> LLMResponder:
     """The factory the composition root calls once per process."""
-    return LLMResponder(config, runner, memory=memory, breaker=breaker)
+    return LLMResponder(config, runner, breaker=breaker)

@@ -27,6 +27,9 @@ class Conversation(Base):
     mode: Mapped[str] = mapped_column(String(10), default="bot")
     # The offline flow's state (step, cart, checkout answers), kept between messages.
     flow_state: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    # What the LLM agent keeps between messages (the quote it last showed), opaque to the rest:
+    # in the row, not in a process, so a restart or another worker continues the same chat.
+    agent_memory: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     # A running summary of turns older than the agent's window.
     summary: Mapped[str] = mapped_column(Text, default="")
     summarized_upto_id: Mapped[int] = mapped_column(BigId, default=0)

@@ -19,8 +19,10 @@ from storage.models import Conversation
 from tests.conftest import Caller
 from tests.factories import in_tx, make_product, make_warehouses
 from tests.fakes.openai_server import (  # noqa: F401 (fixtures)
+    Call,
     FakeOpenAI,
     RecordedRequest,
+    ToolCalls,
     fake_openai,
     openai_server,
 )
@@ -91,13 +93,15 @@ async def customers(shop: Caller) -> tuple[int, int]:
 
 @dataclass
 class Chat:
-    """Plays the conversation service: keeps the text history and calls the responder."""
+    """Plays the conversation service: keeps the text history and the agent's memory, and
+    calls the responder."""
 
     responder: LLMResponder
     customer_id: int
     conversation_id: int
     language: str = "vi"
     history: list[tuple[str, str]] = field(default_factory=list)
+    memory: dict[str, Any] = field(default_factory=dict)
 
     async def say(self, text: str) -> AgentTurn:
         ctx = TurnContext(
@@ -106,8 +110,11 @@ class Chat:
             actor=Actor.customer(self.customer_id),
             language=self.language,  # type: ignore[arg-type]
             history=list(self.history),
+            memory=self.memory,
         )
         turn = await self.responder.respond(ctx, text)
+        if turn.memory is not None:
+            self.memory = turn.memory
         self.history.append(("customer", text))
         self.history.extend(("assistant", r.text) for r in turn.replies)
         return turn
@@ -141,3 +148,12 @@ def shown_quote(req: RecordedRequest) -> dict[str, Any]:
         raise LookupError("no shown quote in the system message")
     data: dict[str, Any] = json.loads(found.group(1))
     return data
+
+
+ADDRESS = {"line": "12 Lê Lợi", "ward": "Bến Nghé", "district": "Quận 1", "province": "TP HCM"}
+BUYER = {"buyer_name": "Lan", "buyer_phone": "0901234567", "address": ADDRESS}
+
+
+def place_shown_quote(req: RecordedRequest) -> ToolCalls:
+    """The model placing the order for the quote the customer was shown in an earlier turn."""
+    return ToolCalls(Call("place_order", {"quote_token": shown_quote(req)["quote_token"], **BUYER}))

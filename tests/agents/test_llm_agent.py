@@ -18,7 +18,7 @@ from agents.types import AgentUnavailable
 from core.roles import Actor
 from storage.database import Database
 from storage.models import AuditEntry, Order, Quote
-from tests.agents.conftest import Catalogue, Chat, shown_quote
+from tests.agents.conftest import ADDRESS, BUYER, Catalogue, Chat, place_shown_quote, shown_quote
 from tests.conftest import Caller
 from tests.factories import count_rows, in_tx
 from tests.fakes.openai_server import (
@@ -34,7 +34,6 @@ from tools import TOOL_MODULES, build_registry
 from tools.runner import ToolRunner
 
 STAFF_TOOLS = {"create_order", "adjust_stock", "create_product", "update_order", "find_customers"}
-ADDRESS = {"line": "12 Lê Lợi", "ward": "Bến Nghé", "district": "Quận 1", "province": "TP HCM"}
 
 
 def _variant(product: dict[str, Any], **options: str) -> dict[str, Any]:
@@ -79,18 +78,7 @@ def _order_script(fake: FakeOpenAI) -> None:
             )
         ),
         lambda req: Text(_summary(req.last_tool_json("quote_order"))),
-        # turn 2: "ok chốt đơn"
-        lambda req: ToolCalls(
-            Call(
-                "place_order",
-                {
-                    "quote_token": shown_quote(req)["quote_token"],
-                    "buyer_name": "Lan",
-                    "buyer_phone": "0901234567",
-                    "address": ADDRESS,
-                },
-            )
-        ),
+        place_shown_quote,  # turn 2: "ok chốt đơn"
     )
 
 
@@ -435,7 +423,6 @@ async def test_place_order_without_confirmation_is_refused_by_the_guard(
     quote_jeans = ToolCalls(
         Call("quote_order", {"lines": [{"sku": "QJ01", "quantity": 1}], "address": ADDRESS})
     )
-    place = {"buyer_name": "Lan", "buyer_phone": "0901234567", "address": ADDRESS}
 
     def refused(code: str, reply: str) -> Any:
         def step(req: RecordedRequest) -> Text:
@@ -451,19 +438,16 @@ async def test_place_order_without_confirmation_is_refused_by_the_guard(
         lambda req: ToolCalls(
             Call(
                 "place_order",
-                {"quote_token": req.last_tool_json("quote_order")["quote_token"], **place},
+                {"quote_token": req.last_tool_json("quote_order")["quote_token"], **BUYER},
             )
         ),
         refused("quote_not_shown", "Quần jean x1: 430000đ. Bạn xác nhận nhé?"),
         # turn 2: the customer asks a question; the model places anyway
         lambda req: ToolCalls(
-            Call("place_order", {"quote_token": shown_quote(req)["quote_token"], **place})
+            Call("place_order", {"quote_token": shown_quote(req)["quote_token"], **BUYER})
         ),
         refused("confirmation_required", "Phí ship 30000đ ạ. Bạn xác nhận đặt đơn nhé?"),
-        # turn 3: yes
-        lambda req: ToolCalls(
-            Call("place_order", {"quote_token": shown_quote(req)["quote_token"], **place})
-        ),
+        place_shown_quote,  # turn 3: yes
     )
 
     await chat.say("1 quần jean QJ01, Lan 0901234567, 12 Lê Lợi, Bến Nghé, Quận 1, TP HCM")

@@ -148,6 +148,7 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('mode', sa.String(length=10), nullable=False),
     sa.Column('flow_state', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('agent_memory', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('summarized_upto_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('fallback_notified', sa.Boolean(), nullable=False),
