@@ -1050,7 +1050,11 @@ async def _reprice(ctx: ToolContext, order: Order, lines: list[OrderLine]) -> No
         totals.vat_total,
     )
     order.total = totals.total
-    order.cod_amount = totals.total if order.payment_method == "cod" else 0
+    # Money already received still counts: the carrier collects only what is left.
+    owed = max(0, totals.total - order.paid_amount)
+    order.cod_amount = owed if order.payment_method == "cod" else 0
+    if order.paid_amount:
+        order.payment_status = "paid" if owed == 0 else "partially_paid"
 
 
 # ---------------------------------------------------------------------------------------------

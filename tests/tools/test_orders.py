@@ -477,3 +477,27 @@ async def test_cod_order_paid_ahead_leaves_nothing_to_collect(shop: Caller, db: 
     assert o["cod_amount"] == 130_000
     paid = await shop("record_payment", order_id=o["id"], amount=130_000, method="bank_transfer")
     assert (paid["payment_status"], paid["cod_amount"]) == ("paid", 0)
+
+
+async def test_editing_a_cod_order_paid_ahead_does_not_collect_the_payment_again(
+    shop: Caller, db: Database
+) -> None:
+    await seed(db, {"S": {"HCM": 5}})
+    o = await shop("create_order", **order_args())
+    await shop("record_payment", order_id=o["id"], amount=50_000, method="bank_transfer")
+    edited = await shop("update_order", order_id=o["id"], note="giao giờ hành chính")
+    assert (edited["total"], edited["cod_amount"]) == (130_000, 80_000)
+    assert edited["payment_status"] == "partially_paid"
+
+
+async def test_adding_lines_to_a_paid_order_leaves_the_rest_owed(
+    shop: Caller, db: Database
+) -> None:
+    await seed(db, {"S": {"HCM": 5}})
+    o = await shop("create_order", **order_args(payment_method="bank_transfer"))
+    await shop("record_payment", order_id=o["id"], amount=130_000)
+    edited = await shop("update_order", order_id=o["id"], lines=[{"sku": "S", "quantity": 2}])
+    assert edited["total"] == 230_000
+    assert edited["payment_status"] == "partially_paid"
+    more = await shop("record_payment", order_id=o["id"], amount=100_000)
+    assert more["payment_status"] == "paid"
