@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Boolean, Integer, String, bindparam, func, insert, or_, select, update
 
 from core.allocation import Need
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from core.money import PricedLine, order_totals
 from core.order_status import CUSTOMER_CANCELLABLE, EDITABLE, OrderStatus, consumes_stock, restocks
 from core.phone import normalise_phone
@@ -1149,6 +1149,15 @@ async def set_order_status(ctx: ToolContext, inp: SetStatusIn) -> OrderOut:
         from core.order_status import check_transition
 
         check_transition(current, target)
+        if target is OrderStatus.RETURNED and not restocks(current, target):
+            # Delivered goods come back through a return (request, receive, refund), which
+            # restocks what arrives; setting the status here would skip all of that.
+            raise IllegalTransition(
+                f"Order {order.number} was delivered: record what comes back with a return "
+                "(create_return) instead.",
+                field="status",
+                details={"from": current.value, "to": target.value},
+            )
         lines = await order_lines(ctx, order.id)
         if consumes_stock(current, target):
             await consume_lines(ctx, order.id, lines)

@@ -501,3 +501,20 @@ async def test_adding_lines_to_a_paid_order_leaves_the_rest_owed(
     assert edited["payment_status"] == "partially_paid"
     more = await shop("record_payment", order_id=o["id"], amount=100_000)
     assert more["payment_status"] == "paid"
+
+
+async def test_delivered_order_goes_to_returned_only_through_a_return(
+    shop: Caller, db: Database
+) -> None:
+    s = await seed(db, {"S": {"HCM": 5}})
+    o = await shop("create_order", **order_args(lines=[{"sku": "S", "quantity": 2}]))
+    for status in ("confirmed", "packing", "ready_to_ship", "shipping", "delivered"):
+        await shop("set_order_status", order_id=o["id"], status=status)
+    with pytest.raises(IllegalTransition) as err:
+        await shop("set_order_status", order_id=o["id"], status="returned")
+    assert err.value.field == "status"
+    assert (await shop("get_order", order_id=o["id"]))["status"] == "delivered"
+    assert await levels(db, s.variants["S"]) == {
+        s.warehouses["HCM"]: (3, 0),
+        s.warehouses["HN"]: (0, 0),
+    }
