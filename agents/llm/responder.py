@@ -30,6 +30,7 @@ from agents.llm.breaker import BreakerOpen, CircuitBreaker
 from agents.llm.config import LLMConfig
 from agents.llm.memory import forget_quote, recall_quote, remember_quote
 from agents.llm.middleware import build_middleware
+from agents.llm.plain_completions import PlainCompletions
 from agents.llm.prompting import (
     Language,
     order_placed,
@@ -64,7 +65,7 @@ def chat_model(config: LLMConfig, http_client: Any) -> BaseChatModel:
     whose pooled connections outlive the event loop they were made in."""
     from langchain_openai import ChatOpenAI
 
-    return ChatOpenAI(
+    model = ChatOpenAI(
         model=config.model,
         base_url=config.base_url,
         api_key=config.effective_api_key,  # type: ignore[arg-type]
@@ -74,6 +75,9 @@ def chat_model(config: LLMConfig, http_client: Any) -> BaseChatModel:
         use_responses_api=False,  # chat completions: what compatible servers implement
         http_async_client=http_client,
     )
+    # The same SDK client, minus its per-request parameter walk (see plain_completions).
+    model.async_client = PlainCompletions(model.root_async_client)
+    return model
 
 
 class LLMResponder:
