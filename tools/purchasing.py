@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, or_, select
+from sqlalchemy import BigInteger, cast, func, or_, select
 
 from core.costing import weighted_average_cost
 from core.errors import Conflict, InvalidInput, NotFound
@@ -492,7 +492,12 @@ async def list_purchase_orders(
             Supplier.code,
             Supplier.name,
             Warehouse.code,
-            func.coalesce(func.sum(PurchaseOrderLine.quantity * PurchaseOrderLine.unit_cost), 0),
+            func.coalesce(
+                func.sum(
+                    cast(PurchaseOrderLine.quantity, BigInteger) * PurchaseOrderLine.unit_cost
+                ),
+                0,
+            ),
             func.coalesce(func.sum(PurchaseOrderLine.quantity), 0),
             func.coalesce(func.sum(PurchaseOrderLine.received), 0),
         )

@@ -197,6 +197,15 @@ async def test_purchase_order_is_drafted_then_confirmed_with_an_event(
     assert [p["id"] for p in listed["purchase_orders"]] == [draft["id"]]
 
 
+async def test_list_purchase_orders_totals_a_po_worth_billions(shop: Caller) -> None:
+    # 1,000 phones at 3,000,000đ: 3 billion đồng, beyond a 32-bit integer.
+    await setup(shop)
+    made = await po(shop, [(DEN, 1_000, 3_000_000)])
+    assert made["total_cost"] == 3_000_000_000
+    [listed] = (await shop("list_purchase_orders", ACCOUNTANT))["purchase_orders"]
+    assert (listed["id"], listed["total_cost"]) == (made["id"], 3_000_000_000)
+
+
 async def test_supplier_by_id_and_bad_purchase_orders(shop: Caller) -> None:
     await setup(shop)
     [sup] = (await shop("list_suppliers"))["suppliers"]
