@@ -9,12 +9,13 @@ place ends at the menu, never at an error.
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 from agents.offline import browse, cart, checkout, orders
 from agents.offline import payloads as P
 from agents.offline.context import FlowContext, Outcome
-from agents.offline.messages import Lang, t
-from agents.offline.render import menu, welcome
+from agents.offline.messages import Lang, error_text, t
+from agents.offline.render import menu, menu_buttons, welcome
 from agents.offline.state import (
     RETURN_REASONS,
     FlowState,
@@ -22,6 +23,25 @@ from agents.offline.state import (
     order_number_in,
 )
 from agents.types import Reply
+from core.errors import DomainError
+
+log = logging.getLogger("shopbot.agents.offline")
+
+
+def refusal(ctx: FlowContext, state: FlowState, err: DomainError) -> Outcome:
+    """A tool's refusal in the customer's words. The question the flow was waiting on is
+    dropped: otherwise every next typed text would be read as the same refused answer."""
+    log.info("offline flow refused: %s %s", err.code, err.message)
+    state = state.reset_step()
+    return Outcome(
+        state,
+        [
+            Reply(
+                text=error_text(ctx.lang, err.code, type(err).__name__),
+                buttons=menu_buttons(ctx.lang, state),
+            )
+        ],
+    )
 
 
 class OfflineFlow:
@@ -35,9 +55,12 @@ class OfflineFlow:
         text: str | None = None,
         payload: str | None = None,
     ) -> Outcome:
-        if payload:
-            return await self.on_payload(ctx, state, payload.strip())
-        return await self.on_text(ctx, state, (text or "").strip())
+        try:
+            if payload:
+                return await self.on_payload(ctx, state, payload.strip())
+            return await self.on_text(ctx, state, (text or "").strip())
+        except DomainError as err:
+            return refusal(ctx, state, err)
 
     # --- buttons ----------------------------------------------------------------------------
 
@@ -145,6 +168,12 @@ class OfflineFlow:
     async def answer(self, ctx: FlowContext, state: FlowState, text: str) -> Outcome | None:
         """A command word ("giỏ hàng", "menu"), or the answer to the question the flow is
         waiting on; None when the text is neither (then it is searched, or the LLM reads it)."""
+        try:
+            return await self._answer(ctx, state, text)
+        except DomainError as err:
+            return refusal(ctx, state, err)
+
+    async def _answer(self, ctx: FlowContext, state: FlowState, text: str) -> Outcome | None:
         intent = intent_of(text)
         if intent is not None:
             return await self.on_intent(ctx, state.reset_step(), intent)

@@ -182,3 +182,21 @@ async def test_english_purchase(client: httpx.AsyncClient) -> None:
     await chat.press("Confirm")
     assert "Order placed!" in chat.text
     assert ORDER_NUMBER.search(chat.text)
+
+
+async def test_a_refused_return_reason_lets_the_next_text_be_read_afresh(
+    client: httpx.AsyncClient, shop: Caller
+) -> None:
+    chat = WebChat(client)
+    number = await buy_one_tee(chat)
+    order_id = int(number[2:])
+    for status in ("confirmed", "packing", "ready_to_ship", "shipping", "delivered"):
+        await shop("set_order_status", order_id=order_id, status=status)
+    await chat.send(payload=f"or:{order_id}")
+    await chat.press("Không vừa size")
+    await chat.send(payload=f"or:{order_id}")
+    await chat.say("Màu khác ảnh")
+    assert "đã được yêu cầu đổi trả rồi" in chat.text
+    # The refused reason does not leave the chat waiting for another one: this is a search.
+    await chat.say("quần jean")
+    assert [c["title"] for c in chat.cards()] == ["Quần jean slim fit"], chat.text
