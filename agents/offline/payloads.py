@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 MAX_PAYLOAD = 200
+MAX_INT = 2**63 - 1  # ids are 64-bit in the database: a larger number names nothing
 
 MENU = "menu"
 CATEGORIES = "cats"
@@ -105,7 +106,7 @@ class Parsed:
             value = int(self.args[i])
         except (IndexError, ValueError):
             return None
-        return value if value >= 0 else None
+        return value if 0 <= value <= MAX_INT else None
 
     def arg(self, i: int) -> str:
         return self.args[i] if i < len(self.args) else ""

@@ -308,3 +308,12 @@ async def test_the_app_serves_the_page_and_the_chat(
         assert "Tiệm <Áo> Đẹp" in chat.text
         await chat.say("quần jean")
         assert [card["title"] for card in chat.cards()] == ["Quần jean slim fit"]
+
+
+@pytest.mark.usefixtures("catalogue")
+async def test_hand_made_payloads_with_huge_ids_open_the_menu(client: httpx.AsyncClient) -> None:
+    chat = WebChat(client)
+    for payload in (f"p:{10**25}", f"o:{10**25}", f"ocy:{10**25}", f"q:1{'0' * 30}:QJ01-30"):
+        await chat.send(payload=payload)
+        assert "trục trặc" not in chat.text, payload  # not the apology for an internal error
+        assert "Xem danh mục" in chat.titles(), payload
