@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import MINYEAR, UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
@@ -305,7 +305,13 @@ async def sales_report(ctx: ToolContext, inp: SalesReportIn) -> SalesReportOut:
     if (inp.date_to - inp.date_from).days >= MAX_DAYS:
         raise InvalidInput(f"Report at most {MAX_DAYS} days at a time.", field="date_to")
     tz = ZoneInfo(ctx.config.timezone)
-    bounds = day_bounds(inp.date_from, inp.date_to, tz)
+    try:
+        bounds = day_bounds(inp.date_from, inp.date_to, tz)
+    except OverflowError:  # the first or last days of the calendar have no UTC bounds
+        raise InvalidInput(
+            "That date is out of range.",
+            field="date_from" if inp.date_from.year == MINYEAR else "date_to",
+        ) from None
     start, end = bounds[0], bounds[-1]
     sale_statuses = [s.value for s in COUNTS_AS_SALE]
     acc: dict[tuple[date, str], _Acc] = defaultdict(_Acc)

@@ -343,6 +343,12 @@ async def test_sales_report_validates_its_range(shop: Caller) -> None:
     assert err.value.field == "date_from"
     with pytest.raises(PermissionDenied):
         await shop("sales_report", SALES, date_from="2026-03-01", date_to="2026-03-01")
+    with pytest.raises(InvalidInput) as err:  # the last day there is: no day after it
+        await shop("sales_report", date_from="9999-12-31", date_to="9999-12-31")
+    assert err.value.field == "date_to"
+    with pytest.raises(InvalidInput) as err:  # midnight in Vietnam is still the year 0 in UTC
+        await shop("sales_report", date_from="0001-01-01", date_to="0001-01-02")
+    assert err.value.field == "date_from"
     empty = await shop("sales_report", date_from="2026-03-01", date_to="2026-03-01")
     assert (empty["rows"], empty["total"]["orders"]) == ([], 0)
     assert date.fromisoformat(empty["date_from"]) == date(2026, 3, 1)
