@@ -927,14 +927,14 @@ class UpdateOrderIn(OrderRef):
     lines: list[PricedLineIn] | None = Field(
         default=None, description="The complete new list of lines (add, remove, change quantities)"
     )
-    buyer_name: str | None = None
+    buyer_name: str | None = Field(default=None, max_length=200)
     buyer_phone: str | None = None
     address: AddressIn | None = None
     discount: int | None = Field(default=None, ge=0)
     shipping_fee: int | None = Field(default=None, ge=0)
     shipping_payer: ShippingPayer | None = None
     payment_method: PaymentMethod | None = None
-    note: str | None = None
+    note: str | None = Field(default=None, max_length=1000)
 
 
 @tool(

@@ -518,3 +518,22 @@ async def test_delivered_order_goes_to_returned_only_through_a_return(
         s.warehouses["HCM"]: (3, 0),
         s.warehouses["HN"]: (0, 0),
     }
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"buyer_name": "x" * 201}, "buyer_name"),
+        ({"note": "x" * 1001}, "note"),
+        ({"buyer_phone": "0" * 300}, "buyer_phone"),
+    ],
+)
+async def test_update_order_refuses_too_long_text_with_field(
+    shop: Caller, db: Database, over: dict[str, Any], field: str
+) -> None:
+    await seed(db, {"S": {"HCM": 5}})
+    o = await shop("create_order", **order_args())
+    with pytest.raises(InvalidInput) as err:
+        await shop("update_order", order_id=o["id"], **over)
+    assert err.value.field == field
+    assert (await shop("get_order", order_id=o["id"]))["buyer_name"] == "Nguyễn Văn A"
