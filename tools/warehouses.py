@@ -33,8 +33,8 @@ class CreateWarehouseIn(BaseModel):
     code: str = Field(min_length=1, max_length=32, description="Short unique code, e.g. HCM1")
     name: str = Field(min_length=1, max_length=200)
     address: str = ""
-    manager: str = Field(default="", description="Person in charge")
-    phone: str | None = None
+    manager: str = Field(default="", max_length=200, description="Person in charge")
+    phone: str | None = Field(default=None, max_length=20)
     kind: WarehouseKind = "main"
 
 

@@ -29,6 +29,16 @@ async def test_bad_kind_names_the_field(shop: Caller) -> None:
     assert err.value.field == "kind"
 
 
+async def test_too_long_phone_or_manager_is_refused_naming_the_field(shop: Caller) -> None:
+    with pytest.raises(InvalidInput) as err:
+        await shop("create_warehouse", code="X", name="X", phone="0912 345 678 (anh Nam, kho)")
+    assert err.value.field == "phone"
+    with pytest.raises(InvalidInput) as err:
+        await shop("create_warehouse", code="X", name="X", manager="Nguyễn Văn A " * 20)
+    assert err.value.field == "manager"
+    assert (await shop("list_warehouses"))["warehouses"] == []
+
+
 async def test_warehouse_role_cannot_create_warehouses(shop: Caller) -> None:
     with pytest.raises(PermissionDenied):
         await shop("create_warehouse", Actor(role=Role.WAREHOUSE), code="X", name="X")
