@@ -333,3 +333,15 @@ async def test_invalid_body_is_refused_and_still_audited(api: Shop) -> None:
             )
         ).all()
     assert ("create_warehouse", "invalid_input", "http", body) in [tuple(r) for r in rows]
+
+
+async def test_a_misspelt_argument_is_422_not_silently_ignored(api: Shop) -> None:
+    """As on the CLI and for the agents: a field the tool does not have is named, not dropped
+    (a misspelt field of a write tool would otherwise answer 200 and change nothing)."""
+    resp = await api.post("create_warehouse", {"code": "HN", "name": "Kho", "adress": "Cầu Giấy"})
+    assert resp.status_code == 422
+    assert (error(resp)["code"], error(resp)["field"]) == ("unknown_field", "adress")
+    listed = await api.post("list_warehouses", {"include_inactve": True})
+    assert listed.status_code == 422
+    assert error(listed)["field"] == "include_inactve"
+    assert (await api.post("list_warehouses", {})).status_code == 200

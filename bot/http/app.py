@@ -219,8 +219,12 @@ def _tool_endpoint(t: Tool[Any, Any]) -> Callable[..., Awaitable[Any]]:
     input model (annotations created in a loop cannot be resolved from strings)."""
     model = t.input_model
 
-    async def endpoint(container: Container, actor: Actor, body: BaseModel | None) -> Any:
-        args = body if body is not None else model()
+    async def endpoint(
+        container: Container, actor: Actor, request: Request, body: BaseModel | None
+    ) -> Any:
+        # The JSON object as sent, not the parsed model (which drops unknown fields): the
+        # runner refuses a misspelt argument by name, as it does for the CLI and the agents.
+        args = await request.json() if body is not None else {}
         return await container.runner.call(t.name, args, actor, surface=SURFACE)
 
     # A tool whose input has no required field may be called with no body at all.
@@ -235,6 +239,7 @@ def _tool_endpoint(t: Tool[Any, Any]) -> Callable[..., Awaitable[Any]]:
         parameters=[
             inspect.Parameter("container", inspect.Parameter.KEYWORD_ONLY, annotation=ContainerDep),
             inspect.Parameter("actor", inspect.Parameter.KEYWORD_ONLY, annotation=CurrentActor),
+            inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
             body_param,
         ],
         return_annotation=t.output_model,
