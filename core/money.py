@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 VAT_RATES: frozenset[int] = frozenset({0, 5, 8, 10})
+# The largest amount an order stores (its money columns are 32-bit integers).
+MAX_AMOUNT = 2_147_483_647
 
 
 def round_half_up_div(numerator: int, denominator: int) -> int:

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.money import MAX_AMOUNT
+
 Channel = Literal[
     "web",
     "telegram",
@@ -37,7 +39,10 @@ class LineIn(BaseModel):
 
 class PricedLineIn(LineIn):
     unit_price: int | None = Field(
-        default=None, ge=0, description="Override the catalogue price (marketplace orders, deals)"
+        default=None,
+        ge=0,
+        le=MAX_AMOUNT,
+        description="Override the catalogue price (marketplace orders, deals)",
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Boolean, Integer, String, bindparam, func, insert, or_, s
 
 from core.allocation import Need
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
-from core.money import PricedLine, order_totals
+from core.money import MAX_AMOUNT, OrderTotals, PricedLine, format_vnd, order_totals
 from core.order_status import CUSTOMER_CANCELLABLE, EDITABLE, OrderStatus, consumes_stock, restocks
 from core.phone import normalise_phone
 from core.roles import Role
@@ -218,19 +218,33 @@ async def _items(ctx: ToolContext, lines: list[Any]) -> list[Item]:
 
 def _totals(
     ctx: ToolContext, items: list[Item], discount: int, shipping_fee: int | None, payer: str
-) -> Any:
+) -> OrderTotals:
     priced = [PricedLine(it.unit_price, it.quantity, it.variant.vat_rate) for it in items]
     goods = sum(p.unit_price * p.quantity for p in priced) - discount
     fee = ctx.config.shipping.fee_for(goods) if shipping_fee is None else shipping_fee
     if discount > sum(p.unit_price * p.quantity for p in priced):
         raise InvalidInput("The discount is larger than the goods total.", field="discount")
-    return order_totals(
-        priced,
-        discount=discount,
-        shipping_fee=fee,
-        seller_pays_shipping=payer == "seller",
-        prices_include_vat=ctx.config.prices_include_vat,
+    return _storable(
+        order_totals(
+            priced,
+            discount=discount,
+            shipping_fee=fee,
+            seller_pays_shipping=payer == "seller",
+            prices_include_vat=ctx.config.prices_include_vat,
+        )
     )
+
+
+def _storable(totals: OrderTotals) -> OrderTotals:
+    """An order's amounts must fit its columns; a larger one is refused, not a crash."""
+    if max(totals.subtotal, totals.total) > MAX_AMOUNT:
+        raise InvalidInput(
+            f"The order comes to more than {format_vnd(MAX_AMOUNT)}, more than one order can "
+            "hold; split it into several orders.",
+            field="lines",
+            code="amount_too_large",
+        )
+    return totals
 
 
 async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
@@ -687,7 +701,7 @@ class CreateOrderIn(BaseModel):
     lines: list[PricedLineIn] = Field(min_length=1, max_length=200)
     discount: int = Field(default=0, ge=0)
     shipping_fee: int | None = Field(
-        default=None, ge=0, description="Omit for the shop's flat rate"
+        default=None, ge=0, le=MAX_AMOUNT, description="Omit for the shop's flat rate"
     )
     shipping_payer: ShippingPayer = "buyer"
     payment_method: PaymentMethod = "cod"
@@ -931,7 +945,7 @@ class UpdateOrderIn(OrderRef):
     buyer_phone: str | None = None
     address: AddressIn | None = None
     discount: int | None = Field(default=None, ge=0)
-    shipping_fee: int | None = Field(default=None, ge=0)
+    shipping_fee: int | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     shipping_payer: ShippingPayer | None = None
     payment_method: PaymentMethod | None = None
     note: str | None = Field(default=None, max_length=1000)
@@ -1035,12 +1049,14 @@ async def _reprice(ctx: ToolContext, order: Order, lines: list[OrderLine]) -> No
     priced = [PricedLine(ln.unit_price, ln.quantity, ln.vat_rate) for ln in lines]
     if order.discount > sum(p.unit_price * p.quantity for p in priced):
         raise InvalidInput("The discount is larger than the goods total.", field="discount")
-    totals = order_totals(
-        priced,
-        discount=order.discount,
-        shipping_fee=order.shipping_fee,
-        seller_pays_shipping=order.shipping_payer == "seller",
-        prices_include_vat=ctx.config.prices_include_vat,
+    totals = _storable(
+        order_totals(
+            priced,
+            discount=order.discount,
+            shipping_fee=order.shipping_fee,
+            seller_pays_shipping=order.shipping_payer == "seller",
+            prices_include_vat=ctx.config.prices_include_vat,
+        )
     )
     for ln, a in zip(lines, totals.lines, strict=True):
         ln.discount, ln.vat_amount, ln.line_total = a.discount, a.vat, a.gross

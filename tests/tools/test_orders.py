@@ -537,3 +537,38 @@ async def test_update_order_refuses_too_long_text_with_field(
         await shop("update_order", order_id=o["id"], **over)
     assert err.value.field == field
     assert (await shop("get_order", order_id=o["id"]))["buyer_name"] == "Nguyễn Văn A"
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "field"),
+    [
+        (
+            "create_order",
+            order_args(lines=[{"sku": "S", "quantity": 1, "unit_price": 3_000_000_000}]),
+            "lines.0.unit_price",
+        ),
+        ("create_order", order_args(lines=[{"sku": "S", "quantity": 10_000}]), "lines"),
+        ("create_order", order_args(shipping_fee=3_000_000_000), "shipping_fee"),
+        (
+            "create_order",
+            order_args(shipping_fee=3_000_000_000, shipping_payer="seller"),
+            "shipping_fee",
+        ),
+        ("update_order", {"shipping_fee": 3_000_000_000}, "shipping_fee"),
+        ("update_order", {"lines": [{"sku": "S", "quantity": 10_000}]}, "lines"),
+        ("quote_order", {"lines": [{"sku": "S", "quantity": 10_000}]}, "lines"),
+    ],
+)
+async def test_amounts_too_large_to_store_are_refused_with_field(
+    shop: Caller, db: Database, tool: str, args: dict[str, Any], field: str
+) -> None:
+    # 10,000 units at 300,000đ is 3 billion đồng: more than an order amount can hold.
+    await seed(db, {"S": {"HCM": 5}}, prices={"S": 300_000})
+    o = await shop("create_order", **order_args())
+    if tool == "update_order":
+        args = {"order_id": o["id"], **args}
+    with pytest.raises(InvalidInput) as err:
+        await shop(tool, **args)
+    assert err.value.field == field
+    assert (await shop("list_orders"))["total_count"] == 1
+    assert (await shop("get_order", order_id=o["id"]))["total"] == 330_000
