@@ -317,3 +317,23 @@ async def test_hand_made_payloads_with_huge_ids_open_the_menu(client: httpx.Asyn
         await chat.send(payload=payload)
         assert "trục trặc" not in chat.text, payload  # not the apology for an internal error
         assert "Xem danh mục" in chat.titles(), payload
+
+
+@pytest.mark.usefixtures("catalogue")
+@pytest.mark.parametrize("method", ["card", "e_wallet", "marketplace", "cash"])
+async def test_an_order_staff_made_shows_its_payment_in_words(
+    client: httpx.AsyncClient, db: Database, shop: Caller, method: str
+) -> None:
+    chat = WebChat(client)
+    await chat.send(payload="start")
+    customer_id = (await conversation_of(db, chat.session_id)).customer_id
+    made = await shop(
+        "create_order",
+        customer_id=customer_id,
+        buyer_name="Lê Văn Cường",
+        payment_method=method,
+        lines=[{"sku": "QJ01-30", "quantity": 1}],
+    )
+    await chat.send(payload=f"o:{made['id']}")
+    assert made["number"] in chat.text
+    assert not chat.text.rstrip().endswith(f"· {method}"), chat.text  # a code, not words
