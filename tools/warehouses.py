@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from core.errors import Conflict
+from core.errors import Conflict, InvalidInput
 from storage.models import StockLevel, Variant, Warehouse
 from tools.context import ToolContext
 from tools.registry import MANAGERS, STAFF, tool
@@ -45,6 +45,10 @@ class CreateWarehouseIn(BaseModel):
 )
 async def create_warehouse(ctx: ToolContext, inp: CreateWarehouseIn) -> WarehouseOut:
     code = inp.code.strip().upper()
+    if not code:
+        raise InvalidInput("The warehouse needs a code.", field="code")
+    if not inp.name.strip():
+        raise InvalidInput("The warehouse needs a name.", field="name")
     exists = await ctx.session.scalar(select(func.count()).where(Warehouse.code == code))
     if exists:
         raise Conflict(

@@ -23,6 +23,16 @@ async def test_duplicate_code_is_refused(shop: Caller) -> None:
     assert err.value.field == "code"
 
 
+async def test_blank_code_or_name_is_refused(shop: Caller) -> None:
+    with pytest.raises(InvalidInput) as err:
+        await shop("create_warehouse", code="   ", name="Kho")
+    assert err.value.field == "code"
+    with pytest.raises(InvalidInput) as err:
+        await shop("create_warehouse", code="HCM", name="  ")
+    assert err.value.field == "name"
+    assert (await shop("list_warehouses"))["warehouses"] == []
+
+
 async def test_bad_kind_names_the_field(shop: Caller) -> None:
     with pytest.raises(InvalidInput) as err:
         await shop("create_warehouse", code="X", name="X", kind="garage")
