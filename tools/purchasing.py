@@ -181,6 +181,8 @@ class CreateSupplierIn(BaseModel):
 )
 async def create_supplier(ctx: ToolContext, inp: CreateSupplierIn) -> SupplierOut:
     code = inp.code.strip().upper()
+    if not code:
+        raise InvalidInput("The supplier needs a code.", field="code")
     name = inp.name.strip()
     if not name:
         raise InvalidInput("The supplier needs a name.", field="name")

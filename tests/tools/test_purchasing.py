@@ -169,6 +169,13 @@ async def test_supplier_refusals_name_the_field(shop: Caller) -> None:
         await shop("create_supplier", KEEPER, code="X4", name="X")
 
 
+async def test_blank_supplier_code_is_refused(shop: Caller) -> None:
+    with pytest.raises(InvalidInput) as err:
+        await shop("create_supplier", code="   ", name="Xưởng may")
+    assert err.value.field == "code"
+    assert (await shop("list_suppliers"))["suppliers"] == []
+
+
 # ------------------------------------------------------------------------------- purchase orders
 
 
