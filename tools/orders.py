@@ -68,6 +68,8 @@ from tools.reservations import (
 )
 from tools.stock_ops import Move, apply_moves, lock_levels
 
+# The largest id a database row can have (64-bit integer keys).
+MAX_ID = 2**63 - 1
 _p = bindparam
 INSERT_ORDER = Sql(
     insert(Order)
@@ -694,7 +696,7 @@ class CreateOrderIn(BaseModel):
     external_id: str | None = Field(
         default=None, max_length=128, description="The marketplace's order id; unique per channel"
     )
-    customer_id: int | None = None
+    customer_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     buyer_name: str = Field(default="", max_length=200)
     buyer_phone: str | None = None
     address: AddressIn | None = None
@@ -818,7 +820,7 @@ async def _out(ctx: ToolContext, order: Order, *, events: bool = False) -> Order
 
 
 class OrderRef(BaseModel):
-    order_id: int | None = Field(default=None, description="Numeric id")
+    order_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="Numeric id")
     number: str | None = Field(default=None, description="Order number such as DH000123")
 
     @model_validator(mode="after")
@@ -831,7 +833,7 @@ class OrderRef(BaseModel):
         if self.order_id is not None:
             return self.order_id
         parsed = parse_order_number(self.number or "")
-        if parsed is None:
+        if parsed is None or parsed > MAX_ID:
             raise InvalidInput(f"'{self.number}' is not an order number.", field="number")
         return parsed
 
@@ -850,12 +852,12 @@ async def get_order(ctx: ToolContext, inp: OrderRef) -> OrderOut:
 class ListOrdersIn(BaseModel):
     status: OrderStatus | None = None
     channel: Channel | None = None
-    customer_id: int | None = Field(default=None, description="Staff only")
+    customer_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="Staff only")
     search: str | None = Field(default=None, description="Buyer name or phone")
     date_from: datetime | None = None
     date_to: datetime | None = None
     limit: int = Field(default=20, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_ID)
 
 
 class OrderSummary(BaseModel):

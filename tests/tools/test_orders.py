@@ -572,3 +572,23 @@ async def test_amounts_too_large_to_store_are_refused_with_field(
     assert err.value.field == field
     assert (await shop("list_orders"))["total_count"] == 1
     assert (await shop("get_order", order_id=o["id"]))["total"] == 330_000
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "field"),
+    [
+        ("get_order", {"order_id": 2**63}, "order_id"),
+        ("get_order", {"number": "DH" + "9" * 25}, "number"),
+        ("cancel_order", {"order_id": 2**64}, "order_id"),
+        ("list_orders", {"customer_id": 2**63}, "customer_id"),
+        ("list_orders", {"offset": 2**63}, "offset"),
+        ("create_order", order_args(customer_id=2**63), "customer_id"),
+    ],
+)
+async def test_ids_beyond_what_the_database_holds_are_refused_with_field(
+    shop: Caller, db: Database, tool: str, args: dict[str, Any], field: str
+) -> None:
+    await seed(db, {"S": {"HCM": 5}})
+    with pytest.raises((InvalidInput, NotFound)) as err:
+        await shop(tool, **args)
+    assert err.value.field == field
