@@ -345,3 +345,12 @@ async def test_a_misspelt_argument_is_422_not_silently_ignored(api: Shop) -> Non
     assert listed.status_code == 422
     assert error(listed)["field"] == "include_inactve"
     assert (await api.post("list_warehouses", {})).status_code == 200
+
+
+async def test_unknown_paths_and_methods_answer_in_the_error_shape(api: Shop) -> None:
+    wrong_method = await api.client.get("/api/tools/list_warehouses")
+    assert wrong_method.status_code == 405
+    assert error(wrong_method)["code"] == "method_not_allowed"
+    missing = await api.client.get("/api/nothing-here")
+    assert missing.status_code == 404
+    assert error(missing)["code"] == "not_found"

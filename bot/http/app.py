@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.container import Container, load_settings
@@ -116,6 +117,18 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     resp = error_response(exc.http_status, exc.to_dict())
     if headers:
         resp.headers.update(headers)
+    return resp
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own refusals (no such path, wrong method) in the same error shape."""
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    resp = error_response(exc.status_code, {"code": code, "message": exc.detail, "field": None})
+    resp.headers.update(exc.headers or {})
     return resp
 
 
@@ -329,6 +342,7 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
     app.state.container = container
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_middleware(CatchAll)
     app.include_router(chat_router(container))  # the customer web chat at / (bot/web)
     _add_fixed_routes(app)
