@@ -980,12 +980,15 @@ async def suggest_purchases(ctx: ToolContext, inp: SuggestPurchasesIn) -> Sugges
     reserved = func.coalesce(levels.c.reserved, 0)
     candidates = (
         await s.execute(
-            select(Variant.id, Variant.reorder_point, on_hand, reserved)
+            select(Variant.id, Variant.reorder_point, on_hand, reserved, Product.active)
+            .join(Product, Product.id == Variant.product_id)
             .outerjoin(levels, levels.c.variant_id == Variant.id)
             .where(
                 Variant.active.is_(True),
                 or_(
-                    (Variant.reorder_point > 0) & (on_hand - reserved <= Variant.reorder_point),
+                    Product.active.is_(True)
+                    & (Variant.reorder_point > 0)
+                    & (on_hand - reserved <= Variant.reorder_point),
                     Variant.id.in_(list(awaiting) or [-1]),
                 ),
             )
@@ -1045,14 +1048,15 @@ async def suggest_purchases(ctx: ToolContext, inp: SuggestPurchasesIn) -> Sugges
         only = match[0].id
 
     groups: dict[int | None, list[SuggestionLine]] = defaultdict(list)
-    for vid, rp, oh, rs in candidates:
+    for vid, rp, oh, rs, product_active in candidates:
         oh, rs = int(oh), int(rs)
         available = oh - rs
         need = awaiting.get(vid, 0)
-        if need <= 0 and not is_low(available, rp):
+        if need <= 0 and not (product_active and is_low(available, rp)):
             continue
         coming = on_order.get(vid, 0)
-        qty = suggested_quantity(available, rp, awaiting=need, on_order=coming)
+        refill_to = rp if product_active else 0  # a discontinued product: waiting orders only
+        qty = suggested_quantity(available, refill_to, awaiting=need, on_order=coming)
         if qty <= 0:
             continue
         sup_id, unit_cost = last.get(vid, (None, info[vid].cost_price))

@@ -548,6 +548,29 @@ async def test_suggest_purchases_groups_shortfalls_by_last_supplier(
         await shop("suggest_purchases", SALES)
 
 
+async def test_suggest_purchases_leaves_out_discontinued_products(shop: Caller) -> None:
+    # Low on stock, but the product was switched off: like the low-stock report, no advice.
+    await make_warehouses(shop)
+    await make_product(
+        shop,
+        variants=[{"sku": "A", "options": {"Size": "S"}, "reorder_point": 5}],
+        stock={"HCM": 1},
+    )
+    assert [
+        ln["sku"] for g in (await shop("suggest_purchases"))["suppliers"] for ln in g["lines"]
+    ] == ["A"]
+    await shop("update_product", code="AT01", active=False)
+    assert (await shop("low_stock_report"))["total_items"] == 0
+    out = await shop("suggest_purchases", KEEPER)
+    assert (out["suppliers"], out["total_units"]) == ([], 0)
+    # An order still waits for it: buy what it lacks (5 - 1 available), no refill on top.
+    await shop("update_product", code="AT01", active=True)
+    assert (await order(shop, "A", 5))["status"] == "awaiting_stock"
+    await shop("update_product", code="AT01", active=False)
+    [line] = (await shop("suggest_purchases", KEEPER))["suppliers"][0]["lines"]
+    assert (line["sku"], line["awaiting_orders_need"], line["suggested_quantity"]) == ("A", 5, 4)
+
+
 async def test_purchase_line_quantities_survive_in_the_table(shop: Caller, db: Database) -> None:
     """The PO line keeps ordered and received apart (the get_purchase_order output is derived)."""
     await setup(shop)
