@@ -638,8 +638,11 @@ async def place_order(ctx: ToolContext, inp: PlaceOrderIn) -> OrderOut:
     quote_id = 0
     payment = inp.payment_method
     if inp.quote_token:
+        # Locked: two calls placing the same quote at once queue up, and the second sees it used.
         quote = (
-            await ctx.session.execute(select(Quote).where(Quote.token == inp.quote_token))
+            await ctx.session.execute(
+                select(Quote).where(Quote.token == inp.quote_token).with_for_update()
+            )
         ).scalar_one_or_none()
         if quote is None or (ctx.actor.is_customer and quote.customer_id != customer_id):
             raise NotFound("That quote does not exist.", field="quote_token", code="unknown_quote")

@@ -98,3 +98,31 @@ async def test_ledger_sums_to_on_hand_after_a_mixed_concurrent_workload(
             .where((StockLevel.reserved > StockLevel.on_hand) | (StockLevel.on_hand < 0))
         )
     assert bad == 0
+
+
+async def test_one_quote_placed_twice_at_once_gives_one_order(shop: Caller, db: Database) -> None:
+    s = await seed(db, {"S": {"HCM": 50}}, customers=1)
+    alice = Actor.customer(s.customers[0])
+    q = await shop("quote_order", alice, lines=[{"sku": "S", "quantity": 2}])
+
+    async def place() -> str:
+        try:
+            await shop(
+                "place_order",
+                alice,
+                quote_token=q["quote_token"],
+                buyer_name="Alice",
+                buyer_phone="0912345678",
+                address=ADDRESS,
+            )
+        except DomainError as exc:
+            return exc.code
+        return "ok"
+
+    outcomes = await asyncio.gather(*(place() for _ in range(5)))
+    assert sorted(outcomes) == ["ok"] + ["quote_used"] * 4
+    async with db.transaction(write=False) as tx:
+        orders = await tx.session.scalar(select(func.count()).select_from(Order))
+        reserved = await tx.session.scalar(select(func.sum(StockLevel.reserved)))
+    assert (orders, reserved) == (1, 2)
+    assert await ledger_matches(db)
