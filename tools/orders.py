@@ -617,6 +617,20 @@ class PlaceOrderIn(BaseModel):
         return self
 
 
+async def _placed_with_key(
+    ctx: ToolContext, channel: str, external_id: str | None
+) -> OrderOut | None:
+    """The order an earlier call with the same idempotency key placed, if any."""
+    if not external_id:
+        return None
+    existing = await (await ctx.sql()).fetch(
+        SELECT_BY_EXTERNAL, {"channel": channel, "external_id": external_id}
+    )
+    if not existing:
+        return None
+    return await _out(ctx, await _load(ctx, existing[0][0]))
+
+
 @tool(
     name="place_order",
     description="""Place the customer's order after they explicitly confirmed the quote. Needs
@@ -628,13 +642,8 @@ async def place_order(ctx: ToolContext, inp: PlaceOrderIn) -> OrderOut:
     phone = normalise_phone(inp.buyer_phone, field="buyer_phone")
     customer_id = ctx.customer_id()
     external_id = f"key:{inp.idempotency_key}" if inp.idempotency_key else None
-    if external_id:
-        existing = await (await ctx.sql()).fetch(
-            SELECT_BY_EXTERNAL, {"channel": inp.channel, "external_id": external_id}
-        )
-        if existing:
-            placed = await _load(ctx, existing[0][0])
-            return await _out(ctx, placed)
+    if placed := await _placed_with_key(ctx, inp.channel, external_id):
+        return placed
     quote_id = 0
     payment = inp.payment_method
     if inp.quote_token:
@@ -647,6 +656,9 @@ async def place_order(ctx: ToolContext, inp: PlaceOrderIn) -> OrderOut:
         if quote is None or (ctx.actor.is_customer and quote.customer_id != customer_id):
             raise NotFound("That quote does not exist.", field="quote_token", code="unknown_quote")
         if quote.status != "open":
+            # The same call may have placed it while this one waited for the quote's lock.
+            if placed := await _placed_with_key(ctx, inp.channel, external_id):
+                return placed
             raise Conflict(
                 "That quote was already used for an order.", field="quote_token", code="quote_used"
             )

@@ -126,3 +126,29 @@ async def test_one_quote_placed_twice_at_once_gives_one_order(shop: Caller, db: 
         reserved = await tx.session.scalar(select(func.sum(StockLevel.reserved)))
     assert (orders, reserved) == (1, 2)
     assert await ledger_matches(db)
+
+
+async def test_a_retried_place_order_racing_the_first_returns_the_same_order(
+    shop: Caller, db: Database
+) -> None:
+    s = await seed(db, {"S": {"HCM": 50}}, customers=1)
+    alice = Actor.customer(s.customers[0])
+    q = await shop("quote_order", alice, lines=[{"sku": "S", "quantity": 2}])
+
+    async def place() -> int:
+        order = await shop(
+            "place_order",
+            alice,
+            quote_token=q["quote_token"],
+            buyer_name="Alice",
+            buyer_phone="0912345678",
+            address=ADDRESS,
+            idempotency_key=f"agent:1:{q['quote_token']}",
+        )
+        return int(order["id"])
+
+    ids = await asyncio.gather(*(place() for _ in range(4)))
+    assert len(set(ids)) == 1
+    async with db.transaction(write=False) as tx:
+        reserved = await tx.session.scalar(select(func.sum(StockLevel.reserved)))
+    assert reserved == 2
