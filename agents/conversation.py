@@ -497,6 +497,7 @@ class ChatService:
     @staticmethod
     def _refusal(fctx: FlowContext, state: FlowState, err: DomainError) -> Outcome:
         log.info("offline flow refused: %s %s", err.code, err.message)
+        state = state.reset_step()  # the question is dropped: the next text is read afresh
         return Outcome(
             state,
             [
@@ -514,10 +515,12 @@ class ChatService:
         self, incoming: Incoming, received: Received, state: FlowState, text: str
     ) -> Lang:
         """The channel's hint, else a choice the customer made, else a confident guess from
-        the text, else what the conversation used so far (the shop's default at first)."""
+        the text, else what the conversation used so far (the shop's default at first). No
+        guess from an answer to a checkout question: a Vietnamese name or address says
+        nothing about the language the customer reads."""
         if incoming.language:
             return incoming.language
-        if not state.lang_locked and text:
+        if not state.lang_locked and text and not state.expects_text:
             guessed = detect_language(text)
             if guessed:
                 return guessed

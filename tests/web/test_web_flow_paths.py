@@ -200,3 +200,25 @@ async def test_a_refused_return_reason_lets_the_next_text_be_read_afresh(
     # The refused reason does not leave the chat waiting for another one: this is a search.
     await chat.say("quần jean")
     assert [c["title"] for c in chat.cards()] == ["Quần jean slim fit"], chat.text
+
+
+async def test_details_typed_in_vietnamese_keep_an_english_checkout_english(
+    client: httpx.AsyncClient,
+) -> None:
+    """The language is guessed from what a customer writes, not from a name or an address:
+    "Phạm Minh Khoa" or "12 Trần Phú, Hải Châu" says nothing about the language they read."""
+    chat = WebChat(client)
+    await chat.say("Hello, what do you sell?")
+    await chat.press("Browse categories")
+    await chat.press("Quần jean (1)")
+    await chat.press_card("Quần jean slim fit", "View")
+    assert "How many?" in chat.text
+    await chat.press("1")
+    await chat.press("Check out")
+    await chat.say("Phạm Minh Khoa")
+    assert "phone" in chat.text, chat.text
+    await chat.say("0903 123 456")
+    await chat.say("12 Trần Phú, phường Hải Châu, quận Hải Châu, Đà Nẵng")
+    assert "Yes, correct" in chat.titles(), chat.text
+    await chat.press("Yes, correct")
+    assert "Cash on delivery (COD)" in chat.titles(), chat.text
