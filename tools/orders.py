@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Boolean, Integer, String, bindparam, func, insert, or_, select, update
@@ -892,6 +893,11 @@ class ListOrdersOut(BaseModel):
     total_count: int
 
 
+def _aware(at: datetime, tz: ZoneInfo) -> datetime:
+    """A date and time given without a timezone is the shop's local time."""
+    return at.replace(tzinfo=tz) if at.tzinfo is None else at
+
+
 @tool(
     name="list_orders",
     description="""List orders, newest first, filtered by status, channel, customer, buyer
@@ -909,10 +915,11 @@ async def list_orders(ctx: ToolContext, inp: ListOrdersIn) -> ListOrdersOut:
         conds.append(Order.status == inp.status.value)
     if inp.channel:
         conds.append(Order.channel == inp.channel)
+    shop_tz = ZoneInfo(ctx.config.timezone)
     if inp.date_from:
-        conds.append(Order.created_at >= inp.date_from)
+        conds.append(Order.created_at >= _aware(inp.date_from, shop_tz))
     if inp.date_to:
-        conds.append(Order.created_at <= inp.date_to)
+        conds.append(Order.created_at <= _aware(inp.date_to, shop_tz))
     if inp.search:
         term = inp.search.strip()
         digits = "".join(ch for ch in term if ch.isdigit())

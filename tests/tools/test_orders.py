@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -592,3 +593,21 @@ async def test_ids_beyond_what_the_database_holds_are_refused_with_field(
     with pytest.raises((InvalidInput, NotFound)) as err:
         await shop(tool, **args)
     assert err.value.field == field
+
+
+async def test_list_orders_reads_dates_without_a_timezone_as_shop_time(
+    shop: Caller, db: Database
+) -> None:
+    await seed(db, {"S": {"HCM": 5}})
+    o = await shop("create_order", **order_args())
+    created = datetime.fromisoformat(o["created_at"])
+    local = created.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).replace(tzinfo=None)
+    found = await shop(
+        "list_orders",
+        date_from=(local - timedelta(minutes=1)).isoformat(),
+        date_to=(local + timedelta(minutes=1)).isoformat(),
+    )
+    assert [x["id"] for x in found["orders"]] == [o["id"]]
+    # The same wall-clock window read as UTC would be seven hours off and find nothing.
+    later = await shop("list_orders", date_from=(local + timedelta(minutes=1)).isoformat())
+    assert later["orders"] == []
