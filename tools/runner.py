@@ -10,6 +10,7 @@ import functools
 import logging
 import re
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -30,6 +31,7 @@ from tools.registry import Registry, Tool
 log = logging.getLogger("shopbot.tools")
 
 MAX_ATTEMPTS = 3
+MAX_INTEGER = 2**63 - 1  # ids and counts are 64-bit integers in the database
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 
 INSERT_AUDIT = Sql(
@@ -159,6 +161,7 @@ class ToolRunner:
                 )
             except ValidationError as exc:
                 raise validation_error(exc) from None
+            _refuse_huge_integers(parsed)
             result = await self._run(t, parsed, actor, audit_args, surface, started)
             if not t.write:
                 await self._audit_alone(actor, name, audit_args, surface, "ok", None, started)
@@ -295,6 +298,34 @@ def _refuse_unknown_fields(model: type[BaseModel], args: dict[str, Any]) -> None
             code="unknown_field",
             details={"unknown": unknown},
         )
+
+
+def _refuse_huge_integers(model: BaseModel) -> None:
+    """Every id and count is stored in a 64-bit integer: a larger one (a typo, a hand-made
+    payload, a probe) is refused naming its field, for every tool, instead of overflowing the
+    database driver with a traceback."""
+    found = _huge_integer(model, "")
+    if found is not None:
+        path, value = found
+        raise InvalidInput(f"{value} is too large a number.", field=path, code="out_of_range")
+
+
+def _huge_integer(value: object, path: str) -> tuple[str, int] | None:
+    if isinstance(value, int):
+        return (path, value) if not -MAX_INTEGER <= value <= MAX_INTEGER else None
+    if isinstance(value, BaseModel):
+        items: Iterable[tuple[object, object]] = value.__dict__.items()
+    elif isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _huge_integer(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def _retryable(exc: BaseException) -> bool:
