@@ -51,6 +51,7 @@ from tools.stock_ops import Move, apply_moves, get_warehouse, lock_levels
 
 MAX_UNIT_COST = 1_000_000_000  # one billion đồng a unit: anything above is a typo
 MAX_QUANTITY = 1_000_000
+MAX_ID = 2**63 - 1  # ids are 64-bit keys: a larger number names nothing
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 OPEN_PO_STATUSES = (PurchaseStatus.CONFIRMED.value, PurchaseStatus.PARTIALLY_RECEIVED.value)
 
@@ -392,7 +393,9 @@ class PurchaseLineIn(BaseModel):
 
 class CreatePurchaseOrderIn(BaseModel):
     supplier_code: str | None = Field(default=None, max_length=32)
-    supplier_id: int | None = Field(default=None, gt=0, description="Instead of supplier_code")
+    supplier_id: int | None = Field(
+        default=None, gt=0, le=MAX_ID, description="Instead of supplier_code"
+    )
     warehouse_code: str = Field(min_length=1, max_length=32, description="Where goods will arrive")
     lines: list[PurchaseLineIn] = Field(min_length=1, max_length=500)
     expected_date: date | None = Field(default=None, description="When the goods should arrive")
@@ -439,7 +442,7 @@ async def create_purchase_order(ctx: ToolContext, inp: CreatePurchaseOrderIn) ->
 
 
 class PurchaseOrderIdIn(BaseModel):
-    purchase_order_id: int = Field(gt=0, description="The PO's id (PO00012 -> 12)")
+    purchase_order_id: int = Field(gt=0, le=MAX_ID, description="The PO's id (PO00012 -> 12)")
 
 
 @tool(
@@ -629,7 +632,10 @@ class ReceiveLineIn(BaseModel):
 
 class ReceiveGoodsIn(BaseModel):
     purchase_order_id: int | None = Field(
-        default=None, gt=0, description="The PO these goods arrive for (PO00012 -> 12), if any"
+        default=None,
+        gt=0,
+        le=MAX_ID,
+        description="The PO these goods arrive for (PO00012 -> 12), if any",
     )
     warehouse_code: str | None = Field(
         default=None,

@@ -45,6 +45,7 @@ from tools.stock_ops import Move, apply_moves
 
 RETURNABLE: frozenset[OrderStatus] = frozenset({OrderStatus.DELIVERED, OrderStatus.COMPLETED})
 RefundMethod = Literal["cash", "bank_transfer", "marketplace", "cod_offset"]
+MAX_ID = 2**63 - 1  # ids are 64-bit keys: a larger number names nothing
 
 
 # --------------------------------------------------------------------------- output
@@ -205,7 +206,9 @@ async def _claims(ctx: ToolContext, order_id: int) -> dict[int, list[Claim]]:
 
 
 class ReturnLineIn(BaseModel):
-    order_line_id: int | None = Field(default=None, gt=0, description="The order line's id")
+    order_line_id: int | None = Field(
+        default=None, gt=0, le=MAX_ID, description="The order line's id"
+    )
     sku: str | None = Field(
         default=None, min_length=1, max_length=64, description="Instead of order_line_id"
     )
@@ -213,7 +216,7 @@ class ReturnLineIn(BaseModel):
 
 
 class CreateReturnIn(BaseModel):
-    order_id: int | None = Field(default=None, gt=0, description="Numeric order id")
+    order_id: int | None = Field(default=None, gt=0, le=MAX_ID, description="Numeric order id")
     order_number: str | None = Field(
         default=None, max_length=20, description="Order number such as DH000123"
     )
@@ -225,7 +228,7 @@ def _order_id(inp: CreateReturnIn) -> int:
     if inp.order_id is not None:
         return inp.order_id
     parsed = parse_order_number(inp.order_number or "")
-    if parsed is None:
+    if parsed is None or parsed > MAX_ID:
         raise InvalidInput(
             "Give order_id or an order number such as DH000123.", field="order_number"
         )
@@ -360,13 +363,13 @@ async def create_return(ctx: ToolContext, inp: CreateReturnIn) -> ReturnOut:
 
 
 class ReceiveReturnLineIn(BaseModel):
-    return_line_id: int = Field(gt=0)
+    return_line_id: int = Field(gt=0, le=MAX_ID)
     good: int = Field(default=0, ge=0, le=100_000, description="Units fit to sell again")
     damaged: int = Field(default=0, ge=0, le=100_000, description="Units to write off")
 
 
 class ReceiveReturnIn(BaseModel):
-    return_id: int = Field(gt=0)
+    return_id: int = Field(gt=0, le=MAX_ID)
     lines: list[ReceiveReturnLineIn] = Field(min_length=1, max_length=200)
     warehouse_code: str | None = Field(
         default=None,
@@ -567,7 +570,7 @@ async def receive_return(ctx: ToolContext, inp: ReceiveReturnIn) -> ReturnOut:
 
 
 class RefundReturnIn(BaseModel):
-    return_id: int = Field(gt=0)
+    return_id: int = Field(gt=0, le=MAX_ID)
     method: RefundMethod = Field(
         description="cash, bank_transfer, marketplace (refunded by the platform) or cod_offset "
         "(deducted from a COD remittance)"
@@ -670,7 +673,7 @@ async def refund_return(ctx: ToolContext, inp: RefundReturnIn) -> ReturnOut:
 
 
 class ReturnIdIn(BaseModel):
-    return_id: int = Field(gt=0, description="The return's id (RT00012 -> 12)")
+    return_id: int = Field(gt=0, le=MAX_ID, description="The return's id (RT00012 -> 12)")
 
 
 @tool(
@@ -687,7 +690,7 @@ async def get_return(ctx: ToolContext, inp: ReturnIdIn) -> ReturnOut:
 
 
 class ListReturnsIn(BaseModel):
-    order_id: int | None = Field(default=None, gt=0)
+    order_id: int | None = Field(default=None, gt=0, le=MAX_ID)
     status: Literal["requested", "received", "cancelled"] | None = None
     refund_status: Literal["pending", "refunded"] | None = None
     limit: int = Field(default=20, ge=1, le=200)

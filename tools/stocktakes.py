@@ -17,7 +17,7 @@ from sqlalchemy import select
 from core.errors import Conflict, InvalidInput, NotFound
 from storage.models import Product, StockLevel, Stocktake, StocktakeLine, Variant, Warehouse
 from tools.context import ToolContext
-from tools.purchasing import active_warehouse, variant_info, variants_for_lines
+from tools.purchasing import MAX_ID, active_warehouse, variant_info, variants_for_lines
 from tools.queries import children
 from tools.registry import ACCOUNTING, MANAGERS, WAREHOUSE, tool
 from tools.stock_ops import Move, apply_moves, get_warehouse, lock_levels
@@ -197,7 +197,7 @@ class CountLineIn(BaseModel):
 
 
 class RecordCountIn(BaseModel):
-    stocktake_id: int = Field(gt=0)
+    stocktake_id: int = Field(gt=0, le=MAX_ID)
     lines: list[CountLineIn] = Field(min_length=1, max_length=1000)
 
 
@@ -243,7 +243,7 @@ async def record_count(ctx: ToolContext, inp: RecordCountIn) -> StocktakeOut:
 
 
 class StocktakeIdIn(BaseModel):
-    stocktake_id: int = Field(gt=0)
+    stocktake_id: int = Field(gt=0, le=MAX_ID)
 
 
 @tool(

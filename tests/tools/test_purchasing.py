@@ -266,6 +266,28 @@ async def test_supplier_by_id_and_bad_purchase_orders(shop: Caller) -> None:
         )
 
 
+async def test_ids_too_large_for_a_64_bit_key_are_refused_naming_the_field(
+    shop: Caller,
+) -> None:
+    await setup(shop)
+    big = 2**63
+    line = {"sku": DEN, "quantity": 1}
+    for name, args, field in [
+        ("get_purchase_order", {"purchase_order_id": big}, "purchase_order_id"),
+        ("confirm_purchase_order", {"purchase_order_id": big}, "purchase_order_id"),
+        ("cancel_purchase_order", {"purchase_order_id": big}, "purchase_order_id"),
+        ("receive_goods", {"purchase_order_id": big, "lines": [line]}, "purchase_order_id"),
+        (
+            "create_purchase_order",
+            {"supplier_id": big, "warehouse_code": "HCM", "lines": [{**line, "unit_cost": 1}]},
+            "supplier_id",
+        ),
+    ]:
+        with pytest.raises(InvalidInput) as err:
+            await shop(name, **args)
+        assert err.value.field == field, name
+
+
 async def test_cancel_purchase_order_only_before_receipt(shop: Caller) -> None:
     await setup(shop)
     draft = await po(shop, [(DEN, 3, 1_000)], confirm=False)

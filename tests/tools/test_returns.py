@@ -521,3 +521,36 @@ async def test_racing_return_requests_cannot_claim_more_than_was_shipped(
         racers = [asyncio.create_task(ask()) for _ in range(2)]
         await asyncio.sleep(0.3)
     assert sorted(await asyncio.gather(*racers)) == ["ok", "return_exceeds_shipped"]
+
+
+async def test_ids_too_large_for_a_64_bit_key_are_refused_naming_the_field(
+    shop: Caller,
+) -> None:
+    await setup(shop)
+    big = 2**63
+    one = [{"order_line_id": 1, "quantity": 1}]
+    for name, args, field in [
+        ("get_return", {"return_id": big}, "return_id"),
+        ("cancel_return", {"return_id": big}, "return_id"),
+        ("refund_return", {"return_id": big, "method": "cash"}, "return_id"),
+        ("list_returns", {"order_id": big}, "order_id"),
+        (
+            "receive_return",
+            {"return_id": 1, "lines": [{"return_line_id": big, "good": 1}]},
+            "lines.0.return_line_id",
+        ),
+        ("create_return", {"order_id": big, "reason": "x", "lines": one}, "order_id"),
+        (
+            "create_return",
+            {"order_id": 1, "reason": "x", "lines": [{"order_line_id": big, "quantity": 1}]},
+            "lines.0.order_line_id",
+        ),
+        (
+            "create_return",
+            {"order_number": "9" * 20, "reason": "x", "lines": one},
+            "order_number",
+        ),
+    ]:
+        with pytest.raises(InvalidInput) as err:
+            await shop(name, **args)
+        assert err.value.field == field, name

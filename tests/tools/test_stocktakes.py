@@ -248,3 +248,19 @@ async def test_cancel_and_empty_stocktakes(shop: Caller, db: Database) -> None:
     with pytest.raises(NotFound):
         await shop("get_stocktake", KEEPER, stocktake_id=999)
     assert await count_rows(db, Stocktake) == {"stocktakes": 1}
+
+
+async def test_ids_too_large_for_a_64_bit_key_are_refused_naming_the_field(
+    shop: Caller,
+) -> None:
+    await setup(shop)
+    big = 2**63
+    for name, args in [
+        ("get_stocktake", {"stocktake_id": big}),
+        ("record_count", {"stocktake_id": big, "lines": [{"sku": DEN, "counted": 1}]}),
+        ("apply_stocktake", {"stocktake_id": big}),
+        ("cancel_stocktake", {"stocktake_id": big}),
+    ]:
+        with pytest.raises(InvalidInput) as err:
+            await shop(name, **args)
+        assert err.value.field == "stocktake_id", name
