@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Boolean, Integer, String, bindparam, func, insert, or_, select, update
 
 from core.allocation import Need
-from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from core.money import MAX_AMOUNT, OrderTotals, PricedLine, format_vnd, order_totals
 from core.order_status import CUSTOMER_CANCELLABLE, EDITABLE, OrderStatus, consumes_stock, restocks
 from core.phone import normalise_phone
@@ -1130,8 +1130,21 @@ async def _confirm(ctx: ToolContext, order: Order, note: str) -> None:
 )
 async def confirm_order(ctx: ToolContext, inp: ConfirmOrderIn) -> OrderOut:
     order = await _load(ctx, inp.resolve(), lock=True)
-    await _confirm(ctx, order, inp.note)
+    current = OrderStatus(order.status)
+    if current in (OrderStatus.NEW, OrderStatus.AWAITING_STOCK):
+        await _confirm(ctx, order, inp.note)
+    elif current is not OrderStatus.CONFIRMED:  # confirming twice changes nothing
+        # Confirm must never undo work done since (packing -> confirmed is an "unpack").
+        raise IllegalTransition(
+            f"Order {order.number} is already {current}; there is nothing to confirm.",
+            field="status",
+            details={"from": current.value, "to": OrderStatus.CONFIRMED.value},
+        )
     return await _out(ctx, order)
+
+
+# Who may cancel an order, by cancel_order or by set_order_status(cancelled).
+CANCELLERS = SALES | CUSTOMER
 
 
 class CancelOrderIn(OrderRef):
@@ -1155,7 +1168,7 @@ async def _cancel(ctx: ToolContext, order: Order, reason: str) -> None:
     name="cancel_order",
     description="""Cancel an order that has not shipped yet and release its stock. Customers
     can cancel their own orders until packing starts.""",
-    roles=SALES | CUSTOMER,
+    roles=CANCELLERS,
 )
 async def cancel_order(ctx: ToolContext, inp: CancelOrderIn) -> OrderOut:
     order = await _load(ctx, inp.resolve(), lock=True)
@@ -1179,6 +1192,12 @@ async def set_order_status(ctx: ToolContext, inp: SetStatusIn) -> OrderOut:
     order = await _load(ctx, inp.resolve(), lock=True)
     current, target = OrderStatus(order.status), inp.status
     if target is OrderStatus.CANCELLED:
+        if ctx.actor.role not in CANCELLERS:
+            # Cancelling is cancel_order's decision (sales); this tool must not widen it.
+            raise PermissionDenied(
+                f"A {ctx.actor.role.value} may not cancel orders.",
+                details={"tool": "cancel_order", "role": ctx.actor.role.value},
+            )
         await _cancel(ctx, order, inp.note)
     elif target is OrderStatus.CONFIRMED and current in (
         OrderStatus.NEW,

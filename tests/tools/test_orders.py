@@ -611,3 +611,35 @@ async def test_list_orders_reads_dates_without_a_timezone_as_shop_time(
     # The same wall-clock window read as UTC would be seven hours off and find nothing.
     later = await shop("list_orders", date_from=(local + timedelta(minutes=1)).isoformat())
     assert later["orders"] == []
+
+
+async def test_confirming_again_never_moves_an_order_back(shop: Caller, db: Database) -> None:
+    """A second press of "Confirm" (two staff members, a retried request) leaves a confirmed
+    order as it is and refuses to undo packing."""
+    await seed(db, {"S": {"HCM": 5}})
+    o = await shop("create_order", **order_args())
+    await shop("confirm_order", order_id=o["id"])
+    again = await shop("confirm_order", order_id=o["id"])
+    assert again["status"] == "confirmed"
+    await shop("set_order_status", order_id=o["id"], status="packing")
+    with pytest.raises(IllegalTransition) as err:
+        await shop("confirm_order", order_id=o["id"])
+    assert err.value.field == "status"
+    full = await shop("get_order", order_id=o["id"])
+    assert full["status"] == "packing"
+    assert [e["to_status"] for e in full["events"]] == ["new", "confirmed", "packing"]
+    assert await ledger_matches(db)
+
+
+async def test_warehouse_staff_cannot_cancel_through_set_order_status(
+    shop: Caller, db: Database
+) -> None:
+    """Cancelling is a sales decision (cancel_order); the warehouse moves orders along."""
+    await seed(db, {"S": {"HCM": 5}})
+    keeper = Actor(role=Role.WAREHOUSE, staff_id=3)
+    o = await shop("create_order", **order_args())
+    await shop("set_order_status", keeper, order_id=o["id"], status="confirmed")
+    with pytest.raises(PermissionDenied):
+        await shop("set_order_status", keeper, order_id=o["id"], status="cancelled")
+    assert (await shop("get_order", order_id=o["id"]))["status"] == "confirmed"
+    await shop("set_order_status", order_id=o["id"], status="cancelled")  # the owner may
