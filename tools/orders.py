@@ -52,7 +52,7 @@ from tools.order_models import (
     PurchaseSuggestion,
     ShippingPayer,
 )
-from tools.registry import ACCOUNTING, CUSTOMER, SALES, STAFF, tool
+from tools.registry import ACCOUNTING, CUSTOMER, SALES, STAFF, role_allowed, tool
 from tools.reservations import (
     VariantRow,
     change_status,
@@ -80,6 +80,7 @@ INSERT_ORDER = Sql(
         customer_id=_p("customer_id", type_=Integer),
         status=_p("status", type_=String),
         buyer_name=_p("buyer_name", type_=String),
+        buyer_search=_p("buyer_search", type_=String),
         buyer_phone=_p("buyer_phone", type_=String),
         address_line=_p("address_line", type_=String),
         ward=_p("ward", type_=String),
@@ -278,6 +279,7 @@ async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
                 "customer_id": d.customer_id,
                 "status": status.value,
                 "buyer_name": d.buyer_name,
+                "buyer_search": fold(d.buyer_name),
                 "buyer_phone": d.buyer_phone,
                 "address_line": addr.line if addr else "",
                 "ward": addr.ward if addr else "",
@@ -869,7 +871,9 @@ class ListOrdersIn(BaseModel):
     status: OrderStatus | None = None
     channel: Channel | None = None
     customer_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="Staff only")
-    search: str | None = Field(default=None, description="Buyer name or phone")
+    search: str | None = Field(
+        default=None, description="Buyer name (accents optional), phone or order number"
+    )
     date_from: datetime | None = None
     date_to: datetime | None = None
     limit: int = Field(default=20, ge=1, le=200)
@@ -921,10 +925,14 @@ async def list_orders(ctx: ToolContext, inp: ListOrdersIn) -> ListOrdersOut:
     if inp.date_to:
         conds.append(Order.created_at <= _aware(inp.date_to, shop_tz))
     if inp.search:
+        # Names are compared folded: chat is typed without accents ("hanh" finds "Hạnh").
         term = inp.search.strip()
         digits = "".join(ch for ch in term if ch.isdigit())
-        options = [func.lower(Order.buyer_name).contains(term.lower())]
-        if len(digits) >= 6:
+        options = [Order.buyer_search.contains(fold(term), autoescape=True)]
+        number = parse_order_number(term)
+        if number is not None and number <= MAX_ID:
+            options.append(Order.id == number)
+        elif len(digits) >= 6:
             options.append(Order.buyer_phone.contains(digits.lstrip("0")))
         conds.append(or_(*options))
     base = select(Order).where(*conds)
@@ -939,25 +947,6 @@ async def list_orders(ctx: ToolContext, inp: ListOrdersIn) -> ListOrdersOut:
         .all()
     )
     summaries = [OrderSummary.model_validate(o) for o in rows]
-    if inp.search and not summaries:
-        # Vietnamese names are typed without accents in chat: fall back to folded matching.
-        folded = fold(inp.search)
-        rows = (
-            (
-                await ctx.session.execute(
-                    select(Order)
-                    .where(*conds[: len(conds) - 1])
-                    .order_by(Order.id.desc())
-                    .limit(500)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        summaries = [OrderSummary.model_validate(o) for o in rows if folded in fold(o.buyer_name)][
-            : inp.limit
-        ]
-        count = len(summaries)
     return ListOrdersOut(orders=summaries, total_count=count or 0)
 
 
@@ -994,6 +983,7 @@ async def update_order(ctx: ToolContext, inp: UpdateOrderIn) -> OrderOut:
     changed: list[str] = []
     if inp.buyer_name is not None:
         order.buyer_name = inp.buyer_name.strip()
+        order.buyer_search = fold(order.buyer_name)
         changed.append("buyer_name")
     if inp.buyer_phone is not None:
         order.buyer_phone = normalise_phone(inp.buyer_phone, field="buyer_phone")
@@ -1192,7 +1182,7 @@ async def set_order_status(ctx: ToolContext, inp: SetStatusIn) -> OrderOut:
     order = await _load(ctx, inp.resolve(), lock=True)
     current, target = OrderStatus(order.status), inp.status
     if target is OrderStatus.CANCELLED:
-        if ctx.actor.role not in CANCELLERS:
+        if not role_allowed(ctx.actor.role, CANCELLERS):
             # Cancelling is cancel_order's decision (sales); this tool must not widen it.
             raise PermissionDenied(
                 f"A {ctx.actor.role.value} may not cancel orders.",

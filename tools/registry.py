@@ -30,6 +30,11 @@ ACCOUNTING = frozenset({Role.OWNER, Role.MANAGER, Role.ACCOUNTANT})
 CUSTOMER = frozenset({Role.CUSTOMER})
 
 
+def role_allowed(role: Role, roles: frozenset[Role]) -> bool:
+    """The permission rule: the system (jobs, webhooks, the CLI's default) may do anything."""
+    return role is Role.SYSTEM or role in roles
+
+
 @dataclasses.dataclass(frozen=True)
 class Tool(Generic[In, Out]):
     name: str
@@ -41,7 +46,7 @@ class Tool(Generic[In, Out]):
     write: bool = True
 
     def allows(self, role: Role) -> bool:
-        return role is Role.SYSTEM or role in self.roles
+        return role_allowed(role, self.roles)
 
     @property
     def customer_safe(self) -> bool:

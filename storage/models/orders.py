@@ -42,6 +42,8 @@ class Order(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     status: Mapped[str] = mapped_column(String(20), default="new")
     buyer_name: Mapped[str] = mapped_column(String(200), default="")
+    # The buyer's name folded (no accents, lower case): staff type "hanh" for "Hạnh".
+    buyer_search: Mapped[str] = mapped_column(String(200), default="")
     buyer_phone: Mapped[str | None] = mapped_column(String(20))
     address_line: Mapped[str] = mapped_column(Text, default="")
     ward: Mapped[str] = mapped_column(String(120), default="")

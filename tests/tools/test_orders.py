@@ -16,6 +16,7 @@ from core.errors import (
     PermissionDenied,
 )
 from core.roles import Actor, Role
+from core.text import fold
 from storage.database import Database
 from storage.models import OutboxEvent, StockLevel, StockMove
 from tests.conftest import Caller
@@ -643,3 +644,31 @@ async def test_warehouse_staff_cannot_cancel_through_set_order_status(
         await shop("set_order_status", keeper, order_id=o["id"], status="cancelled")
     assert (await shop("get_order", order_id=o["id"]))["status"] == "confirmed"
     await shop("set_order_status", order_id=o["id"], status="cancelled")  # the owner may
+
+
+async def test_orders_are_found_by_name_without_accents_phone_or_number(
+    shop: Caller, db: Database
+) -> None:
+    await seed(db, {"S": {"HCM": 50}})
+    names = ["Trần Thị Hạnh", "Lê Văn Hành", "Nguyễn Hạnh Nhi", "Phạm Minh Khoa"] * 3
+    made = [await shop("create_order", **order_args(buyer_name=n)) for n in names]
+    await shop("update_order", order_id=made[-1]["id"], buyer_name="Đỗ Hạnh")
+
+    def found(out: dict[str, Any]) -> list[str]:
+        return [o["buyer_name"] for o in out["orders"]]
+
+    page1 = await shop("list_orders", search="hanh", limit=4)
+    page2 = await shop("list_orders", search="HẠNH", limit=4, offset=4)
+    everyone = found(page1) + found(page2)
+    # "hanh" is in Hạnh, Hành and Hạnh Nhi: three of each, plus the renamed order.
+    assert page1["total_count"] == page2["total_count"] == 10
+    assert len(everyone) == 8
+    assert len(set(o["id"] for o in page1["orders"] + page2["orders"])) == 8
+    assert everyone[0] == "Đỗ Hạnh"  # newest first, under its new name
+    assert all("hanh" in fold(n) for n in everyone)
+
+    by_number = await shop("list_orders", search=made[3]["number"])
+    assert [o["id"] for o in by_number["orders"]] == [made[3]["id"]]
+    by_phone = await shop("list_orders", search="0912 345 678")
+    assert by_phone["total_count"] == 12
+    assert (await shop("list_orders", search="100%"))["total_count"] == 0  # not a wildcard

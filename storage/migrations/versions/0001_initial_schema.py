@@ -209,6 +209,7 @@ def upgrade() -> None:
     sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('buyer_name', sa.String(length=200), nullable=False),
+    sa.Column('buyer_search', sa.String(length=200), nullable=False),
     sa.Column('buyer_phone', sa.String(length=20), nullable=True),
     sa.Column('address_line', sa.Text(), nullable=False),
     sa.Column('ward', sa.String(length=120), nullable=False),
