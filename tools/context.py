@@ -22,6 +22,10 @@ class ToolContext:
     config: ToolConfig
     # Outbox rows collected during the call, written in one batch before commit.
     pending_events: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # Variants whose available stock grew during the call (a receipt, an adjustment, a
+    # cancelled order's release, a restock): the runner offers that stock to orders waiting
+    # for it before commit (tools.reservations.serve_waiting_orders).
+    freed_variants: set[int] = dataclasses.field(default_factory=set)
 
     @property
     def session(self) -> AsyncSession:

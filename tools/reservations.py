@@ -265,6 +265,7 @@ async def allocate_awaiting_orders(ctx: ToolContext, variant_ids: Iterable[int])
     of orders that became fully reserved (and moved to confirmed).
     """
     vids = sorted(set(variant_ids))
+    ctx.freed_variants.difference_update(vids)  # offered now: serve_waiting_orders skips them
     if not vids:
         return []
     waiting = (
@@ -302,6 +303,17 @@ async def allocate_awaiting_orders(ctx: ToolContext, variant_ids: Iterable[int])
     return done
 
 
+async def serve_waiting_orders(ctx: ToolContext) -> list[int]:
+    """Offers the stock this call made available to the orders waiting for it, oldest first.
+    The runner calls it before every commit, so no tool that adds stock (a receipt, an
+    adjustment, a stocktake, a transfer, a restock, a cancellation's release) can leave
+    orders waiting beside stock that could serve them."""
+    done: list[int] = []
+    while ctx.freed_variants:  # an order confirmed here frees nothing, so this ends
+        done += await allocate_awaiting_orders(ctx, set(ctx.freed_variants))
+    return done
+
+
 def check_positive_unique(lines: Sequence[Any]) -> dict[str, int]:
     """Merges repeated SKUs (a chat often adds the same thing twice) into one quantity."""
     merged: dict[str, int] = {}
@@ -332,6 +344,7 @@ __all__ = [
     "release_lines",
     "reserve_lines",
     "restock_lines",
+    "serve_waiting_orders",
     "shortage_error",
     "variants_by_sku",
 ]

@@ -27,6 +27,7 @@ from tools.config import ToolConfig
 from tools.context import ToolContext
 from tools.events import flush_events
 from tools.registry import Registry, Tool
+from tools.reservations import serve_waiting_orders
 
 log = logging.getLogger("shopbot.tools")
 
@@ -205,6 +206,8 @@ class ToolRunner:
                 async with self.db.transaction(write=t.write) as tx:
                     ctx = ToolContext(tx=tx, actor=actor, config=self.config)
                     result: BaseModel = await t.fn(ctx, parsed)
+                    if ctx.freed_variants:
+                        await serve_waiting_orders(ctx)
                     await flush_events(ctx)
                     if t.write:
                         await self._audit(ctx, t.name, raw_args, surface, "ok", None, started)

@@ -192,6 +192,8 @@ async def apply_moves(ctx: ToolContext, moves: Sequence[Move]) -> list[tuple[int
         ],
     )
     for m, res in zip(moves, results, strict=True):
+        if m.d_on_hand > m.d_reserved:  # more available than before
+            ctx.freed_variants.add(m.variant_id)
         if res is not None:
             ctx.emit(
                 "stock.changed",

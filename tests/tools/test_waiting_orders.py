@@ -1,0 +1,102 @@
+"""Stock that becomes available by any road goes to the orders waiting for it, oldest first,
+in the same transaction: not only goods receipts, but adjustments, transfers, a cancelled
+order's release and a failed delivery coming back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.roles import Actor, Role
+from storage.database import Database
+from tests.conftest import Caller
+from tests.seed import Seeded, seed
+
+ADDRESS = {"line": "12 Nguyễn Huệ", "ward": "Bến Nghé", "district": "Quận 1", "province": "TP HCM"}
+KEEPER = Actor(role=Role.WAREHOUSE, staff_id=3)
+
+
+async def order(shop: Caller, quantity: int = 1) -> dict[str, Any]:
+    return await shop(
+        "create_order",
+        channel="phone",
+        buyer_name="Nguyễn Văn A",
+        buyer_phone="0912345678",
+        address=ADDRESS,
+        lines=[{"sku": "S", "quantity": quantity}],
+    )
+
+
+async def statuses(shop: Caller, orders: list[dict[str, Any]]) -> list[str]:
+    return [(await shop("get_order", order_id=o["id"]))["status"] for o in orders]
+
+
+async def waiting(shop: Caller, db: Database, n: int, stock: int = 0) -> tuple[Seeded, list[Any]]:
+    s = await seed(db, {"S": {"HCM": stock, "HN": 0}})
+    made = [await order(shop) for _ in range(n)]
+    return s, made
+
+
+async def test_an_adjustment_up_confirms_the_oldest_waiting_orders(
+    shop: Caller, db: Database
+) -> None:
+    _, made = await waiting(shop, db, 3)
+    assert await statuses(shop, made) == ["awaiting_stock"] * 3
+    await shop(
+        "adjust_stock", KEEPER, sku="S", warehouse_code="HCM", delta=2, note="tìm thấy trong kho"
+    )
+    assert await statuses(shop, made) == ["confirmed", "confirmed", "awaiting_stock"]
+    full = await shop("get_order", order_id=made[0]["id"])
+    assert full["events"][-1]["to_status"] == "confirmed"
+    assert full["lines"][0]["reserved"] == 1
+    stock = (await shop("check_stock", sku="S"))["variants"][0]
+    assert (stock["on_hand"], stock["reserved"], stock["available"]) == (2, 2, 0)
+
+
+async def test_a_cancelled_order_releases_its_stock_to_a_waiting_one(
+    shop: Caller, db: Database
+) -> None:
+    await seed(db, {"S": {"HCM": 1, "HN": 0}})
+    first, second = await order(shop), await order(shop)
+    assert await statuses(shop, [first, second]) == ["new", "awaiting_stock"]
+    await shop("cancel_order", order_id=first["id"], reason="khách đổi ý")
+    assert await statuses(shop, [first, second]) == ["cancelled", "confirmed"]
+
+
+async def test_a_transfer_that_puts_a_line_in_one_warehouse_serves_it(
+    shop: Caller, db: Database
+) -> None:
+    """A line is never split between warehouses: 1 + 1 units cannot serve a line of 2 until a
+    transfer brings them together."""
+    await seed(db, {"S": {"HCM": 1, "HN": 1}})
+    big = await order(shop, quantity=2)
+    assert await statuses(shop, [big]) == ["awaiting_stock"]
+    await shop(
+        "transfer_stock",
+        KEEPER,
+        sku="S",
+        from_warehouse_code="HN",
+        to_warehouse_code="HCM",
+        quantity=1,
+    )
+    assert await statuses(shop, [big]) == ["confirmed"]
+
+
+async def test_a_failed_delivery_coming_back_serves_a_waiting_order(
+    shop: Caller, db: Database
+) -> None:
+    _, (sent,) = await waiting(shop, db, 1, stock=1)
+    late = await order(shop)
+    for status in ("confirmed", "packing", "ready_to_ship", "shipping", "delivery_failed"):
+        await shop("set_order_status", order_id=sent["id"], status=status)
+    assert await statuses(shop, [late]) == ["awaiting_stock"]
+    await shop("set_order_status", order_id=sent["id"], status="returned")  # restocked
+    assert await statuses(shop, [late]) == ["confirmed"]
+
+
+async def test_stock_taken_again_frees_nothing(shop: Caller, db: Database) -> None:
+    """Moving stock that stays reserved (shipping consumes what was reserved) confirms nobody."""
+    _, made = await waiting(shop, db, 1, stock=1)
+    late = await order(shop)
+    for status in ("confirmed", "packing", "ready_to_ship", "shipping"):
+        await shop("set_order_status", order_id=made[0]["id"], status=status)
+    assert await statuses(shop, [late]) == ["awaiting_stock"]
