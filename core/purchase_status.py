@@ -1,4 +1,9 @@
-"""Purchase order state machine."""
+"""Purchase order state machine.
+
+A PO that was partly received and will never be completed (the supplier delivered 8 of 10 and
+will not send the rest) is closed short: ``closed``. Its missing units stop counting as on
+order. A PO of which nothing was received is cancelled instead.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +18,17 @@ class PurchaseStatus(StrEnum):
     PARTIALLY_RECEIVED = "partially_received"
     RECEIVED = "received"
     CANCELLED = "cancelled"
+    CLOSED = "closed"  # closed short: partly received, the rest will never come
 
 
 P = PurchaseStatus
 TRANSITIONS: dict[PurchaseStatus, frozenset[PurchaseStatus]] = {
     P.DRAFT: frozenset({P.CONFIRMED, P.CANCELLED}),
     P.CONFIRMED: frozenset({P.PARTIALLY_RECEIVED, P.RECEIVED, P.CANCELLED}),
-    P.PARTIALLY_RECEIVED: frozenset({P.PARTIALLY_RECEIVED, P.RECEIVED}),
+    P.PARTIALLY_RECEIVED: frozenset({P.PARTIALLY_RECEIVED, P.RECEIVED, P.CLOSED}),
     P.RECEIVED: frozenset(),
     P.CANCELLED: frozenset(),
+    P.CLOSED: frozenset(),
 }
 RECEIVABLE: frozenset[PurchaseStatus] = frozenset({P.CONFIRMED, P.PARTIALLY_RECEIVED})
 

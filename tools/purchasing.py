@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import BigInteger, cast, func, or_, select
 
 from core.costing import weighted_average_cost
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from core.order_status import OrderStatus
 from core.phone import normalise_phone
 from core.purchase_status import (
@@ -272,7 +272,12 @@ class PurchaseOrderLineOut(BaseModel):
     name: str
     ordered: int
     received: int
-    remaining: int = Field(description="Still to come: ordered - received, never below 0")
+    remaining: int = Field(
+        description="Still to come: ordered - received, never below 0; 0 once the PO is closed"
+    )
+    not_delivered: int = Field(
+        default=0, description="Units that will never come: the PO was closed short"
+    )
     unit_cost: int
     line_cost: int = Field(description="ordered * unit_cost")
 
@@ -330,6 +335,7 @@ async def _po_out(ctx: ToolContext, po: PurchaseOrder) -> PurchaseOrderOut:
     assert wh is not None
     lines = await _po_lines(ctx, po.id)
     info = await variant_info(ctx, [ln.variant_id for ln in lines])
+    closed = po.status == PurchaseStatus.CLOSED.value
     receipts = (
         await ctx.session.execute(
             select(
@@ -362,7 +368,8 @@ async def _po_out(ctx: ToolContext, po: PurchaseOrder) -> PurchaseOrderOut:
                 name=info[ln.variant_id].name,
                 ordered=ln.quantity,
                 received=ln.received,
-                remaining=max(0, ln.quantity - ln.received),
+                remaining=0 if closed else max(0, ln.quantity - ln.received),
+                not_delivered=max(0, ln.quantity - ln.received) if closed else 0,
                 unit_cost=ln.unit_cost,
                 line_cost=ln.quantity * ln.unit_cost,
             )
@@ -585,7 +592,8 @@ class CancelPurchaseOrderIn(PurchaseOrderIdIn):
 @tool(
     name="cancel_purchase_order",
     description="""Cancel a purchase order that is still draft or confirmed and of which nothing
-    has been received. A PO that is partly received cannot be cancelled.""",
+    has been received. A PO that is partly received cannot be cancelled; close it short with
+    close_purchase_order when the rest will never come.""",
     roles=MANAGERS | ACCOUNTING,
 )
 async def cancel_purchase_order(ctx: ToolContext, inp: CancelPurchaseOrderIn) -> PurchaseOrderOut:
@@ -613,6 +621,69 @@ async def cancel_purchase_order(ctx: ToolContext, inp: CancelPurchaseOrderIn) ->
         },
     )
     return await _po_out(ctx, po)
+
+
+class ClosePurchaseOrderIn(PurchaseOrderIdIn):
+    reason: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="Why the rest will not come, e.g. 'supplier out of stock for good'",
+    )
+
+
+@tool(
+    name="close_purchase_order",
+    description="""Close a partly received purchase order short: the supplier delivered part of
+    it and will never send the rest. The PO becomes closed, the units still missing stop
+    counting as on order (suggest_purchases, low_stock_report) and no more goods can be
+    received against it. Give the reason. A PO of which nothing was received is cancelled with
+    cancel_purchase_order instead; a fully received PO needs nothing.""",
+    roles=MANAGERS | ACCOUNTING,
+)
+async def close_purchase_order(ctx: ToolContext, inp: ClosePurchaseOrderIn) -> PurchaseOrderOut:
+    reason = inp.reason.strip()
+    if not reason:
+        raise InvalidInput("Say why the rest of the order will not come.", field="reason")
+    po = await _load_po(ctx, inp.purchase_order_id, lock=True)
+    status = PurchaseStatus(po.status)
+    if status in (PurchaseStatus.DRAFT, PurchaseStatus.CONFIRMED):
+        raise IllegalTransition(
+            f"Nothing of {po.number} has been received; cancel it with cancel_purchase_order "
+            "instead of closing it.",
+            field="purchase_order_id",
+            details={"from": status.value, "to": PurchaseStatus.CLOSED.value},
+        )
+    check_transition(status, PurchaseStatus.CLOSED)
+    lines = await _po_lines(ctx, po.id)
+    po.status = PurchaseStatus.CLOSED.value
+    po.updated_at = ctx.now
+    po.note = f"{po.note}\nClosed short: {reason}".strip()
+    await ctx.session.flush()
+    out = await _po_out(ctx, po)
+    ctx.emit(
+        "purchase_order.closed",
+        f"purchase_order:{po.id}",
+        {
+            "purchase_order_id": po.id,
+            "number": po.number,
+            "supplier_id": po.supplier_id,
+            "warehouse_id": po.warehouse_id,
+            "reason": reason,
+            "lines": [
+                {
+                    "variant_id": ln.variant_id,
+                    "sku": ln.sku,
+                    "ordered": ln.ordered,
+                    "received": ln.received,
+                    "not_delivered": ln.not_delivered,
+                }
+                for ln in out.lines
+            ],
+            "units_not_delivered": sum(max(0, ln.quantity - ln.received) for ln in lines),
+            "actor": ctx.actor.label,
+        },
+    )
+    return out
 
 
 # --------------------------------------------------------------------------- goods receipts
@@ -950,8 +1021,9 @@ class SuggestPurchasesOut(BaseModel):
     description="""What to buy now, grouped by the supplier each variant was last bought from.
     Per variant: the units waiting (awaiting_stock) orders still lack, plus stock low against the
     reorder point (available <= reorder point, reorder point > 0). Suggested quantity = waiting
-    need + 2 x reorder point - available - units already on confirmed purchase orders; variants
-    already covered are left out. Draft POs are not counted as on order.""",
+    need + 2 x reorder point - available - units still to come on confirmed or partially
+    received purchase orders; variants already covered are left out. Draft, cancelled and
+    closed (closed short) POs are not counted as on order.""",
     roles=MANAGERS | WAREHOUSE,
     write=False,
 )

@@ -276,6 +276,11 @@ async def test_ids_too_large_for_a_64_bit_key_are_refused_naming_the_field(
         ("get_purchase_order", {"purchase_order_id": big}, "purchase_order_id"),
         ("confirm_purchase_order", {"purchase_order_id": big}, "purchase_order_id"),
         ("cancel_purchase_order", {"purchase_order_id": big}, "purchase_order_id"),
+        (
+            "close_purchase_order",
+            {"purchase_order_id": big, "reason": "x"},
+            "purchase_order_id",
+        ),
         ("receive_goods", {"purchase_order_id": big, "lines": [line]}, "purchase_order_id"),
         (
             "create_purchase_order",
@@ -315,6 +320,110 @@ async def test_cancel_purchase_order_only_before_receipt(shop: Caller) -> None:
             lines=[{"sku": DEN, "quantity": 1}],
         )
     assert err.value.code == "purchase_order_not_receivable"
+
+
+async def test_close_purchase_order_short_stops_counting_the_rest_as_on_order(
+    shop: Caller, db: Database
+) -> None:
+    await make_warehouses(shop)
+    await make_product(
+        shop, variants=[{"sku": "A", "options": {"Size": "S"}, "reorder_point": 5}], stock={}
+    )
+    await shop("create_supplier", code="NCC01", name="Xưởng A")
+    made = await po(shop, [("A", 10, 80_000)])
+    await shop(
+        "receive_goods", KEEPER, purchase_order_id=made["id"], lines=[{"sku": "A", "quantity": 4}]
+    )
+    # 4 on hand, 6 still on order: 2 x 5 - 4 - 6 = 0, nothing to buy while the 6 are expected.
+    assert (await shop("suggest_purchases"))["total_units"] == 0
+    [low] = (await shop("low_stock_report", warehouse_code="HCM"))["warehouses"][0]["items"]
+    assert (low["sku"], low["on_order"], low["suggested_quantity"]) == ("A", 6, 0)
+
+    closed = await shop(
+        "close_purchase_order",
+        ACCOUNTANT,
+        purchase_order_id=made["id"],
+        reason=" Xưởng hết vải, không giao nữa ",
+    )
+    assert closed["status"] == "closed"
+    [line] = closed["lines"]
+    assert (line["ordered"], line["received"], line["remaining"], line["not_delivered"]) == (
+        10,
+        4,
+        0,
+        6,
+    )
+    assert closed["note"].endswith("Closed short: Xưởng hết vải, không giao nữa")
+    [event] = await topics(db, "purchase_order.closed")
+    assert (event["purchase_order_id"], event["reason"], event["units_not_delivered"]) == (
+        made["id"],
+        "Xưởng hết vải, không giao nữa",
+        6,
+    )
+    assert [(x["sku"], x["not_delivered"]) for x in event["lines"]] == [("A", 6)]
+
+    # The 6 missing units are no longer on order anywhere.
+    [sug] = (await shop("suggest_purchases"))["suppliers"][0]["lines"]
+    assert (sug["sku"], sug["on_order"], sug["suggested_quantity"]) == ("A", 0, 6)
+    [low] = (await shop("low_stock_report", warehouse_code="HCM"))["warehouses"][0]["items"]
+    assert (low["on_order"], low["suggested_quantity"]) == (0, 6)
+    assert (await shop("list_purchase_orders", KEEPER, open_only=True))["purchase_orders"] == []
+    [listed] = (await shop("list_purchase_orders", status="closed"))["purchase_orders"]
+    assert (listed["id"], listed["status"], listed["units_received"]) == (made["id"], "closed", 4)
+    got = await shop("get_purchase_order", KEEPER, purchase_order_id=made["id"])
+    assert (got["status"], got["lines"][0]["remaining"]) == ("closed", 0)
+
+    # Nothing more can arrive against it, and it cannot be closed or cancelled again.
+    with pytest.raises(Conflict) as err:
+        await shop(
+            "receive_goods",
+            KEEPER,
+            purchase_order_id=made["id"],
+            lines=[{"sku": "A", "quantity": 6}],
+        )
+    assert err.value.code == "purchase_order_not_receivable"
+    with pytest.raises(IllegalTransition):
+        await shop("close_purchase_order", purchase_order_id=made["id"], reason="again")
+    with pytest.raises(IllegalTransition):
+        await shop("cancel_purchase_order", purchase_order_id=made["id"])
+    assert len(await topics(db, "purchase_order.closed")) == 1
+    assert await ledger_mismatches(db) == []
+
+
+async def test_close_purchase_order_only_when_partly_received(shop: Caller, db: Database) -> None:
+    await setup(shop)
+    draft = await po(shop, [(DEN, 3, 1_000)], confirm=False)
+    confirmed = await po(shop, [(DEN, 3, 1_000)])
+    for made in (draft, confirmed):  # nothing received: that is what cancel is for
+        with pytest.raises(IllegalTransition) as err:
+            await shop("close_purchase_order", purchase_order_id=made["id"], reason="x")
+        assert err.value.field == "purchase_order_id"
+        assert "cancel_purchase_order" in err.value.message
+    full = await po(shop, [(DEN, 3, 1_000)])
+    await shop(
+        "receive_goods", KEEPER, purchase_order_id=full["id"], lines=[{"sku": DEN, "quantity": 3}]
+    )
+    with pytest.raises(IllegalTransition):  # fully received: nothing is missing
+        await shop("close_purchase_order", purchase_order_id=full["id"], reason="x")
+    part = await po(shop, [(DEN, 3, 1_000)])
+    await shop(
+        "receive_goods", KEEPER, purchase_order_id=part["id"], lines=[{"sku": DEN, "quantity": 1}]
+    )
+    with pytest.raises(InvalidInput) as err:  # a reason is required
+        await shop("close_purchase_order", purchase_order_id=part["id"], reason="   ")
+    assert err.value.field == "reason"
+    for actor in (KEEPER, SALES):  # like cancelling, closing is for those who buy
+        with pytest.raises(PermissionDenied):
+            await shop("close_purchase_order", actor, purchase_order_id=part["id"], reason="x")
+    with pytest.raises(NotFound) as err:
+        await shop("close_purchase_order", purchase_order_id=999, reason="x")
+    assert err.value.field == "purchase_order_id"
+    statuses = [
+        (await shop("get_purchase_order", purchase_order_id=m["id"]))["status"]
+        for m in (draft, confirmed, full, part)
+    ]
+    assert statuses == ["draft", "confirmed", "received", "partially_received"]
+    assert await topics(db, "purchase_order.closed") == []
 
 
 # ------------------------------------------------------------------------------- receiving
