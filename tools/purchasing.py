@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import BigInteger, cast, func, or_, select
 
 from core.costing import weighted_average_cost
-from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from core.order_status import OrderStatus
 from core.phone import normalise_phone
 from core.purchase_status import (
@@ -697,7 +697,8 @@ class ReceiveLineIn(BaseModel):
         ge=0,
         le=MAX_UNIT_COST,
         description="Cost per unit, đồng. Default: the PO line's cost, or the current cost "
-        "price when receiving without a PO",
+        "price when receiving without a PO. Only those who may create purchase orders "
+        "(owner, manager) may receive at a cost other than the PO line's",
     )
 
 
@@ -758,7 +759,8 @@ class ReceiveGoodsOut(BaseModel):
     refused unless allow_over_receipt is true; SKUs not on the PO are refused. The stock goes on
     hand at once, the PO becomes partially_received or received, and each variant's cost price
     becomes the weighted average cost over its total on hand in all warehouses: (on_hand x old
-    cost + received x unit cost) / (on_hand + received), rounded half-up to the đồng. Orders
+    cost + received x unit cost) / (on_hand + received), rounded half-up to the đồng; the unit
+    cost is the PO line's (only an owner or manager may give another). Orders
     that were waiting for this stock (awaiting_stock) are then served first come, first served;
     the output lists the ones now fully reserved.""",
     roles=WAREHOUSE,
@@ -808,6 +810,23 @@ async def receive_goods(ctx: ToolContext, inp: ReceiveGoodsIn) -> ReceiveGoodsOu
                 "it to a purchase order first.",
                 field=f"lines.{i}.sku",
                 code="not_on_purchase_order",
+            )
+        if (
+            pol is not None
+            and ln.unit_cost is not None
+            and ln.unit_cost != pol.unit_cost
+            and not create_purchase_order.allows(ctx.actor.role)
+        ):
+            # The price was agreed on the PO by those who may buy; a receipt at another cost
+            # would move the cost price and profit figures, so only they may set one.
+            assert po is not None
+            raise PermissionDenied(
+                f"{v.sku} was ordered at {pol.unit_cost}đ on {po.number}; a "
+                f"{ctx.actor.role.value} may not receive it at another cost ({ln.unit_cost}đ). "
+                "Leave unit_cost out to use the PO's price, or ask a manager.",
+                field=f"lines.{i}.unit_cost",
+                code="unit_cost_not_allowed",
+                details={"sku": v.sku, "po_unit_cost": pol.unit_cost, "unit_cost": ln.unit_cost},
             )
         if pol is not None:
             remaining = max(0, pol.quantity - pol.received)

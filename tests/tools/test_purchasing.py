@@ -9,6 +9,7 @@ from sqlalchemy import select
 from core.costing import weighted_average_cost
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from core.replenishment import suggested_quantity
+from core.roles import Actor, Role
 from storage.database import Database
 from storage.models import (
     GoodsReceipt,
@@ -19,7 +20,7 @@ from storage.models import (
     StockMove,
     Variant,
 )
-from tests.conftest import SYSTEM, Caller
+from tests.conftest import OWNER, SYSTEM, Caller
 from tests.factories import (
     ACCOUNTANT,
     ADDRESS,
@@ -582,6 +583,58 @@ async def test_receipt_averages_cost_over_all_warehouses(shop: Caller, db: Datab
     assert await ledger_mismatches(db) == []
 
 
+async def test_a_keeper_receives_at_the_po_price_and_cannot_set_another(
+    shop: Caller, db: Database
+) -> None:
+    await setup(shop)  # DEN: 12 on hand at 90,000
+    made = await po(shop, [(DEN, 10, 80_000), (TRANG, 5, 85_000)])
+    before = await count_rows(db, GoodsReceipt, GoodsReceiptLine, StockMove)
+    with pytest.raises(PermissionDenied) as err:
+        await shop(
+            "receive_goods",
+            KEEPER,
+            purchase_order_id=made["id"],
+            lines=[
+                {"sku": TRANG, "quantity": 1, "unit_cost": 85_000},  # the PO's price: fine
+                {"sku": DEN, "quantity": 2, "unit_cost": 70_000},
+            ],
+        )
+    assert (err.value.field, err.value.code) == ("lines.1.unit_cost", "unit_cost_not_allowed")
+    assert err.value.details == {"sku": DEN, "po_unit_cost": 80_000, "unit_cost": 70_000}
+    assert await count_rows(db, GoodsReceipt, GoodsReceiptLine, StockMove) == before
+    assert await cost_price(db, DEN) == 90_000
+    got = await shop("get_purchase_order", purchase_order_id=made["id"])
+    assert [ln["received"] for ln in got["lines"]] == [0, 0]
+
+    # Without a unit cost (or with the PO's own) the keeper's receipt takes the PO's price.
+    out = await shop(
+        "receive_goods",
+        KEEPER,
+        purchase_order_id=made["id"],
+        lines=[{"sku": DEN, "quantity": 2}, {"sku": TRANG, "quantity": 1, "unit_cost": 85_000}],
+    )
+    assert [ln["unit_cost"] for ln in out["lines"]] == [80_000, 85_000]
+    after_keeper = weighted_average_cost(12, 90_000, 2, 80_000)
+    assert await cost_price(db, DEN) == after_keeper
+
+    # Those who may buy (owner, manager) may still record another cost, e.g. a late discount.
+    manager = Actor(role=Role.MANAGER, staff_id=5)
+    for actor, cost in ((OWNER, 70_000), (manager, 60_000)):
+        out = await shop(
+            "receive_goods",
+            actor,
+            purchase_order_id=made["id"],
+            lines=[{"sku": DEN, "quantity": 1, "unit_cost": cost}],
+        )
+        assert out["lines"][0]["unit_cost"] == cost
+    expected = weighted_average_cost(14, after_keeper, 1, 70_000)
+    assert await cost_price(db, DEN) == weighted_average_cost(15, expected, 1, 60_000)
+    # The PO keeps the agreed price.
+    got = await shop("get_purchase_order", purchase_order_id=made["id"])
+    assert [(ln["received"], ln["unit_cost"]) for ln in got["lines"]] == [(4, 80_000), (1, 85_000)]
+    assert await ledger_mismatches(db) == []
+
+
 async def test_receipt_releases_waiting_orders_first_come_first_served(
     shop: Caller, db: Database
 ) -> None:
@@ -706,9 +759,8 @@ async def test_purchase_line_quantities_survive_in_the_table(shop: Caller, db: D
     """The PO line keeps ordered and received apart (the get_purchase_order output is derived)."""
     await setup(shop)
     made = await po(shop, [(DEN, 3, 10)])
-    await shop(
+    await shop(  # the owner may receive at another cost than the PO's
         "receive_goods",
-        KEEPER,
         purchase_order_id=made["id"],
         lines=[{"sku": DEN, "quantity": 2, "unit_cost": 12}],
     )
