@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -90,6 +90,7 @@ INSERT_ORDER = Sql(
         discount=_p("discount", type_=Integer),
         vat_total=_p("vat_total", type_=Integer),
         shipping_fee=_p("shipping_fee", type_=Integer),
+        shipping_auto=_p("shipping_auto", type_=Boolean),
         shipping_payer=_p("shipping_payer", type_=String),
         total=_p("total", type_=Integer),
         cod_amount=_p("cod_amount", type_=Integer),
@@ -206,6 +207,8 @@ class Draft:
     note: str
     backorder: bool  # True: short lines wait for stock; False: refuse the whole order
     quote_id: int = 0
+    # Whether the fee follows the shop's rule when the lines change (default: no fee given).
+    shipping_auto: bool | None = None
 
 
 async def _items(ctx: ToolContext, lines: list[Any]) -> list[Item]:
@@ -222,21 +225,29 @@ async def _items(ctx: ToolContext, lines: list[Any]) -> list[Item]:
 
 def _totals(
     ctx: ToolContext, items: list[Item], discount: int, shipping_fee: int | None, payer: str
-) -> OrderTotals:
+) -> tuple[OrderTotals, int]:
     priced = [PricedLine(it.unit_price, it.quantity, it.variant.vat_rate) for it in items]
-    goods = sum(p.unit_price * p.quantity for p in priced) - discount
-    fee = ctx.config.shipping.fee_for(goods) if shipping_fee is None else shipping_fee
+    return _priced_totals(ctx, priced, discount, shipping_fee, payer)
+
+
+def _priced_totals(
+    ctx: ToolContext,
+    priced: list[PricedLine],
+    discount: int,
+    shipping_fee: int | None,
+    payer: str,
+) -> tuple[OrderTotals, int]:
+    """The order's amounts and the parcel's shipping fee: ``shipping_fee`` as given, or (None)
+    the shop's rule applied to the goods as the buyer pays for them (VAT in, discount off).
+    The buyer's total includes the fee unless the seller pays it."""
     if discount > sum(p.unit_price * p.quantity for p in priced):
         raise InvalidInput("The discount is larger than the goods total.", field="discount")
-    return _storable(
-        order_totals(
-            priced,
-            discount=discount,
-            shipping_fee=fee,
-            seller_pays_shipping=payer == "seller",
-            prices_include_vat=ctx.config.prices_include_vat,
-        )
+    goods = order_totals(
+        priced, discount=discount, prices_include_vat=ctx.config.prices_include_vat
     )
+    fee = ctx.config.shipping.fee_for(goods.total) if shipping_fee is None else shipping_fee
+    buyer = 0 if payer == "seller" else fee
+    return _storable(replace(goods, shipping_fee=buyer, total=goods.total + buyer)), fee
 
 
 def _storable(totals: OrderTotals) -> OrderTotals:
@@ -266,7 +277,7 @@ async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
     alloc = await plan_for(ctx, needs, quote_id=d.quote_id)
     if alloc.plan.unserved and not d.backorder:
         raise shortage_error(alloc, {it.variant.id: it.variant.sku for it in d.items})
-    totals = _totals(ctx, d.items, d.discount, d.shipping_fee, d.shipping_payer)
+    totals, fee = _totals(ctx, d.items, d.discount, d.shipping_fee, d.shipping_payer)
     status = OrderStatus.AWAITING_STOCK if alloc.plan.unserved else OrderStatus.NEW
     cod = totals.total if d.payment_method == "cod" else 0
     addr = d.address
@@ -288,9 +299,10 @@ async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
                 "subtotal": totals.subtotal,
                 "discount": totals.discount,
                 "vat_total": totals.vat_total,
-                "shipping_fee": totals.shipping_fee
-                if d.shipping_payer == "buyer"
-                else (d.shipping_fee or 0),
+                "shipping_fee": fee,
+                "shipping_auto": d.shipping_fee is None
+                if d.shipping_auto is None
+                else d.shipping_auto,
                 "shipping_payer": d.shipping_payer,
                 "total": totals.total,
                 "cod_amount": cod,
@@ -381,7 +393,7 @@ async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
         subtotal=totals.subtotal,
         discount=totals.discount,
         vat_total=totals.vat_total,
-        shipping_fee=totals.shipping_fee,
+        shipping_fee=fee,
         shipping_payer=d.shipping_payer,
         total=totals.total,
         cod_amount=cod,
@@ -507,7 +519,7 @@ async def quote_order(ctx: ToolContext, inp: QuoteIn) -> QuoteOut:
     items = await _items(ctx, inp.lines)
     needs = [Need(i, it.variant.id, it.quantity) for i, it in enumerate(items)]
     alloc = await plan_for(ctx, needs)
-    totals = _totals(ctx, items, 0, None, "buyer")
+    totals, _fee = _totals(ctx, items, 0, None, "buyer")
     expires = ctx.now + timedelta(minutes=ctx.config.hold_minutes)
     token = secrets.token_urlsafe(12)
     payload = {
@@ -694,6 +706,7 @@ async def place_order(ctx: ToolContext, inp: PlaceOrderIn) -> OrderOut:
             discount=0,
             shipping_fee=shipping_fee,
             shipping_payer="buyer",
+            shipping_auto=True,  # a quote's fee is the shop's rule, re-applied on edits
             payment_method=payment or "cod",
             note=inp.note,
             backorder=False,
@@ -1050,7 +1063,7 @@ async def update_order(ctx: ToolContext, inp: UpdateOrderIn) -> OrderOut:
         order.discount = inp.discount
         changed.append("discount")
     if inp.shipping_fee is not None:
-        order.shipping_fee = inp.shipping_fee
+        order.shipping_fee, order.shipping_auto = inp.shipping_fee, False
         changed.append("shipping_fee")
     await _reprice(ctx, order, lines)
     order.updated_at = ctx.now
@@ -1061,16 +1074,12 @@ async def update_order(ctx: ToolContext, inp: UpdateOrderIn) -> OrderOut:
 
 async def _reprice(ctx: ToolContext, order: Order, lines: list[OrderLine]) -> None:
     priced = [PricedLine(ln.unit_price, ln.quantity, ln.vat_rate) for ln in lines]
-    if order.discount > sum(p.unit_price * p.quantity for p in priced):
-        raise InvalidInput("The discount is larger than the goods total.", field="discount")
-    totals = _storable(
-        order_totals(
-            priced,
-            discount=order.discount,
-            shipping_fee=order.shipping_fee,
-            seller_pays_shipping=order.shipping_payer == "seller",
-            prices_include_vat=ctx.config.prices_include_vat,
-        )
+    totals, order.shipping_fee = _priced_totals(
+        ctx,
+        priced,
+        order.discount,
+        None if order.shipping_auto else order.shipping_fee,
+        order.shipping_payer,
     )
     for ln, a in zip(lines, totals.lines, strict=True):
         ln.discount, ln.vat_amount, ln.line_total = a.discount, a.vat, a.gross

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, BigId, UTCDateTime, utcnow
@@ -52,7 +61,12 @@ class Order(Base):
     subtotal: Mapped[int] = mapped_column(Integer, default=0)
     discount: Mapped[int] = mapped_column(Integer, default=0)
     vat_total: Mapped[int] = mapped_column(Integer, default=0)
+    # The parcel's shipping fee, whoever pays it (shipping_payer); the buyer's total includes
+    # it unless the seller pays.
     shipping_fee: Mapped[int] = mapped_column(Integer, default=0)
+    # True: the fee is the shop's rule (flat fee, free above a threshold), applied again when
+    # the lines or the discount change; False: staff set it.
+    shipping_auto: Mapped[bool] = mapped_column(Boolean, default=True)
     shipping_payer: Mapped[str] = mapped_column(String(6), default="buyer")
     total: Mapped[int] = mapped_column(Integer, default=0)
     cod_amount: Mapped[int] = mapped_column(Integer, default=0)

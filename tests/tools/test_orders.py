@@ -663,7 +663,7 @@ async def test_orders_are_found_by_name_without_accents_phone_or_number(
     # "hanh" is in Hạnh, Hành and Hạnh Nhi: three of each, plus the renamed order.
     assert page1["total_count"] == page2["total_count"] == 10
     assert len(everyone) == 8
-    assert len(set(o["id"] for o in page1["orders"] + page2["orders"])) == 8
+    assert len({o["id"] for o in page1["orders"] + page2["orders"]}) == 8
     assert everyone[0] == "Đỗ Hạnh"  # newest first, under its new name
     assert all("hanh" in fold(n) for n in everyone)
 
@@ -672,3 +672,37 @@ async def test_orders_are_found_by_name_without_accents_phone_or_number(
     by_phone = await shop("list_orders", search="0912 345 678")
     assert by_phone["total_count"] == 12
     assert (await shop("list_orders", search="100%"))["total_count"] == 0  # not a wildcard
+
+
+async def test_the_shops_shipping_rule_follows_edits_and_a_set_fee_stays(
+    shop: Caller, db: Database
+) -> None:
+    """Flat 30,000đ, free from 500,000đ of goods (the default rule). A fee the shop's rule
+    chose is chosen again when the lines change; a fee staff typed is kept."""
+    await seed(db, {"S": {"HCM": 20}})
+    ruled = await shop("create_order", **order_args())
+    assert (ruled["shipping_fee"], ruled["total"]) == (30_000, 130_000)
+    five = [{"sku": "S", "quantity": 5}]
+    edited = await shop("update_order", order_id=ruled["id"], lines=five)
+    assert (edited["shipping_fee"], edited["total"]) == (0, 500_000)
+    edited = await shop("update_order", order_id=ruled["id"], discount=1)  # below 500,000 again
+    assert (edited["shipping_fee"], edited["total"]) == (30_000, 529_999)
+    assert edited["cod_amount"] == 529_999
+
+    typed = await shop("create_order", **order_args(shipping_fee=15_000))
+    edited = await shop("update_order", order_id=typed["id"], lines=five)
+    assert (edited["shipping_fee"], edited["total"]) == (15_000, 515_000)
+
+    await shop("update_order", order_id=ruled["id"], shipping_fee=20_000)
+    edited = await shop("update_order", order_id=ruled["id"], lines=[{"sku": "S", "quantity": 1}])
+    assert (edited["shipping_fee"], edited["total"]) == (20_000, 119_999)
+
+
+async def test_shipping_the_seller_pays_is_kept_but_not_charged(shop: Caller, db: Database) -> None:
+    await seed(db, {"S": {"HCM": 5}})
+    made = await shop("create_order", **order_args(shipping_payer="seller"))
+    assert (made["shipping_fee"], made["total"], made["cod_amount"]) == (30_000, 100_000, 100_000)
+    got = await shop("get_order", order_id=made["id"])
+    assert (got["shipping_fee"], got["total"]) == (made["shipping_fee"], made["total"])
+    buyer = await shop("update_order", order_id=made["id"], shipping_payer="buyer")
+    assert (buyer["shipping_fee"], buyer["total"]) == (30_000, 130_000)

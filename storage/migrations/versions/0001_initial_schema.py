@@ -219,6 +219,7 @@ def upgrade() -> None:
     sa.Column('discount', sa.Integer(), nullable=False),
     sa.Column('vat_total', sa.Integer(), nullable=False),
     sa.Column('shipping_fee', sa.Integer(), nullable=False),
+    sa.Column('shipping_auto', sa.Boolean(), nullable=False),
     sa.Column('shipping_payer', sa.String(length=6), nullable=False),
     sa.Column('total', sa.Integer(), nullable=False),
     sa.Column('cod_amount', sa.Integer(), nullable=False),
