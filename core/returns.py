@@ -4,8 +4,13 @@
   open (requested) return claims its requested quantity, a received one what actually came
   back (good + damaged), a cancelled one nothing.
 * The default refund for a return is, per returned line, the line's paid amount (its
-  line_total, VAT included, after discount) times the units that came back over the units
-  ordered, rounded half-up to the đồng on each line. Shipping is not refunded by default.
+  line_total, VAT included, after discount) prorated on the units returned so far: the k-th
+  return of a line is worth ``round(total × after ÷ qty) − round(total × before ÷ qty)``, where
+  ``before`` is the units earlier returns of that line (lower return id) claim and ``after`` is
+  ``before`` plus this return's units, rounded half-up. The returns of a line therefore add up
+  to its line total exactly, however the units come back. The VAT inside them is split the same
+  way, so it adds up to the line's VAT. Shipping is not refunded by default; a refund above the
+  goods' value (shipping, when an amount is given) carries no VAT and is not revenue.
 * The refunds of an order together never exceed what the buyer paid for it: ``paid_amount``,
   or the order total when no payment was recorded (a delivered COD parcel was paid to the
   courier).
@@ -32,6 +37,7 @@ class Claim:
     quantity: int  # requested
     good: int
     damaged: int
+    return_id: int = 0  # its return; returns of a line are ordered by it
 
     @property
     def claimed(self) -> int:
@@ -46,9 +52,23 @@ def returnable(shipped: int, claims: Iterable[Claim]) -> int:
     return max(0, shipped - sum(c.claimed for c in claims))
 
 
-def line_refund(line_total: int, quantity: int, returned: int) -> int:
-    """The paid amount of ``returned`` of a line's ``quantity`` units."""
-    return prorate(line_total, quantity, returned) if returned > 0 else 0
+def claimed_before(claims: Iterable[Claim], return_id: int) -> int:
+    """Units of the line that its returns older than ``return_id`` claim (the ``before``)."""
+    return sum(c.claimed for c in claims if c.return_id < return_id)
+
+
+def line_refund(line_total: int, quantity: int, returned: int, before: int = 0) -> int:
+    """The paid amount of ``returned`` of a line's ``quantity`` units, after ``before`` units.
+
+    Prorated on the cumulative units, ``prorate(after) − prorate(before)``, so the shares of
+    successive returns of one line add up exactly to ``line_total`` (the same for its VAT when
+    called with the line's VAT amount): rounding each return on its own could add up to more
+    than the line (3 units of 300,002đ: 100,001 + 100,001 + 100,001).
+    """
+    if returned <= 0:
+        return 0
+    before = max(0, before)
+    return prorate(line_total, quantity, before + returned) - prorate(line_total, quantity, before)
 
 
 def refund_base(order_total: int, paid_amount: int) -> int:
@@ -70,7 +90,8 @@ def refund_vat(amount: int, goods_value: int, vat_value: int) -> int:
     """The VAT inside a refund: the returned goods' VAT share of it, never more than their VAT.
 
     ``goods_value`` and ``vat_value`` are the returned units' paid amount and VAT (each
-    prorated per line). A refund above the goods' value (say, shipping too) adds no VAT.
+    prorated per line with ``line_refund``). A refund above the goods' value (say, shipping
+    too) adds no VAT; the default refund (the goods' value) carries exactly their VAT.
     """
     if amount <= 0 or goods_value <= 0 or vat_value <= 0:
         return 0

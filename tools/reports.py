@@ -19,7 +19,7 @@ from core.errors import InvalidInput
 from core.order_status import COUNTS_AS_SALE
 from core.purchase_status import PurchaseStatus
 from core.replenishment import suggested_quantity
-from core.returns import RECEIVED, line_refund, refund_vat
+from core.returns import RECEIVED, Claim, claimed_before, line_refund, refund_vat
 from storage.models import (
     Order,
     OrderLine,
@@ -268,9 +268,31 @@ class _Refund:
     amount: int
     at: datetime
     channel: str
-    goods: int = 0  # paid value of the returned units
-    vat: int = 0  # their VAT
+    goods: int = 0  # paid value of the returned units (each line prorated cumulatively)
+    vat: int = 0  # their VAT (likewise)
     restocked_cost: int = 0  # cost of the units that went back into stock
+
+
+async def _line_claims(ctx: ToolContext, order_line_ids: list[int]) -> dict[int, list[Claim]]:
+    """Every return line of these order lines, by order line."""
+    out: dict[int, list[Claim]] = defaultdict(list)
+    if not order_line_ids:
+        return out
+    rows = await ctx.session.execute(
+        select(
+            ReturnLine.order_line_id,
+            ReturnRequest.status,
+            ReturnLine.quantity,
+            ReturnLine.good,
+            ReturnLine.damaged,
+            ReturnLine.return_id,
+        )
+        .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_id)
+        .where(ReturnLine.order_line_id.in_(order_line_ids))
+    )
+    for olid, status, qty, good, damaged, rid in rows.all():
+        out[olid].append(Claim(status, qty, good, damaged, rid))
+    return out
 
 
 def day_bounds(date_from: date, date_to: date, tz: ZoneInfo) -> list[datetime]:
@@ -369,6 +391,7 @@ async def sales_report(ctx: ToolContext, inp: SalesReportIn) -> SalesReportOut:
             OrderLine.line_total,
             OrderLine.vat_amount,
             OrderLine.unit_cost,
+            OrderLine.id,
         )
         .join(Order, Order.id == ReturnRequest.order_id)
         .join(ReturnLine, ReturnLine.return_id == ReturnRequest.id)
@@ -383,6 +406,10 @@ async def sales_report(ctx: ToolContext, inp: SalesReportIn) -> SalesReportOut:
     )
     if inp.channel:
         rq = rq.where(Order.channel == inp.channel)
+    refund_rows = (await ctx.session.execute(rq)).all()
+    # A return's share of a line depends on the line's earlier returns (core.returns.line_refund),
+    # which may lie outside the period: read every return of the lines involved.
+    claims = await _line_claims(ctx, sorted({row[12] for row in refund_rows}))
     refunds: dict[int, _Refund] = {}
     for (
         rid,
@@ -397,12 +424,14 @@ async def sales_report(ctx: ToolContext, inp: SalesReportIn) -> SalesReportOut:
         ltotal,
         lvat,
         ucost,
-    ) in (await ctx.session.execute(rq)).all():
+        olid,
+    ) in refund_rows:
         assert refunded_at is not None  # refund_status refunded sets it
         r = refunds.setdefault(rid, _Refund(amount, refunded_at, channel))
         units = good + damaged if status == RECEIVED else rqty
-        r.goods += line_refund(ltotal, oqty, units)
-        r.vat += line_refund(lvat, oqty, units)
+        before = claimed_before(claims.get(olid, []), rid)
+        r.goods += line_refund(ltotal, oqty, units, before)
+        r.vat += line_refund(lvat, oqty, units, before)
         r.restocked_cost += ucost * good
     for r in refunds.values():
         a = acc[(local_day(r.at, tz), r.channel)]

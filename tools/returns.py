@@ -22,6 +22,7 @@ from core.returns import (
     RECEIVED,
     REQUESTED,
     Claim,
+    claimed_before,
     line_refund,
     payment_status_after_refund,
     refund_base,
@@ -63,7 +64,8 @@ class ReturnLineOut(BaseModel):
     warehouse_code: str | None = Field(description="Where the goods came back to")
     refund_value: int = Field(
         description="This line's paid amount for the units returned (received units once "
-        "received, else the requested units)"
+        "received, else the requested units), prorated on the units returned so far: the "
+        "returns of a line add up to its line total exactly"
     )
 
 
@@ -99,9 +101,11 @@ async def _out(ctx: ToolContext, ret: ReturnRequest, order: Order | None = None)
             .order_by(ReturnLine.id)
         )
     ).all()
+    claims = await _claims(ctx, order.id)
     lines = []
     for rl, ol, wcode in rows:
         units = rl.good + rl.damaged if ret.status == RECEIVED else rl.quantity
+        before = claimed_before(claims.get(ol.id, []), ret.id)
         lines.append(
             ReturnLineOut(
                 id=rl.id,
@@ -113,7 +117,7 @@ async def _out(ctx: ToolContext, ret: ReturnRequest, order: Order | None = None)
                 good=rl.good,
                 damaged=rl.damaged,
                 warehouse_code=wcode,
-                refund_value=line_refund(ol.line_total, ol.quantity, units),
+                refund_value=line_refund(ol.line_total, ol.quantity, units, before),
             )
         )
     return ReturnOut(
@@ -192,13 +196,15 @@ async def _claims(ctx: ToolContext, order_id: int) -> dict[int, list[Claim]]:
             ReturnLine.quantity,
             ReturnLine.good,
             ReturnLine.damaged,
+            ReturnLine.return_id,
         )
         .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_id)
         .where(ReturnRequest.order_id == order_id)
+        .order_by(ReturnLine.return_id, ReturnLine.id)
     )
     out: dict[int, list[Claim]] = defaultdict(list)
-    for olid, status, qty, good, damaged in rows.all():
-        out[olid].append(Claim(status, qty, good, damaged))
+    for olid, status, qty, good, damaged, rid in rows.all():
+        out[olid].append(Claim(status, qty, good, damaged, rid))
     return out
 
 
@@ -587,8 +593,10 @@ class RefundReturnIn(BaseModel):
 @tool(
     name="refund_return",
     description="""Refund a received return. The default amount is, per returned line, the
-    line's paid amount (line total after discount, VAT included) x units back / units ordered,
-    rounded half-up to the đồng per line; shipping is not included unless you give amount. All
+    line's paid amount (line total after discount, VAT included) for the units back, prorated
+    on the units returned so far so that all returns of a line add up to its line total exactly
+    (round(total x units after / ordered) - round(total x units before / ordered), half-up);
+    shipping is not included unless you give amount. All
     refunds of an order together cannot exceed what was paid for it (its paid amount, or its
     total when no payment was recorded). Sets the order's payment status to refunded or
     partially_refunded.""",

@@ -476,6 +476,55 @@ async def test_refunds_default_to_paid_value_and_never_exceed_what_was_paid(
     assert [r["id"] for r in listed["returns"]] == [second["id"], first["id"]]
 
 
+async def test_returning_a_line_a_unit_at_a_time_refunds_exactly_its_total(
+    shop: Caller, db: Database
+) -> None:
+    await make_warehouses(shop)
+    await make_product(shop, stock={"HCM": 10}, sale_price=100_001, cost_price=60_000)
+    # 3 x 100,001 - 1 discount = 300,002 for the line, no shipping: 300,002 paid (COD).
+    order = await delivered(shop, {DEN: 3}, discount=1, shipping_fee=0)
+    assert (order["total"], order["shipping_fee"], order["payment_status"]) == (300_002, 0, "paid")
+    refunded = []
+    for _ in range(3):
+        ret = await request_return(shop, order["id"], {DEN: 1})
+        await receive_one(shop, ret, good=1)
+        out = await shop("refund_return", ACCOUNTANT, return_id=ret["id"], method="cash")
+        refunded.append(out["refund_amount"])
+        assert out["refund_value"] == out["refund_amount"]
+    # Prorated on the units returned so far: 100,001 / 200,001 - 100,001 / 300,002 - 200,001.
+    assert refunded == [100_001, 100_000, 100_001]
+    assert sum(refunded) == 300_002
+    assert out["order_payment_status"] == "refunded"
+    assert out["order_status"] == "returned"
+    events = await payloads(db, "return.refunded")
+    assert events[-1]["refunded_total"] == 300_002
+    # A return keeps its place: reading the first again shows the same value.
+    listed = await shop("list_returns", ACCOUNTANT, order_id=order["id"])
+    assert [r["refund_value"] for r in reversed(listed["returns"])] == [100_001, 100_000, 100_001]
+
+
+async def test_open_returns_of_a_line_are_valued_in_turn(shop: Caller) -> None:
+    await make_warehouses(shop)
+    await make_product(shop, stock={"HCM": 10}, sale_price=100_001, cost_price=60_000)
+    order = await delivered(shop, {DEN: 3}, discount=1, shipping_fee=0)
+    first = await request_return(shop, order["id"], {DEN: 2})
+    second = await request_return(shop, order["id"], {DEN: 1})
+    assert (first["refund_value"], second["refund_value"]) == (200_001, 100_001)
+    # Only one unit of the first comes back: the second return now follows that one unit.
+    await receive_one(shop, first, good=1)
+    await receive_one(shop, second, damaged=1)
+    got = await shop("get_return", ACCOUNTANT, return_id=second["id"])
+    assert got["refund_value"] == 100_000  # 200,001 - 100,001
+    third = await request_return(shop, order["id"], {DEN: 1})
+    await receive_one(shop, third, good=1)
+    amounts = [
+        (await shop("refund_return", ACCOUNTANT, return_id=r["id"], method="cash"))["refund_amount"]
+        for r in (third, first, second)  # refunded in any order
+    ]
+    assert amounts == [100_001, 100_001, 100_000]
+    assert sum(amounts) == 300_002
+
+
 async def test_refund_limit_uses_total_when_no_payment_was_recorded(shop: Caller) -> None:
     await setup(shop)
     # Bank transfer never recorded as paid: the order total is the ceiling.
