@@ -96,3 +96,12 @@ def refund_vat(amount: int, goods_value: int, vat_value: int) -> int:
     if amount <= 0 or goods_value <= 0 or vat_value <= 0:
         return 0
     return min(vat_value, round_half_up_div(amount * vat_value, goods_value))
+
+
+def refund_goods(amount: int, goods_value: int) -> int:
+    """The part of a refund that pays back goods: at most the returned goods' paid value.
+
+    The rest (``amount − refund_goods``) is shipping or any other extra refunded on top, which
+    was never goods revenue.
+    """
+    return max(0, min(amount, goods_value))

@@ -19,7 +19,7 @@ from core.errors import InvalidInput
 from core.order_status import COUNTS_AS_SALE
 from core.purchase_status import PurchaseStatus
 from core.replenishment import suggested_quantity
-from core.returns import RECEIVED, Claim, claimed_before, line_refund, refund_vat
+from core.returns import RECEIVED, Claim, claimed_before, line_refund, refund_goods, refund_vat
 from storage.models import (
     Order,
     OrderLine,
@@ -190,8 +190,20 @@ class SalesFigures(BaseModel):
     shipping_paid_by_shop: int = Field(
         default=0, description="Shipping the shop paid (free shipping), not deducted from profit"
     )
-    refunds: int = Field(default=0, description="Money refunded on returns this day, VAT included")
-    refunds_net: int = Field(default=0, description="refunds less their VAT")
+    refunds: int = Field(
+        default=0,
+        description="Money refunded on returns this day, VAT and any shipping refunded included",
+    )
+    refunds_shipping: int = Field(
+        default=0,
+        description="The part of refunds above the returned goods' paid value (shipping refunded "
+        "on request); like shipping, not revenue, so not deducted from revenue or profit",
+    )
+    refunds_net: int = Field(
+        default=0,
+        description="The goods part of refunds (refunds - refunds_shipping) less its VAT: the "
+        "goods revenue the refunds take back",
+    )
     returned_cost: int = Field(
         default=0, description="Cost of refunded units that went back into stock in good condition"
     )
@@ -233,6 +245,7 @@ class _Acc:
     shipping_charged: int = 0
     shipping_paid_by_shop: int = 0
     refunds: int = 0
+    refunds_shipping: int = 0
     refunds_vat: int = 0
     returned_cost: int = 0
 
@@ -242,7 +255,7 @@ class _Acc:
 
     def figures(self) -> dict[str, int]:
         net = self.gross - self.vat
-        refunds_net = self.refunds - self.refunds_vat
+        refunds_net = self.refunds - self.refunds_shipping - self.refunds_vat
         profit = net - self.cost
         return {
             "orders": self.orders,
@@ -256,6 +269,7 @@ class _Acc:
             "shipping_charged": self.shipping_charged,
             "shipping_paid_by_shop": self.shipping_paid_by_shop,
             "refunds": self.refunds,
+            "refunds_shipping": self.refunds_shipping,
             "refunds_net": refunds_net,
             "returned_cost": self.returned_cost,
             "net_revenue_after_refunds": net - refunds_net,
@@ -315,9 +329,11 @@ def local_day(at: datetime, tz: ZoneInfo) -> date:
     returned), on the day they were created. Figures in đồng: gross (goods paid, VAT included,
     after discounts), discount, vat, net_revenue = gross - vat, cost (unit cost when ordered x
     units), profit = net_revenue - cost. Shipping is reported apart, not as revenue. Refunds of
-    returns are deducted on the day they were refunded (refunds_net = refund less its VAT, and
-    the cost of units restocked in good condition is added back): see net_revenue_after_refunds
-    and profit_after_refunds. Orders fully returned are left out altogether.""",
+    returns are deducted on the day they were refunded: only their goods part, net of its VAT
+    (refunds_net), comes off revenue and profit, and the cost of units restocked in good
+    condition is added back (see net_revenue_after_refunds and profit_after_refunds); shipping
+    refunded on top of the goods is reported apart as refunds_shipping. Orders fully returned
+    are left out altogether.""",
     roles=MANAGERS | ACCOUNTING,
     write=False,
 )
@@ -435,8 +451,10 @@ async def sales_report(ctx: ToolContext, inp: SalesReportIn) -> SalesReportOut:
         r.restocked_cost += ucost * good
     for r in refunds.values():
         a = acc[(local_day(r.at, tz), r.channel)]
+        goods = refund_goods(r.amount, r.goods)
         a.refunds += r.amount
-        a.refunds_vat += refund_vat(r.amount, r.goods, r.vat)
+        a.refunds_shipping += r.amount - goods
+        a.refunds_vat += refund_vat(goods, r.goods, r.vat)
         a.returned_cost += r.restocked_cost
 
     by_day: dict[date, _Acc] = defaultdict(_Acc)

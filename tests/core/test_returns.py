@@ -11,6 +11,7 @@ from core.returns import (
     Claim,
     claimed_before,
     line_refund,
+    refund_goods,
     refund_vat,
 )
 
@@ -69,3 +70,9 @@ def test_units_before_a_return_are_what_older_returns_of_the_line_claim() -> Non
 def test_the_default_refund_carries_exactly_its_units_vat() -> None:
     assert refund_vat(100_001, 100_001, 9_091) == 9_091
     assert refund_vat(130_000, 100_001, 9_091) == 9_091  # shipping on top adds no VAT
+
+
+def test_the_goods_part_of_a_refund() -> None:
+    assert refund_goods(130_000, 100_001) == 100_001  # 29,999đ on top is shipping
+    assert refund_goods(50_000, 100_001) == 50_000  # a partial refund is all goods
+    assert refund_goods(0, 100_001) == 0

@@ -352,3 +352,94 @@ async def test_sales_report_validates_its_range(shop: Caller) -> None:
     empty = await shop("sales_report", date_from="2026-03-01", date_to="2026-03-01")
     assert (empty["rows"], empty["total"]["orders"]) == ([], 0)
     assert date.fromisoformat(empty["date_from"]) == date(2026, 3, 1)
+
+
+async def test_refunded_shipping_is_not_taken_off_revenue(shop: Caller, db: Database) -> None:
+    await make_warehouses(shop)
+    await make_product(
+        shop,
+        variants=[{"sku": "S", "options": {"Size": "S"}, "sale_price": 110_000}],
+        cost_price=60_000,
+        stock={"HCM": 50},
+    )
+    # 2 x S at 110,000 (VAT 10,000 each) + 30,000 shipping paid by the buyer: 250,000 (COD).
+    order = await make_order(shop, "phone", {"S": 2}, upto=DELIVERY)
+    assert (order["total"], order["shipping_fee"]) == (250_000, 30_000)
+    ret = await shop(
+        "create_return",
+        SALES,
+        order_id=order["id"],
+        reason="x",
+        lines=[{"sku": "S", "quantity": 1}],
+    )
+    await shop(
+        "receive_return",
+        KEEPER,
+        return_id=ret["id"],
+        lines=[{"return_line_id": ret["lines"][0]["id"], "good": 1}],
+    )
+    # The unit (110,000) and the shipping (30,000) are refunded.
+    await shop("refund_return", ACCOUNTANT, return_id=ret["id"], method="cash", amount=140_000)
+    await set_times(db, {order["id"]: utc(2026, 3, 1, 3, 0)}, {ret["id"]: utc(2026, 3, 1, 4, 0)})
+    out = await shop("sales_report", ACCOUNTANT, date_from="2026-03-01", date_to="2026-03-01")
+    t = out["total"]
+    assert (t["net_revenue"], t["profit"], t["shipping_charged"]) == (200_000, 80_000, 30_000)
+    # Only the goods part, net of its VAT, comes off: 200,000 - (110,000 - 10,000).
+    assert t["net_revenue_after_refunds"] == 100_000
+    assert (t["refunds"], t["refunds_net"], t["refunds_shipping"]) == (140_000, 100_000, 30_000)
+    assert t["profit_after_refunds"] == 40_000  # 80,000 - 100,000 + 60,000 restocked at cost
+
+
+async def test_partial_refunds_and_unit_by_unit_refunds_in_the_sales_report(
+    shop: Caller, db: Database
+) -> None:
+    await make_warehouses(shop)
+    await make_product(
+        shop,
+        variants=[
+            {"sku": "S", "options": {"Size": "S"}, "sale_price": 110_000},
+            {"sku": "L", "options": {"Size": "L"}, "sale_price": 100_001},
+        ],
+        cost_price=60_000,
+        stock={"HCM": 50},
+    )
+    # S: a goodwill refund of half the unit's price, less than the goods: all goods, no shipping.
+    o1 = await make_order(shop, "phone", {"S": 2}, upto=DELIVERY)
+    r1 = await shop(
+        "create_return", SALES, order_id=o1["id"], reason="x", lines=[{"sku": "S", "quantity": 1}]
+    )
+    await shop(
+        "receive_return",
+        KEEPER,
+        return_id=r1["id"],
+        lines=[{"return_line_id": r1["lines"][0]["id"], "damaged": 1}],
+    )
+    await shop("refund_return", ACCOUNTANT, return_id=r1["id"], method="cash", amount=55_000)
+    # L: 3 x 100,001 - 1 discount = 300,002 (VAT 27,273), no shipping; its 3 units come back
+    # one at a time and their refunds add up to the line exactly. The S stays with the buyer.
+    o2 = await make_order(shop, "zalo", {"L": 3, "S": 1}, upto=DELIVERY, discount=1, shipping_fee=0)
+    assert [ln["line_total"] for ln in o2["lines"]] == [300_002, 110_000]
+    rids = [await returned_and_refunded(shop, o2, "L", 1) for _ in range(3)]
+    await set_times(
+        db,
+        {o1["id"]: utc(2026, 3, 1, 3, 0), o2["id"]: utc(2026, 3, 1, 3, 0)},
+        {r1["id"]: utc(2026, 3, 1, 4, 0), **{r: utc(2026, 3, 1, 4, 0) for r in rids}},
+    )
+    out = await shop("sales_report", ACCOUNTANT, date_from="2026-03-01", date_to="2026-03-01")
+    rows = {r["channel"]: r for r in out["rows"]}
+    phone, zalo = rows["phone"], rows["zalo"]
+    assert (phone["refunds"], phone["refunds_shipping"], phone["refunds_net"]) == (
+        55_000,
+        0,
+        50_000,
+    )
+    assert phone["returned_cost"] == 0  # damaged: written off, not back in stock
+    assert (zalo["gross"], zalo["vat"], zalo["net_revenue"]) == (410_002, 37_273, 372_729)
+    assert (zalo["refunds"], zalo["refunds_shipping"], zalo["refunds_net"]) == (
+        300_002,
+        0,
+        272_729,
+    )
+    assert zalo["net_revenue_after_refunds"] == 100_000  # the S kept: 110,000 - 10,000 VAT
+    # 372,729 - 4 x 60,000 cost - 272,729 + 3 x 60,000 back in stock
+    assert zalo["profit_after_refunds"] == 40_000
