@@ -391,9 +391,10 @@ class ReceiveReturnIn(BaseModel):
     description="""Record the goods of a return request as they arrive: per return line how
     many are good (back into stock, ledger return_restock) and how many damaged (restocked then
     written off, ledger return_restock + damaged, the write-off valued at the line's cost). Lines
-    not listed count as nothing received. Goods go to each line's original warehouse unless
-    warehouse_code is given. When everything the order had has come back, the order becomes
-    returned. Then accounting can refund with refund_return.""",
+    not listed count as nothing received; a line of which nothing came back needs no warehouse.
+    Goods go to each line's original warehouse unless warehouse_code is given. When everything
+    the order had has come back, the order becomes returned. Then accounting can refund with
+    refund_return.""",
     roles=WAREHOUSE,
 )
 async def receive_return(ctx: ToolContext, inp: ReceiveReturnIn) -> ReturnOut:
@@ -427,7 +428,7 @@ async def receive_return(ctx: ToolContext, inp: ReceiveReturnIn) -> ReturnOut:
             )
     active = {w.id: w for w in (await ctx.session.execute(select(Warehouse))).scalars()}
     seen: set[int] = set()
-    plan: list[tuple[ReturnLine, OrderLine, int, int, int]] = []  # rl, ol, good, damaged, wh
+    plan: list[tuple[ReturnLine, OrderLine, int, int, int | None]] = []  # rl, ol, good, damaged, wh
     for i, ln in enumerate(inp.lines):
         pair = by_id.get(ln.return_line_id)
         if pair is None:
@@ -451,6 +452,9 @@ async def receive_return(ctx: ToolContext, inp: ReceiveReturnIn) -> ReturnOut:
                 field=f"lines.{i}.good",
                 code="return_exceeds_requested",
             )
+        if ln.good + ln.damaged == 0:  # nothing came back: no warehouse is involved
+            plan.append((rl, ol, 0, 0, None))
+            continue
         wid = forced.id if forced is not None else ol.warehouse_id
         if wid is None:
             raise InvalidInput(
@@ -474,6 +478,8 @@ async def receive_return(ctx: ToolContext, inp: ReceiveReturnIn) -> ReturnOut:
     moves: list[Move] = []
     for rl, ol, good, damaged, wid in plan:
         rl.good, rl.damaged, rl.warehouse_id = good, damaged, wid
+        if wid is None:  # nothing of this line came back
+            continue
         if good + damaged:
             moves.append(
                 Move(

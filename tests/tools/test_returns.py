@@ -4,7 +4,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.returns import line_refund, refund_vat
@@ -20,6 +20,7 @@ from storage.models import (
     StockMove,
     StockWriteOff,
     Variant,
+    Warehouse,
 )
 from tests.conftest import Caller
 from tests.factories import (
@@ -370,6 +371,66 @@ async def test_damaged_units_are_written_off_and_the_ledger_nets(
     # The unit not received can still be returned later.
     later = await request_return(shop, order["id"], {DEN: 1})
     assert later["lines"][0]["quantity"] == 1
+
+
+async def test_lines_where_nothing_came_back_need_no_warehouse(shop: Caller, db: Database) -> None:
+    wh = await make_warehouses(shop)
+    # DEN is only in HCM and TRANG only in HN, so the order ships from both.
+    await make_product(
+        shop,
+        variants=[
+            {
+                "sku": DEN,
+                "options": {"Màu": "Đen"},
+                "stock": [{"warehouse_code": "HCM", "quantity": 5}],
+            },
+            {
+                "sku": TRANG,
+                "options": {"Màu": "Trắng"},
+                "stock": [{"warehouse_code": "HN", "quantity": 5}],
+            },
+        ],
+        stock={},
+    )
+    order = await delivered(shop, {DEN: 1, TRANG: 1})
+    assert {ln["sku"]: ln["warehouse_id"] for ln in order["lines"]} == {
+        DEN: wh["HCM"],
+        TRANG: wh["HN"],
+    }
+    both = await request_return(shop, order["id"], {DEN: 1, TRANG: 1})
+
+    async def close_hn(ctx: ToolContext) -> None:
+        await ctx.session.execute(
+            update(Warehouse).where(Warehouse.code == "HN").values(active=False)
+        )
+
+    await in_tx(db, close_hn)
+    by_sku = {ln["sku"]: ln["id"] for ln in both["lines"]}
+    # The TRANG unit never came back: HN being closed does not matter.
+    out = await shop(
+        "receive_return",
+        KEEPER,
+        return_id=both["id"],
+        lines=[
+            {"return_line_id": by_sku[DEN], "good": 1},
+            {"return_line_id": by_sku[TRANG], "good": 0, "damaged": 0},
+        ],
+    )
+    assert out["status"] == "received"
+    got = {ln["sku"]: (ln["good"], ln["damaged"], ln["warehouse_code"]) for ln in out["lines"]}
+    assert got == {DEN: (1, 0, "HCM"), TRANG: (0, 0, None)}
+    assert await level(db, DEN, wh["HCM"]) == (5, 0)
+    assert await level(db, TRANG, wh["HN"]) == (4, 0)
+    assert await ledger_mismatches(db) == []
+
+    # A return of which nothing at all came back is refused for that reason, not for a
+    # warehouse: it is cancelled instead.
+    nothing = await request_return(shop, order["id"], {TRANG: 1})
+    with pytest.raises(InvalidInput) as err:
+        await receive_one(shop, nothing)
+    assert (err.value.code, err.value.field) == ("nothing_received", "lines")
+    cancelled = await shop("cancel_return", SALES, return_id=nothing["id"], reason="thất lạc")
+    assert cancelled["status"] == "cancelled"
 
 
 async def test_order_becomes_returned_when_everything_is_back(shop: Caller, db: Database) -> None:
