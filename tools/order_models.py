@@ -92,12 +92,13 @@ class OrderOut(BaseModel):
     subtotal: int
     discount: int
     vat_total: int
-    shipping_fee: int
+    shipping_fee: int = Field(description="The parcel's fee; in total unless the seller pays it")
     shipping_payer: str
     total: int
-    cod_amount: int
+    cod_amount: int = Field(description="What the carrier collects on delivery")
     payment_method: str
     payment_status: str
+    paid_amount: int = Field(default=0, description="Money received so far")
     note: str
     created_at: datetime
     purchase_suggestions: list[PurchaseSuggestion] = []

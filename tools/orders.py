@@ -40,6 +40,7 @@ from storage.models import (
 )
 from tools.context import ToolContext
 from tools.events import order_event
+from tools.idempotency import Idempotent
 from tools.order_models import (
     AddressIn,
     Channel,
@@ -843,6 +844,7 @@ async def _out(ctx: ToolContext, order: Order, *, events: bool = False) -> Order
         cod_amount=order.cod_amount,
         payment_method=order.payment_method,
         payment_status=order.payment_status,
+        paid_amount=order.paid_amount,
         note=order.note,
         created_at=order.created_at,
         purchase_suggestions=suggestions,
@@ -1250,7 +1252,7 @@ __all__ = [
 ]
 
 
-class RecordPaymentIn(OrderRef):
+class RecordPaymentIn(OrderRef, Idempotent):
     amount: int = Field(gt=0, description="Đồng received")
     method: PaymentMethod = "bank_transfer"
     reference: str = Field(default="", max_length=200, description="Bank transfer reference")

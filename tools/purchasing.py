@@ -44,6 +44,7 @@ from storage.models import (
     order_number,
 )
 from tools.context import ToolContext
+from tools.idempotency import Idempotent
 from tools.queries import children
 from tools.registry import ACCOUNTING, MANAGERS, WAREHOUSE, tool
 from tools.reservations import allocate_awaiting_orders
@@ -702,7 +703,7 @@ class ReceiveLineIn(BaseModel):
     )
 
 
-class ReceiveGoodsIn(BaseModel):
+class ReceiveGoodsIn(Idempotent):
     purchase_order_id: int | None = Field(
         default=None,
         gt=0,

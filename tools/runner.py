@@ -26,6 +26,7 @@ from storage.models import AuditEntry
 from tools.config import ToolConfig
 from tools.context import ToolContext
 from tools.events import flush_events
+from tools.idempotency import Idempotent, is_key_race, remember, replay
 from tools.registry import Registry, Tool
 from tools.reservations import serve_waiting_orders
 
@@ -205,15 +206,29 @@ class ToolRunner:
             try:
                 async with self.db.transaction(write=t.write) as tx:
                     ctx = ToolContext(tx=tx, actor=actor, config=self.config)
+                    keyed = (
+                        parsed
+                        if isinstance(parsed, Idempotent) and parsed.idempotency_key
+                        else None
+                    )
+                    if keyed is not None:
+                        earlier = await replay(ctx, t.name, keyed, t.output_model)
+                        if earlier is not None:
+                            await self._audit(
+                                ctx, t.name, raw_args, surface, "replayed", None, started
+                            )
+                            return earlier
                     result: BaseModel = await t.fn(ctx, parsed)
                     if ctx.freed_variants:
                         await serve_waiting_orders(ctx)
+                    if keyed is not None:
+                        await remember(ctx, t.name, keyed, result)
                     await flush_events(ctx)
                     if t.write:
                         await self._audit(ctx, t.name, raw_args, surface, "ok", None, started)
                 return result
             except Exception as exc:
-                if attempt == MAX_ATTEMPTS or not _retryable(exc):
+                if attempt == MAX_ATTEMPTS or not (_retryable(exc) or is_key_race(exc)):
                     raise
                 log.info("retrying %s after %s (attempt %d)", t.name, type(exc).__name__, attempt)
                 await asyncio.sleep(0.005 * attempt)

@@ -19,6 +19,7 @@ from core.catalog import variant_label
 from core.errors import InsufficientStock, InvalidInput, NotFound
 from storage.models import Product, StockLevel, StockMove, StockWriteOff, Variant, Warehouse
 from tools.context import ToolContext
+from tools.idempotency import Idempotent
 from tools.registry import CUSTOMER, STAFF, WAREHOUSE, tool
 from tools.stock_ops import (
     Level,
@@ -200,7 +201,7 @@ async def check_stock(ctx: ToolContext, inp: CheckStockIn) -> CheckStockOut:
 # --------------------------------------------------------------------------------- adjust_stock
 
 
-class AdjustStockIn(BaseModel):
+class AdjustStockIn(Idempotent):
     sku: str = Field(min_length=1, max_length=64)
     warehouse_code: str = Field(min_length=1, max_length=32)
     delta: int | None = Field(
@@ -324,7 +325,7 @@ async def adjust_stock(ctx: ToolContext, inp: AdjustStockIn) -> StockChangeOut:
 # ------------------------------------------------------------------------------- transfer_stock
 
 
-class TransferStockIn(BaseModel):
+class TransferStockIn(Idempotent):
     sku: str = Field(min_length=1, max_length=64)
     from_warehouse_code: str = Field(min_length=1, max_length=32)
     to_warehouse_code: str = Field(min_length=1, max_length=32)

@@ -13,7 +13,14 @@ from storage.models.purchasing import (
     Supplier,
 )
 from storage.models.stock import Quote, StockHold, StockLevel, StockMove, StockWriteOff
-from storage.models.system import ApiKey, AuditEntry, OutboxEvent, ProcessedMessage, StaffMember
+from storage.models.system import (
+    ApiKey,
+    AuditEntry,
+    OutboxEvent,
+    ProcessedMessage,
+    StaffMember,
+    ToolResult,
+)
 
 __all__ = [
     "ApiKey",
@@ -45,6 +52,7 @@ __all__ = [
     "Stocktake",
     "StocktakeLine",
     "Supplier",
+    "ToolResult",
     "Variant",
     "Warehouse",
     "order_number",

@@ -79,3 +79,19 @@ class ProcessedMessage(Base):
     source: Mapped[str] = mapped_column(String(40))
     external_id: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ToolResult(Base):
+    """The answer of a write-tool call made with an idempotency key (tools/idempotency.py): a
+    retry of the same request gets it back instead of doing the work twice."""
+
+    __tablename__ = "tool_results"
+    __table_args__ = (Index("uq_tool_results_tool_key", "tool", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tool: Mapped[str] = mapped_column(String(60))
+    key: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(60))  # only the same caller may replay it
+    request_hash: Mapped[str] = mapped_column(String(64))  # the same key for another request
+    result: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

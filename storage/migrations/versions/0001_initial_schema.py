@@ -111,6 +111,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_suppliers')),
     sa.UniqueConstraint('code', name=op.f('uq_suppliers_code'))
     )
+    op.create_table('tool_results',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tool', sa.String(length=60), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('actor', sa.String(length=60), nullable=False),
+    sa.Column('request_hash', sa.String(length=64), nullable=False),
+    sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tool_results'))
+    )
+    with op.batch_alter_table('tool_results', schema=None) as batch_op:
+        batch_op.create_index('uq_tool_results_tool_key', ['tool', 'key'], unique=True)
+
     op.create_table('warehouses',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('code', sa.String(length=32), nullable=False),
@@ -611,6 +624,10 @@ def downgrade() -> None:
 
     op.drop_table('api_keys')
     op.drop_table('warehouses')
+    with op.batch_alter_table('tool_results', schema=None) as batch_op:
+        batch_op.drop_index('uq_tool_results_tool_key')
+
+    op.drop_table('tool_results')
     op.drop_table('suppliers')
     op.drop_table('staff')
     with op.batch_alter_table('products', schema=None) as batch_op:
