@@ -388,6 +388,8 @@ def _start_server(
         SHOPBOT_LLM_MODEL="bench-model",
         SHOPBOT_LOG_LEVEL=log_level,
         SHOPBOT_SHOP_NAME="Shop Bench",
+        # 500 customers from one load generator share one address, which real ones do not.
+        SHOPBOT_WEB_CHAT_PER_ADDRESS_PER_MINUTE="0",
     )
     with (tmp / "server.log").open("wb") as out:
         return children.start(

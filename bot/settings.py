@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     shop_name: str = Field(default="Shopbot Demo", min_length=1, max_length=200)
     prices_include_vat: bool = True
     hold_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Web chat messages one network address may send per minute, all its sessions together (0:
+    # no limit). Offices and mobile networks put many customers behind one address: generous.
+    web_chat_per_address_per_minute: int = Field(default=120, ge=0, le=100_000)
     shipping_fee: int = Field(default=30_000, ge=0)
     free_shipping_from: int | None = Field(default=500_000, ge=0)
     timezone: str = "Asia/Ho_Chi_Minh"

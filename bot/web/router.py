@@ -124,6 +124,7 @@ def chat_router(
     chat: ChatService | None = None,
     responder: Responder | Literal["default"] | None = "default",
     limiter: RateLimiter | None = None,
+    address_limiter: RateLimiter | None = None,
     sandboxed: bool | None = None,
 ) -> APIRouter:
     """The page and its API. ``chat`` or ``responder`` may be given by tests; by default the
@@ -140,6 +141,12 @@ def chat_router(
         )
     service = chat
     limits = limiter or RateLimiter()
+    # A script that makes a new session id per message escapes the session's bucket (and makes
+    # a customer and a conversation each time); its address's bucket still empties.
+    per_minute = settings.web_chat_per_address_per_minute
+    by_address = address_limiter or (
+        RateLimiter(burst=per_minute, per_minute=per_minute) if per_minute else None
+    )
     config = ChatConfig(
         shop_name=settings.shop_name,
         default_language=settings.default_language,
@@ -187,18 +194,20 @@ def chat_router(
     @router.post("/api/chat/messages", tags=["web chat"], response_model=ChatOut)
     async def post_message(body: ChatIn, request: Request) -> Any:
         """One customer message (typed text or a pressed button's payload) -> the replies."""
-        if not limits.allow(body.session_id):
-            return JSONResponse(
-                status_code=429,
-                headers={"Retry-After": str(limits.retry_after(body.session_id))},
-                content={
-                    "error": {
-                        "code": "rate_limited",
-                        "message": "Too many messages; wait a moment.",
-                        "field": None,
-                    }
-                },
-            )
+        address = request.client.host if request.client else ""
+        for bucket, key in ((limits, body.session_id), (by_address, address)):
+            if bucket is not None and not bucket.allow(key):
+                return JSONResponse(
+                    status_code=429,
+                    headers={"Retry-After": str(bucket.retry_after(key))},
+                    content={
+                        "error": {
+                            "code": "rate_limited",
+                            "message": "Too many messages; wait a moment.",
+                            "field": None,
+                        }
+                    },
+                )
         incoming = Incoming(
             channel="web",
             chat_id=body.session_id,

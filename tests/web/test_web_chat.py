@@ -337,3 +337,37 @@ async def test_an_order_staff_made_shows_its_payment_in_words(
     await chat.send(payload=f"o:{made['id']}")
     assert made["number"] in chat.text
     assert not chat.text.rstrip().endswith(f"· {method}"), chat.text  # a code, not words
+
+
+async def test_one_address_cannot_escape_the_limit_with_new_sessions(
+    db: Database, db_url: str, registry: Registry
+) -> None:
+    """A script making a new session id per message (and so a new customer each time) is held
+    back by its address; customers at other addresses are not."""
+    from fastapi import FastAPI
+
+    from bot.web import chat_router
+
+    settings = offline_settings(db_url).model_copy(update={"web_chat_per_address_per_minute": 3})
+    container = Container.create(settings, db=db, registry=registry)
+    app = FastAPI()
+    app.include_router(chat_router(container, responder=None))
+
+    def client(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        return httpx.AsyncClient(transport=transport, base_url="http://t")
+
+    async with client("203.0.113.7") as script, client("198.51.100.2") as customer:
+        codes = [
+            (
+                await script.post(
+                    "/api/chat/messages", json={"session_id": f"{n:020d}", "text": "hi"}
+                )
+            ).status_code
+            for n in range(5)
+        ]
+        assert codes == [200, 200, 200, 429, 429]
+        other = await customer.post(
+            "/api/chat/messages", json={"session_id": "b" * 20, "text": "hi"}
+        )
+        assert other.status_code == 200
