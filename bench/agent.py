@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -112,7 +113,16 @@ def _script(fake: Any) -> None:
     )
 
 
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
 async def run(n: int) -> dict[str, Any]:
+    # The fake server lives in the checkout's tests/, which is not installed: `shopbot bench
+    # agent` (run from .venv/bin) finds it next to this package.
+    if (CHECKOUT / "tests" / "fakes" / "openai_server.py").exists() and str(
+        CHECKOUT
+    ) not in sys.path:
+        sys.path.append(str(CHECKOUT))
     try:
         from tests.fakes.openai_server import running_server
     except ImportError:
