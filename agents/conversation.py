@@ -307,6 +307,7 @@ class TranscriptMessage:
     text: str
     buttons: list[dict[str, Any]]
     cards: list[dict[str, Any]]
+    qr: str | None = None
 
 
 @dataclasses.dataclass
@@ -744,6 +745,7 @@ class ChatService:
                     if m.role != "customer"
                     else [],
                     cards=list((m.payload or {}).get("cards", [])) if m.role != "customer" else [],
+                    qr=(m.payload or {}).get("qr") if m.role != "customer" else None,
                 )
                 for m in reversed(rows)
             ]
@@ -767,4 +769,6 @@ def _reply_payload(reply: Reply) -> dict[str, Any]:
         out["buttons"] = [b.model_dump() for b in reply.buttons]
     if reply.cards:
         out["cards"] = [c.model_dump() for c in reply.cards]
+    if reply.qr:
+        out["qr"] = reply.qr
     return out

@@ -32,6 +32,8 @@ class Reply(BaseModel):
     text: str = ""
     buttons: list[Button] = []
     cards: list[ProductCard] = []
+    # A payment QR payload (VietQR) for the channel to show as a scannable code.
+    qr: str | None = Field(default=None, max_length=512)
 
 
 class Incoming(BaseModel):

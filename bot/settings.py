@@ -10,10 +10,19 @@ from __future__ import annotations
 import zoneinfo
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from core.errors import InvalidInput
+from core.vietqr import BankAccount
 from storage.database import normalise_url
 
 ENV_PREFIX = "SHOPBOT_"
@@ -52,6 +61,12 @@ class Settings(BaseSettings):
     shipping_fee: int = Field(default=30_000, ge=0)
     free_shipping_from: int | None = Field(default=500_000, ge=0)
     timezone: str = "Asia/Ho_Chi_Minh"
+    # Where customers paying by bank transfer send money (shown in chat with a VietQR code).
+    # All three of BIN, number and holder, or none: then staff send the details themselves.
+    bank_bin: str | None = None  # the bank's 6-digit NAPAS BIN, e.g. 970436 (Vietcombank)
+    bank_name: str = Field(default="", max_length=60)
+    bank_account_number: str | None = None
+    bank_account_name: str | None = Field(default=None, max_length=60)
     default_language: Language = "vi"
     log_level: LogLevel = "INFO"
 
@@ -87,7 +102,45 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
 
-    @field_validator("free_shipping_from", "llm_base_url", mode="before")
+    @model_validator(mode="after")
+    def _whole_bank_account(self) -> Settings:
+        # Errors name their variable themselves (describe_error): there is no single field.
+        given = {
+            "bank_bin": self.bank_bin,
+            "bank_account_number": self.bank_account_number,
+            "bank_account_name": self.bank_account_name,
+        }
+        if any(given.values()):
+            missing = [env_name(k) for k, v in given.items() if not v]
+            if missing:
+                raise ValueError(
+                    f"{missing[0]}: a bank account needs SHOPBOT_BANK_BIN, "
+                    "SHOPBOT_BANK_ACCOUNT_NUMBER and SHOPBOT_BANK_ACCOUNT_NAME together"
+                )
+            try:
+                self.bank_account()
+            except InvalidInput as exc:
+                raise ValueError(f"{env_name(exc.field or 'bank_bin')}: {exc.message}") from None
+        return self
+
+    def bank_account(self) -> BankAccount | None:
+        if not (self.bank_bin and self.bank_account_number and self.bank_account_name):
+            return None
+        return BankAccount(
+            bin=self.bank_bin.strip(),
+            account_number=self.bank_account_number.strip(),
+            account_name=self.bank_account_name.strip(),
+            bank_name=self.bank_name.strip(),
+        )
+
+    @field_validator(
+        "free_shipping_from",
+        "llm_base_url",
+        "bank_bin",
+        "bank_account_number",
+        "bank_account_name",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         # SHOPBOT_FREE_SHIPPING_FROM= (empty) means "never free", as does "none".
@@ -132,10 +185,13 @@ def describe_error(exc: ValidationError) -> str:
     secrets (pydantic does not echo input in these messages)."""
     lines = []
     for err in exc.errors(include_input=False, include_url=False):
-        loc = err.get("loc") or ("?",)
-        field = str(loc[0])
-        name = field if field.isupper() else env_name(field)
         msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        loc = err.get("loc")
+        if not loc and msg.startswith(ENV_PREFIX):  # a check across settings names its own
+            lines.append(msg)
+            continue
+        field = str((loc or ("?",))[0])
+        name = field if field.isupper() else env_name(field)
         lines.append(f"{name}: {msg}")
     return "\n".join(lines)
 

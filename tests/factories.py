@@ -33,6 +33,13 @@ KEEPER = Actor(role=Role.WAREHOUSE, staff_id=3)
 ACCOUNTANT = Actor(role=Role.ACCOUNTANT, staff_id=4)
 ADDRESS = {"line": "12 Nguyễn Huệ", "ward": "Bến Nghé", "district": "Quận 1", "province": "HCM"}
 DEN, TRANG = "AT01-DEN-M", "AT01-TRANG-L"  # variants of make_product's default product
+# A shop that takes bank transfers (Vietcombank's BIN; the account is made up).
+BANK = ToolConfig(
+    bank_bin="970436",
+    bank_name="Vietcombank",
+    bank_account_number="0071000123456",
+    bank_account_name="CONG TY TNHH AO DEP",
+)
 DELIVERY = ["confirmed", "packing", "ready_to_ship", "shipping", "delivered"]
 
 

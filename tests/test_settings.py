@@ -152,3 +152,22 @@ def test_nothing_reads_settings_at_import(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_bank_account_is_whole_and_well_formed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOPBOT_BANK_BIN", "970436")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert str(err.value).startswith("SHOPBOT_BANK_ACCOUNT_NUMBER: ")
+    monkeypatch.setenv("SHOPBOT_BANK_ACCOUNT_NUMBER", "0071-000")
+    monkeypatch.setenv("SHOPBOT_BANK_ACCOUNT_NAME", "CONG TY TNHH AO DEP")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert str(err.value).startswith("SHOPBOT_BANK_ACCOUNT_NUMBER: An account number")
+    monkeypatch.setenv("SHOPBOT_BANK_ACCOUNT_NUMBER", "0071000123456")
+    account = tool_config(load_settings()).bank
+    assert account is not None
+    assert (account.bin, account.account_number) == ("970436", "0071000123456")
+    for name in ("SHOPBOT_BANK_BIN", "SHOPBOT_BANK_ACCOUNT_NUMBER", "SHOPBOT_BANK_ACCOUNT_NAME"):
+        monkeypatch.setenv(name, "")  # empty is unset
+    assert tool_config(load_settings()).bank is None

@@ -12,6 +12,7 @@ TOOL_MODULES = (
     "tools.stock",
     "tools.customers",
     "tools.orders",
+    "tools.payments",
     "tools.purchasing",
     "tools.stocktakes",
     "tools.returns",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from core.shipping import FlatShipping
+from core.vietqr import BankAccount
 
 
 class ToolConfig(BaseModel):
@@ -14,7 +15,23 @@ class ToolConfig(BaseModel):
     shipping_fee: int = Field(default=30_000, ge=0)
     free_shipping_from: int | None = Field(default=500_000, ge=0)
     timezone: str = "Asia/Ho_Chi_Minh"
+    # Bank transfers (checked by Settings; None: staff send payment details themselves).
+    bank_bin: str | None = None
+    bank_name: str = ""
+    bank_account_number: str | None = None
+    bank_account_name: str | None = None
 
     @property
     def shipping(self) -> FlatShipping:
         return FlatShipping(fee=self.shipping_fee, free_from=self.free_shipping_from)
+
+    @property
+    def bank(self) -> BankAccount | None:
+        if not (self.bank_bin and self.bank_account_number and self.bank_account_name):
+            return None
+        return BankAccount(
+            bin=self.bank_bin,
+            account_number=self.bank_account_number,
+            account_name=self.bank_account_name,
+            bank_name=self.bank_name,
+        )

@@ -644,7 +644,7 @@ async def _placed_with_key(
     )
     if not existing:
         return None
-    return await _out(ctx, await _load(ctx, existing[0][0]))
+    return await _out(ctx, await load_order(ctx, existing[0][0]))
 
 
 @tool(
@@ -662,6 +662,11 @@ async def place_order(ctx: ToolContext, inp: PlaceOrderIn) -> OrderOut:
         return placed
     quote_id = 0
     payment = inp.payment_method
+    if ctx.actor.is_customer and payment not in (None, *CUSTOMER_PAYMENTS):
+        raise InvalidInput(
+            f"Pay cash on delivery (cod) or by bank transfer (bank_transfer), not {payment}.",
+            field="payment_method",
+        )
     if inp.quote_token:
         # Locked: two calls placing the same quote at once queue up, and the second sees it used.
         quote = (
@@ -779,7 +784,7 @@ async def create_order(ctx: ToolContext, inp: CreateOrderIn) -> OrderOut:
     )
 
 
-async def _load(ctx: ToolContext, order_id: int, *, lock: bool = False) -> Order:
+async def load_order(ctx: ToolContext, order_id: int, *, lock: bool = False) -> Order:
     """Reads an order; ``lock`` takes its row lock first, so changes to one order queue up and
     the lock order is always order row, then stock rows (no deadlocks between order tools)."""
     order = await ctx.session.get(Order, order_id, populate_existing=True, with_for_update=lock)
@@ -879,7 +884,7 @@ class OrderRef(BaseModel):
     write=False,
 )
 async def get_order(ctx: ToolContext, inp: OrderRef) -> OrderOut:
-    return await _out(ctx, await _load(ctx, inp.resolve()), events=True)
+    return await _out(ctx, await load_order(ctx, inp.resolve()), events=True)
 
 
 class ListOrdersIn(BaseModel):
@@ -987,7 +992,7 @@ class UpdateOrderIn(OrderRef):
     roles=SALES,
 )
 async def update_order(ctx: ToolContext, inp: UpdateOrderIn) -> OrderOut:
-    order = await _load(ctx, inp.resolve(), lock=True)
+    order = await load_order(ctx, inp.resolve(), lock=True)
     status = OrderStatus(order.status)
     if status not in EDITABLE:
         raise Conflict(
@@ -1130,7 +1135,7 @@ async def _confirm(ctx: ToolContext, order: Order, note: str) -> None:
     roles=SALES,
 )
 async def confirm_order(ctx: ToolContext, inp: ConfirmOrderIn) -> OrderOut:
-    order = await _load(ctx, inp.resolve(), lock=True)
+    order = await load_order(ctx, inp.resolve(), lock=True)
     current = OrderStatus(order.status)
     if current in (OrderStatus.NEW, OrderStatus.AWAITING_STOCK):
         await _confirm(ctx, order, inp.note)
@@ -1142,6 +1147,11 @@ async def confirm_order(ctx: ToolContext, inp: ConfirmOrderIn) -> OrderOut:
             details={"from": current.value, "to": OrderStatus.CONFIRMED.value},
         )
     return await _out(ctx, order)
+
+
+# How a customer ordering in chat may pay; card, e-wallet and marketplace payments are recorded
+# by staff and integrations.
+CUSTOMER_PAYMENTS = ("cod", "bank_transfer")
 
 
 # Who may cancel an order, by cancel_order or by set_order_status(cancelled).
@@ -1172,7 +1182,7 @@ async def _cancel(ctx: ToolContext, order: Order, reason: str) -> None:
     roles=CANCELLERS,
 )
 async def cancel_order(ctx: ToolContext, inp: CancelOrderIn) -> OrderOut:
-    order = await _load(ctx, inp.resolve(), lock=True)
+    order = await load_order(ctx, inp.resolve(), lock=True)
     await _cancel(ctx, order, inp.reason)
     return await _out(ctx, order)
 
@@ -1190,7 +1200,7 @@ class SetStatusIn(OrderRef):
     roles=SALES | {Role.WAREHOUSE},
 )
 async def set_order_status(ctx: ToolContext, inp: SetStatusIn) -> OrderOut:
-    order = await _load(ctx, inp.resolve(), lock=True)
+    order = await load_order(ctx, inp.resolve(), lock=True)
     current, target = OrderStatus(order.status), inp.status
     if target is OrderStatus.CANCELLED:
         if not role_allowed(ctx.actor.role, CANCELLERS):
@@ -1266,7 +1276,7 @@ class RecordPaymentIn(OrderRef, Idempotent):
     roles=ACCOUNTING | SALES,
 )
 async def record_payment(ctx: ToolContext, inp: RecordPaymentIn) -> OrderOut:
-    order = await _load(ctx, inp.resolve(), lock=True)
+    order = await load_order(ctx, inp.resolve(), lock=True)
     if order.status == OrderStatus.CANCELLED:
         raise Conflict(f"Order {order.number} is cancelled.", field="order_id", code="cancelled")
     owed = order.total - order.paid_amount

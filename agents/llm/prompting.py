@@ -32,12 +32,15 @@ def system_prompt(language: Language, shop: ToolConfig, *, handoff_tool: str) ->
     vat = render(
         "policy_vat_included" if shop.prices_include_vat else "policy_vat_excluded", language
     )
+    # Bank transfer is offered only when the shop set an account the customer can be sent.
+    payment = render("policy_payment_cod_or_bank" if shop.bank else "policy_payment_cod", language)
     return render(
         "customer_agent",
         language,
         shop_name=shop.shop_name,
         shipping_policy=shipping,
         vat_policy=vat,
+        payment_policy=payment,
         hold_minutes=shop.hold_minutes,
         handoff_tool=handoff_tool,
     )
@@ -68,7 +71,7 @@ def order_placed(order: OrderOut, language: Language) -> str:
         else ""
     )
     return render(
-        "order_placed",
+        "order_placed_bank" if order.payment_method == "bank_transfer" else "order_placed",
         language,
         number=order.number,
         items=items,

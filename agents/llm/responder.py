@@ -46,10 +46,12 @@ from agents.llm.toolset import (
     langchain_tools,
     schema_chars,
 )
-from agents.llm.turn import ToolExecutor, TurnDeps
+from agents.llm.turn import SURFACE, ToolExecutor, TurnDeps
+from agents.payment import bank_transfer_reply
 from agents.types import AgentTurn, AgentUnavailable, Reply, TurnContext
 from prompts import LANGUAGES
 from tools.config import ToolConfig
+from tools.payments import PaymentDetailsOut
 from tools.runner import ToolRunner
 
 log = logging.getLogger("shopbot.agents.llm")
@@ -198,6 +200,8 @@ class LLMResponder:
             raise AgentUnavailable(reason) from exc
         self.breaker.success()
         turn.memory = self._memory(deps)
+        if deps.placed is not None and deps.placed.payment_method == "bank_transfer":
+            turn.replies.append(await self._how_to_pay(deps.placed.id, ctx))
         log.info(
             "agent turn conv=%s model_calls=%d tools=%s placed=%s %.0fms",
             ctx.conversation_id,
@@ -250,6 +254,15 @@ class LLMResponder:
         ):
             buttons = quote_buttons(language)
         return AgentTurn(replies=[Reply(text=text, buttons=buttons)], handoff=deps.handoff)
+
+    async def _how_to_pay(self, order_id: int, ctx: TurnContext) -> Reply:
+        """The account, amount and QR code after a bank-transfer order, from the same tool
+        the offline flow uses (never written by the model)."""
+        details = await self.runner.call(
+            "get_payment_details", {"order_id": order_id}, ctx.actor, surface=SURFACE
+        )
+        assert isinstance(details, PaymentDetailsOut)
+        return bank_transfer_reply(details, "en" if ctx.language == "en" else "vi")
 
     @staticmethod
     def _memory(deps: TurnDeps) -> dict[str, Any] | None:

@@ -71,9 +71,12 @@ EXPOSED: dict[str, Exposure] = {
     "place_order": Exposure(
         "Place the order once the customer said yes to the latest quote summary: that "
         "quote_token, buyer name, phone and delivery address. Returns the order number.",
-        ("quote_token", "buyer_name", "buyer_phone", "address", "note"),
+        ("quote_token", "buyer_name", "buyer_phone", "address", "payment_method", "note"),
         required=("quote_token",),
-        descriptions={"quote_token": "From the latest quote_order result"},
+        descriptions={
+            "quote_token": "From the latest quote_order result",
+            "payment_method": "cod (default) or bank_transfer, as the customer chose",
+        },
     ),
     "get_order": Exposure(
         "One of the customer's own orders: status, lines, totals, payment.",

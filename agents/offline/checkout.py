@@ -30,10 +30,12 @@ from agents.offline.state import (
     parse_payment,
     parse_phone,
 )
+from agents.payment import bank_transfer_reply
 from agents.types import Button, Reply
 from core.errors import DomainError
 from core.money import format_vnd
 from core.text import fold
+from tools.order_models import OrderOut
 
 RETRY_QUOTE = frozenset({"quote_expired", "quote_used", "unknown_quote"})
 MAX_PLACED_KEPT = 5
@@ -324,15 +326,7 @@ async def confirm(ctx: FlowContext, state: FlowState, token: str) -> Outcome:
         return Outcome(
             state,
             [
-                _placed_reply(
-                    ctx,
-                    order.number,
-                    order.id,
-                    order.total,
-                    order.payment_method,
-                    order.cod_amount,
-                    order.status,
-                )
+                *await _placed_replies(ctx, order),
             ],
         )
     if not token or token != state.quote_token or state.step != "co_review":
@@ -378,35 +372,23 @@ async def confirm(ctx: FlowContext, state: FlowState, token: str) -> Outcome:
     )
     return Outcome(
         state,
-        [
-            _placed_reply(
-                ctx,
-                order.number,
-                order.id,
-                order.total,
-                order.payment_method,
-                order.cod_amount,
-                order.status,
-            )
-        ],
+        await _placed_replies(ctx, order),
     )
 
 
-def _placed_reply(
-    ctx: FlowContext, number: str, order_id: int, total: int, payment: str, cod: int, status: str
-) -> Reply:
-    lines = [ctx.t("order_placed", number=number, total=format_vnd(total))]
-    if payment == "cod" and cod:
-        lines.append(ctx.t("order_placed_cod", amount=format_vnd(cod)))
-    elif payment == "bank_transfer":
-        lines.append(ctx.t("order_placed_bank", number=number))
-    if status == "awaiting_stock":
+async def _placed_replies(ctx: FlowContext, order: OrderOut) -> list[Reply]:
+    """The order number and total; for a bank transfer, how to pay it (with its QR code)."""
+    lines = [ctx.t("order_placed", number=order.number, total=format_vnd(order.total))]
+    if order.payment_method == "cod" and order.cod_amount:
+        lines.append(ctx.t("order_placed_cod", amount=format_vnd(order.cod_amount)))
+    if order.status == "awaiting_stock":
         lines.append(ctx.t("order_awaiting_stock"))
-    return Reply(
-        text="\n".join(lines),
-        buttons=[
-            button(number, P.order(order_id)),
-            button(ctx.t("btn_continue"), P.CATEGORIES),
-            button(ctx.t("btn_menu"), P.MENU),
-        ],
-    )
+    buttons = [
+        button(order.number, P.order(order.id)),
+        button(ctx.t("btn_continue"), P.CATEGORIES),
+        button(ctx.t("btn_menu"), P.MENU),
+    ]
+    if order.payment_method != "bank_transfer":
+        return [Reply(text="\n".join(lines), buttons=buttons)]
+    pay = bank_transfer_reply(await ctx.shop.get_payment_details(order_id=order.id), ctx.lang)
+    return [Reply(text="\n".join(lines)), pay.model_copy(update={"buttons": buttons})]

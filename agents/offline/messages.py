@@ -227,10 +227,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Bạn thanh toán {amount} khi nhận hàng nhé.",
         "Please pay {amount} on delivery.",
     ),
-    "order_placed_bank": (
-        "Nhân viên sẽ gửi thông tin chuyển khoản cho bạn. Nội dung chuyển khoản: {number}.",
-        "Our staff will send you the bank details. Use {number} as the transfer note.",
-    ),
     "order_awaiting_stock": (
         "Một số sản phẩm đang chờ hàng về, shop sẽ báo bạn sớm.",
         "Some items are awaiting stock; the shop will update you soon.",

@@ -16,6 +16,7 @@ from tools.catalog import ListCategoriesOut, ProductOut, SearchProductsOut
 from tools.customers import CustomerOut
 from tools.order_models import OrderOut
 from tools.orders import ListOrdersOut, QuoteOut
+from tools.payments import PaymentDetailsOut
 from tools.returns import ReturnOut
 from tools.runner import ToolRunner
 
@@ -64,6 +65,9 @@ class ShopTools:
 
     async def cancel_order(self, **args: Any) -> OrderOut:
         return await self._typed(OrderOut, "cancel_order", **args)
+
+    async def get_payment_details(self, **args: Any) -> PaymentDetailsOut:
+        return await self._typed(PaymentDetailsOut, "get_payment_details", **args)
 
     async def create_return(self, **args: Any) -> ReturnOut:
         return await self._typed(ReturnOut, "create_return", **args)

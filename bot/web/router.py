@@ -9,6 +9,7 @@ what ``Actor.customer`` may do through the tools.
 from __future__ import annotations
 
 import gc
+import io
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from html import escape
 from importlib.resources import files
 from typing import Any, Literal
 
+import segno
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field, model_validator
@@ -26,6 +28,7 @@ from agents.types import Incoming, Reply, Responder
 from bot.container import Container
 from bot.settings import Settings
 from bot.web.ratelimit import RateLimiter
+from core.vietqr import is_payload
 
 log = logging.getLogger("shopbot.web")
 
@@ -66,6 +69,7 @@ class HistoryMessage(BaseModel):
     text: str
     buttons: list[dict[str, Any]] = []
     cards: list[dict[str, Any]] = []
+    qr: str | None = None
 
 
 class HistoryOut(BaseModel):
@@ -221,6 +225,29 @@ def chat_router(
         mode = turn.mode if turn.mode is not None else await service.mode("web", body.session_id)
         return ChatOut(replies=turn.replies, mode=mode)
 
+    @router.get("/api/chat/qr.svg", tags=["web chat"])
+    async def qr_code(data: str = Query(max_length=512)) -> Response:
+        """A payment QR code (VietQR) from a reply's ``qr``, drawn as SVG. Only checksummed
+        EMVCo payloads are drawn: this is not a QR service for anything else."""
+        if not is_payload(data):
+            return JSONResponse(
+                status_code=422,
+                content={
+                    "error": {
+                        "code": "invalid_qr",
+                        "message": "Not a payment QR payload.",
+                        "field": "data",
+                    }
+                },
+            )
+        out = io.BytesIO()
+        segno.make(data, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False)
+        return Response(
+            out.getvalue(),
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     @router.get("/api/chat/history", tags=["web chat"])
     async def history(
         session_id: str = Query(pattern=SESSION_PATTERN),
@@ -233,7 +260,9 @@ def chat_router(
             mode=found.mode,
             language=found.language,
             messages=[
-                HistoryMessage(id=m.id, role=m.role, text=m.text, buttons=m.buttons, cards=m.cards)
+                HistoryMessage(
+                    id=m.id, role=m.role, text=m.text, buttons=m.buttons, cards=m.cards, qr=m.qr
+                )
                 for m in found.messages
             ],
         )

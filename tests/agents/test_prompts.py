@@ -10,6 +10,14 @@ from prompts import PromptError, render
 from tools.config import ToolConfig
 from tools.order_models import AddressIn, LineOut, OrderOut
 
+PLACED: dict[str, object] = {
+    "number": "DH000001",
+    "items": "- Áo × 1",
+    "total": "180.000₫",
+    "buyer_name": "Lan",
+    "phone": "+84901234567",
+    "address": "12 Lê Lợi",
+}
 # The variables each prompt is rendered with in production (agents/llm/prompting.py).
 VARIABLES: dict[str, dict[str, object]] = {
     "customer_agent": {
@@ -18,15 +26,12 @@ VARIABLES: dict[str, dict[str, object]] = {
         "vat_policy": "Giá đã gồm VAT.",
         "hold_minutes": 15,
         "handoff_tool": "request_handoff",
+        "payment_policy": "Thanh toán khi nhận hàng (COD).",
     },
-    "order_placed": {
-        "number": "DH000001",
-        "items": "- Áo × 1",
-        "total": "180.000₫",
-        "buyer_name": "Lan",
-        "phone": "+84901234567",
-        "address": "12 Lê Lợi",
-    },
+    "order_placed": PLACED,
+    "order_placed_bank": PLACED,
+    "policy_payment_cod": {},
+    "policy_payment_cod_or_bank": {},
     "policy_shipping_free_from": {"fee": "30.000₫", "free_from": "500.000₫"},
     "policy_shipping_flat": {"fee": "30.000₫"},
     "policy_vat_included": {},
@@ -133,3 +138,22 @@ def test_the_order_confirmation_comes_from_the_order() -> None:
     assert "Áo thun - Đen / M × 2" in text
     assert "12 Lê Lợi, Bến Nghé, Quận 1, TP HCM" in text
     assert "330,000 VND" in order_placed(order, "en")
+    bank = order.model_copy(update={"payment_method": "bank_transfer", "cod_amount": 0})
+    assert "chuyển khoản" in order_placed(bank, "vi")
+    assert "COD" not in order_placed(bank, "vi")
+    assert "330.000₫" in order_placed(bank, "vi")
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_bank_transfer_is_offered_only_with_an_account_to_send(
+    language: prompts.Language,
+) -> None:
+    plain = system_prompt(language, ToolConfig(), handoff_tool="request_handoff")
+    banked = system_prompt(
+        language,
+        ToolConfig(bank_bin="970436", bank_account_number="0071000123456", bank_account_name="A"),
+        handoff_tool="request_handoff",
+    )
+    assert "bank_transfer" not in plain
+    assert "bank_transfer" in banked
+    assert "0071000123456" not in banked  # the model never writes the account itself

@@ -83,7 +83,7 @@ class WebChat:
         return [c for r in self.replies for c in r["cards"]]
 
 
-async def buy_one_tee(chat: WebChat) -> str:
+async def buy_one_tee(chat: WebChat, payment: str = "Tiền mặt khi nhận (COD)") -> str:
     """The shortest purchase by buttons and typing; returns the order number."""
     await chat.send(payload="start")
     await chat.say("ao thun")
@@ -98,7 +98,7 @@ async def buy_one_tee(chat: WebChat) -> str:
         await chat.say("0987654321")
         await chat.say("8 Hai Bà Trưng, Phường Tràng Tiền, Quận Hoàn Kiếm, Hà Nội")
         await chat.press("Đúng rồi")
-    await chat.press("Tiền mặt khi nhận (COD)")
+    await chat.press(payment)
     await chat.press("Xác nhận")
     found = ORDER_NUMBER.search(chat.text)
     assert found, chat.text

@@ -21,6 +21,7 @@
       slow: "Bạn gửi hơi nhanh, đợi vài giây rồi thử lại nhé.",
       shop: "Shop",
       staffName: "Nhân viên",
+      qrAlt: "Mã QR chuyển khoản",
     },
     en: {
       send: "Send",
@@ -32,6 +33,7 @@
       slow: "You're sending quickly; wait a few seconds and try again.",
       shop: "Shop",
       staffName: "Staff",
+      qrAlt: "Bank transfer QR code",
     },
   };
 
@@ -150,6 +152,14 @@
     wrap.setAttribute("data-role", role === "staff" ? "staff" : "bot");
     if (role === "staff") { wrap.appendChild(el("div", "who", label("staffName"))); }
     if (reply.text) { wrap.appendChild(el("div", "bubble", reply.text)); }
+    if (reply.qr) {
+      // A VietQR payment code: any banking app scans it (drawn by the server as SVG).
+      var qr = document.createElement("img");
+      qr.className = "qr";
+      qr.src = "/api/chat/qr.svg?data=" + encodeURIComponent(reply.qr);
+      qr.alt = label("qrAlt");
+      wrap.appendChild(qr);
+    }
     if (reply.cards && reply.cards.length) {
       var cards = el("div", "cards");
       reply.cards.forEach(function (c) { cards.appendChild(renderCard(c)); });
@@ -196,7 +206,7 @@
         data.messages.forEach(function (m) {
           lastId = Math.max(lastId, m.id);
           if (m.role === "staff") {
-            renderReply({ text: m.text, buttons: m.buttons, cards: m.cards }, "staff");
+            renderReply({ text: m.text, buttons: m.buttons, cards: m.cards, qr: m.qr }, "staff");
           }
         });
         setMode(data.mode);
@@ -268,7 +278,7 @@
           if (m.role === "customer") {
             if (m.text) { renderCustomer(m.text); }
           } else {
-            renderReply({ text: m.text, buttons: m.buttons, cards: m.cards }, m.role);
+            renderReply({ text: m.text, buttons: m.buttons, cards: m.cards, qr: m.qr }, m.role);
           }
         });
         // Only the latest turn keeps its quick replies.

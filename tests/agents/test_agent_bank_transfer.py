@@ -1,0 +1,78 @@
+"""The LLM agent with a shop that takes bank transfers: it may place the order as a transfer
+when the customer chose one, and the account, amount and QR code follow from the tool, never
+from the model."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.vietqr import is_payload
+from tests.agents.conftest import ADDRESS, BUYER, Catalogue, Chat, shown_quote
+from tests.factories import BANK
+from tests.fakes.openai_server import Call, FakeOpenAI, RecordedRequest, Text, ToolCalls
+from tools.config import ToolConfig
+
+
+@pytest.fixture
+def config() -> ToolConfig:
+    return BANK
+
+
+async def test_a_transfer_order_ends_with_the_account_and_its_qr_code(
+    chat: Chat, catalogue: Catalogue, fake_openai: FakeOpenAI
+) -> None:
+    def place(req: RecordedRequest) -> ToolCalls:
+        assert "bank_transfer" in req.system_text()  # offered: the shop has an account
+        token = shown_quote(req)["quote_token"]
+        return ToolCalls(
+            Call("place_order", {"quote_token": token, **BUYER, "payment_method": "bank_transfer"})
+        )
+
+    fake_openai.script(
+        ToolCalls(
+            Call("quote_order", {"lines": [{"sku": "QJ01", "quantity": 1}], "address": ADDRESS})
+        ),
+        lambda req: Text(
+            f"Quần jean x1, tổng {req.last_tool_json('quote_order')['total']}đ. "
+            "Bạn xác nhận đặt đơn, chuyển khoản nhé?"
+        ),
+        place,
+    )
+    await chat.say("1 quần jean QJ01, chuyển khoản nhé. Lan 0901234567, 12 Lê Lợi, Q1, HCM")
+    done = await chat.say("ok chốt đơn")
+
+    placed, pay = done.replies
+    assert "chuyển khoản" in placed.text
+    assert "COD" not in placed.text
+    assert "0071000123456" in pay.text
+    assert "430.000₫" in pay.text  # 400,000 + 30,000 shipping
+    assert pay.qr is not None
+    assert is_payload(pay.qr)
+    assert "5406430000" in pay.qr
+    assert not fake_openai.remaining
+
+
+async def test_a_customer_cannot_order_with_a_staff_payment_method(
+    chat: Chat, catalogue: Catalogue, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.script(
+        ToolCalls(
+            Call("quote_order", {"lines": [{"sku": "QJ01", "quantity": 1}], "address": ADDRESS})
+        ),
+        Text("Quần jean x1: 430000đ. Bạn xác nhận nhé?"),
+        lambda req: ToolCalls(
+            Call(
+                "place_order",
+                {
+                    "quote_token": shown_quote(req)["quote_token"],
+                    **BUYER,
+                    "payment_method": "marketplace",
+                },
+            )
+        ),
+        lambda req: Text("Lỗi: " + req.tool_results("place_order")[-1][1][:200]),
+    )
+    await chat.say("1 quần jean QJ01, Lan 0901234567, 12 Lê Lợi, Q1, HCM")
+    done = await chat.say("ok chốt đơn")
+    assert "payment_method" in done.replies[0].text
+    assert "DH" not in done.replies[0].text

@@ -1,0 +1,62 @@
+"""Paying by bank transfer in the web chat: the order confirmation carries the shop's account,
+the exact amount and a VietQR code the page draws; without an account, staff send it."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bot.container import Container, load_settings
+from core.vietqr import is_payload
+from storage.database import Database
+from tests.factories import BANK
+from tests.web.chat_client import WebChat, buy_one_tee
+from tools.registry import Registry
+
+pytestmark = pytest.mark.usefixtures("catalogue")
+
+
+@pytest.fixture
+def container(db: Database, db_url: str, registry: Registry) -> Container:
+    settings = load_settings(
+        database_url=db_url,
+        llm_api_key=None,
+        llm_base_url=None,
+        _env_file=None,
+        **BANK.model_dump(
+            include={"bank_bin", "bank_name", "bank_account_number", "bank_account_name"}
+        ),
+    )
+    return Container.create(settings, db=db, registry=registry)
+
+
+async def test_the_confirmation_shows_the_account_and_a_code_for_the_amount(
+    client: httpx.AsyncClient,
+) -> None:
+    chat = WebChat(client)
+    number = await buy_one_tee(chat, payment="Chuyển khoản")
+    pay = chat.replies[-1]
+    assert "Vietcombank" in pay["text"]
+    assert "0071000123456" in pay["text"]
+    assert "CONG TY TNHH AO DEP" in pay["text"]
+    assert "179.000₫" in pay["text"]  # 149,000 + 30,000 shipping
+    assert f"Nội dung: {number}" in pay["text"]
+    assert is_payload(pay["qr"])
+    assert "5406179000" in pay["qr"]  # the amount, tag 54
+    assert number in pay["qr"]
+    assert number in chat.titles()  # the order's button is still there
+
+    drawn = await client.get("/api/chat/qr.svg", params={"data": pay["qr"]})
+    assert drawn.status_code == 200
+    assert drawn.headers["content-type"].startswith("image/svg+xml")
+    assert drawn.text.startswith("<svg")
+
+    history = await client.get("/api/chat/history", params={"session_id": chat.session_id})
+    assert history.json()["messages"][-1]["qr"] == pay["qr"]  # a reload shows it again
+
+
+async def test_only_checksummed_payment_codes_are_drawn(client: httpx.AsyncClient) -> None:
+    for data in ("https://example.com/phish", "000201" + "0" * 20 + "63041234"):
+        resp = await client.get("/api/chat/qr.svg", params={"data": data})
+        assert resp.status_code == 422
+        assert resp.json()["error"]["code"] == "invalid_qr"
