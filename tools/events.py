@@ -4,21 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, insert
+from sqlalchemy import Integer, String, bindparam, func, insert
 
 from storage.base import Json, UTCDateTime
 from storage.fastsql import Sql
 from storage.models import OrderEvent, OutboxEvent
 from tools.context import ToolContext
 
-INSERT_OUTBOX = Sql(
-    insert(OutboxEvent).values(
-        topic=bindparam("topic", type_=String),
-        key=bindparam("key", type_=String),
-        payload=bindparam("payload", type_=Json),
-        created_at=bindparam("created_at", type_=UTCDateTime),
+
+def _insert_outbox(txid: Any) -> Sql:
+    return Sql(
+        insert(OutboxEvent).values(
+            txid=txid,
+            topic=bindparam("topic", type_=String),
+            key=bindparam("key", type_=String),
+            payload=bindparam("payload", type_=Json),
+            created_at=bindparam("created_at", type_=UTCDateTime),
+        )
     )
-)
+
+
+# The writer's transaction id orders events for readers on PostgreSQL (storage/outbox.py);
+# SQLite's writers commit one at a time, in id order.
+INSERT_OUTBOX = {
+    "sqlite": _insert_outbox(0),
+    "postgresql": _insert_outbox(func.txid_current()),
+}
 INSERT_ORDER_EVENT = Sql(
     insert(OrderEvent).values(
         order_id=bindparam("order_id", type_=Integer),
@@ -38,7 +49,7 @@ async def flush_events(ctx: ToolContext) -> None:
         return
     rows = [{**e, "created_at": ctx.now} for e in ctx.pending_events]
     ctx.pending_events.clear()
-    await (await ctx.sql()).execute_many(INSERT_OUTBOX, rows)
+    await (await ctx.sql()).execute_many(INSERT_OUTBOX[ctx.tx.dialect], rows)
 
 
 async def order_event(

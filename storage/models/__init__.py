@@ -16,6 +16,7 @@ from storage.models.stock import Quote, StockHold, StockLevel, StockMove, StockW
 from storage.models.system import (
     ApiKey,
     AuditEntry,
+    OutboxCursor,
     OutboxEvent,
     ProcessedMessage,
     StaffMember,
@@ -36,6 +37,7 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderLine",
+    "OutboxCursor",
     "OutboxEvent",
     "ProcessedMessage",
     "Product",

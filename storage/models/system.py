@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, BigId, Json, UTCDateTime, utcnow
@@ -54,17 +54,31 @@ class AuditEntry(Base):
 
 class OutboxEvent(Base):
     """Written in the same transaction as the change it reports, so consumers see exactly what
-    committed. Consumers (notifications, staff cards, marketplace pushes) read in id order."""
+    committed. Consumers read with storage/outbox.py, in (txid, id) order."""
 
     __tablename__ = "outbox"
-    # Consumers read forward by id, which the primary key already orders.
+    __table_args__ = (Index("ix_outbox_txid_id", "txid", "id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # The writing transaction's id on PostgreSQL (0 on SQLite, whose writers run one at a
+    # time): ids are taken at insert but transactions commit in another order, so a reader
+    # that went by id alone could pass an event committed late with a smaller id.
+    txid: Mapped[int] = mapped_column(BigInteger, default=0)
     topic: Mapped[str] = mapped_column(String(60))
     key: Mapped[str] = mapped_column(String(60))  # e.g. "order:12", "variant:7"
     payload: Mapped[dict[str, Any]] = mapped_column(Json)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxCursor(Base):
+    """How far one consumer (staff notifications, a marketplace's stock push...) has read."""
+
+    __tablename__ = "outbox_cursors"
+
+    consumer: Mapped[str] = mapped_column(String(60), primary_key=True)
+    txid: Mapped[int] = mapped_column(BigInteger, default=0)
+    event_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ProcessedMessage(Base):

@@ -51,12 +51,22 @@ def upgrade() -> None:
     )
     op.create_table('outbox',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('txid', sa.BigInteger(), nullable=False),
     sa.Column('topic', sa.String(length=60), nullable=False),
     sa.Column('key', sa.String(length=60), nullable=False),
     sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('processed_at', storage.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_txid_id', ['txid', 'id'], unique=False)
+
+    op.create_table('outbox_cursors',
+    sa.Column('consumer', sa.String(length=60), nullable=False),
+    sa.Column('txid', sa.BigInteger(), nullable=False),
+    sa.Column('event_id', sa.BigInteger(), nullable=False),
+    sa.Column('updated_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('consumer', name=op.f('pk_outbox_cursors'))
     )
     op.create_table('processed_messages',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -638,6 +648,10 @@ def downgrade() -> None:
         batch_op.drop_index('uq_processed_messages_source_external_id')
 
     op.drop_table('processed_messages')
+    op.drop_table('outbox_cursors')
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_txid_id')
+
     op.drop_table('outbox')
     op.drop_table('customers')
     op.drop_table('audit_log')

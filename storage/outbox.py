@@ -1,0 +1,221 @@
+"""Reading the outbox: every consumer (staff notifications, a marketplace's stock push, outgoing
+webhooks) follows the events in commit order from its own cursor, at least once.
+
+Events are written by the tools in the same transaction as the change they report
+(tools/events.py), so a consumer sees exactly what committed. The order is (txid, id):
+
+* On PostgreSQL, ids come from a sequence when a row is inserted, but transactions commit in
+  another order: a reader going by id alone could pass id 7 while the transaction holding id 6
+  is still running, and never see 6. Each event carries its writer's transaction id, and a
+  reader only takes events of transactions older than the oldest one still running
+  (``txid_snapshot_xmin``): nothing can appear behind its cursor any more.
+* On SQLite, writers run one at a time and ids grow in commit order; txid is 0.
+
+``OutboxReader.batch()`` hands out the next events and then moves the consumer's cursor: past
+the whole batch when the block ends normally, or past the events ``ack``-ed so far when it
+raises, so the rest comes again. Handlers must therefore be idempotent (an event may be seen
+twice after a crash). On PostgreSQL the cursor row is locked for the batch (``FOR UPDATE SKIP
+LOCKED``): several worker processes may run the same consumer and only one gets each batch. On
+SQLite one process reads a consumer at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+from collections.abc import AsyncIterator, Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.base import utcnow
+from storage.database import Database, Tx
+from storage.models import OutboxCursor, OutboxEvent
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    id: int
+    txid: int
+    topic: str
+    key: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+@dataclasses.dataclass
+class Batch:
+    """The events of one batch (of the consumer's topics) and how far it got."""
+
+    events: list[Event]
+    # Every event read, the consumer's topics or not: the cursor moves past all of them.
+    scanned: list[Event]
+    position: tuple[int, int]  # (txid, id) the cursor stands at
+
+    def ack(self, event: Event) -> None:
+        """``event`` (and everything read before it) is handled: a failure later in the batch
+        will not bring it back."""
+        self.position = max(self.position, (event.txid, event.id))
+
+    @property
+    def end(self) -> tuple[int, int]:
+        return (self.scanned[-1].txid, self.scanned[-1].id) if self.scanned else self.position
+
+
+class OutboxReader:
+    def __init__(
+        self,
+        db: Database,
+        consumer: str,
+        *,
+        topics: Collection[str] | None = None,
+        batch_size: int = 100,
+    ) -> None:
+        if not 1 <= len(consumer) <= 60:
+            raise ValueError("a consumer name is 1 to 60 characters")
+        self.db = db
+        self.consumer = consumer
+        self.topics = frozenset(topics) if topics is not None else None
+        self.batch_size = batch_size
+        self._local = asyncio.Lock()  # one batch at a time in this process
+        self._registered = False
+
+    @contextlib.asynccontextmanager
+    async def batch(self) -> AsyncIterator[Batch]:
+        async with self._local:
+            await self._register()
+            if self.db.is_sqlite:
+                async with self._sqlite_batch() as batch:
+                    yield batch
+            else:
+                async with self._locked_batch() as batch:
+                    yield batch
+
+    async def position(self) -> tuple[int, int]:
+        """Where the consumer's cursor stands (0, 0 before its first batch)."""
+        async with self.db.transaction(write=False) as tx:
+            row = (
+                await tx.session.execute(
+                    select(OutboxCursor.txid, OutboxCursor.event_id).where(
+                        OutboxCursor.consumer == self.consumer
+                    )
+                )
+            ).one_or_none()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    # --- the two databases ---------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _sqlite_batch(self) -> AsyncIterator[Batch]:
+        # No transaction is held while the consumer works: SQLite has one writer for all.
+        async with self.db.transaction(write=False) as tx:
+            start = await self._position_in(tx)
+            batch = await self._read(tx, start, horizon=False)
+        failure: BaseException | None = None
+        try:
+            yield batch
+        except BaseException as exc:
+            failure = exc
+        target = batch.position if failure else batch.end
+        if target != start:
+            async with self.db.transaction() as tx:
+                await self._move(tx, target)
+        if failure is not None:
+            raise failure
+
+    @contextlib.asynccontextmanager
+    async def _locked_batch(self) -> AsyncIterator[Batch]:
+        failure: BaseException | None = None
+        async with self.db.transaction() as tx:
+            locked = (
+                await tx.session.execute(
+                    select(OutboxCursor.txid, OutboxCursor.event_id)
+                    .where(OutboxCursor.consumer == self.consumer)
+                    .with_for_update(skip_locked=True)
+                )
+            ).one_or_none()
+            if locked is None:  # another worker has this consumer's batch
+                start = (0, 0)
+                batch = Batch([], [], start)
+            else:
+                start = (int(locked[0]), int(locked[1]))
+                batch = await self._read(tx, start, horizon=True)
+            try:
+                yield batch
+            except BaseException as exc:
+                failure = exc
+            target = batch.position if failure else batch.end
+            if locked is not None and target != start:
+                await self._move(tx, target)
+        if failure is not None:
+            raise failure
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    async def _position_in(self, tx: Tx) -> tuple[int, int]:
+        row = (
+            await tx.session.execute(
+                select(OutboxCursor.txid, OutboxCursor.event_id).where(
+                    OutboxCursor.consumer == self.consumer
+                )
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+
+    async def _read(self, tx: Tx, start: tuple[int, int], *, horizon: bool) -> Batch:
+        query = (
+            select(
+                OutboxEvent.id,
+                OutboxEvent.txid,
+                OutboxEvent.topic,
+                OutboxEvent.key,
+                OutboxEvent.payload,
+                OutboxEvent.created_at,
+            )
+            .where(tuple_(OutboxEvent.txid, OutboxEvent.id) > tuple_(*start))
+            .order_by(OutboxEvent.txid, OutboxEvent.id)
+            .limit(self.batch_size)
+        )
+        if horizon:
+            # Only transactions older than every one still running: none can still commit an
+            # event that sorts before what is returned here.
+            query = query.where(
+                OutboxEvent.txid < func.txid_snapshot_xmin(func.txid_current_snapshot())
+            )
+        scanned = [
+            Event(
+                id=int(r[0]),
+                txid=int(r[1]),
+                topic=str(r[2]),
+                key=str(r[3]),
+                payload=json.loads(r[4]) if isinstance(r[4], str | bytes) else dict(r[4]),
+                created_at=r[5],
+            )
+            for r in (await tx.session.execute(query)).all()
+        ]
+        wanted = [e for e in scanned if self.topics is None or e.topic in self.topics]
+        return Batch(events=wanted, scanned=scanned, position=start)
+
+    async def _move(self, tx: Tx, position: tuple[int, int]) -> None:
+        await tx.session.execute(
+            update(OutboxCursor)
+            .where(OutboxCursor.consumer == self.consumer)
+            .values(txid=position[0], event_id=position[1], updated_at=utcnow())
+        )
+
+    async def _register(self) -> None:
+        """The cursor row, made once: a new consumer starts from the first event kept."""
+        if self._registered:
+            return
+        insert = postgresql.insert if not self.db.is_sqlite else sqlite.insert
+        async with self.db.transaction() as tx:
+            await tx.session.execute(
+                insert(OutboxCursor)
+                .values(consumer=self.consumer, txid=0, event_id=0, updated_at=utcnow())
+                .on_conflict_do_nothing(index_elements=["consumer"])
+            )
+        self._registered = True
