@@ -4,11 +4,15 @@ Chat customers type without diacritics and with typos ("ao thung"), so matching 
 folded text (core.text.fold) and, when exact tokens find too little, by comparing each query
 token with the words of each document (rapidfuzz ratio). A document matches fuzzily only if
 every query token has a close word in it; its score is the mean of those closeness values.
-When even that finds nothing, documents with some of the words are offered as "partial".
+When even that finds nothing, documents with some of the words are offered as "partial";
+words that no document has are left out of that count, so one stray word ("quần jean giá rẻ")
+does not hide the products the other words name. English plurals of catalogue words are
+searched as the catalogue spells them ("jeans" finds "Quần jean").
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from rapidfuzz import fuzz, process
@@ -24,9 +28,47 @@ PARTIAL_CUTOFF = 100.0
 EXACT_BELOW = 4
 
 
+# A size or a bare number narrows a search but names nothing: "asdf m" must not list every
+# product in size M.
+_QUALIFIER = re.compile(r"^(\d+|[a-z]|x*[sml]|\d?x+l)$")
+
+
 def query_tokens(text: str) -> list[str]:
     """The distinct folded words of a query, in order."""
     return list(dict.fromkeys(tokens(text)))
+
+
+def vocabulary(docs: Iterable[str]) -> set[str]:
+    """Every word of the documents."""
+    out: set[str] = set()
+    for text in docs:
+        out.update(tokens(text))
+    return out
+
+
+def singulars(word: str) -> list[str]:
+    """Simple English singulars: "jeans" -> jean, "dresses" -> dress, "accessories" ->
+    accessory. Only for words of four letters or more ("bus", "gas" stay)."""
+    if len(word) < 4 or not word.isalpha() or not word.endswith("s") or word.endswith("ss"):
+        return []
+    out = []
+    if word.endswith("ies"):
+        out.append(word[:-3] + "y")
+    if word.endswith("es"):
+        out.append(word[:-2])
+    out.append(word[:-1])
+    return out
+
+
+def singular_words(words: list[str], vocab: set[str]) -> list[str]:
+    """Each query word the catalogue does not have but whose singular it does, as that
+    singular ("jeans" -> "jean" when the catalogue says "Quần jean"); the rest unchanged."""
+    out = []
+    for w in words:
+        if w not in vocab:
+            w = next((s for s in singulars(w) if s in vocab), w)
+        out.append(w)
+    return list(dict.fromkeys(out))
 
 
 def contains_all(words: Iterable[str], folded_text: str) -> bool:
@@ -79,12 +121,23 @@ def fuzzy_scores(
 def partial_scores(
     words: list[str], docs: Mapping[int, str], *, cutoff: float = PARTIAL_CUTOFF
 ) -> dict[int, float]:
-    """Documents containing at least half but not all of the query words, scored by the share
-    found: a last resort, so "son moi" still offers "Son kem li". Whole words only by default,
-    because a typo-close single word is mostly noise ("dien thoai" is not "den" = black)."""
+    """Documents containing some but not all of the query words, scored by the share found:
+    a last resort, so "son moi" still offers "Son kem li". Whole words only by default,
+    because a typo-close single word is mostly noise ("dien thoai" is not "den" = black).
+
+    A document must have at least half of the words that some document has: a word that no
+    document has cannot tell products apart, so "quan jean gia re" offers the jeans. What it
+    has must include a word that names something, not only a size or a number ("asdf m")."""
+    scored = word_scores(words, docs, cutoff=cutoff)
+    known = {w for doc in scored.values() for w, x in zip(words, doc, strict=True) if x}
     out: dict[int, float] = {}
-    for doc_id, scores in word_scores(words, docs, cutoff=cutoff).items():
-        found = sum(1 for x in scores if x)
-        if found < len(scores) and found * 2 >= len(scores):
+    for doc_id, scores in scored.items():
+        found = [w for w, x in zip(words, scores, strict=True) if x]
+        if (
+            found
+            and len(found) < len(words)
+            and len(found) * 2 >= len(known)
+            and any(not _QUALIFIER.match(w) for w in found)
+        ):
             out[doc_id] = round(sum(scores) / len(scores), 1)
     return out

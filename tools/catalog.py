@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from core.catalog import (
     check_attribute_names,
@@ -24,7 +24,15 @@ from core.catalog import (
 )
 from core.errors import Conflict, InvalidInput, NotFound
 from core.money import margin_percent
-from core.search import contains_all, fuzzy_scores, partial_scores, query_tokens
+from core.search import (
+    contains_all,
+    fuzzy_scores,
+    partial_scores,
+    query_tokens,
+    singular_words,
+    singulars,
+    vocabulary,
+)
 from core.text import fold
 from storage.models import Product, Variant, Warehouse
 from tools.context import ToolContext
@@ -749,23 +757,23 @@ async def search_products(ctx: ToolContext, inp: SearchProductsIn) -> SearchProd
         listed: list[Ranked] = [(pid, "list", None) for pid, _, _ in rows]
         return SearchProductsOut(results=await _take(ctx, listed, words, staff_all, inp))
     # 1. Every folded word appears in the product's text (SQL LIKE), best word matches first.
-    like = base.where(*[Product.search_text.like(f"%{w}%") for w in words])
-    exact = {
-        pid: (text, name)
-        for pid, text, name in (
-            await ctx.session.execute(like.order_by(Product.id).limit(MAX_CANDIDATES))
-        )
-    }
+    exact = await _containing(ctx, base, words)
+    everything: dict[int, tuple[str, str]] | None = None
+    if not exact and any(singulars(w) for w in words):
+        # An English plural the catalogue spells in the singular ("jeans": "Quần jean").
+        everything = await _all_texts(ctx, base)
+        singular = singular_words(words, vocabulary(_texts(everything).values()))
+        if singular != words:
+            words = singular
+            exact = await _containing(ctx, base, words)
     ranked = _rank(words, exact, fuzzy_scores(words, _texts(exact), cutoff=0), "exact")
     hits = await _take(ctx, ranked, words, staff_all, inp)
     if len(hits) >= inp.limit:
         return SearchProductsOut(results=hits)
     # 2. Too few: add products whose words are close spellings of every query word.
-    pool = {
-        pid: (text, name)
-        for pid, text, name in (await ctx.session.execute(base))
-        if pid not in exact
-    }
+    if everything is None:
+        everything = await _all_texts(ctx, base)
+    pool = {pid: doc for pid, doc in everything.items() if pid not in exact}
     fuzzy = _rank(words, pool, fuzzy_scores(words, _texts(pool)), "fuzzy")
     hits += await _take(ctx, fuzzy, words, staff_all, inp, inp.limit - len(hits))
     if hits or len(words) < 2:
@@ -773,6 +781,21 @@ async def search_products(ctx: ToolContext, inp: SearchProductsIn) -> SearchProd
     # 3. Still nothing: the products with most of the words, as a last resort.
     partial = _rank(words, pool, partial_scores(words, _texts(pool)), "partial")
     return SearchProductsOut(results=await _take(ctx, partial, words, staff_all, inp))
+
+
+async def _containing(
+    ctx: ToolContext, base: Select[int, str, str], words: list[str]
+) -> dict[int, Doc]:
+    like = base.where(*[Product.search_text.like(f"%{w}%") for w in words])
+    rows = await ctx.session.execute(like.order_by(Product.id).limit(MAX_CANDIDATES))
+    return {pid: (text, name) for pid, text, name in rows}
+
+
+async def _all_texts(ctx: ToolContext, base: Select[int, str, str]) -> dict[int, Doc]:
+    return {pid: (text, name) for pid, text, name in await ctx.session.execute(base)}
+
+
+Doc = tuple[str, str]  # (search text, name)
 
 
 def _texts(docs: dict[int, tuple[str, str]]) -> dict[int, str]:

@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from core.search import contains_all, fuzzy_scores, partial_scores, query_tokens
+from core.search import (
+    contains_all,
+    fuzzy_scores,
+    partial_scores,
+    query_tokens,
+    singular_words,
+    vocabulary,
+)
 from core.text import fold
 
 DOCS = {
@@ -68,3 +75,20 @@ def test_fuzzy_mean_must_be_high_enough() -> None:
 
 def test_partial_needs_at_least_half_the_words() -> None:
     assert partial_scores(["at01", "trg", "m"], {1: "at01 den m", 2: "so mi trang m"}) == {1: 66.7}
+
+
+def test_partial_scores_leave_out_words_no_document_has() -> None:
+    assert partial_scores(query_tokens("quan jean xin re"), DOCS) == {2: 50.0}
+    assert partial_scores(query_tokens("ao qwer asdf"), DOCS) == {1: 33.3, 3: 33.3}
+    # A size alone names nothing.
+    assert partial_scores(query_tokens("asdf m"), DOCS) == {}
+
+
+def test_plurals_become_the_singular_the_documents_use() -> None:
+    vocab = vocabulary(DOCS.values()) | {"dress", "accessory"}
+    assert singular_words(["jeans", "dresses", "accessories"], vocab) == [
+        "jean",
+        "dress",
+        "accessory",
+    ]
+    assert singular_words(["bao", "kakis", "ao"], vocab) == ["bao", "kakis", "ao"]

@@ -566,6 +566,29 @@ async def test_partial_matches_only_when_nothing_else(shop: Caller) -> None:
     assert await codes(shop, query="kaki") == []
 
 
+async def test_english_plurals_find_the_singular_the_catalogue_uses(shop: Caller) -> None:
+    await catalogue(shop)
+    found = (await shop("search_products", CUSTOMER, query="jeans"))["results"]
+    assert [(r["code"], r["match"]) for r in found] == [("QJ01", "exact")]
+    assert (await shop("search_products", CUSTOMER, query="Levis jeans"))["results"][0][
+        "match"
+    ] == "exact"
+    # A word the catalogue has as it is typed is not cut ("bao" stays, "ao" is not searched).
+    assert await codes(shop, query="bao") == ["BT01"]
+    assert await codes(shop, query="kakis") == []  # no singular in the catalogue either
+
+
+async def test_partial_matches_ignore_words_no_product_has(shop: Caller) -> None:
+    await catalogue(shop)
+    # Two of the three words are in no product: the jean is still the closest.
+    found = (await shop("search_products", CUSTOMER, query="quần jean xịn rẻ"))["results"]
+    assert [(r["code"], r["match"]) for r in found] == [("QJ01", "partial")]
+    # Words no product has, beside a size or a number only: nothing, not every size M.
+    assert await codes(shop, query="asdf qwer m") == []
+    assert await codes(shop, query="asdf 32") == []
+    assert await codes(shop, query="asdf qwer zxcv") == []
+
+
 async def test_search_by_sku_code_and_brand_counts_matching_variants(shop: Caller) -> None:
     await catalogue(shop)
     assert await codes(shop, query="qj01-32") == ["QJ01"]
