@@ -84,14 +84,14 @@ async def prompt_search(ctx: FlowContext, state: FlowState) -> Outcome:
 
 
 async def search(ctx: FlowContext, state: FlowState, text: str) -> Outcome:
-    """Free text as product words. Nothing found: say so and show the menu."""
-    state = state.reset_step()
+    """Free text as product words. A sentence that names no product ("giá bao nhiêu vậy
+    shop?") asks what to look for; nothing found: say so and show the menu. The sentence's
+    other words are not searched: they would only find products by chance ("vậy" is "váy")."""
     query = search_words(text)[:200]
+    if not query:
+        return await prompt_search(ctx, state)
+    state = state.reset_step()
     hits = (await ctx.shop.search_products(query=query, limit=SEARCH_LIMIT)).results
-    if not hits and query != text.strip()[:200]:
-        hits = (
-            await ctx.shop.search_products(query=text.strip()[:200], limit=SEARCH_LIMIT)
-        ).results
     if not hits:
         return Outcome(
             state, [menu(ctx.lang, state, ctx.t("not_understood", query=text.strip()[:80]))]
@@ -102,8 +102,13 @@ async def search(ctx: FlowContext, state: FlowState, text: str) -> Outcome:
 def results_reply(
     ctx: FlowContext, state: FlowState, query: str, hits: Sequence[ProductHit]
 ) -> Reply:
-    fuzzy = all(h.match == "fuzzy" for h in hits)
-    heading = ctx.t("search_fuzzy" if fuzzy else "search_results", query=query[:80])
+    if all(h.match == "partial" for h in hits):
+        key = "search_partial"  # only some of the words: the closest products, said so
+    elif all(h.match in ("fuzzy", "partial") for h in hits):
+        key = "search_fuzzy"
+    else:
+        key = "search_results"
+    heading = ctx.t(key, query=query[:80])
     return Reply(
         text=heading,
         cards=[hit_card(h, ctx.lang) for h in hits],

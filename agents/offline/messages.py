@@ -61,6 +61,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Mình không thấy đúng “{query}”, có phải bạn tìm:",
         "Nothing matches “{query}” exactly; did you mean:",
     ),
+    "search_partial": (
+        "Mình không thấy sản phẩm nào đúng hết “{query}”, đây là những sản phẩm gần nhất:",
+        "Nothing matches all of “{query}”; here are the closest products:",
+    ),
     "btn_view": ("Xem", "View"),
     "btn_choose": ("Chọn mua", "Buy"),
     "in_stock": ("Còn hàng", "In stock"),

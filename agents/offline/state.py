@@ -341,16 +341,55 @@ _INTENTS: dict[str, Intent] = {
 _ORDER_NUMBER = re.compile(r"\bdh\s?#?(\d{1,9})\b", re.IGNORECASE)
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Words customers wrap around product names ("cho mình xem áo thun đen với").
-_FILLER = _words(
-    "cho minh xem toi em anh chi ban muon mua can tim kiem shop oi a ah nhe nha voi khong ko "
-    "co the lay giup di hang san pham i want to buy show me do you have looking for some "
-    "please the any need find"
+# Words and phrases customers wrap around product names ("cho mình xem áo thun đen với",
+# "Quần jean này giá bao nhiêu vậy shop?", "Hello, do you have jeans please?"). Written with
+# their diacritics: a word typed with diacritics is stripped only when it is exactly one of
+# these ("cổ" in "cổ tròn" is not "có"); a word typed without them is compared folded, except
+# for the folded forms in _FOLDED_PRODUCT_WORDS, which are product words too often to drop
+# ("vay" is "váy" as often as "vậy").
+_FILLER_WORDS = (
+    # Vietnamese: asking, pronouns, particles, "still have", "how much".
+    "cho mình xem tôi tui tớ em anh chị bạn muốn mua cần tìm kiếm shop sốp ad admin ơi "
+    "ạ à ah nhé nha nhá nhỉ hả với không ko k hông hok hem khg có thể lấy giúp đi hàng "
+    "sản phẩm sp giá này đó đấy kia vậy vầy thế còn nào gì hỏi xin chào alo dạ vâng nhiêu "
+    "tiền bán màu mầu size sz cỡ loại mẫu cái chiếc đẹp rẻ xịn tốt nhất quá lắm "
+    # English: greetings, asking, articles, "how much".
+    "hello hi hey hiya i me my we want wanna to buy show some please pls plz the a an any "
+    "need find have has got sell selling is are there how much many price cost costs of for "
+    "it this that these those can could would like looking still available thanks thank "
+    "you ok okay colour color cheap nice good best"
 )
+# váy, đỏ, in (printed), dép, (xanh) nhạt
+_FOLDED_PRODUCT_WORDS = frozenset({"vay", "do", "in", "dep", "nhat"})
+# Phrases stripped as a whole, compared folded: their words alone may be product words
+# ("bao" as in "túi bao tử", "do" as in "đỏ").
+_FILLER_PHRASES = tuple(
+    tuple(p.split())
+    for p in sorted(
+        {
+            "bao nhieu tien",
+            "bao nhieu",
+            "the nao",
+            "nhu the nao",
+            "o dau",
+            "lam sao",
+            "tu van",
+            "do you have",
+            "do you sell",
+            "do you still have",
+            "do u have",
+            "have you got",
+            "how much",
+            "in stock",
+        },
+        key=lambda p: -len(p.split()),
+    )
+)
+# "vay" right after a question ("bao nhieu vay", "khong vay") is "vậy", not "váy".
+_QUESTION_END = frozenset({"khong", "ko", "k", "hong", "hok", "gi", "nao", "sao", "nhieu"})
+_FILLER_EXACT = frozenset(w.lower() for w in _FILLER_WORDS.split())
+_FILLER_FOLDED = frozenset(fold(w) for w in _FILLER_WORDS.split()) - _FOLDED_PRODUCT_WORDS
+_EDGE_PUNCTUATION = ",.!?;:\"'“”‘’()[]…"
 
 
 def intent_of(text: str) -> Intent | None:
@@ -363,11 +402,33 @@ def order_number_in(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def _is_filler(word: str) -> bool:
+    lowered = word.lower()
+    if fold(lowered) == lowered:  # typed without diacritics: ambiguous, compare folded
+        return lowered in _FILLER_FOLDED
+    return lowered in _FILLER_EXACT
+
+
 def search_words(text: str) -> str:
-    """The product words of a sentence; the sentence itself when nothing would be left."""
-    words = [w for w in re.split(r"\s+", text.strip()) if w]
-    kept = [w for w in words if fold(w).strip(",.!?") not in _FILLER]
-    return " ".join(kept) if kept else text.strip()
+    """The product words of a sentence: question and filler words and phrases ("giá bao
+    nhiêu", "còn ... không", "do you have", "please", "chào shop") left out. Empty when
+    nothing else is left ("Giá bao nhiêu vậy shop?" names no product)."""
+    words = [w.strip(_EDGE_PUNCTUATION) for w in text.split()]
+    words = [w for w in words if w]
+    folded = [fold(w) for w in words]
+    keep = [True] * len(words)
+    i, after_question = 0, False
+    while i < len(words):
+        phrase = next((p for p in _FILLER_PHRASES if tuple(folded[i : i + len(p)]) == p), None)
+        if phrase is not None:
+            keep[i : i + len(phrase)] = [False] * len(phrase)
+            i, after_question = i + len(phrase), True
+            continue
+        if _is_filler(words[i]) or (after_question and folded[i] == "vay"):
+            keep[i] = False
+        after_question = folded[i] in _QUESTION_END
+        i += 1
+    return " ".join(w for w, k in zip(words, keep, strict=True) if k)
 
 
 RETURN_REASONS = ("defect", "size", "mismatch")

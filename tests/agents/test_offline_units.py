@@ -171,7 +171,24 @@ def test_intents_order_numbers_and_search_words() -> None:
     assert order_number_in("dh 45") == 45
     assert order_number_in("áo size 42") is None
     assert search_words("cho mình xem áo thun đen với") == "áo thun đen"
-    assert search_words("shop ơi") == "shop ơi"  # nothing left: keep the sentence
+    assert search_words("shop ơi") == ""  # names no product: nothing to search
+
+
+def test_search_words_strip_questions_and_filler_in_both_languages() -> None:
+    assert search_words("Quần jean này giá bao nhiêu vậy shop?") == "Quần jean"
+    assert search_words("Hello, do you have jeans please?") == "jeans"
+    assert search_words("Có váy hoa không shop?") == "váy hoa"
+    assert search_words("How much is the linen shirt?") == "linen shirt"
+    assert search_words("Shop còn giày sneaker không ạ?") == "giày sneaker"
+    assert search_words("chào shop, bao nhiêu tiền cái áo thun đen size M") == "áo thun đen M"
+    assert search_words("Giá bao nhiêu vậy shop?") == ""
+    # Without diacritics "vay" is a skirt, except as the particle after a question.
+    assert search_words("co vay hoa khong") == "vay hoa"
+    assert search_words("quan jean nay gia bao nhieu vay shop") == "quan jean"
+    # Product words that look like filler once folded are kept when typed with diacritics.
+    assert search_words("áo cổ tròn màu đỏ") == "áo cổ tròn đỏ"
+    assert search_words("túi bao tử") == "túi bao tử"
+    assert search_words("ao do") == "ao do"
 
 
 # --- variants --------------------------------------------------------------------------------
