@@ -9,16 +9,40 @@ from agents.offline.state import (
     MAX_LINE_QUANTITY,
     CartError,
     FlowState,
+    drop_lines,
     parse_quantity,
     remove_line,
     set_quantity,
 )
 from agents.types import Reply
+from core.errors import NotFound
 
 
 async def show_cart(ctx: FlowContext, state: FlowState, prefix: str = "") -> Outcome:
-    state = state.reset_step()
+    state, notice = await drop_unsold(ctx, state.reset_step())
+    prefix = "\n".join(p for p in (notice, prefix) if p)
     return Outcome(state, [cart_reply(ctx.lang, state, prefix)])
+
+
+async def drop_unsold(ctx: FlowContext, state: FlowState) -> tuple[FlowState, str]:
+    """The cart without the lines the shop no longer sells (the product switched off, the
+    variant removed or switched off since it was added), and a one-line notice naming them
+    ("" when every line is still sold). One get_product per product in the cart."""
+    gone: list[str] = []
+    titles: list[str] = []
+    for product_id in dict.fromkeys(i.product_id for i in state.cart):
+        try:
+            product = await ctx.shop.get_product(product_id=product_id)
+            sold = {v.sku.casefold() for v in product.variants if v.active}
+        except NotFound:
+            sold = set()
+        for item in state.cart:
+            if item.product_id == product_id and item.sku.casefold() not in sold:
+                gone.append(item.sku)
+                titles.append(item.title)
+    if not gone:
+        return state, ""
+    return drop_lines(state, set(gone)), ctx.t("lines_unsold", items=", ".join(titles))
 
 
 async def pick_line(ctx: FlowContext, state: FlowState, *, remove: bool) -> Outcome:
@@ -48,9 +72,14 @@ async def set_line_quantity(ctx: FlowContext, state: FlowState, sku: str, n: int
         return await show_cart(ctx, state, ctx.t("not_in_cart"))
     available: int | None = None
     if n > 0:
-        product = await ctx.shop.get_product(sku=sku)
-        variant = next((v for v in product.variants if v.sku == sku), None)
-        available = variant.available if variant is not None and variant.active else 0
+        try:
+            product = await ctx.shop.get_product(product_id=item.product_id)
+        except NotFound:
+            product = None
+        variant = next((v for v in product.variants if v.sku == sku), None) if product else None
+        if variant is None or not variant.active:
+            return await show_cart(ctx, state)  # no longer sold: dropped there, and said so
+        available = variant.available
     try:
         new = set_quantity(state, sku, n, available)
     except CartError as err:

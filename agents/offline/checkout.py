@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from agents.offline import payloads as P
+from agents.offline.cart import drop_unsold
 from agents.offline.context import FlowContext, Outcome
 from agents.offline.render import (
     button,
@@ -32,7 +33,7 @@ from agents.offline.state import (
 )
 from agents.payment import bank_transfer_reply
 from agents.types import Button, Reply
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.money import format_vnd
 from core.text import fold
 from tools.order_models import OrderOut
@@ -70,8 +71,16 @@ def _cancel_button(ctx: FlowContext) -> Button:
 
 async def start(ctx: FlowContext, state: FlowState) -> Outcome:
     state = state.reset_step().model_copy(update={"payment": None, "quote_token": None})
+    state, notice = await drop_unsold(ctx, state)
     if not state.cart:
-        return Outcome(state, [cart_reply(ctx.lang, state)])
+        return Outcome(state, [cart_reply(ctx.lang, state, notice)])
+    outcome = await _start(ctx, state)
+    if notice:
+        outcome.replies.insert(0, Reply(text=notice))
+    return outcome
+
+
+async def _start(ctx: FlowContext, state: FlowState) -> Outcome:
     saved = await _saved_details(ctx, state)
     state = state.model_copy(update={"saved": saved})
     if saved.complete:
@@ -139,12 +148,19 @@ async def ask_next(ctx: FlowContext, state: FlowState) -> Outcome:
 
 async def quote(ctx: FlowContext, state: FlowState, prefix: str = "") -> Outcome:
     if not state.cart:
-        return Outcome(state.reset_step(), [cart_reply(ctx.lang, state)])
-    q = await ctx.shop.quote_order(
-        lines=[{"sku": i.sku, "quantity": i.quantity} for i in state.cart],
-        payment_method=state.payment or "cod",
-        address=state.buyer.address_dict(),
-    )
+        return Outcome(state.reset_step(), [cart_reply(ctx.lang, state, prefix)])
+    try:
+        q = await ctx.shop.quote_order(
+            lines=[{"sku": i.sku, "quantity": i.quantity} for i in state.cart],
+            payment_method=state.payment or "cod",
+            address=state.buyer.address_dict(),
+        )
+    except NotFound as err:
+        # A line switched off while the details were typed: drop it, quote the rest.
+        checked, notice = await drop_unsold(ctx, state)
+        if err.code != "unknown_sku" or not notice:
+            raise
+        return await quote(ctx, checked, "\n".join(p for p in (notice, prefix) if p))
     if not q.all_available:
         return _short(ctx, state, {s.sku: s.available for s in q.short})
     prices = {ln.sku: ln.unit_price for ln in q.lines}

@@ -127,6 +127,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "line_removed": ("Đã xoá {item} khỏi giỏ hàng.", "Removed {item} from your cart."),
     "line_updated": ("Đã đổi {item} thành {quantity}.", "{item} is now {quantity}."),
+    "lines_unsold": (
+        "Sản phẩm đã ngừng bán nên mình đã bỏ khỏi giỏ hàng: {items}.",
+        "No longer sold, so I removed it from your cart: {items}.",
+    ),
     "not_in_cart": ("Sản phẩm này không còn trong giỏ.", "That item is no longer in your cart."),
     # --- checkout ------------------------------------------------------------------------
     "checkout_saved": (

@@ -207,6 +207,14 @@ def remove_line(state: FlowState, sku: str) -> FlowState:
     return state.model_copy(update={"cart": cart, "quote_token": None})
 
 
+def drop_lines(state: FlowState, skus: set[str]) -> FlowState:
+    """The cart without the lines of these SKUs (e.g. no longer sold); unknown SKUs ignored."""
+    cart = [i for i in state.cart if i.sku not in skus]
+    if len(cart) == len(state.cart):
+        return state
+    return state.model_copy(update={"cart": cart, "quote_token": None})
+
+
 def cart_subtotal(state: FlowState) -> int:
     return sum(i.unit_price * i.quantity for i in state.cart)
 

@@ -25,6 +25,7 @@ from agents.offline.state import (
     add_to_cart,
     clamp_to_available,
     clean_name,
+    drop_lines,
     intent_of,
     next_checkout_step,
     order_number_in,
@@ -160,6 +161,15 @@ def test_small_parsers() -> None:
     assert clean_name("  Nguyễn   Văn An ") == "Nguyễn Văn An"
     assert clean_name("12345") is None
     assert clean_name("x" * 101) is None
+
+
+def test_drop_lines_removes_those_skus_and_forgets_the_quote() -> None:
+    s = add_to_cart(FlowState(), item("A", 1), available=5)
+    s = add_to_cart(s, item("B", 2), available=5).model_copy(update={"quote_token": "q"})
+    dropped = drop_lines(s, {"A", "X"})
+    assert [(i.sku, i.quantity) for i in dropped.cart] == [("B", 2)]
+    assert dropped.quote_token is None
+    assert drop_lines(s, {"X"}) is s  # nothing to drop: the quote stands
 
 
 def test_intents_order_numbers_and_search_words() -> None:

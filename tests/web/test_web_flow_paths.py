@@ -222,3 +222,78 @@ async def test_details_typed_in_vietnamese_keep_an_english_checkout_english(
     assert "Yes, correct" in chat.titles(), chat.text
     await chat.press("Yes, correct")
     assert "Cash on delivery (COD)" in chat.titles(), chat.text
+
+
+async def test_a_product_switched_off_after_adding_leaves_the_cart_with_a_notice(
+    client: httpx.AsyncClient, shop: Caller
+) -> None:
+    chat = WebChat(client)
+    await add(chat, "ao thun", "Áo thun cotton basic", "1", "Đen", "M")
+    await add(chat, "quan jean", "Quần jean slim fit", "2")
+
+    # Changing its quantity no longer ends in "not found": the line is dropped, and said so.
+    await chat.press("Giỏ hàng (3)")
+    await shop("update_product", code="QJ01", active=False)
+    await chat.press("Sửa số lượng")
+    await chat.press("2. Quần jean slim fit (30)")
+    await chat.say("3")
+    assert "ngừng bán nên mình đã bỏ khỏi giỏ hàng: Quần jean slim fit (30)." in chat.text
+    assert "1. Áo thun cotton basic (Đen / M) × 1" in chat.text
+    assert "Quần jean slim fit (30) ×" not in chat.text
+    assert "Tạm tính: 149.000₫" in chat.text
+
+    # Checkout carries on with the rest.
+    await chat.press("Đặt hàng")
+    await fill_details(chat)
+    await chat.press("Tiền mặt khi nhận (COD)")
+    await chat.press("Xác nhận")
+    assert ORDER_NUMBER.search(chat.text), chat.text
+
+
+async def test_checkout_drops_a_switched_off_variant_and_goes_on(
+    client: httpx.AsyncClient, shop: Caller
+) -> None:
+    chat = WebChat(client)
+    await add(chat, "ao thun", "Áo thun cotton basic", "1", "Đen", "M")
+    await add(chat, "ao thun", "Áo thun cotton basic", "1", "Trắng")  # only in M
+    await shop("update_product", code="AT01", variants=[{"sku": "AT01-DE-M", "active": False}])
+    await chat.press("Đặt hàng")
+    assert (
+        "Sản phẩm đã ngừng bán nên mình đã bỏ khỏi giỏ hàng: Áo thun cotton basic (Đen / M)."
+        in chat.text
+    )
+    await fill_details(chat)
+    await chat.press("Tiền mặt khi nhận (COD)")
+    assert "• Áo thun cotton basic - Trắng / M × 1" in chat.text
+    assert "Đen / M" not in chat.text
+
+
+async def test_a_line_switched_off_during_checkout_is_dropped_from_the_quote(
+    client: httpx.AsyncClient, shop: Caller
+) -> None:
+    chat = WebChat(client)
+    await chat.send(payload="lang:en")
+    await chat.say("Do you have jeans please?")
+    await chat.press_card("Quần jean slim fit", "View")
+    await chat.press("1")
+    await chat.say("t-shirt cotton")
+    await chat.press_card("Áo thun cotton basic", "View")
+    await chat.press("Đen")
+    await chat.press("M")
+    await chat.press("1")
+    await chat.press("Check out")
+    await shop("update_product", code="QJ01", active=False)
+    await chat.say("Jane Doe")
+    await chat.say("+84 903 123 456")
+    await chat.say("1 Le Loi, Ben Nghe, District 1, Ho Chi Minh City")
+    await chat.press("Yes, correct")
+    await chat.press("Cash on delivery (COD)")
+    assert "No longer sold, so I removed it from your cart: Quần jean slim fit (30)." in chat.text
+    assert "• Áo thun cotton basic - Đen / M × 1" in chat.text
+    assert "Quần jean slim fit -" not in chat.text
+    assert "Confirm" in chat.titles()
+    # Everything gone: the cart says so, nothing is quoted.
+    await shop("update_product", code="AT01", active=False)
+    await chat.say("cart")
+    assert "Your cart is empty." in chat.text
+    assert "Áo thun cotton basic (Đen / M)" in chat.text
