@@ -680,6 +680,13 @@ async def place_order(ctx: ToolContext, inp: PlaceOrderIn) -> OrderOut:
             # The same call may have placed it while this one waited for the quote's lock.
             if placed := await _placed_with_key(ctx, inp.channel, external_id):
                 return placed
+            if quote.status == "superseded":
+                raise Conflict(
+                    "A newer quote replaced this one; place the order with the latest "
+                    "quote_token, or quote again.",
+                    field="quote_token",
+                    code="quote_superseded",
+                )
             raise Conflict(
                 "That quote was already used for an order.", field="quote_token", code="quote_used"
             )

@@ -38,7 +38,10 @@ from core.money import format_vnd
 from core.text import fold
 from tools.order_models import OrderOut
 
-RETRY_QUOTE = frozenset({"quote_expired", "quote_used", "unknown_quote"})
+# Refusals that a fresh quote answers (a product switched off since is dropped by it).
+RETRY_QUOTE = frozenset(
+    {"quote_expired", "quote_used", "quote_superseded", "unknown_quote", "unknown_sku"}
+)
 MAX_PLACED_KEPT = 5
 _YES = frozenset(
     {

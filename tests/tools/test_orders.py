@@ -706,3 +706,23 @@ async def test_shipping_the_seller_pays_is_kept_but_not_charged(shop: Caller, db
     assert (got["shipping_fee"], got["total"]) == (made["shipping_fee"], made["total"])
     buyer = await shop("update_order", order_id=made["id"], shipping_payer="buyer")
     assert (buyer["shipping_fee"], buyer["total"]) == (30_000, 130_000)
+
+
+async def test_a_replaced_quote_says_so_and_the_latest_one_places(
+    shop: Caller, db: Database
+) -> None:
+    """The model (or an old button) using the quote before the customer's latest one is told
+    a newer quote exists, not that an order was already placed."""
+    s = await seed(db, {"S": {"HCM": 5}})
+    alice = Actor.customer(s.customers[0])
+    old = await shop("quote_order", alice, lines=[{"sku": "S", "quantity": 1}])
+    new = await shop("quote_order", alice, lines=[{"sku": "S", "quantity": 2}])
+    buyer = {"buyer_name": "Alice", "buyer_phone": "0912345678", "address": ADDRESS}
+    with pytest.raises(Conflict) as err:
+        await shop("place_order", alice, quote_token=old["quote_token"], **buyer)
+    assert (err.value.code, err.value.field) == ("quote_superseded", "quote_token")
+    placed = await shop("place_order", alice, quote_token=new["quote_token"], **buyer)
+    assert placed["lines"][0]["quantity"] == 2
+    with pytest.raises(Conflict) as err:
+        await shop("place_order", alice, quote_token=new["quote_token"], **buyer)
+    assert err.value.code == "quote_used"

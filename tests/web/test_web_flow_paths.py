@@ -297,3 +297,24 @@ async def test_a_line_switched_off_during_checkout_is_dropped_from_the_quote(
     await chat.say("cart")
     assert "Your cart is empty." in chat.text
     assert "Áo thun cotton basic (Đen / M)" in chat.text
+
+
+async def test_a_product_switched_off_after_the_summary_is_quoted_again_at_confirm(
+    client: httpx.AsyncClient, shop: Caller, db: Database
+) -> None:
+    """Between the summary and Confirm the shop stops selling one item: Confirm shows a new
+    summary without it (naming it) instead of an error, and the next Confirm places it."""
+    chat = WebChat(client)
+    await add(chat, "quan jean", "Quần jean slim fit", "1")
+    await add(chat, "ao thun", "Áo thun cotton basic", "1", "Đen", "M")
+    await chat.press("Đặt hàng")
+    await fill_details(chat)
+    await chat.press("Tiền mặt khi nhận (COD)")
+    await shop("update_product", code="QJ01", active=False)
+    await chat.press("Xác nhận")
+    assert "Quần jean slim fit (30)" in chat.text, chat.text
+    assert "Tổng cộng" in chat.text
+    assert await order_count(db) == 0
+    await chat.press("Xác nhận")
+    assert ORDER_NUMBER.search(chat.text)
+    assert await order_count(db) == 1
