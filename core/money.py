@@ -122,6 +122,15 @@ def order_totals(
     )
 
 
+def balance(total: int, paid: int, *, cancelled: bool = False) -> tuple[int, int]:
+    """(still to pay, to give back) for an order: a cancelled order owes nothing and is owed
+    back everything paid on it; otherwise the difference between its total and what was paid
+    (an order edited below what was already paid has money to give back)."""
+    if cancelled:
+        return 0, paid
+    return max(0, total - paid), max(0, paid - total)
+
+
 def margin_percent(sale_price: int, cost_price: int) -> float | None:
     """Margin on the sale price, for display only (never stored, never summed)."""
     if sale_price <= 0:

@@ -98,7 +98,13 @@ class OrderOut(BaseModel):
     cod_amount: int = Field(description="What the carrier collects on delivery")
     payment_method: str
     payment_status: str
-    paid_amount: int = Field(default=0, description="Money received so far")
+    paid_amount: int = Field(default=0, description="Money received so far, less refunds")
+    amount_due: int = Field(default=0, description="Still to pay (0 once paid or cancelled)")
+    refund_due: int = Field(
+        default=0,
+        description="Paid beyond what the order now costs (all of it when cancelled): give it "
+        "back with refund_payment",
+    )
     note: str
     created_at: datetime
     purchase_suggestions: list[PurchaseSuggestion] = []

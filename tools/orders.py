@@ -19,7 +19,14 @@ from sqlalchemy import Boolean, Integer, String, bindparam, func, insert, or_, s
 
 from core.allocation import Need
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
-from core.money import MAX_AMOUNT, OrderTotals, PricedLine, format_vnd, order_totals
+from core.money import (
+    MAX_AMOUNT,
+    OrderTotals,
+    PricedLine,
+    balance,
+    format_vnd,
+    order_totals,
+)
 from core.order_status import CUSTOMER_CANCELLABLE, EDITABLE, OrderStatus, consumes_stock, restocks
 from core.phone import normalise_phone
 from core.roles import Role
@@ -400,6 +407,7 @@ async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
         cod_amount=cod,
         payment_method=d.payment_method,
         payment_status="unpaid",
+        amount_due=totals.total,
         note=d.note,
         created_at=ctx.now,
         purchase_suggestions=suggestions,
@@ -644,7 +652,7 @@ async def _placed_with_key(
     )
     if not existing:
         return None
-    return await _out(ctx, await load_order(ctx, existing[0][0]))
+    return await order_out(ctx, await load_order(ctx, existing[0][0]))
 
 
 @tool(
@@ -803,7 +811,7 @@ async def load_order(ctx: ToolContext, order_id: int, *, lock: bool = False) -> 
     return order
 
 
-async def _out(ctx: ToolContext, order: Order, *, events: bool = False) -> OrderOut:
+async def order_out(ctx: ToolContext, order: Order, *, events: bool = False) -> OrderOut:
     lines = await order_lines(ctx, order.id)
     event_rows = None
     if events:
@@ -824,6 +832,9 @@ async def _out(ctx: ToolContext, order: Order, *, events: bool = False) -> Order
                 )
             ).scalars()
         ]
+    due, back = balance(
+        order.total, order.paid_amount, cancelled=order.status == OrderStatus.CANCELLED
+    )
     suggestions = [
         PurchaseSuggestion(variant_id=ln.variant_id, sku=ln.sku, missing=ln.quantity - ln.reserved)
         for ln in lines
@@ -857,6 +868,8 @@ async def _out(ctx: ToolContext, order: Order, *, events: bool = False) -> Order
         payment_method=order.payment_method,
         payment_status=order.payment_status,
         paid_amount=order.paid_amount,
+        amount_due=due,
+        refund_due=back,
         note=order.note,
         created_at=order.created_at,
         purchase_suggestions=suggestions,
@@ -891,7 +904,7 @@ class OrderRef(BaseModel):
     write=False,
 )
 async def get_order(ctx: ToolContext, inp: OrderRef) -> OrderOut:
-    return await _out(ctx, await load_order(ctx, inp.resolve()), events=True)
+    return await order_out(ctx, await load_order(ctx, inp.resolve()), events=True)
 
 
 class ListOrdersIn(BaseModel):
@@ -1083,7 +1096,7 @@ async def update_order(ctx: ToolContext, inp: UpdateOrderIn) -> OrderOut:
     order.updated_at = ctx.now
     await ctx.session.flush()
     await order_event(ctx, order.id, "edited", note=", ".join(changed))
-    return await _out(ctx, order)
+    return await order_out(ctx, order)
 
 
 async def _reprice(ctx: ToolContext, order: Order, lines: list[OrderLine]) -> None:
@@ -1153,7 +1166,7 @@ async def confirm_order(ctx: ToolContext, inp: ConfirmOrderIn) -> OrderOut:
             field="status",
             details={"from": current.value, "to": OrderStatus.CONFIRMED.value},
         )
-    return await _out(ctx, order)
+    return await order_out(ctx, order)
 
 
 # How a customer ordering in chat may pay; card, e-wallet and marketplace payments are recorded
@@ -1191,7 +1204,7 @@ async def _cancel(ctx: ToolContext, order: Order, reason: str) -> None:
 async def cancel_order(ctx: ToolContext, inp: CancelOrderIn) -> OrderOut:
     order = await load_order(ctx, inp.resolve(), lock=True)
     await _cancel(ctx, order, inp.reason)
-    return await _out(ctx, order)
+    return await order_out(ctx, order)
 
 
 class SetStatusIn(OrderRef):
@@ -1249,7 +1262,7 @@ async def set_order_status(ctx: ToolContext, inp: SetStatusIn) -> OrderOut:
         if target is OrderStatus.DELIVERED and order.payment_method == "cod":
             order.payment_status, order.paid_amount = "paid", order.total
         await change_status(ctx, order, target, note=inp.note)
-    return await _out(ctx, order)
+    return await order_out(ctx, order)
 
 
 __all__ = [
@@ -1309,4 +1322,4 @@ async def record_payment(ctx: ToolContext, inp: RecordPaymentIn) -> OrderOut:
         note=note,
         extra={"amount": inp.amount, "paid": order.paid_amount, "status": order.payment_status},
     )
-    return await _out(ctx, order)
+    return await order_out(ctx, order)

@@ -1,15 +1,25 @@
-"""How a customer pays an order by bank transfer: the shop's account, the amount still due,
-the note that lets staff match the transfer to the order, and a VietQR code for it."""
+"""Money for an order outside the goods themselves: how a customer pays it by bank transfer
+(the shop's account, the amount still due, the note that matches the transfer to the order,
+a VietQR code), and giving back what was paid beyond what the order now costs.
+
+Money received is recorded by record_payment (tools/orders.py); money for returned goods is
+refunded through their return (tools/returns.py)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from core.errors import Conflict, InvalidInput
+from core.money import balance, format_vnd
+from core.order_status import OrderStatus
 from core.vietqr import transfer_note, vietqr_payload
 from storage.models import order_number
 from tools.context import ToolContext
-from tools.orders import OrderRef, load_order
-from tools.registry import CUSTOMER, STAFF, tool
+from tools.events import order_event
+from tools.idempotency import Idempotent
+from tools.order_models import OrderOut, PaymentMethod
+from tools.orders import OrderRef, load_order, order_out
+from tools.registry import ACCOUNTING, CUSTOMER, STAFF, tool
 
 
 class BankOut(BaseModel):
@@ -70,3 +80,56 @@ async def get_payment_details(ctx: ToolContext, inp: OrderRef) -> PaymentDetails
         else None,
         vietqr=vietqr_payload(account, due, note) if account and due else None,
     )
+
+
+class RefundPaymentIn(OrderRef, Idempotent):
+    amount: int | None = Field(
+        default=None, gt=0, description="Đồng given back; default: all that is due back"
+    )
+    method: PaymentMethod = "bank_transfer"
+    reference: str = Field(default="", max_length=200, description="The bank transfer's reference")
+    reason: str = Field(default="", max_length=500)
+
+
+@tool(
+    name="refund_payment",
+    description="""Give back money a buyer paid beyond what the order now costs: the prepayment
+    of a cancelled order, or the difference after an order was edited down (the order's
+    refund_due). Goods that come back are refunded through their return instead
+    (create_return, receive_return). More than is due back is refused.""",
+    roles=ACCOUNTING,
+)
+async def refund_payment(ctx: ToolContext, inp: RefundPaymentIn) -> OrderOut:
+    order = await load_order(ctx, inp.resolve(), lock=True)
+    cancelled = order.status == OrderStatus.CANCELLED
+    _due, back = balance(order.total, order.paid_amount, cancelled=cancelled)
+    if back == 0:
+        raise Conflict(
+            f"Nothing is due back on {order.number}.", field="order_id", code="nothing_to_refund"
+        )
+    amount = inp.amount if inp.amount is not None else back
+    if amount > back:
+        raise InvalidInput(
+            f"Only {format_vnd(back)} is due back on {order.number}.",
+            field="amount",
+            code="refund_exceeds_due",
+            details={"refund_due": back},
+        )
+    order.paid_amount -= amount
+    if cancelled:
+        order.payment_status = "refunded" if order.paid_amount == 0 else "partially_refunded"
+    else:
+        order.payment_status = "paid" if order.paid_amount >= order.total else "partially_paid"
+        if order.payment_method == "cod":
+            order.cod_amount = max(0, order.total - order.paid_amount)
+    order.updated_at = ctx.now
+    await ctx.session.flush()
+    note = f"{amount} đồng by {inp.method}" + (f" ({inp.reference})" if inp.reference else "")
+    await order_event(
+        ctx,
+        order.id,
+        "refund",
+        note=f"{note}: {inp.reason}" if inp.reason else note,
+        extra={"amount": amount, "paid": order.paid_amount, "status": order.payment_status},
+    )
+    return await order_out(ctx, order)

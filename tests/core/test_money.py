@@ -73,3 +73,13 @@ def test_money_display_and_margin() -> None:
     assert format_vnd(0) == "0₫"
     assert margin_percent(200_000, 150_000) == 25.0
     assert margin_percent(0, 10) is None
+
+
+def test_balance_of_an_order() -> None:
+    from core.money import balance
+
+    assert balance(330_000, 0) == (330_000, 0)
+    assert balance(330_000, 100_000) == (230_000, 0)
+    assert balance(200_000, 330_000) == (0, 130_000)  # edited down after paying
+    assert balance(330_000, 330_000, cancelled=True) == (0, 330_000)
+    assert balance(330_000, 0, cancelled=True) == (0, 0)

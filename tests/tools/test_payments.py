@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from core.errors import NotFound
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.roles import Actor
 from core.vietqr import crc16_ccitt_false
 from storage.database import Database
 from tests.conftest import Caller
-from tests.factories import ADDRESS, BANK, DEN, SALES, make_product, make_warehouses
+from tests.factories import ACCOUNTANT, ADDRESS, BANK, DEN, SALES, make_product, make_warehouses
 from tools.config import ToolConfig
 from tools.registry import Registry
 from tools.runner import ToolRunner
@@ -92,3 +92,52 @@ async def test_without_an_account_staff_send_the_details(
     details = await plain("get_payment_details", Actor.customer(lan), order_id=order["id"])
     assert (details["bank"], details["vietqr"]) == (None, None)
     assert details["amount_due"] == order["total"]
+
+
+async def test_a_cancelled_prepaid_order_is_refunded_and_says_so(shop: Caller) -> None:
+    lan = (await shop("create_customer", name="Lan"))["id"]
+    order = await bank_order(shop, lan)
+    await shop("record_payment", SALES, order_id=order["id"], amount=order["total"])
+    cancelled = await shop("cancel_order", SALES, order_id=order["id"], reason="hết size")
+    assert (cancelled["amount_due"], cancelled["refund_due"]) == (0, order["total"])
+    with pytest.raises(PermissionDenied):  # money goes back by accounting
+        await shop("refund_payment", SALES, order_id=order["id"])
+    done = await shop(
+        "refund_payment",
+        ACCOUNTANT,
+        order_id=order["id"],
+        reference="CK hoàn 123",
+        reason="khách hủy",
+    )
+    assert (done["paid_amount"], done["refund_due"], done["payment_status"]) == (0, 0, "refunded")
+    with pytest.raises(Conflict) as err:
+        await shop("refund_payment", ACCOUNTANT, order_id=order["id"])
+    assert err.value.code == "nothing_to_refund"
+    events = (await shop("get_order", order_id=order["id"]))["events"]
+    assert events[-1]["kind"] == "refund"
+    assert "CK hoàn 123" in events[-1]["note"]
+
+
+async def test_an_order_edited_below_what_was_paid_gives_back_the_difference(
+    shop: Caller,
+) -> None:
+    lan = (await shop("create_customer", name="Lan"))["id"]
+    order = await bank_order(shop, lan)  # 2 units
+    await shop("record_payment", SALES, order_id=order["id"], amount=order["total"])
+    smaller = await shop(
+        "update_order", SALES, order_id=order["id"], lines=[{"sku": DEN, "quantity": 1}]
+    )
+    back = order["total"] - smaller["total"]
+    assert (smaller["amount_due"], smaller["refund_due"]) == (0, back)
+    with pytest.raises(InvalidInput) as err:
+        await shop("refund_payment", ACCOUNTANT, order_id=order["id"], amount=back + 1)
+    assert (err.value.code, err.value.field) == ("refund_exceeds_due", "amount")
+    part = await shop("refund_payment", ACCOUNTANT, order_id=order["id"], amount=back - 1_000)
+    assert part["refund_due"] == 1_000
+    rest = await shop("refund_payment", ACCOUNTANT, order_id=order["id"])
+    assert (rest["paid_amount"], rest["refund_due"], rest["amount_due"]) == (
+        smaller["total"],
+        0,
+        0,
+    )
+    assert rest["payment_status"] == "paid"
