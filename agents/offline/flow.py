@@ -106,6 +106,8 @@ class OfflineFlow:
             return await orders.list_recent(ctx, state)
         if k == "o" and p.int_arg(0):
             return await orders.show(ctx, state, p.int_arg(0) or 0)
+        if k == "op" and p.int_arg(0):
+            return await orders.how_to_pay(ctx, state, p.int_arg(0) or 0)
         if k == "oc" and p.int_arg(0):
             return await orders.ask_cancel(ctx, state, p.int_arg(0) or 0)
         if k == "ocy" and p.int_arg(0):

@@ -253,6 +253,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "order_line": ("• {item} × {quantity} — {amount}", "• {item} × {quantity} — {amount}"),
     "order_total": ("Tổng cộng: {total} · {payment}", "Total: {total} · {payment}"),
     "btn_cancel_order": ("Huỷ đơn", "Cancel order"),
+    "btn_how_to_pay": ("Thông tin chuyển khoản", "How to pay"),
     "btn_return": ("Yêu cầu đổi trả", "Request a return"),
     "btn_my_orders": ("Đơn hàng của tôi", "My orders"),
     "confirm_cancel": (

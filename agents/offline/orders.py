@@ -10,6 +10,7 @@ from agents.offline import payloads as P
 from agents.offline.context import FlowContext, Outcome
 from agents.offline.render import button, order_reply, orders_reply
 from agents.offline.state import RETURN_REASONS, FlowState
+from agents.payment import bank_transfer_reply
 from agents.types import Reply
 from core.order_status import CUSTOMER_CANCELLABLE, OrderStatus
 from tools.order_models import OrderOut
@@ -24,6 +25,11 @@ def _cancellable(order: OrderOut) -> bool:
 
 def _returnable(order: OrderOut) -> bool:
     return order.status in {s.value for s in RETURNABLE}
+
+
+def _payable(order: OrderOut) -> bool:
+    """A transfer still to make: the customer may have lost the message with the account."""
+    return order.payment_method == "bank_transfer" and order.amount_due > 0
 
 
 async def list_recent(ctx: FlowContext, state: FlowState) -> Outcome:
@@ -43,9 +49,18 @@ async def show(ctx: FlowContext, state: FlowState, order_id: int, prefix: str = 
             ctx.shop.timezone,
             cancellable=_cancellable(order),
             returnable=_returnable(order),
+            payable=_payable(order),
         )
     )
     return Outcome(state, replies)
+
+
+async def how_to_pay(ctx: FlowContext, state: FlowState, order_id: int) -> Outcome:
+    """The account, what is still due and the QR code again (amount as of now)."""
+    details = await ctx.shop.get_payment_details(order_id=order_id)
+    reply = bank_transfer_reply(details, ctx.lang)
+    buttons = [button(details.number, P.order(order_id)), button(ctx.t("btn_menu"), P.MENU)]
+    return Outcome(state.reset_step(), [reply.model_copy(update={"buttons": buttons})])
 
 
 async def ask_cancel(ctx: FlowContext, state: FlowState, order_id: int) -> Outcome:

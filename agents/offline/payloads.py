@@ -80,6 +80,10 @@ def order(order_id: int) -> str:
     return f"o:{order_id}"
 
 
+def order_pay(order_id: int) -> str:
+    return f"op:{order_id}"
+
+
 def order_cancel(order_id: int) -> str:
     return f"oc:{order_id}"
 
@@ -126,6 +130,7 @@ _ARITY = {
     "cart": 1,
     "o": 1,
     "oc": 1,
+    "op": 1,
     "ocy": 1,
     "or": 1,
     "orr": 2,

@@ -230,7 +230,13 @@ def orders_reply(
 
 
 def order_reply(
-    lang: Lang, order: OrderOut, timezone: str, *, cancellable: bool, returnable: bool
+    lang: Lang,
+    order: OrderOut,
+    timezone: str,
+    *,
+    cancellable: bool,
+    returnable: bool,
+    payable: bool = False,
 ) -> Reply:
     lines = [
         t(
@@ -259,6 +265,8 @@ def order_reply(
         ),
     ]
     buttons = []
+    if payable:
+        buttons.append(button(t(lang, "btn_how_to_pay"), P.order_pay(order.id)))
     if cancellable:
         buttons.append(button(t(lang, "btn_cancel_order"), P.order_cancel(order.id)))
     if returnable:

@@ -9,7 +9,8 @@ import pytest
 from bot.container import Container, load_settings
 from core.vietqr import is_payload
 from storage.database import Database
-from tests.factories import BANK
+from tests.conftest import Caller
+from tests.factories import BANK, SALES
 from tests.web.chat_client import WebChat, buy_one_tee
 from tools.registry import Registry
 
@@ -60,3 +61,33 @@ async def test_only_checksummed_payment_codes_are_drawn(client: httpx.AsyncClien
         resp = await client.get("/api/chat/qr.svg", params={"data": data})
         assert resp.status_code == 422
         assert resp.json()["error"]["code"] == "invalid_qr"
+
+
+async def test_an_unpaid_transfer_order_offers_its_payment_details_again(
+    client: httpx.AsyncClient, shop: Caller
+) -> None:
+    chat = WebChat(client)
+    number = await buy_one_tee(chat, payment="Chuyển khoản")
+    first_code = chat.replies[-1]["qr"]
+    await chat.press(number)  # the order, later
+    assert "Thông tin chuyển khoản" in chat.titles()
+    await chat.press("Thông tin chuyển khoản")
+    assert chat.replies[-1]["qr"] == first_code
+    assert "179.000₫" in chat.text
+
+    order = await shop("get_order", number=number)
+    await shop("record_payment", SALES, order_id=order["id"], amount=100_000)
+    await chat.press(number)
+    await chat.press("Thông tin chuyển khoản")
+    assert "79.000₫" in chat.text  # what is still due, in words and in the code
+    assert "540579000" in chat.replies[-1]["qr"]
+
+    await shop("record_payment", SALES, order_id=order["id"], amount=79_000)
+    await chat.press(number)
+    assert "Thông tin chuyển khoản" not in chat.titles()  # paid: nothing to show
+
+    cod_chat = WebChat(client)
+    cod = await buy_one_tee(cod_chat)  # cash on delivery
+    await cod_chat.press(cod)
+    assert "Huỷ đơn" in cod_chat.titles()  # the order is shown ...
+    assert "Thông tin chuyển khoản" not in cod_chat.titles()  # ... with nothing to transfer
