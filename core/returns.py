@@ -2,7 +2,9 @@
 
 * A line can be returned up to what was shipped minus what earlier returns already claim: an
   open (requested) return claims its requested quantity, a received one what actually came
-  back (good + damaged), a cancelled one nothing.
+  back (good + damaged), a refund-only one (nothing came back, the buyer is refunded anyway:
+  lost on the way back, the buyer keeps the item, a marketplace ruling) its requested
+  quantity, a cancelled one nothing.
 * The default refund for a return is, per returned line, the line's paid amount (its
   line_total, VAT included, after discount) prorated on the units returned so far: the k-th
   return of a line is worth ``round(total × after ÷ qty) − round(total × before ÷ qty)``, where
@@ -26,7 +28,19 @@ from core.money import round_half_up_div
 
 REQUESTED = "requested"
 RECEIVED = "received"
+# Settled without goods ("chỉ hoàn tiền"): nothing came back, nothing is restocked, and the
+# requested units count as returned (refunded, never claimable again).
+REFUND_ONLY = "refund_only"
 CANCELLED = "cancelled"
+# Returns that can be refunded: the goods came back, or it was recorded that they will not.
+REFUNDABLE: frozenset[str] = frozenset({RECEIVED, REFUND_ONLY})
+# Why nothing came back on a refund-only return.
+NO_GOODS_REASONS: tuple[str, ...] = (
+    "lost_in_transit",  # the parcel was lost on its way back
+    "buyer_keeps_item",  # not worth sending back (cheap, or return shipping costs more)
+    "marketplace_ruling",  # the marketplace refunded the buyer without a return
+    "other",  # explained in the note
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +59,17 @@ class Claim:
             return 0
         if self.status == RECEIVED:
             return self.good + self.damaged
-        return self.quantity
+        return self.quantity  # requested (still open) or refund_only (kept by the buyer)
+
+    @property
+    def came_back(self) -> int:
+        """Units that physically came back (what restocks and what makes an order returned)."""
+        return self.good + self.damaged if self.status == RECEIVED else 0
+
+    @property
+    def restocked(self) -> int:
+        """Units back in stock in good condition (their cost comes back with a refund)."""
+        return self.good if self.status == RECEIVED else 0
 
 
 def returnable(shipped: int, claims: Iterable[Claim]) -> int:

@@ -19,7 +19,7 @@ from core.errors import InvalidInput
 from core.order_status import COUNTS_AS_SALE
 from core.purchase_status import PurchaseStatus
 from core.replenishment import suggested_quantity
-from core.returns import RECEIVED, Claim, claimed_before, line_refund, refund_goods, refund_vat
+from core.returns import Claim, claimed_before, line_refund, refund_goods, refund_vat
 from storage.models import (
     Order,
     OrderLine,
@@ -205,7 +205,9 @@ class SalesFigures(BaseModel):
         "goods revenue the refunds take back",
     )
     returned_cost: int = Field(
-        default=0, description="Cost of refunded units that went back into stock in good condition"
+        default=0,
+        description="Cost of refunded units that went back into stock in good condition (none "
+        "for damaged units or refund-only returns, where nothing came back)",
     )
     net_revenue_after_refunds: int = Field(default=0, description="net_revenue - refunds_net")
     profit_after_refunds: int = Field(default=0, description="profit - refunds_net + returned_cost")
@@ -331,9 +333,11 @@ def local_day(at: datetime, tz: ZoneInfo) -> date:
     units), profit = net_revenue - cost. Shipping is reported apart, not as revenue. Refunds of
     returns are deducted on the day they were refunded: only their goods part, net of its VAT
     (refunds_net), comes off revenue and profit, and the cost of units restocked in good
-    condition is added back (see net_revenue_after_refunds and profit_after_refunds); shipping
+    condition is added back (see net_revenue_after_refunds and profit_after_refunds); a
+    refund-only return (nothing came back) adds no cost back, as nothing was restocked. Shipping
     refunded on top of the goods is reported apart as refunds_shipping. Orders fully returned
-    are left out altogether.""",
+    (all goods back) are left out altogether; an order refunded without its goods coming back
+    stays in, with its refunds deducted.""",
     roles=MANAGERS | ACCOUNTING,
     write=False,
 )
@@ -444,11 +448,12 @@ async def sales_report(ctx: ToolContext, inp: SalesReportIn) -> SalesReportOut:
     ) in refund_rows:
         assert refunded_at is not None  # refund_status refunded sets it
         r = refunds.setdefault(rid, _Refund(amount, refunded_at, channel))
-        units = good + damaged if status == RECEIVED else rqty
+        # The units refunded: what came back, or all requested of a refund-only return.
+        claim = Claim(status, rqty, good, damaged, rid)
         before = claimed_before(claims.get(olid, []), rid)
-        r.goods += line_refund(ltotal, oqty, units, before)
-        r.vat += line_refund(lvat, oqty, units, before)
-        r.restocked_cost += ucost * good
+        r.goods += line_refund(ltotal, oqty, claim.claimed, before)
+        r.vat += line_refund(lvat, oqty, claim.claimed, before)
+        r.restocked_cost += ucost * claim.restocked
     for r in refunds.values():
         a = acc[(local_day(r.at, tz), r.channel)]
         goods = refund_goods(r.amount, r.goods)

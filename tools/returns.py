@@ -3,13 +3,19 @@
 Only delivered or completed orders take returns. A parcel that never reached the buyer
 (delivery_failed) is not a return: setting that order to ``returned`` puts the whole parcel back
 in stock through the order state machine. Rules for quantities and money are in core.returns.
+
+A return the buyer is refunded for although nothing comes back ("chỉ hoàn tiền", refund only:
+the parcel was lost on the way back, the buyer keeps a cheap item, a marketplace ruled for the
+buyer) is received with ``nothing_came_back`` and a reason: it becomes ``refund_only``, its
+units count as returned (no other return can claim them), no stock moves, the order's status is
+left alone (the goods did not come back), and it is refunded like any other return.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast, get_args
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -19,7 +25,10 @@ from core.money import format_vnd
 from core.order_status import TRANSITIONS, OrderStatus, check_transition
 from core.returns import (
     CANCELLED,
+    NO_GOODS_REASONS,
     RECEIVED,
+    REFUND_ONLY,
+    REFUNDABLE,
     REQUESTED,
     Claim,
     claimed_before,
@@ -46,6 +55,10 @@ from tools.stock_ops import Move, apply_moves
 
 RETURNABLE: frozenset[OrderStatus] = frozenset({OrderStatus.DELIVERED, OrderStatus.COMPLETED})
 RefundMethod = Literal["cash", "bank_transfer", "marketplace", "cod_offset"]
+ReturnStatus = Literal["requested", "received", "refund_only", "cancelled"]
+NoGoodsReason = Literal["lost_in_transit", "buyer_keeps_item", "marketplace_ruling", "other"]
+assert get_args(NoGoodsReason) == NO_GOODS_REASONS
+NO_GOODS_MARK = "Nothing came back"  # starts the line receive_return adds to a refund-only reason
 MAX_ID = 2**63 - 1  # ids are 64-bit keys: a larger number names nothing
 
 
@@ -74,8 +87,18 @@ class ReturnOut(BaseModel):
     number: str
     order_id: int
     order_number: str
-    status: Literal["requested", "received", "cancelled"]
+    status: ReturnStatus = Field(
+        description="requested (open), received (goods came back), refund_only (nothing came "
+        "back, the buyer is refunded anyway), cancelled"
+    )
     reason: str
+    nothing_came_back: bool = Field(
+        description="True for a refund-only return: no goods came back and none were restocked"
+    )
+    no_goods_reason: NoGoodsReason | None = Field(
+        description="Why nothing came back (refund-only returns): lost_in_transit, "
+        "buyer_keeps_item, marketplace_ruling or other (see reason)"
+    )
     lines: list[ReturnLineOut]
     refund_value: int = Field(description="Default refund: sum of the lines' refund_value")
     refund_status: Literal["pending", "refunded"]
@@ -85,7 +108,9 @@ class ReturnOut(BaseModel):
     order_payment_status: str
     created_by: str
     created_at: datetime
-    received_at: datetime | None
+    received_at: datetime | None = Field(
+        description="When receive_return recorded the goods (or, refund only, that none came back)"
+    )
     refunded_at: datetime | None
 
 
@@ -104,6 +129,8 @@ async def _out(ctx: ToolContext, ret: ReturnRequest, order: Order | None = None)
     claims = await _claims(ctx, order.id)
     lines = []
     for rl, ol, wcode in rows:
+        # What came back once received; the requested units while open, when cancelled (what it
+        # would have been worth) and when refunded without goods (the buyer keeps them).
         units = rl.good + rl.damaged if ret.status == RECEIVED else rl.quantity
         before = claimed_before(claims.get(ol.id, []), ret.id)
         lines.append(
@@ -127,6 +154,8 @@ async def _out(ctx: ToolContext, ret: ReturnRequest, order: Order | None = None)
         order_number=order.number,
         status=ret.status,  # type: ignore[arg-type]
         reason=ret.reason,
+        nothing_came_back=ret.status == REFUND_ONLY,
+        no_goods_reason=_no_goods_reason(ret),
         lines=lines,
         refund_value=sum(x.refund_value for x in lines),
         refund_status=ret.refund_status,  # type: ignore[arg-type]
@@ -139,6 +168,23 @@ async def _out(ctx: ToolContext, ret: ReturnRequest, order: Order | None = None)
         received_at=ret.received_at,
         refunded_at=ret.refunded_at,
     )
+
+
+def _no_goods_reason(ret: ReturnRequest) -> NoGoodsReason | None:
+    """The reason code of a refund-only return, from the last line receive_return added.
+
+    receive_return appends ``Nothing came back (<code>)[: note]`` as one line (the note's
+    whitespace collapsed) and nothing is appended after it, so only that last line is read.
+    """
+    if ret.status != REFUND_ONLY:
+        return None
+    last = ret.reason.rsplit("\n", 1)[-1]
+    prefix = f"{NO_GOODS_MARK} ("
+    if last.startswith(prefix):
+        code = last[len(prefix) :].split(")", 1)[0]
+        if code in NO_GOODS_REASONS:
+            return cast(NoGoodsReason, code)
+    return None
 
 
 # --------------------------------------------------------------------------- loading
@@ -247,7 +293,10 @@ def _order_id(inp: CreateReturnIn) -> int:
     order_line_id or SKU with the quantity, and the reason. A line can be returned up to what was
     shipped minus what earlier returns already claim. Customers can open returns for their own
     orders only. A parcel that never reached the buyer is not a return: set that order to
-    returned instead. Next the warehouse records what arrives with receive_return.""",
+    returned instead. Next the warehouse records what arrives with receive_return. A refund
+    without goods (refund only: lost on the way back, the buyer keeps the item, a marketplace
+    ruling) is also opened here for the units refunded, then recorded with receive_return
+    nothing_came_back.""",
     roles=SALES | CUSTOMER,
 )
 async def create_return(ctx: ToolContext, inp: CreateReturnIn) -> ReturnOut:
@@ -376,14 +425,69 @@ class ReceiveReturnLineIn(BaseModel):
 
 class ReceiveReturnIn(BaseModel):
     return_id: int = Field(gt=0, le=MAX_ID)
-    lines: list[ReceiveReturnLineIn] = Field(min_length=1, max_length=200)
+    lines: list[ReceiveReturnLineIn] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Per return line, the units that arrived; needed unless nothing_came_back",
+    )
     warehouse_code: str | None = Field(
         default=None,
         min_length=1,
         max_length=32,
         description="Where the goods came back to; default each line's order warehouse",
     )
+    nothing_came_back: bool = Field(
+        default=False,
+        description="true only to record that none of the return's goods will come back while "
+        "the buyer is still refunded (refund only, chỉ hoàn tiền); needs no_goods_reason, takes "
+        "no warehouse_code and no lines with goods",
+    )
+    no_goods_reason: NoGoodsReason | None = Field(
+        default=None,
+        description="With nothing_came_back: lost_in_transit (the parcel was lost on its way "
+        "back), buyer_keeps_item (not worth sending back; the buyer keeps it), "
+        "marketplace_ruling (the marketplace refunded the buyer without a return), or other "
+        "(say why in note)",
+    )
     note: str = Field(default="", max_length=2000)
+
+
+def _nothing_received(ret: ReturnRequest) -> InvalidInput:
+    return InvalidInput(
+        f"Nothing was received on {ret.number}. If the buyer is refunded although the goods "
+        "will not come back (lost on the way back, the buyer keeps them, a marketplace ruling), "
+        "call receive_return with nothing_came_back true and no_goods_reason; if the return is "
+        "called off (no goods, no refund), cancel it with cancel_return.",
+        field="lines",
+        code="nothing_received",
+    )
+
+
+def _receipt_lines(
+    ret: ReturnRequest,
+    by_id: dict[int, tuple[ReturnLine, OrderLine]],
+    lines: list[ReceiveReturnLineIn],
+) -> list[tuple[int, ReceiveReturnLineIn, ReturnLine, OrderLine]]:
+    """The listed lines with their return and order lines: each of the return, each once."""
+    seen: set[int] = set()
+    out = []
+    for i, ln in enumerate(lines):
+        pair = by_id.get(ln.return_line_id)
+        if pair is None:
+            raise NotFound(
+                f"{ret.number} has no line {ln.return_line_id}.",
+                field=f"lines.{i}.return_line_id",
+                code="unknown_return_line",
+            )
+        if ln.return_line_id in seen:
+            raise InvalidInput(
+                f"Return line {ln.return_line_id} is given twice.",
+                field=f"lines.{i}.return_line_id",
+                code="duplicate_line",
+            )
+        seen.add(ln.return_line_id)
+        out.append((i, ln, *pair))
+    return out
 
 
 @tool(
@@ -393,8 +497,17 @@ class ReceiveReturnIn(BaseModel):
     written off, ledger return_restock + damaged, the write-off valued at the line's cost). Lines
     not listed count as nothing received; a line of which nothing came back needs no warehouse.
     Goods go to each line's original warehouse unless warehouse_code is given. When everything
-    the order had has come back, the order becomes returned. Then accounting can refund with
-    refund_return.""",
+    the order had has come back, the order becomes returned. A receipt with nothing at all is
+    refused.
+    Refund only (chỉ hoàn tiền): when the buyer is refunded but the goods will not come back
+    (the parcel was lost on the way back, the item is not worth sending back and the buyer keeps
+    it, or the marketplace ruled for the buyer), call with nothing_came_back true and
+    no_goods_reason (lost_in_transit, buyer_keeps_item, marketplace_ruling, or other with a
+    note), without lines or warehouse. The return becomes refund_only: all its requested units
+    count as returned (no other return can claim them), nothing is restocked, no stock moves and
+    the order keeps its status. If only some units arrived, receive those normally and open a
+    separate return for the rest. If the buyer is neither sending goods nor being refunded, use
+    cancel_return instead. Then accounting refunds with refund_return.""",
     roles=WAREHOUSE,
 )
 async def receive_return(ctx: ToolContext, inp: ReceiveReturnIn) -> ReturnOut:
@@ -410,9 +523,21 @@ async def receive_return(ctx: ToolContext, inp: ReceiveReturnIn) -> ReturnOut:
             select(ReturnLine, OrderLine)
             .join(OrderLine, OrderLine.id == ReturnLine.order_line_id)
             .where(ReturnLine.return_id == ret.id)
+            .order_by(ReturnLine.id)
         )
     ).all()
     by_id = {rl.id: (rl, ol) for rl, ol in rows}
+    if inp.nothing_came_back:
+        return await _settle_without_goods(ctx, inp, ret, order, by_id)
+    if inp.no_goods_reason is not None:
+        raise InvalidInput(
+            "no_goods_reason goes with nothing_came_back true (a refund without goods); leave it "
+            "out when goods arrived.",
+            field="no_goods_reason",
+            code="no_goods_reason_without_nothing_came_back",
+        )
+    if not inp.lines:
+        raise _nothing_received(ret)
     forced: Warehouse | None = None
     if inp.warehouse_code:
         forced = (
@@ -427,24 +552,8 @@ async def receive_return(ctx: ToolContext, inp: ReceiveReturnIn) -> ReturnOut:
                 code="unknown_warehouse",
             )
     active = {w.id: w for w in (await ctx.session.execute(select(Warehouse))).scalars()}
-    seen: set[int] = set()
     plan: list[tuple[ReturnLine, OrderLine, int, int, int | None]] = []  # rl, ol, good, damaged, wh
-    for i, ln in enumerate(inp.lines):
-        pair = by_id.get(ln.return_line_id)
-        if pair is None:
-            raise NotFound(
-                f"{ret.number} has no line {ln.return_line_id}.",
-                field=f"lines.{i}.return_line_id",
-                code="unknown_return_line",
-            )
-        if ln.return_line_id in seen:
-            raise InvalidInput(
-                f"Return line {ln.return_line_id} is given twice.",
-                field=f"lines.{i}.return_line_id",
-                code="duplicate_line",
-            )
-        seen.add(ln.return_line_id)
-        rl, ol = pair
+    for i, ln, rl, ol in _receipt_lines(ret, by_id, inp.lines):
         if ln.good + ln.damaged > rl.quantity:
             raise InvalidInput(
                 f"{ol.sku}: {ln.good} good + {ln.damaged} damaged is more than the "
@@ -468,12 +577,8 @@ async def receive_return(ctx: ToolContext, inp: ReceiveReturnIn) -> ReturnOut:
                 code="warehouse_inactive",
             )
         plan.append((rl, ol, ln.good, ln.damaged, wid))
-    if sum(g + d for _, _, g, d, _ in plan) == 0:
-        raise InvalidInput(
-            "Nothing was received; cancel the return with cancel_return instead.",
-            field="lines",
-            code="nothing_received",
-        )
+    if sum(g + d for _, _, g, d, _ in plan) == 0:  # an all-zero receipt is a mistake, not a
+        raise _nothing_received(ret)  # refund without goods (that needs nothing_came_back)
 
     moves: list[Move] = []
     for rl, ol, good, damaged, wid in plan:
@@ -532,10 +637,8 @@ async def receive_return(ctx: ToolContext, inp: ReceiveReturnIn) -> ReturnOut:
         ).scalars()
     )
     claims = await _claims(ctx, order.id)
-    back = {
-        ol.id: sum(c.good + c.damaged for c in claims.get(ol.id, []) if c.status == RECEIVED)
-        for ol in order_lines
-    }
+    # Units of refund-only returns stay with the buyer: they do not make the order returned.
+    back = {ol.id: sum(c.came_back for c in claims.get(ol.id, [])) for ol in order_lines}
     fully = all(back[ol.id] >= ol.quantity for ol in order_lines)
     current = OrderStatus(order.status)
     became_returned = fully and OrderStatus.RETURNED in TRANSITIONS[current]
@@ -560,6 +663,7 @@ async def receive_return(ctx: ToolContext, inp: ReceiveReturnIn) -> ReturnOut:
             "return_id": ret.id,
             "order_id": order.id,
             "order_returned": became_returned,
+            "nothing_came_back": False,
             "lines": [
                 {
                     "return_line_id": x.id,
@@ -568,6 +672,88 @@ async def receive_return(ctx: ToolContext, inp: ReceiveReturnIn) -> ReturnOut:
                     "good": x.good,
                     "damaged": x.damaged,
                     "warehouse_code": x.warehouse_code,
+                }
+                for x in out.lines
+            ],
+            "refund_value": out.refund_value,
+            "actor": ctx.actor.label,
+        },
+    )
+    return out
+
+
+async def _settle_without_goods(
+    ctx: ToolContext,
+    inp: ReceiveReturnIn,
+    ret: ReturnRequest,
+    order: Order,
+    by_id: dict[int, tuple[ReturnLine, OrderLine]],
+) -> ReturnOut:
+    """Refund only: records that none of the return's goods come back; no stock moves."""
+    reason = inp.no_goods_reason
+    if reason is None:
+        raise InvalidInput(
+            "Say why nothing came back: no_goods_reason lost_in_transit, buyer_keeps_item, "
+            "marketplace_ruling, or other with a note.",
+            field="no_goods_reason",
+            code="no_goods_reason_required",
+        )
+    note = " ".join(inp.note.split())  # one line: the reason's last line stays the mark
+    if reason == "other" and not note:
+        raise InvalidInput(
+            "no_goods_reason other needs a note saying why nothing came back.",
+            field="note",
+            code="note_required",
+        )
+    if inp.warehouse_code:
+        raise InvalidInput(
+            "Nothing came back, so no warehouse takes anything; leave warehouse_code out.",
+            field="warehouse_code",
+            code="no_goods_no_warehouse",
+        )
+    for i, ln, _rl, ol in _receipt_lines(ret, by_id, inp.lines):
+        if ln.good or ln.damaged:
+            raise InvalidInput(
+                f"nothing_came_back says no goods came back, but {ol.sku} has {ln.good} good "
+                f"and {ln.damaged} damaged. Receive what arrived without nothing_came_back; "
+                "units that will not come back go on a return of their own.",
+                field=f"lines.{i}.good" if ln.good else f"lines.{i}.damaged",
+                code="goods_came_back",
+            )
+    for rl, _ol in by_id.values():
+        rl.good, rl.damaged, rl.warehouse_id = 0, 0, None
+    ret.status = REFUND_ONLY
+    ret.received_at = ctx.now
+    mark = f"{NO_GOODS_MARK} ({reason})" + (f": {note}" if note else "")
+    ret.reason = f"{ret.reason}\n{mark}".strip()
+    await ctx.session.flush()
+    out = await _out(ctx, ret, order)
+    summary = ", ".join(f"{x.quantity} x {x.sku}" for x in out.lines)
+    await order_event(
+        ctx,
+        order.id,
+        "return",
+        note=f"{ret.number}: nothing came back ({reason}); refund without goods for {summary}",
+        extra={"return_id": ret.id, "nothing_came_back": True, "no_goods_reason": reason},
+    )
+    ctx.emit(
+        "return.received",
+        f"return:{ret.id}",
+        {
+            "return_id": ret.id,
+            "order_id": order.id,
+            "order_returned": False,
+            "nothing_came_back": True,
+            "no_goods_reason": reason,
+            "lines": [
+                {
+                    "return_line_id": x.id,
+                    "variant_id": x.variant_id,
+                    "sku": x.sku,
+                    "quantity": x.quantity,
+                    "good": 0,
+                    "damaged": 0,
+                    "warehouse_code": None,
                 }
                 for x in out.lines
             ],
@@ -591,15 +777,18 @@ class RefundReturnIn(BaseModel):
         default=None,
         gt=0,
         le=2_000_000_000,
-        description="Đồng; default the paid value of the units that came back",
+        description="Đồng; default the paid value of the returned units (those that came back, "
+        "or all the requested units of a refund-only return)",
     )
     note: str = Field(default="", max_length=1000)
 
 
 @tool(
     name="refund_return",
-    description="""Refund a received return. The default amount is, per returned line, the
-    line's paid amount (line total after discount, VAT included) for the units back, prorated
+    description="""Refund a received return, or a refund-only one (nothing came back: recorded
+    with receive_return nothing_came_back). The default amount is, per returned line, the
+    line's paid amount (line total after discount, VAT included) for the units returned (those
+    that came back; all the requested units of a refund-only return), prorated
     on the units returned so far so that all returns of a line add up to its line total exactly
     (round(total x units after / ordered) - round(total x units before / ordered), half-up);
     shipping is not included unless you give amount. All
@@ -616,9 +805,11 @@ async def refund_return(ctx: ToolContext, inp: RefundReturnIn) -> ReturnOut:
             field="return_id",
             code="already_refunded",
         )
-    if ret.status != RECEIVED:
+    if ret.status not in REFUNDABLE:
         raise Conflict(
-            f"{ret.number} is {ret.status}; refund once the goods are received (receive_return).",
+            f"{ret.number} is {ret.status}; refund once the goods are received (receive_return), "
+            "or once it is recorded that they will not come back (receive_return with "
+            "nothing_came_back).",
             field="return_id",
             code="return_not_received",
         )
@@ -658,6 +849,9 @@ async def refund_return(ctx: ToolContext, inp: RefundReturnIn) -> ReturnOut:
     order.updated_at = ctx.now
     await ctx.session.flush()
     note = f"refund {format_vnd(amount)} by {inp.method} for {ret.number}"
+    no_goods = ret.status == REFUND_ONLY
+    if no_goods:
+        note += f" without goods (nothing came back: {current.no_goods_reason or 'other'})"
     if inp.note.strip():
         note += f": {inp.note.strip()}"
     await order_event(
@@ -665,7 +859,12 @@ async def refund_return(ctx: ToolContext, inp: RefundReturnIn) -> ReturnOut:
         order.id,
         "payment",
         note=note,
-        extra={"return_id": ret.id, "refund": amount, "payment_status": order.payment_status},
+        extra={
+            "return_id": ret.id,
+            "refund": amount,
+            "payment_status": order.payment_status,
+            "nothing_came_back": no_goods,
+        },
     )
     ctx.emit(
         "return.refunded",
@@ -677,6 +876,8 @@ async def refund_return(ctx: ToolContext, inp: RefundReturnIn) -> ReturnOut:
             "method": inp.method,
             "order_payment_status": order.payment_status,
             "refunded_total": already + amount,
+            "nothing_came_back": no_goods,
+            "no_goods_reason": current.no_goods_reason,
             "actor": ctx.actor.label,
         },
     )
@@ -693,7 +894,8 @@ class ReturnIdIn(BaseModel):
 @tool(
     name="get_return",
     description="""Show a return: its order, lines (requested, good, damaged), where the goods
-    went, the refund value and the refund. Customers see only returns of their own orders.""",
+    went, the refund value and the refund; for a refund-only return (nothing came back), why.
+    Customers see only returns of their own orders.""",
     roles=STAFF | CUSTOMER,
     write=False,
 )
@@ -705,7 +907,7 @@ async def get_return(ctx: ToolContext, inp: ReturnIdIn) -> ReturnOut:
 
 class ListReturnsIn(BaseModel):
     order_id: int | None = Field(default=None, gt=0, le=MAX_ID)
-    status: Literal["requested", "received", "cancelled"] | None = None
+    status: ReturnStatus | None = None
     refund_status: Literal["pending", "refunded"] | None = None
     limit: int = Field(default=20, ge=1, le=200)
 
@@ -717,8 +919,9 @@ class ListReturnsOut(BaseModel):
 @tool(
     name="list_returns",
     description="""List returns, newest first, by order, status (requested, received,
-    cancelled) or refund status (pending, refunded). received + pending are the refunds still to
-    pay. Customers see only their own.""",
+    refund_only, cancelled) or refund status (pending, refunded). received or refund_only (the
+    buyer is refunded though nothing came back) with refund status pending are the refunds still
+    to pay. Customers see only their own.""",
     roles=STAFF | CUSTOMER,
     write=False,
 )
@@ -747,8 +950,10 @@ class CancelReturnIn(ReturnIdIn):
 
 @tool(
     name="cancel_return",
-    description="""Cancel a return request whose goods have not been received (the buyer keeps
-    them). Customers can cancel their own.""",
+    description="""Cancel a return request whose goods have not been received: the return is
+    called off, no goods come back and nobody is refunded. If the buyer is refunded although the
+    goods do not come back (lost on the way back, the buyer keeps them, a marketplace ruling),
+    do not cancel: use receive_return with nothing_came_back. Customers can cancel their own.""",
     roles=SALES | CUSTOMER,
 )
 async def cancel_return(ctx: ToolContext, inp: CancelReturnIn) -> ReturnOut:

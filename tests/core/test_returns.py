@@ -6,13 +6,17 @@ import pytest
 
 from core.returns import (
     CANCELLED,
+    NO_GOODS_REASONS,
     RECEIVED,
+    REFUND_ONLY,
+    REFUNDABLE,
     REQUESTED,
     Claim,
     claimed_before,
     line_refund,
     refund_goods,
     refund_vat,
+    returnable,
 )
 
 
@@ -76,3 +80,21 @@ def test_the_goods_part_of_a_refund() -> None:
     assert refund_goods(130_000, 100_001) == 100_001  # 29,999đ on top is shipping
     assert refund_goods(50_000, 100_001) == 50_000  # a partial refund is all goods
     assert refund_goods(0, 100_001) == 0
+
+
+def test_a_refund_only_return_claims_its_units_without_bringing_any_back() -> None:
+    kept = Claim(REFUND_ONLY, 2, 0, 0, return_id=1)
+    assert (kept.claimed, kept.came_back, kept.restocked) == (2, 0, 0)
+    back = Claim(RECEIVED, 2, 1, 1, return_id=2)
+    assert (back.claimed, back.came_back, back.restocked) == (2, 2, 1)
+    assert returnable(5, [kept, back]) == 1
+    assert returnable(2, [kept]) == 0  # kept units cannot be returned again
+    assert claimed_before([kept, back], 2) == 2  # the next return is valued after them
+    assert line_refund(440_000, 3, 1, before=kept.claimed) == 146_667  # 440,000 - 293,333
+    assert set(NO_GOODS_REASONS) == {
+        "lost_in_transit",
+        "buyer_keeps_item",
+        "marketplace_ruling",
+        "other",
+    }
+    assert {RECEIVED, REFUND_ONLY} == REFUNDABLE

@@ -443,3 +443,89 @@ async def test_partial_refunds_and_unit_by_unit_refunds_in_the_sales_report(
     assert zalo["net_revenue_after_refunds"] == 100_000  # the S kept: 110,000 - 10,000 VAT
     # 372,729 - 4 x 60,000 cost - 272,729 + 3 x 60,000 back in stock
     assert zalo["profit_after_refunds"] == 40_000
+
+
+async def test_refunds_without_goods_take_revenue_back_and_bring_no_cost_back(
+    shop: Caller, db: Database
+) -> None:
+    await make_warehouses(shop)
+    await make_product(
+        shop,
+        variants=[{"sku": "S", "options": {"Size": "S"}, "sale_price": 110_000}],
+        cost_price=60_000,
+        stock={"HCM": 50},
+    )
+
+    async def refund_only(order: dict[str, Any], qty: int, why: str) -> dict[str, Any]:
+        ret = await shop(
+            "create_return",
+            SALES,
+            order_id=order["id"],
+            reason="x",
+            lines=[{"sku": "S", "quantity": qty}],
+        )
+        await shop(
+            "receive_return",
+            KEEPER,
+            return_id=ret["id"],
+            nothing_came_back=True,
+            no_goods_reason=why,
+        )
+        return await shop("refund_return", ACCOUNTANT, return_id=ret["id"], method="marketplace")
+
+    # phone: 2 x S (VAT 10,000 each); the buyer keeps one and is refunded for it.
+    o1 = await make_order(shop, "phone", {"S": 2}, upto=DELIVERY)
+    r1 = await refund_only(o1, 1, "buyer_keeps_item")
+    # shopee: 1 x S, lost on its way back and refunded in full: the order stays a sale.
+    o2 = await make_order(shop, "shopee", {"S": 1}, upto=DELIVERY)
+    r2 = await refund_only(o2, 1, "lost_in_transit")
+    assert (r1["refund_amount"], r2["refund_amount"]) == (110_000, 110_000)
+    assert r2["order_status"] == "delivered"
+    await set_times(
+        db,
+        {o1["id"]: utc(2026, 3, 1, 3, 0), o2["id"]: utc(2026, 3, 1, 3, 0)},
+        {r1["id"]: utc(2026, 3, 1, 4, 0), r2["id"]: utc(2026, 3, 1, 4, 0)},
+    )
+    out = await shop("sales_report", ACCOUNTANT, date_from="2026-03-01", date_to="2026-03-01")
+    rows = {r["channel"]: figures(r) for r in out["rows"]}
+    assert rows == {
+        # 220,000 gross, 20,000 VAT, cost 120,000; 110,000 refunded, 100,000 net of VAT comes
+        # off; no cost comes back (nothing restocked): 80,000 - 100,000 = -20,000.
+        "phone": (
+            1,
+            2,
+            220_000,
+            0,
+            20_000,
+            200_000,
+            120_000,
+            80_000,
+            30_000,
+            0,
+            110_000,
+            100_000,
+            0,
+            100_000,
+            -20_000,
+        ),
+        # The whole sale refunded and the unit gone: no revenue left, its cost is the loss.
+        "shopee": (
+            1,
+            1,
+            110_000,
+            0,
+            10_000,
+            100_000,
+            60_000,
+            40_000,
+            30_000,
+            0,
+            110_000,
+            100_000,
+            0,
+            0,
+            -60_000,
+        ),
+    }
+    assert out["total"]["refunds_shipping"] == 0
+    assert out["total"]["profit_after_refunds"] == -80_000
