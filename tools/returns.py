@@ -58,7 +58,7 @@ RefundMethod = Literal["cash", "bank_transfer", "marketplace", "cod_offset"]
 ReturnStatus = Literal["requested", "received", "refund_only", "cancelled"]
 NoGoodsReason = Literal["lost_in_transit", "buyer_keeps_item", "marketplace_ruling", "other"]
 assert get_args(NoGoodsReason) == NO_GOODS_REASONS
-NO_GOODS_MARK = "Nothing came back"  # starts the line receive_return adds to a refund-only reason
+NO_GOODS_MARK = "Nothing came back"  # the line receive_return adds to a refund-only reason
 MAX_ID = 2**63 - 1  # ids are 64-bit keys: a larger number names nothing
 
 
@@ -171,20 +171,8 @@ async def _out(ctx: ToolContext, ret: ReturnRequest, order: Order | None = None)
 
 
 def _no_goods_reason(ret: ReturnRequest) -> NoGoodsReason | None:
-    """The reason code of a refund-only return, from the last line receive_return added.
-
-    receive_return appends ``Nothing came back (<code>)[: note]`` as one line (the note's
-    whitespace collapsed) and nothing is appended after it, so only that last line is read.
-    """
-    if ret.status != REFUND_ONLY:
-        return None
-    last = ret.reason.rsplit("\n", 1)[-1]
-    prefix = f"{NO_GOODS_MARK} ("
-    if last.startswith(prefix):
-        code = last[len(prefix) :].split(")", 1)[0]
-        if code in NO_GOODS_REASONS:
-            return cast(NoGoodsReason, code)
-    return None
+    code = ret.no_goods_reason if ret.status == REFUND_ONLY else None
+    return cast(NoGoodsReason, code) if code in NO_GOODS_REASONS else None
 
 
 # --------------------------------------------------------------------------- loading
@@ -724,8 +712,9 @@ async def _settle_without_goods(
         rl.good, rl.damaged, rl.warehouse_id = 0, 0, None
     ret.status = REFUND_ONLY
     ret.received_at = ctx.now
+    ret.no_goods_reason = reason
     mark = f"{NO_GOODS_MARK} ({reason})" + (f": {note}" if note else "")
-    ret.reason = f"{ret.reason}\n{mark}".strip()
+    ret.reason = f"{ret.reason}\n{mark}".strip()  # for people reading the return
     await ctx.session.flush()
     out = await _out(ctx, ret, order)
     summary = ", ".join(f"{x.quantity} x {x.sku}" for x in out.lines)

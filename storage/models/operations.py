@@ -50,8 +50,10 @@ class ReturnRequest(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
     status: Mapped[str] = mapped_column(
         String(12), default="requested"
-    )  # requested, received, cancelled
+    )  # requested, received, refund_only, cancelled
     reason: Mapped[str] = mapped_column(Text, default="")
+    # Why a refund-only return brought no goods back (lost_in_transit, buyer_keeps_item...).
+    no_goods_reason: Mapped[str | None] = mapped_column(String(30))
     refund_amount: Mapped[int] = mapped_column(Integer, default=0)
     refund_status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, refunded
     refund_method: Mapped[str | None] = mapped_column(String(20))

@@ -418,6 +418,7 @@ def upgrade() -> None:
     sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('no_goods_reason', sa.String(length=30), nullable=True),
     sa.Column('refund_amount', sa.Integer(), nullable=False),
     sa.Column('refund_status', sa.String(length=12), nullable=False),
     sa.Column('refund_method', sa.String(length=20), nullable=True),
