@@ -202,6 +202,8 @@ class LLMResponder:
         turn.memory = self._memory(deps)
         if deps.placed is not None and deps.placed.payment_method == "bank_transfer":
             turn.replies.append(await self._how_to_pay(deps.placed.id, ctx))
+        elif deps.payment is not None:  # the customer asked how to pay an order
+            turn.replies.append(bank_transfer_reply(deps.payment, _language(ctx)))
         log.info(
             "agent turn conv=%s model_calls=%d tools=%s placed=%s %.0fms",
             ctx.conversation_id,
@@ -262,7 +264,7 @@ class LLMResponder:
             "get_payment_details", {"order_id": order_id}, ctx.actor, surface=SURFACE
         )
         assert isinstance(details, PaymentDetailsOut)
-        return bank_transfer_reply(details, "en" if ctx.language == "en" else "vi")
+        return bank_transfer_reply(details, _language(ctx))
 
     @staticmethod
     def _memory(deps: TurnDeps) -> dict[str, Any] | None:
@@ -272,6 +274,10 @@ class LLMResponder:
         if deps.quotes:
             return remember_quote(deps.quotes[-1])
         return None
+
+
+def _language(ctx: TurnContext) -> Language:
+    return "en" if ctx.language == "en" else "vi"
 
 
 def _reason(exc: BaseException) -> str | None:

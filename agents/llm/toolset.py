@@ -83,6 +83,13 @@ EXPOSED: dict[str, Exposure] = {
         ("number",),
         required=("number",),
     ),
+    "get_payment_details": Exposure(
+        "How the customer pays one of their orders by bank transfer: amount still due, the "
+        "shop's account and a QR code, all shown to the customer automatically after your "
+        "answer; do not repeat the account.",
+        ("number",),
+        required=("number",),
+    ),
     "list_orders": Exposure(
         "The customer's own orders, newest first.",
         ("status", "limit"),

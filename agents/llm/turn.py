@@ -32,6 +32,7 @@ from agents.llm.toolset import HANDOFF_TOOL, AgentTool
 from core.errors import Conflict
 from core.roles import Actor
 from tools.order_models import OrderOut
+from tools.payments import PaymentDetailsOut
 from tools.runner import ToolRunner
 
 log = logging.getLogger("shopbot.agents.llm")
@@ -54,6 +55,7 @@ class TurnDeps:
     # Filled while the turn runs:
     quotes: list[ShownQuote] = dataclasses.field(default_factory=list)
     placed: OrderOut | None = None
+    payment: PaymentDetailsOut | None = None  # shown after the answer (account, QR code)
     handoff: bool = False
     executed: list[tuple[str, bool]] = dataclasses.field(default_factory=list)
     last_quote_all_available: bool = False
@@ -149,6 +151,8 @@ class ToolExecutor:
             deps.last_quote_all_available = bool(getattr(result, "all_available", False))
         elif name == "place_order" and isinstance(result, OrderOut):
             deps.placed = result
+        elif name == "get_payment_details" and isinstance(result, PaymentDetailsOut):
+            deps.payment = result
         elif name == HANDOFF_TOOL:
             deps.handoff = True
 

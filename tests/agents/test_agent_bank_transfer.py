@@ -4,10 +4,14 @@ from the model."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from core.roles import Actor
 from core.vietqr import is_payload
 from tests.agents.conftest import ADDRESS, BUYER, Catalogue, Chat, shown_quote
+from tests.conftest import Caller
 from tests.factories import BANK
 from tests.fakes.openai_server import Call, FakeOpenAI, RecordedRequest, Text, ToolCalls
 from tools.config import ToolConfig
@@ -76,3 +80,54 @@ async def test_a_customer_cannot_order_with_a_staff_payment_method(
     done = await chat.say("ok chốt đơn")
     assert "payment_method" in done.replies[0].text
     assert "DH" not in done.replies[0].text
+
+
+async def test_asked_how_to_pay_later_the_agent_shows_the_account_and_code(
+    chat: Chat, catalogue: Catalogue, fake_openai: FakeOpenAI, shop: Caller
+) -> None:
+    order = await shop(
+        "place_order",
+        Actor.customer(chat.customer_id),
+        lines=[{"sku": "QJ01", "quantity": 1}],
+        payment_method="bank_transfer",
+        **BUYER,
+    )
+    fake_openai.script(
+        ToolCalls(Call("get_payment_details", {"number": order["number"]})),
+        lambda req: Text(
+            f"Dạ, đơn {req.last_tool_json('get_payment_details')['number']} còn cần chuyển "
+            "khoản ạ, thông tin bên dưới nhé."
+        ),
+    )
+    turn = await chat.say(f"Cho mình xin số tài khoản để chuyển khoản đơn {order['number']}")
+    answer, pay = turn.replies
+    assert order["number"] in answer.text
+    assert "0071000123456" in pay.text
+    assert pay.qr is not None
+    assert f"5406{order['total']}" in pay.qr
+
+
+async def test_another_customers_order_has_no_payment_details(
+    chat: Chat,
+    catalogue: Catalogue,
+    fake_openai: FakeOpenAI,
+    shop: Caller,
+    customers: tuple[int, int],
+) -> None:
+    theirs = await shop(
+        "place_order",
+        Actor.customer(customers[1]),
+        lines=[{"sku": "QJ01", "quantity": 1}],
+        payment_method="bank_transfer",
+        **BUYER,
+    )
+    fake_openai.script(
+        ToolCalls(Call("get_payment_details", {"number": theirs["number"]})),
+        lambda req: Text(
+            "Không tìm thấy: "
+            + json.loads(req.tool_results("get_payment_details")[-1][1])["error"]["code"]
+        ),
+    )
+    turn = await chat.say(f"Số tài khoản cho đơn {theirs['number']}?")
+    assert len(turn.replies) == 1  # no account, no code
+    assert "unknown_order" in turn.replies[0].text
