@@ -9,7 +9,7 @@ invariant and should be empty after any test that moves stock.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from core.roles import Actor, Role
 from storage.database import Database
-from storage.models import Quote, StockHold, StockLevel, StockMove
+from storage.models import OutboxEvent, Quote, StockHold, StockLevel, StockMove, Variant
 from tests.conftest import OWNER, SYSTEM, Caller
 from tools.config import ToolConfig
 from tools.context import ToolContext
@@ -28,6 +28,7 @@ T = TypeVar("T")
 
 
 # Staff actors and test data shared by the tool tests.
+CUSTOMER = Actor.customer(1)
 SALES = Actor(role=Role.SALES, staff_id=2)
 KEEPER = Actor(role=Role.WAREHOUSE, staff_id=3)
 ACCOUNTANT = Actor(role=Role.ACCOUNTANT, staff_id=4)
@@ -97,6 +98,55 @@ async def make_product(
         **fields,
     )
     return [v["sku"] for v in full]
+
+
+async def make_stocked_shop(shop: Caller, stock: dict[str, int] | None = None) -> dict[str, int]:
+    """HCM and HN plus make_product's default product (10 in HCM, 2 in HN each); warehouse ids."""
+    wh = await make_warehouses(shop)
+    await make_product(shop, stock={"HCM": 10, "HN": 2} if stock is None else stock)
+    return wh
+
+
+async def make_order(
+    shop: Caller, lines: dict[str, int], *, upto: Sequence[str] = (), **over: Any
+) -> dict[str, Any]:
+    """A phone order by SALES for these SKU quantities, then set through each status of ``upto``."""
+    made = await shop(
+        "create_order",
+        SALES,
+        **{
+            "channel": "phone",
+            "buyer_name": "Nguyễn Văn A",
+            "buyer_phone": "0912345678",
+            "address": ADDRESS,
+            "lines": [{"sku": s, "quantity": q} for s, q in lines.items()],
+            **over,
+        },
+    )
+    for status in upto:
+        made = await shop("set_order_status", SALES, order_id=made["id"], status=status)
+    return made
+
+
+async def delivered_order(shop: Caller, lines: dict[str, int], **over: Any) -> dict[str, Any]:
+    """make_order taken through the whole DELIVERY path to delivered."""
+    return await make_order(shop, lines, upto=DELIVERY, **over)
+
+
+async def request_return(
+    shop: Caller, order_id: int, quantities: dict[str, int], reason: str = "x"
+) -> dict[str, Any]:
+    """A return requested by sales staff for these SKUs and quantities."""
+    lines = [{"sku": sku, "quantity": q} for sku, q in quantities.items()]
+    return await shop("create_return", SALES, order_id=order_id, reason=reason, lines=lines)
+
+
+async def receive_one_line(
+    shop: Caller, ret: dict[str, Any], good: int = 0, damaged: int = 0
+) -> dict[str, Any]:
+    """The warehouse receives a one-line return with this many good and damaged units."""
+    line = {"return_line_id": ret["lines"][0]["id"], "good": good, "damaged": damaged}
+    return await shop("receive_return", KEEPER, return_id=ret["id"], lines=[line])
 
 
 async def in_tx(db: Database, fn: Callable[[ToolContext], Awaitable[T]]) -> T:
@@ -184,6 +234,34 @@ async def ledger_mismatches(db: Database) -> list[tuple[int, int, int, int, int,
             for v, w, oh, loh, rs, lrs in rows
             if oh != int(loh) or rs != int(lrs)
         ]
+
+    return await in_tx(db, run)
+
+
+async def stock_level(db: Database, sku: str, warehouse_id: int) -> tuple[int, int]:
+    """(on_hand, reserved) of one SKU in one warehouse, read from the stock_levels row."""
+
+    async def run(ctx: ToolContext) -> tuple[int, int]:
+        row = (
+            await ctx.session.execute(
+                select(StockLevel.on_hand, StockLevel.reserved)
+                .join(Variant, Variant.id == StockLevel.variant_id)
+                .where(Variant.sku == sku, StockLevel.warehouse_id == warehouse_id)
+            )
+        ).one()
+        return row[0], row[1]
+
+    return await in_tx(db, run)
+
+
+async def outbox_payloads(db: Database, topic: str) -> list[dict[str, Any]]:
+    """The payloads of the outbox events on ``topic``, oldest first."""
+
+    async def run(ctx: ToolContext) -> list[dict[str, Any]]:
+        rows = await ctx.session.execute(
+            select(OutboxEvent.payload).where(OutboxEvent.topic == topic).order_by(OutboxEvent.id)
+        )
+        return [r[0] for r in rows]
 
     return await in_tx(db, run)
 
