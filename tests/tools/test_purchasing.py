@@ -14,16 +14,13 @@ from storage.database import Database
 from storage.models import (
     GoodsReceipt,
     GoodsReceiptLine,
-    OutboxEvent,
     PurchaseOrderLine,
-    StockLevel,
     StockMove,
     Variant,
 )
 from tests.conftest import OWNER, SYSTEM, Caller
 from tests.factories import (
     ACCOUNTANT,
-    ADDRESS,
     DEN,
     KEEPER,
     SALES,
@@ -31,8 +28,12 @@ from tests.factories import (
     count_rows,
     in_tx,
     ledger_mismatches,
+    make_order,
     make_product,
+    make_stocked_shop,
     make_warehouses,
+    outbox_payloads,
+    stock_level,
 )
 from tools.config import ToolConfig
 from tools.context import ToolContext
@@ -40,8 +41,7 @@ from tools.stock_ops import lock_levels, variant_by_sku
 
 
 async def setup(shop: Caller, stock: dict[str, int] | None = None) -> dict[str, int]:
-    wh = await make_warehouses(shop)
-    await make_product(shop, stock={"HCM": 10, "HN": 2} if stock is None else stock)
+    wh = await make_stocked_shop(shop, stock)
     await shop("create_supplier", code="ncc01", name="Xưởng may Bình Tân", phone="0912 345 678")
     return wh
 
@@ -65,47 +65,11 @@ async def po(
     return made
 
 
-async def level(db: Database, sku: str, warehouse_id: int) -> tuple[int, int]:
-    async def run(ctx: ToolContext) -> tuple[int, int]:
-        row = (
-            await ctx.session.execute(
-                select(StockLevel.on_hand, StockLevel.reserved)
-                .join(Variant, Variant.id == StockLevel.variant_id)
-                .where(Variant.sku == sku, StockLevel.warehouse_id == warehouse_id)
-            )
-        ).one()
-        return row[0], row[1]
-
-    return await in_tx(db, run)
-
-
 async def cost_price(db: Database, sku: str) -> int:
     async def run(ctx: ToolContext) -> int:
         return int(await ctx.session.scalar(select(Variant.cost_price).where(Variant.sku == sku)))
 
     return await in_tx(db, run)
-
-
-async def topics(db: Database, topic: str) -> list[dict[str, Any]]:
-    async def run(ctx: ToolContext) -> list[dict[str, Any]]:
-        rows = await ctx.session.execute(
-            select(OutboxEvent.payload).where(OutboxEvent.topic == topic).order_by(OutboxEvent.id)
-        )
-        return [r[0] for r in rows]
-
-    return await in_tx(db, run)
-
-
-async def order(shop: Caller, sku: str, quantity: int) -> dict[str, Any]:
-    return await shop(
-        "create_order",
-        SALES,
-        channel="phone",
-        buyer_name="Nguyễn Văn A",
-        buyer_phone="0912345678",
-        address=ADDRESS,
-        lines=[{"sku": sku, "quantity": quantity}],
-    )
 
 
 # ------------------------------------------------------------------------------- pure rules
@@ -193,10 +157,10 @@ async def test_purchase_order_is_drafted_then_confirmed_with_an_event(
     assert [
         (ln["sku"], ln["ordered"], ln["received"], ln["remaining"]) for ln in draft["lines"]
     ] == [(DEN, 10, 0, 10), (TRANG, 5, 0, 5)]
-    assert await topics(db, "purchase_order.confirmed") == []
+    assert await outbox_payloads(db, "purchase_order.confirmed") == []
     confirmed = await shop("confirm_purchase_order", purchase_order_id=draft["id"])
     assert confirmed["status"] == "confirmed"
-    [event] = await topics(db, "purchase_order.confirmed")
+    [event] = await outbox_payloads(db, "purchase_order.confirmed")
     assert event["purchase_order_id"] == draft["id"]
     assert event["total_cost"] == 1_225_000
     with pytest.raises(IllegalTransition):
@@ -355,7 +319,7 @@ async def test_close_purchase_order_short_stops_counting_the_rest_as_on_order(
         6,
     )
     assert closed["note"].endswith("Closed short: Xưởng hết vải, không giao nữa")
-    [event] = await topics(db, "purchase_order.closed")
+    [event] = await outbox_payloads(db, "purchase_order.closed")
     assert (event["purchase_order_id"], event["reason"], event["units_not_delivered"]) == (
         made["id"],
         "Xưởng hết vải, không giao nữa",
@@ -387,7 +351,7 @@ async def test_close_purchase_order_short_stops_counting_the_rest_as_on_order(
         await shop("close_purchase_order", purchase_order_id=made["id"], reason="again")
     with pytest.raises(IllegalTransition):
         await shop("cancel_purchase_order", purchase_order_id=made["id"])
-    assert len(await topics(db, "purchase_order.closed")) == 1
+    assert len(await outbox_payloads(db, "purchase_order.closed")) == 1
     assert await ledger_mismatches(db) == []
 
 
@@ -424,7 +388,7 @@ async def test_close_purchase_order_only_when_partly_received(shop: Caller, db: 
         for m in (draft, confirmed, full, part)
     ]
     assert statuses == ["draft", "confirmed", "received", "partially_received"]
-    assert await topics(db, "purchase_order.closed") == []
+    assert await outbox_payloads(db, "purchase_order.closed") == []
 
 
 # ------------------------------------------------------------------------------- receiving
@@ -440,7 +404,7 @@ async def test_partial_receipts_then_complete(shop: Caller, db: Database) -> Non
     assert first["warehouse_code"] == "HCM"
     assert first["number"] == f"GR{first['receipt_id']:05d}"
     assert first["lines"][0]["on_hand_in_warehouse"] == 14
-    assert await level(db, DEN, wh["HCM"]) == (14, 0)
+    assert await stock_level(db, DEN, wh["HCM"]) == (14, 0)
     got = await shop("get_purchase_order", KEEPER, purchase_order_id=made["id"])
     assert [(ln["sku"], ln["received"], ln["remaining"]) for ln in got["lines"]] == [
         (DEN, 4, 6),
@@ -455,8 +419,8 @@ async def test_partial_receipts_then_complete(shop: Caller, db: Database) -> Non
     )
     assert second["purchase_order_status"] == "received"
     assert second["total_units"] == 10
-    assert await level(db, DEN, wh["HCM"]) == (20, 0)
-    assert await level(db, TRANG, wh["HCM"]) == (14, 0)
+    assert await stock_level(db, DEN, wh["HCM"]) == (20, 0)
+    assert await stock_level(db, TRANG, wh["HCM"]) == (14, 0)
 
     async def receipt_moves(ctx: ToolContext) -> list[tuple[str, str, int]]:
         rows = await ctx.session.execute(
@@ -471,7 +435,7 @@ async def test_partial_receipts_then_complete(shop: Caller, db: Database) -> Non
         ("receipt", "goods_receipt", 6),
         ("receipt", "goods_receipt", 4),
     ]
-    events = await topics(db, "goods.received")
+    events = await outbox_payloads(db, "goods.received")
     assert [sum(ln["quantity"] for ln in e["lines"]) for e in events] == [4, 10]
     assert await ledger_mismatches(db) == []
 
@@ -495,8 +459,8 @@ async def test_over_receipt_is_refused_and_writes_nothing(shop: Caller, db: Data
         {"sku": DEN, "ordered": 10, "received": 4, "remaining": 6, "receiving": 7}
     ]
     assert await count_rows(db, GoodsReceipt, GoodsReceiptLine, StockMove) == before
-    assert await level(db, DEN, wh["HCM"]) == (14, 0)
-    assert await level(db, TRANG, wh["HCM"]) == (10, 0)
+    assert await stock_level(db, DEN, wh["HCM"]) == (14, 0)
+    assert await stock_level(db, TRANG, wh["HCM"]) == (10, 0)
     got = await shop("get_purchase_order", purchase_order_id=made["id"])
     assert [ln["received"] for ln in got["lines"]] == [4, 0]
     assert got["status"] == "partially_received"
@@ -564,7 +528,7 @@ async def test_receipt_averages_cost_over_all_warehouses(shop: Caller, db: Datab
     assert out["lines"][0]["cost_price_before"] == 90_000
     assert out["lines"][0]["cost_price_after"] == 92_501
     assert await cost_price(db, DEN) == 92_501
-    assert await level(db, DEN, wh["HN"]) == (6, 0)
+    assert await stock_level(db, DEN, wh["HN"]) == (6, 0)
     # Without a PO and without a unit cost, goods come in at the current cost: no change.
     out = await shop(
         "receive_goods", KEEPER, warehouse_code="HCM", lines=[{"sku": DEN, "quantity": 3}]
@@ -639,9 +603,9 @@ async def test_receipt_releases_waiting_orders_first_come_first_served(
     shop: Caller, db: Database
 ) -> None:
     wh = await setup(shop, stock={})
-    o1 = await order(shop, DEN, 2)
-    o2 = await order(shop, DEN, 2)
-    o3 = await order(shop, DEN, 1)
+    o1 = await make_order(shop, {DEN: 2})
+    o2 = await make_order(shop, {DEN: 2})
+    o3 = await make_order(shop, {DEN: 1})
     assert [o["status"] for o in (o1, o2, o3)] == ["awaiting_stock"] * 3
     made = await po(shop, [(DEN, 10, 80_000)])
     out = await shop(
@@ -649,7 +613,7 @@ async def test_receipt_releases_waiting_orders_first_come_first_served(
     )
     assert out["allocated_order_ids"] == [o1["id"]]
     assert out["allocated_order_numbers"] == [o1["number"]]
-    assert await level(db, DEN, wh["HCM"]) == (2, 2)
+    assert await stock_level(db, DEN, wh["HCM"]) == (2, 2)
     assert (await shop("get_order", order_id=o2["id"]))["status"] == "awaiting_stock"
     out = await shop(
         "receive_goods", KEEPER, purchase_order_id=made["id"], lines=[{"sku": DEN, "quantity": 3}]
@@ -659,7 +623,7 @@ async def test_receipt_releases_waiting_orders_first_come_first_served(
         got = await shop("get_order", order_id=o["id"])
         assert got["status"] == "confirmed"
         assert all(ln["reserved"] == ln["quantity"] for ln in got["lines"])
-    assert await level(db, DEN, wh["HCM"]) == (5, 5)
+    assert await stock_level(db, DEN, wh["HCM"]) == (5, 5)
     out = await shop(
         "receive_goods", KEEPER, purchase_order_id=made["id"], lines=[{"sku": DEN, "quantity": 1}]
     )
@@ -697,9 +661,9 @@ async def test_suggest_purchases_groups_shortfalls_by_last_supplier(
     )
     await shop("create_supplier", code="NCC01", name="Xưởng A")
     await shop("create_supplier", code="NCC02", name="Xưởng B")
-    waiting = await order(shop, "B", 3)
+    waiting = await make_order(shop, {"B": 3})
     assert waiting["status"] == "awaiting_stock"
-    await order(shop, "D", 1)  # waiting too, although D has no reorder point
+    await make_order(shop, {"D": 1})  # waiting too, although D has no reorder point
     await po(shop, [("B", 5, 45_000)], supplier="NCC01")  # confirmed: 5 of B on order
     await po(shop, [("A", 1, 48_000)], supplier="NCC02", confirm=False)  # draft: not on order
     await po(shop, [("C", 1, 1)], supplier="NCC02")  # C is not low: never suggested
@@ -749,7 +713,7 @@ async def test_suggest_purchases_leaves_out_discontinued_products(shop: Caller) 
     assert (out["suppliers"], out["total_units"]) == ([], 0)
     # An order still waits for it: buy what it lacks (5 - 1 available), no refill on top.
     await shop("update_product", code="AT01", active=True)
-    assert (await order(shop, "A", 5))["status"] == "awaiting_stock"
+    assert (await make_order(shop, {"A": 5}))["status"] == "awaiting_stock"
     await shop("update_product", code="AT01", active=False)
     [line] = (await shop("suggest_purchases", KEEPER))["suppliers"][0]["lines"]
     assert (line["sku"], line["awaiting_orders_need"], line["suggested_quantity"]) == ("A", 5, 4)
@@ -826,5 +790,5 @@ async def test_racing_receipts_neither_over_receive_nor_lose_the_average(
         await asyncio.sleep(0.5)
     await asyncio.gather(*racers)
     assert await cost_price(db, TRANG) == expected
-    assert await level(db, TRANG, wh["HN"]) == (10, 0)
+    assert await stock_level(db, TRANG, wh["HN"]) == (10, 0)
     assert await ledger_mismatches(db) == []
