@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from storage.database import Database
-from storage.models import OutboxEvent, StockLevel, StockMove, Stocktake, StocktakeLine, Variant
+from storage.models import OutboxEvent, StockMove, Stocktake, StocktakeLine
 from tests.conftest import Caller
 from tests.factories import (
     ACCOUNTANT,
@@ -19,15 +19,15 @@ from tests.factories import (
     in_tx,
     ledger_mismatches,
     make_product,
-    make_warehouses,
+    make_stocked_shop,
     reserve_stock,
+    stock_level,
 )
 from tools.context import ToolContext
 
 
 async def setup(shop: Caller) -> dict[str, int]:
-    wh = await make_warehouses(shop)
-    await make_product(shop, stock={"HCM": 10, "HN": 2}, cost_price=90_000)
+    wh = await make_stocked_shop(shop)
     await make_product(
         shop,
         code="QJ01",
@@ -37,20 +37,6 @@ async def setup(shop: Caller) -> dict[str, int]:
         cost_price=200_000,
     )
     return wh
-
-
-async def level(db: Database, sku: str, warehouse_id: int) -> tuple[int, int]:
-    async def run(ctx: ToolContext) -> tuple[int, int]:
-        row = (
-            await ctx.session.execute(
-                select(StockLevel.on_hand, StockLevel.reserved)
-                .join(Variant, Variant.id == StockLevel.variant_id)
-                .where(Variant.sku == sku, StockLevel.warehouse_id == warehouse_id)
-            )
-        ).one()
-        return row[0], row[1]
-
-    return await in_tx(db, run)
 
 
 async def stocktake_moves(db: Database) -> list[tuple[int, int]]:
@@ -147,10 +133,10 @@ async def test_apply_corrects_on_hand_and_the_ledger_follows(shop: Caller, db: D
     assert out["status"] == "applied"
     assert out["applied_at"] is not None
     assert out["not_counted"] == []
-    assert await level(db, DEN, wh["HCM"]) == (7, 0)
-    assert await level(db, TRANG, wh["HCM"]) == (10, 0)  # no variance, no move
-    assert await level(db, "QJ01-30", wh["HCM"]) == (6, 0)
-    assert await level(db, DEN, wh["HN"]) == (2, 0)  # other warehouses untouched
+    assert await stock_level(db, DEN, wh["HCM"]) == (7, 0)
+    assert await stock_level(db, TRANG, wh["HCM"]) == (10, 0)  # no variance, no move
+    assert await stock_level(db, "QJ01-30", wh["HCM"]) == (6, 0)
+    assert await stock_level(db, DEN, wh["HN"]) == (2, 0)  # other warehouses untouched
     assert await stocktake_moves(db) == [(-3, st["id"]), (2, st["id"])]
     assert await ledger_mismatches(db) == []
 
@@ -180,7 +166,7 @@ async def test_goods_moving_after_the_count_are_not_counted_twice(
     # 5 more arrive after the count: on hand 15, the count said 2 were missing.
     await shop("receive_goods", KEEPER, warehouse_code="HCM", lines=[{"sku": DEN, "quantity": 5}])
     await shop("apply_stocktake", KEEPER, stocktake_id=st["id"])
-    assert await level(db, DEN, wh["HCM"]) == (13, 0)
+    assert await stock_level(db, DEN, wh["HCM"]) == (13, 0)
     assert await ledger_mismatches(db) == []
 
 
@@ -212,8 +198,8 @@ async def test_stocktake_below_reserved_is_refused_and_writes_nothing(
     [den, _] = err.value.details["lines"]
     assert (den["on_hand"], den["reserved"], den["on_hand_after"]) == (10, 6, 5)
     assert await count_rows(db, StockMove, OutboxEvent) == before
-    assert await level(db, DEN, wh["HCM"]) == (10, 6)
-    assert await level(db, TRANG, wh["HCM"]) == (10, 0)
+    assert await stock_level(db, DEN, wh["HCM"]) == (10, 6)
+    assert await stock_level(db, TRANG, wh["HCM"]) == (10, 0)
     assert (await shop("get_stocktake", KEEPER, stocktake_id=st["id"]))["status"] == "open"
     # Re-counted so that nothing drops below reserved, it applies.
     await shop(
@@ -223,8 +209,8 @@ async def test_stocktake_below_reserved_is_refused_and_writes_nothing(
         lines=[{"sku": DEN, "counted": 6}, {"sku": "QJ01-30", "counted": 4}],
     )
     await shop("apply_stocktake", KEEPER, stocktake_id=st["id"])
-    assert await level(db, DEN, wh["HCM"]) == (6, 6)
-    assert await level(db, TRANG, wh["HCM"]) == (3, 0)
+    assert await stock_level(db, DEN, wh["HCM"]) == (6, 6)
+    assert await stock_level(db, TRANG, wh["HCM"]) == (3, 0)
     assert await ledger_mismatches(db) == []
 
 
@@ -239,7 +225,7 @@ async def test_cancel_and_empty_stocktakes(shop: Caller, db: Database) -> None:
     assert out["status"] == "cancelled"
     with pytest.raises(Conflict):
         await shop("apply_stocktake", KEEPER, stocktake_id=st["id"])
-    assert await level(db, DEN, wh["HCM"]) == (10, 0)
+    assert await stock_level(db, DEN, wh["HCM"]) == (10, 0)
     assert await stocktake_moves(db) == []
     with pytest.raises(PermissionDenied):
         await shop("apply_stocktake", SALES, stocktake_id=st["id"])
