@@ -12,13 +12,15 @@ from storage.models import Order, ReturnRequest
 from tests.conftest import Caller
 from tests.factories import (
     ACCOUNTANT,
-    ADDRESS,
-    DELIVERY,
     KEEPER,
     SALES,
+    delivered_order,
     in_tx,
+    make_order,
     make_product,
     make_warehouses,
+    receive_one_line,
+    request_return,
     reserve_stock,
 )
 from tools.config import ToolConfig
@@ -109,38 +111,9 @@ async def set_times(
     await in_tx(db, run)
 
 
-async def make_order(
-    shop: Caller, channel: str, lines: dict[str, int], *, upto: list[str] | None = None, **over: Any
-) -> dict[str, Any]:
-    made = await shop(
-        "create_order",
-        SALES,
-        channel=channel,
-        buyer_name="Chị Hoa",
-        buyer_phone="0912345678",
-        address=ADDRESS,
-        lines=[{"sku": s, "quantity": q} for s, q in lines.items()],
-        **over,
-    )
-    for status in upto or []:
-        made = await shop("set_order_status", SALES, order_id=made["id"], status=status)
-    return made
-
-
 async def returned_and_refunded(shop: Caller, order: dict[str, Any], sku: str, qty: int) -> int:
-    ret = await shop(
-        "create_return",
-        SALES,
-        order_id=order["id"],
-        reason="x",
-        lines=[{"sku": sku, "quantity": qty}],
-    )
-    await shop(
-        "receive_return",
-        KEEPER,
-        return_id=ret["id"],
-        lines=[{"return_line_id": ret["lines"][0]["id"], "good": qty}],
-    )
+    ret = await request_return(shop, order["id"], {sku: qty})
+    await receive_one_line(shop, ret, good=qty)
     await shop("refund_return", ACCOUNTANT, return_id=ret["id"], method="cash")
     return int(ret["id"])
 
@@ -159,22 +132,22 @@ async def sales_fixture(shop: Caller, db: Database) -> None:
     )
     # o1: 2 x S, phone, 1 Mar 10:00 local. Delivered; one S comes back and is refunded on
     # 2 Mar 09:00 local.
-    o1 = await make_order(shop, "phone", {"S": 2}, upto=DELIVERY)
+    o1 = await delivered_order(shop, {"S": 2})
     # o2: M + S, shopee, 33,000 off (22,000 + 11,000), shop pays 25,000 shipping; 23:30 local.
     o2 = await make_order(
         shop,
-        "shopee",
         {"M": 1, "S": 1},
+        channel="shopee",
         discount=33_000,
         shipping_payer="seller",
         shipping_fee=25_000,
     )
     # o3: S, phone, 2 Mar 00:30 local = 1 Mar 17:30 UTC: a 2 March sale.
-    o3 = await make_order(shop, "phone", {"S": 1})
+    o3 = await make_order(shop, {"S": 1})
     # o4: cancelled; o5: 28 Feb 23:59 local, outside; o6: returned in full (and refunded).
-    o4 = await make_order(shop, "phone", {"M": 1}, upto=["cancelled"])
-    o5 = await make_order(shop, "phone", {"S": 1})
-    o6 = await make_order(shop, "zalo", {"M": 1}, upto=DELIVERY)
+    o4 = await make_order(shop, {"M": 1}, upto=["cancelled"])
+    o5 = await make_order(shop, {"S": 1})
+    o6 = await delivered_order(shop, {"M": 1}, channel="zalo")
     r1 = await returned_and_refunded(shop, o1, "S", 1)
     r6 = await returned_and_refunded(shop, o6, "M", 1)
     await set_times(
@@ -363,21 +336,10 @@ async def test_refunded_shipping_is_not_taken_off_revenue(shop: Caller, db: Data
         stock={"HCM": 50},
     )
     # 2 x S at 110,000 (VAT 10,000 each) + 30,000 shipping paid by the buyer: 250,000 (COD).
-    order = await make_order(shop, "phone", {"S": 2}, upto=DELIVERY)
+    order = await delivered_order(shop, {"S": 2})
     assert (order["total"], order["shipping_fee"]) == (250_000, 30_000)
-    ret = await shop(
-        "create_return",
-        SALES,
-        order_id=order["id"],
-        reason="x",
-        lines=[{"sku": "S", "quantity": 1}],
-    )
-    await shop(
-        "receive_return",
-        KEEPER,
-        return_id=ret["id"],
-        lines=[{"return_line_id": ret["lines"][0]["id"], "good": 1}],
-    )
+    ret = await request_return(shop, order["id"], {"S": 1})
+    await receive_one_line(shop, ret, good=1)
     # The unit (110,000) and the shipping (30,000) are refunded.
     await shop("refund_return", ACCOUNTANT, return_id=ret["id"], method="cash", amount=140_000)
     await set_times(db, {order["id"]: utc(2026, 3, 1, 3, 0)}, {ret["id"]: utc(2026, 3, 1, 4, 0)})
@@ -404,20 +366,13 @@ async def test_partial_refunds_and_unit_by_unit_refunds_in_the_sales_report(
         stock={"HCM": 50},
     )
     # S: a goodwill refund of half the unit's price, less than the goods: all goods, no shipping.
-    o1 = await make_order(shop, "phone", {"S": 2}, upto=DELIVERY)
-    r1 = await shop(
-        "create_return", SALES, order_id=o1["id"], reason="x", lines=[{"sku": "S", "quantity": 1}]
-    )
-    await shop(
-        "receive_return",
-        KEEPER,
-        return_id=r1["id"],
-        lines=[{"return_line_id": r1["lines"][0]["id"], "damaged": 1}],
-    )
+    o1 = await delivered_order(shop, {"S": 2})
+    r1 = await request_return(shop, o1["id"], {"S": 1})
+    await receive_one_line(shop, r1, damaged=1)
     await shop("refund_return", ACCOUNTANT, return_id=r1["id"], method="cash", amount=55_000)
     # L: 3 x 100,001 - 1 discount = 300,002 (VAT 27,273), no shipping; its 3 units come back
     # one at a time and their refunds add up to the line exactly. The S stays with the buyer.
-    o2 = await make_order(shop, "zalo", {"L": 3, "S": 1}, upto=DELIVERY, discount=1, shipping_fee=0)
+    o2 = await delivered_order(shop, {"L": 3, "S": 1}, channel="zalo", discount=1, shipping_fee=0)
     assert [ln["line_total"] for ln in o2["lines"]] == [300_002, 110_000]
     rids = [await returned_and_refunded(shop, o2, "L", 1) for _ in range(3)]
     await set_times(
@@ -457,13 +412,7 @@ async def test_refunds_without_goods_take_revenue_back_and_bring_no_cost_back(
     )
 
     async def refund_only(order: dict[str, Any], qty: int, why: str) -> dict[str, Any]:
-        ret = await shop(
-            "create_return",
-            SALES,
-            order_id=order["id"],
-            reason="x",
-            lines=[{"sku": "S", "quantity": qty}],
-        )
+        ret = await request_return(shop, order["id"], {"S": qty})
         await shop(
             "receive_return",
             KEEPER,
@@ -474,10 +423,10 @@ async def test_refunds_without_goods_take_revenue_back_and_bring_no_cost_back(
         return await shop("refund_return", ACCOUNTANT, return_id=ret["id"], method="marketplace")
 
     # phone: 2 x S (VAT 10,000 each); the buyer keeps one and is refunded for it.
-    o1 = await make_order(shop, "phone", {"S": 2}, upto=DELIVERY)
+    o1 = await delivered_order(shop, {"S": 2})
     r1 = await refund_only(o1, 1, "buyer_keeps_item")
     # shopee: 1 x S, lost on its way back and refunded in full: the order stays a sale.
-    o2 = await make_order(shop, "shopee", {"S": 1}, upto=DELIVERY)
+    o2 = await delivered_order(shop, {"S": 1}, channel="shopee")
     r2 = await refund_only(o2, 1, "lost_in_transit")
     assert (r1["refund_amount"], r2["refund_amount"]) == (110_000, 110_000)
     assert r2["order_status"] == "delivered"
