@@ -6,32 +6,25 @@ import pytest
 from sqlalchemy import select, update
 
 from core.errors import InsufficientStock, InvalidInput, NotFound, PermissionDenied
-from core.roles import Actor, Role
+from core.roles import Actor
 from storage.database import Database
 from storage.models import OutboxEvent, StockLevel, StockMove, StockWriteOff, Warehouse
 from tests.conftest import Caller
 from tests.factories import (
+    ACCOUNTANT,
+    CUSTOMER,
+    KEEPER,
+    SALES,
     count_rows,
     hold_stock,
     in_tx,
     ledger_mismatches,
-    make_product,
-    make_warehouses,
+    make_stocked_shop,
     reserve_stock,
 )
 from tools.context import ToolContext
 
-CUSTOMER = Actor.customer(1)
-SALES = Actor(role=Role.SALES, staff_id=2)
-KEEPER = Actor(role=Role.WAREHOUSE, staff_id=3)
-ACCOUNTANT = Actor(role=Role.ACCOUNTANT, staff_id=4)
 STOCK_WRITES = (StockLevel, StockMove, StockWriteOff, OutboxEvent)
-
-
-async def setup(shop: Caller) -> dict[str, int]:
-    wh = await make_warehouses(shop)
-    await make_product(shop, code="AT01", stock={"HCM": 10, "HN": 2})
-    return wh
 
 
 async def level(shop: Caller, sku: str, code: str) -> dict[str, Any]:
@@ -45,7 +38,7 @@ async def level(shop: Caller, sku: str, code: str) -> dict[str, Any]:
 
 
 async def test_check_stock_staff_sees_warehouses(shop: Caller, db: Database) -> None:
-    await setup(shop)
+    await make_stocked_shop(shop)
     await reserve_stock(db, "AT01-DEN-M", "HCM", 3)
     await hold_stock(db, "AT01-DEN-M", "HCM", 1)
     out = await shop("check_stock", SALES, sku="AT01-DEN-M")
@@ -60,7 +53,7 @@ async def test_check_stock_staff_sees_warehouses(shop: Caller, db: Database) -> 
 
 
 async def test_check_stock_customer_sees_only_available(shop: Caller, db: Database) -> None:
-    await setup(shop)
+    await make_stocked_shop(shop)
     await reserve_stock(db, "AT01-DEN-M", "HCM", 3)
     out = await shop("check_stock", CUSTOMER, product_code="at01")
     assert [v["sku"] for v in out["variants"]] == ["AT01-DEN-M", "AT01-TRANG-L"]
@@ -72,7 +65,7 @@ async def test_check_stock_customer_sees_only_available(shop: Caller, db: Databa
 
 
 async def test_check_stock_hides_inactive_from_customers(shop: Caller) -> None:
-    await setup(shop)
+    await make_stocked_shop(shop)
     await shop("update_product", code="AT01", variants=[{"sku": "AT01-TRANG-L", "active": False}])
     out = await shop("check_stock", CUSTOMER, product_code="AT01")
     assert [v["sku"] for v in out["variants"]] == ["AT01-DEN-M"]
@@ -97,7 +90,7 @@ async def test_check_stock_needs_one_reference(shop: Caller) -> None:
 
 
 async def test_adjust_by_delta_and_set_to_keeps_ledger_in_sync(shop: Caller, db: Database) -> None:
-    await setup(shop)
+    await make_stocked_shop(shop)
     out = await shop(
         "adjust_stock", KEEPER, sku="AT01-DEN-M", warehouse_code="hcm", delta=5, note="found a box"
     )
@@ -120,7 +113,7 @@ async def test_adjust_by_delta_and_set_to_keeps_ledger_in_sync(shop: Caller, db:
 
 
 async def test_adjust_cannot_remove_reserved_stock(shop: Caller, db: Database) -> None:
-    await setup(shop)
+    await make_stocked_shop(shop)
     await reserve_stock(db, "AT01-DEN-M", "HCM", 8)
     before = await count_rows(db, *STOCK_WRITES)
     with pytest.raises(InsufficientStock) as err:
@@ -137,7 +130,7 @@ async def test_adjust_cannot_remove_reserved_stock(shop: Caller, db: Database) -
 
 
 async def test_damaged_writes_off_and_only_removes(shop: Caller, db: Database) -> None:
-    await setup(shop)
+    await make_stocked_shop(shop)
     with pytest.raises(InvalidInput):
         await shop(
             "adjust_stock",
@@ -182,14 +175,14 @@ async def test_damaged_writes_off_and_only_removes(shop: Caller, db: Database) -
 async def test_adjust_input_errors_name_the_field(
     shop: Caller, args: dict[str, int | str], field: str
 ) -> None:
-    await setup(shop)
+    await make_stocked_shop(shop)
     with pytest.raises(InvalidInput) as err:
         await shop("adjust_stock", KEEPER, sku="AT01-DEN-M", warehouse_code="HCM", **args)
     assert err.value.field == field
 
 
 async def test_adjust_unknown_or_inactive_warehouse(shop: Caller, db: Database) -> None:
-    await setup(shop)
+    await make_stocked_shop(shop)
     with pytest.raises(NotFound) as err:
         await shop("adjust_stock", KEEPER, sku="AT01-DEN-M", warehouse_code="DN", delta=1)
     assert err.value.field == "warehouse_code"
@@ -211,7 +204,7 @@ async def test_adjust_unknown_or_inactive_warehouse(shop: Caller, db: Database) 
 async def test_transfer_moves_available_stock_with_linked_ledger_rows(
     shop: Caller, db: Database
 ) -> None:
-    await setup(shop)
+    await make_stocked_shop(shop)
     out = await shop(
         "transfer_stock",
         KEEPER,
@@ -244,7 +237,7 @@ async def test_transfer_moves_available_stock_with_linked_ledger_rows(
 
 
 async def test_transfer_leaves_reserved_and_held_stock(shop: Caller, db: Database) -> None:
-    await setup(shop)
+    await make_stocked_shop(shop)
     await reserve_stock(db, "AT01-DEN-M", "HCM", 6)
     await hold_stock(db, "AT01-DEN-M", "HCM", 1)
     before = await count_rows(db, *STOCK_WRITES)
@@ -274,7 +267,7 @@ async def test_transfer_leaves_reserved_and_held_stock(shop: Caller, db: Databas
 
 
 async def test_transfer_refuses_same_warehouse_and_bad_quantity(shop: Caller) -> None:
-    await setup(shop)
+    await make_stocked_shop(shop)
     with pytest.raises(InvalidInput) as err:
         await shop(
             "transfer_stock",
@@ -311,7 +304,7 @@ async def test_transfer_refuses_same_warehouse_and_bad_quantity(shop: Caller) ->
 
 
 async def test_ledger_filters_by_warehouse_and_limits(shop: Caller) -> None:
-    await setup(shop)
+    await make_stocked_shop(shop)
     for d in (1, 2, 3):
         await shop("adjust_stock", KEEPER, sku="AT01-DEN-M", warehouse_code="HN", delta=d)
     hn = await shop("stock_ledger", SALES, sku="AT01-DEN-M", warehouse_code="HN", limit=2)
@@ -326,7 +319,7 @@ async def test_ledger_filters_by_warehouse_and_limits(shop: Caller) -> None:
 
 @pytest.mark.parametrize("actor", [SALES, ACCOUNTANT, CUSTOMER])
 async def test_only_warehouse_roles_change_stock(shop: Caller, actor: Actor) -> None:
-    await setup(shop)
+    await make_stocked_shop(shop)
     with pytest.raises(PermissionDenied):
         await shop("adjust_stock", actor, sku="AT01-DEN-M", warehouse_code="HCM", delta=1)
     with pytest.raises(PermissionDenied):
@@ -341,6 +334,6 @@ async def test_only_warehouse_roles_change_stock(shop: Caller, actor: Actor) -> 
 
 
 async def test_customers_cannot_read_the_ledger(shop: Caller) -> None:
-    await setup(shop)
+    await make_stocked_shop(shop)
     with pytest.raises(PermissionDenied):
         await shop("stock_ledger", CUSTOMER, sku="AT01-DEN-M")
