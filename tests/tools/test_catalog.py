@@ -11,6 +11,10 @@ from storage.database import Database
 from storage.models import OutboxEvent, Product, StockLevel, StockMove, Variant
 from tests.conftest import Caller
 from tests.factories import (
+    ACCOUNTANT,
+    CUSTOMER,
+    KEEPER,
+    SALES,
     count_rows,
     hold_stock,
     in_tx,
@@ -22,10 +26,6 @@ from tests.factories import (
 from tools.context import ToolContext
 from tools.registry import Registry
 
-CUSTOMER = Actor.customer(1)
-SALES = Actor(role=Role.SALES, staff_id=2)
-WAREHOUSE = Actor(role=Role.WAREHOUSE, staff_id=3)
-ACCOUNTANT = Actor(role=Role.ACCOUNTANT, staff_id=4)
 WRITES = (Product, Variant, StockLevel, StockMove, OutboxEvent)
 
 
@@ -625,7 +625,7 @@ async def test_search_limit_is_bounded(shop: Caller) -> None:
 # -------------------------------------------------------------------------------- permissions
 
 
-@pytest.mark.parametrize("actor", [CUSTOMER, WAREHOUSE, ACCOUNTANT])
+@pytest.mark.parametrize("actor", [CUSTOMER, KEEPER, ACCOUNTANT])
 async def test_only_managers_and_sales_edit_the_catalogue(shop: Caller, actor: Actor) -> None:
     await make_warehouses(shop)
     with pytest.raises(PermissionDenied):

@@ -15,11 +15,14 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from core.errors import InvalidInput, PermissionDenied
-from core.roles import Actor, Role
+from core.roles import Actor
 from storage.database import Database
 from storage.models import OutboxEvent, Product, StockLevel, StockMove, Variant
 from tests.conftest import Caller
 from tests.factories import (
+    CUSTOMER,
+    KEEPER,
+    SALES,
     count_rows,
     in_tx,
     ledger_mismatches,
@@ -29,9 +32,6 @@ from tests.factories import (
 )
 from tools.context import ToolContext
 
-SALES = Actor(role=Role.SALES, staff_id=2)
-WAREHOUSE = Actor(role=Role.WAREHOUSE, staff_id=3)
-CUSTOMER = Actor.customer(1)
 WRITES = (Product, Variant, StockLevel, StockMove, OutboxEvent)
 
 VN_HEADER = [
@@ -662,12 +662,12 @@ async def test_roles(shop: Caller, db: Database) -> None:
     assert [(e["row"], e["code"]) for e in err.value.details["errors"]] == [
         (2, "permission_denied")
     ]
-    for actor in (WAREHOUSE, CUSTOMER):
+    for actor in (KEEPER, CUSTOMER):
         with pytest.raises(PermissionDenied):
             await import_file(shop, "x.csv", csv_bytes(["sku"], [["AT01-DEN-M"]]), actor)
     with pytest.raises(PermissionDenied):
         await shop("export_catalog", CUSTOMER, format="csv")
-    assert (await shop("export_catalog", WAREHOUSE, format="csv"))["rows"] == 3
+    assert (await shop("export_catalog", KEEPER, format="csv"))["rows"] == 3
 
 
 async def test_bad_files_are_refused_with_a_reason(shop: Caller) -> None:

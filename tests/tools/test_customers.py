@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.roles import Actor, Role
+from core.roles import Actor
 from storage.database import Database
 from storage.models import (
     Customer,
@@ -20,13 +20,10 @@ from storage.models import (
 )
 from storage.models.orders import CHANNELS
 from tests.conftest import Caller
-from tests.factories import count_rows, in_tx
+from tests.factories import ACCOUNTANT, KEEPER, SALES, count_rows, in_tx
 from tools.context import ToolContext
 from tools.customers import Channel, customer_for_identity
 
-SALES = Actor(role=Role.SALES, staff_id=2)
-KEEPER = Actor(role=Role.WAREHOUSE, staff_id=3)
-ACCOUNTANT = Actor(role=Role.ACCOUNTANT, staff_id=4)
 CUSTOMER_TABLES = (Customer, CustomerPhone, CustomerAddress, CustomerIdentity)
 
 AN: dict[str, Any] = {
