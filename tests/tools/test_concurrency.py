@@ -12,8 +12,8 @@ from core.roles import Actor
 from storage.database import Database
 from storage.models import Order, StockLevel
 from tests.conftest import Caller
+from tests.factories import ADDRESS, ledger_mismatches
 from tests.seed import seed
-from tests.tools.test_orders import ADDRESS, ledger_matches
 
 
 async def test_200_buyers_racing_for_10_units_get_exactly_10_orders(
@@ -45,7 +45,7 @@ async def test_200_buyers_racing_for_10_units_get_exactly_10_orders(
         )
     assert orders == 10
     assert reserved == 10
-    assert await ledger_matches(db)
+    assert await ledger_mismatches(db) == []
 
 
 async def test_ledger_sums_to_on_hand_after_a_mixed_concurrent_workload(
@@ -90,7 +90,7 @@ async def test_ledger_sums_to_on_hand_after_a_mixed_concurrent_workload(
 
     await asyncio.gather(*(worker(n) for n in range(8)))
     assert len(placed) > 20
-    assert await ledger_matches(db)
+    assert await ledger_mismatches(db) == []
     async with db.transaction(write=False) as tx:
         bad = await tx.session.scalar(
             select(func.count())
@@ -125,7 +125,7 @@ async def test_one_quote_placed_twice_at_once_gives_one_order(shop: Caller, db: 
         orders = await tx.session.scalar(select(func.count()).select_from(Order))
         reserved = await tx.session.scalar(select(func.sum(StockLevel.reserved)))
     assert (orders, reserved) == (1, 2)
-    assert await ledger_matches(db)
+    assert await ledger_mismatches(db) == []
 
 
 async def test_a_retried_place_order_racing_the_first_returns_the_same_order(

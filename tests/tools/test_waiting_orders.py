@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.roles import Actor, Role
 from storage.database import Database
 from tests.conftest import Caller
+from tests.factories import ADDRESS, KEEPER
 from tests.seed import Seeded, seed
-
-ADDRESS = {"line": "12 Nguyễn Huệ", "ward": "Bến Nghé", "district": "Quận 1", "province": "TP HCM"}
-KEEPER = Actor(role=Role.WAREHOUSE, staff_id=3)
 
 
 async def order(shop: Caller, quantity: int = 1) -> dict[str, Any]:
