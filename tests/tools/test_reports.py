@@ -111,6 +111,17 @@ async def set_times(
     await in_tx(db, run)
 
 
+async def sized_shop(shop: Caller, prices: dict[str, int]) -> None:
+    """HCM, HN and a product with a Size variant per SKU at these prices, cost 60,000, 50 in HCM."""
+    await make_warehouses(shop)
+    await make_product(
+        shop,
+        variants=[{"sku": s, "options": {"Size": s}, "sale_price": p} for s, p in prices.items()],
+        cost_price=60_000,
+        stock={"HCM": 50},
+    )
+
+
 async def returned_and_refunded(shop: Caller, order: dict[str, Any], sku: str, qty: int) -> int:
     ret = await request_return(shop, order["id"], {sku: qty})
     await receive_one_line(shop, ret, good=qty)
@@ -120,16 +131,7 @@ async def returned_and_refunded(shop: Caller, order: dict[str, Any], sku: str, q
 
 async def sales_fixture(shop: Caller, db: Database) -> None:
     """Known orders around 1-2 March 2026 (shop time UTC+7); prices VAT-inclusive at 10 %."""
-    await make_warehouses(shop)
-    await make_product(
-        shop,
-        variants=[
-            {"sku": "S", "options": {"Size": "S"}, "sale_price": 110_000},
-            {"sku": "M", "options": {"Size": "M"}, "sale_price": 220_000},
-        ],
-        cost_price=60_000,
-        stock={"HCM": 50},
-    )
+    await sized_shop(shop, {"S": 110_000, "M": 220_000})
     # o1: 2 x S, phone, 1 Mar 10:00 local. Delivered; one S comes back and is refunded on
     # 2 Mar 09:00 local.
     o1 = await delivered_order(shop, {"S": 2})
@@ -328,13 +330,7 @@ async def test_sales_report_validates_its_range(shop: Caller) -> None:
 
 
 async def test_refunded_shipping_is_not_taken_off_revenue(shop: Caller, db: Database) -> None:
-    await make_warehouses(shop)
-    await make_product(
-        shop,
-        variants=[{"sku": "S", "options": {"Size": "S"}, "sale_price": 110_000}],
-        cost_price=60_000,
-        stock={"HCM": 50},
-    )
+    await sized_shop(shop, {"S": 110_000})
     # 2 x S at 110,000 (VAT 10,000 each) + 30,000 shipping paid by the buyer: 250,000 (COD).
     order = await delivered_order(shop, {"S": 2})
     assert (order["total"], order["shipping_fee"]) == (250_000, 30_000)
@@ -355,16 +351,7 @@ async def test_refunded_shipping_is_not_taken_off_revenue(shop: Caller, db: Data
 async def test_partial_refunds_and_unit_by_unit_refunds_in_the_sales_report(
     shop: Caller, db: Database
 ) -> None:
-    await make_warehouses(shop)
-    await make_product(
-        shop,
-        variants=[
-            {"sku": "S", "options": {"Size": "S"}, "sale_price": 110_000},
-            {"sku": "L", "options": {"Size": "L"}, "sale_price": 100_001},
-        ],
-        cost_price=60_000,
-        stock={"HCM": 50},
-    )
+    await sized_shop(shop, {"S": 110_000, "L": 100_001})
     # S: a goodwill refund of half the unit's price, less than the goods: all goods, no shipping.
     o1 = await delivered_order(shop, {"S": 2})
     r1 = await request_return(shop, o1["id"], {"S": 1})
@@ -403,13 +390,7 @@ async def test_partial_refunds_and_unit_by_unit_refunds_in_the_sales_report(
 async def test_refunds_without_goods_take_revenue_back_and_bring_no_cost_back(
     shop: Caller, db: Database
 ) -> None:
-    await make_warehouses(shop)
-    await make_product(
-        shop,
-        variants=[{"sku": "S", "options": {"Size": "S"}, "sale_price": 110_000}],
-        cost_price=60_000,
-        stock={"HCM": 50},
-    )
+    await sized_shop(shop, {"S": 110_000})
 
     async def refund_only(order: dict[str, Any], qty: int, why: str) -> dict[str, Any]:
         ret = await request_return(shop, order["id"], {"S": qty})
