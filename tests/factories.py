@@ -133,6 +133,23 @@ async def delivered_order(shop: Caller, lines: dict[str, int], **over: Any) -> d
     return await make_order(shop, lines, upto=DELIVERY, **over)
 
 
+async def place_quote(
+    shop: Caller, actor: Actor, quote: dict[str, Any], **over: Any
+) -> dict[str, Any]:
+    """place_order on a quote_order result: buyer Alice, 0912345678, ADDRESS unless ``over``."""
+    return await shop(
+        "place_order",
+        actor,
+        **{
+            "quote_token": quote["quote_token"],
+            "buyer_name": "Alice",
+            "buyer_phone": "0912345678",
+            "address": ADDRESS,
+            **over,
+        },
+    )
+
+
 async def request_return(
     shop: Caller, order_id: int, quantities: dict[str, int], reason: str = "x"
 ) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from core.roles import Actor
 from storage.database import Database
 from storage.models import Order, StockLevel
 from tests.conftest import Caller
-from tests.factories import ADDRESS, ledger_mismatches
+from tests.factories import ADDRESS, ledger_mismatches, place_quote
 from tests.seed import seed
 
 
@@ -107,14 +107,7 @@ async def test_one_quote_placed_twice_at_once_gives_one_order(shop: Caller, db: 
 
     async def place() -> str:
         try:
-            await shop(
-                "place_order",
-                alice,
-                quote_token=q["quote_token"],
-                buyer_name="Alice",
-                buyer_phone="0912345678",
-                address=ADDRESS,
-            )
+            await place_quote(shop, alice, q)
         except DomainError as exc:
             return exc.code
         return "ok"
@@ -136,15 +129,7 @@ async def test_a_retried_place_order_racing_the_first_returns_the_same_order(
     q = await shop("quote_order", alice, lines=[{"sku": "S", "quantity": 2}])
 
     async def place() -> int:
-        order = await shop(
-            "place_order",
-            alice,
-            quote_token=q["quote_token"],
-            buyer_name="Alice",
-            buyer_phone="0912345678",
-            address=ADDRESS,
-            idempotency_key=f"agent:1:{q['quote_token']}",
-        )
+        order = await place_quote(shop, alice, q, idempotency_key=f"agent:1:{q['quote_token']}")
         return int(order["id"])
 
     ids = await asyncio.gather(*(place() for _ in range(4)))

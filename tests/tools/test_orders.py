@@ -20,7 +20,7 @@ from core.text import fold
 from storage.database import Database
 from storage.models import OutboxEvent, StockLevel
 from tests.conftest import Caller
-from tests.factories import ADDRESS, ledger_mismatches
+from tests.factories import ADDRESS, ledger_mismatches, place_quote
 from tests.seed import seed
 
 
@@ -279,26 +279,12 @@ async def test_quote_holds_stock_until_place_order(shop: Caller, db: Database) -
             buyer_phone="0987654321",
             address=ADDRESS,
         )
-    order = await shop(
-        "place_order",
-        alice,
-        quote_token=q["quote_token"],
-        buyer_name="Alice",
-        buyer_phone="+84 912 345 678",
-        address=ADDRESS,
-    )
+    order = await place_quote(shop, alice, q, buyer_phone="+84 912 345 678")
     assert order["customer_id"] == s.customers[0]
     assert order["buyer_phone"] == "+84912345678"
     assert order["total"] == q["total"]
     with pytest.raises(Conflict) as err:
-        await shop(
-            "place_order",
-            alice,
-            quote_token=q["quote_token"],
-            buyer_name="Alice",
-            buyer_phone="0912345678",
-            address=ADDRESS,
-        )
+        await place_quote(shop, alice, q)
     assert err.value.code == "quote_used"
 
 
@@ -326,14 +312,7 @@ async def test_expired_hold_stops_counting_without_any_job(
     )
     assert order["status"] == "new"
     with pytest.raises(Conflict) as err:
-        await shop(
-            "place_order",
-            alice,
-            quote_token=q["quote_token"],
-            buyer_name="A",
-            buyer_phone="0912345678",
-            address=ADDRESS,
-        )
+        await place_quote(shop, alice, q, buyer_name="A")
     assert err.value.code == "quote_expired"
 
 
