@@ -7,7 +7,8 @@ every query token has a close word in it; its score is the mean of those closene
 When even that finds nothing, documents with some of the words are offered as "partial";
 words that no document has are left out of that count, so one stray word ("quần jean giá rẻ")
 does not hide the products the other words name. English plurals of catalogue words are
-searched as the catalogue spells them ("jeans" finds "Quần jean").
+searched as the catalogue spells them ("jeans" finds "Quần jean"), and common English shop
+words as the Vietnamese catalogue writes them ("black t-shirt" finds "Áo thun ... Đen").
 """
 
 from __future__ import annotations
@@ -60,15 +61,94 @@ def singulars(word: str) -> list[str]:
     return out
 
 
-def singular_words(words: list[str], vocab: set[str]) -> list[str]:
-    """Each query word the catalogue does not have but whose singular it does, as that
-    singular ("jeans" -> "jean" when the catalogue says "Quần jean"); the rest unchanged."""
-    out = []
-    for w in words:
-        if w not in vocab:
-            w = next((s for s in singulars(w) if s in vocab), w)
-        out.append(w)
+# Shop words an English-speaking customer types, as Vietnamese catalogues write them (folded);
+# the first rendering whose words the catalogue has is used. Words the catalogue itself has
+# ("polo", "jean", "linen", "sneaker") are never translated.
+ENGLISH_WORDS: dict[str, tuple[str, ...]] = {
+    "tshirt": ("ao thun",),
+    "tee": ("ao thun",),
+    "shirt": ("ao so mi", "so mi", "ao"),
+    "blouse": ("ao kieu", "ao"),
+    "top": ("ao",),
+    "jacket": ("ao khoac",),
+    "sweater": ("ao len",),
+    "pants": ("quan",),
+    "trousers": ("quan",),
+    "shorts": ("quan short", "quan"),
+    "dress": ("dam", "vay"),
+    "skirt": ("chan vay", "vay"),
+    "shoe": ("giay",),
+    "heels": ("giay cao got",),
+    "sandal": ("sandal", "dep"),
+    "slipper": ("dep",),
+    "bag": ("tui",),
+    "handbag": ("tui xach",),
+    "backpack": ("balo",),
+    "wallet": ("vi",),
+    "hat": ("mu", "non"),
+    "cap": ("mu luoi trai", "mu"),
+    "belt": ("that lung",),
+    "sunglasses": ("kinh mat",),
+    "glasses": ("kinh",),
+    "scarf": ("khan",),
+    "sock": ("tat",),
+    "lipstick": ("son",),
+    "sunscreen": ("kem chong nang",),
+    "shampoo": ("dau goi",),
+    "cleanser": ("sua rua mat",),
+    "black": ("den",),
+    "white": ("trang",),
+    "red": ("do",),
+    "blue": ("xanh",),
+    "green": ("xanh la", "xanh"),
+    "pink": ("hong",),
+    "yellow": ("vang",),
+    "grey": ("xam",),
+    "gray": ("xam",),
+    "brown": ("nau",),
+    "men": ("nam",),
+    "mens": ("nam",),
+    "women": ("nu",),
+    "womens": ("nu",),
+    "kids": ("tre em",),
+}
+
+
+def catalogue_words(words: list[str], vocab: set[str]) -> list[str]:
+    """The query in the catalogue's own words: a word the catalogue lacks becomes its singular
+    ("jeans" -> "jean") or its Vietnamese rendering ("t-shirt" -> "ao thun", "dress" -> "dam")
+    when the catalogue has that; every other word stays as typed."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w == "t" and i + 1 < len(words) and words[i + 1] in ("shirt", "shirts"):
+            w, i = "tshirt", i + 1  # "t-shirt" is tokenised as "t", "shirt"
+        i += 1
+        if w in vocab:
+            out.append(w)
+            continue
+        forms = [w, *singulars(w)]
+        singular = next((f for f in forms[1:] if f in vocab), None)
+        if singular is not None:
+            out.append(singular)
+            continue
+        rendering = next(
+            (
+                r.split()
+                for f in forms
+                for r in ENGLISH_WORDS.get(f, ())
+                if all(part in vocab for part in r.split())
+            ),
+            None,
+        )
+        out.extend(rendering or [w])
     return list(dict.fromkeys(out))
+
+
+def may_need_catalogue_words(words: list[str]) -> bool:
+    """Whether catalogue_words could change the query (cheap: no catalogue needed)."""
+    return any(singulars(w) or w in ENGLISH_WORDS or (w == "t" and "shirt" in words) for w in words)
 
 
 def contains_all(words: Iterable[str], folded_text: str) -> bool:

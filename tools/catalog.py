@@ -25,12 +25,12 @@ from core.catalog import (
 from core.errors import Conflict, InvalidInput, NotFound
 from core.money import margin_percent
 from core.search import (
+    catalogue_words,
     contains_all,
     fuzzy_scores,
+    may_need_catalogue_words,
     partial_scores,
     query_tokens,
-    singular_words,
-    singulars,
     vocabulary,
 )
 from core.text import fold
@@ -759,12 +759,12 @@ async def search_products(ctx: ToolContext, inp: SearchProductsIn) -> SearchProd
     # 1. Every folded word appears in the product's text (SQL LIKE), best word matches first.
     exact = await _containing(ctx, base, words)
     everything: dict[int, tuple[str, str]] | None = None
-    if not exact and any(singulars(w) for w in words):
-        # An English plural the catalogue spells in the singular ("jeans": "Quần jean").
+    if not exact and may_need_catalogue_words(words):
+        # English in a Vietnamese catalogue: "jeans" is "Quần jean", "t-shirt" is "Áo thun".
         everything = await _all_texts(ctx, base)
-        singular = singular_words(words, vocabulary(_texts(everything).values()))
-        if singular != words:
-            words = singular
+        translated = catalogue_words(words, vocabulary(_texts(everything).values()))
+        if translated != words:
+            words = translated
             exact = await _containing(ctx, base, words)
     ranked = _rank(words, exact, fuzzy_scores(words, _texts(exact), cutoff=0), "exact")
     hits = await _take(ctx, ranked, words, staff_all, inp)

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from core.search import (
+    catalogue_words,
     contains_all,
     fuzzy_scores,
     partial_scores,
     query_tokens,
-    singular_words,
     vocabulary,
 )
 from core.text import fold
@@ -86,9 +86,22 @@ def test_partial_scores_leave_out_words_no_document_has() -> None:
 
 def test_plurals_become_the_singular_the_documents_use() -> None:
     vocab = vocabulary(DOCS.values()) | {"dress", "accessory"}
-    assert singular_words(["jeans", "dresses", "accessories"], vocab) == [
+    assert catalogue_words(["jeans", "dresses", "accessories"], vocab) == [
         "jean",
         "dress",
         "accessory",
     ]
-    assert singular_words(["bao", "kakis", "ao"], vocab) == ["bao", "kakis", "ao"]
+    assert catalogue_words(["bao", "kakis", "ao"], vocab) == ["bao", "kakis", "ao"]
+
+
+def test_english_shop_words_become_the_catalogues_vietnamese() -> None:
+    vocab = vocabulary(
+        ["Áo thun cotton Đen", "Áo sơ mi linen", "Đầm maxi", "Kính mát", "Giày sneaker"]
+    )
+    assert catalogue_words(query_tokens("black t-shirt"), vocab) == ["den", "ao", "thun"]
+    assert catalogue_words(query_tokens("linen shirt"), vocab) == ["linen", "ao", "so", "mi"]
+    assert catalogue_words(query_tokens("dresses"), vocab) == ["dam"]  # plural, then English
+    assert catalogue_words(query_tokens("sunglasses"), vocab) == ["kinh", "mat"]
+    assert catalogue_words(query_tokens("sneakers"), vocab) == ["sneaker"]  # its own word
+    # No rendering the catalogue has: the word stays, so nothing random is found.
+    assert catalogue_words(query_tokens("backpack"), vocab) == ["backpack"]
