@@ -201,7 +201,9 @@ class LLMResponder:
         self.breaker.success()
         turn.memory = self._memory(deps)
         if deps.placed is not None and deps.placed.payment_method == "bank_transfer":
-            turn.replies.append(await self._how_to_pay(deps.placed.id, ctx))
+            pay = await self._how_to_pay(deps.placed.id, ctx)
+            if pay is not None:
+                turn.replies.append(pay)
         elif deps.payment is not None:  # the customer asked how to pay an order
             turn.replies.append(bank_transfer_reply(deps.payment, _language(ctx)))
         log.info(
@@ -257,12 +259,17 @@ class LLMResponder:
             buttons = quote_buttons(language)
         return AgentTurn(replies=[Reply(text=text, buttons=buttons)], handoff=deps.handoff)
 
-    async def _how_to_pay(self, order_id: int, ctx: TurnContext) -> Reply:
+    async def _how_to_pay(self, order_id: int, ctx: TurnContext) -> Reply | None:
         """The account, amount and QR code after a bank-transfer order, from the same tool
-        the offline flow uses (never written by the model)."""
-        details = await self.runner.call(
-            "get_payment_details", {"order_id": order_id}, ctx.actor, surface=SURFACE
-        )
+        the offline flow uses (never written by the model). The order is placed whatever
+        happens here: a failure leaves out this reply, never the order's confirmation."""
+        try:
+            details = await self.runner.call(
+                "get_payment_details", {"order_id": order_id}, ctx.actor, surface=SURFACE
+            )
+        except Exception:
+            log.exception("payment details for order %s failed", order_id)
+            return None
         assert isinstance(details, PaymentDetailsOut)
         return bank_transfer_reply(details, _language(ctx))
 

@@ -8,13 +8,17 @@ import json
 
 import pytest
 
+from agents.llm import LLMConfig, LLMResponder
 from core.roles import Actor
 from core.vietqr import is_payload
-from tests.agents.conftest import ADDRESS, BUYER, Catalogue, Chat, shown_quote
+from storage.database import Database
+from tests.agents.conftest import ADDRESS, BUYER, Catalogue, Chat, make_conversation, shown_quote
 from tests.conftest import Caller
 from tests.factories import BANK
 from tests.fakes.openai_server import Call, FakeOpenAI, RecordedRequest, Text, ToolCalls
+from tools import TOOL_MODULES, build_registry
 from tools.config import ToolConfig
+from tools.runner import ToolRunner
 
 
 @pytest.fixture
@@ -131,3 +135,42 @@ async def test_another_customers_order_has_no_payment_details(
     turn = await chat.say(f"Số tài khoản cho đơn {theirs['number']}?")
     assert len(turn.replies) == 1  # no account, no code
     assert "unknown_order" in turn.replies[0].text
+
+
+async def test_the_order_is_confirmed_even_when_its_payment_details_fail(
+    llm_config: LLMConfig,
+    db: Database,
+    catalogue: Catalogue,
+    customers: tuple[int, int],
+    fake_openai: FakeOpenAI,
+) -> None:
+    """A shop whose tools cannot give payment details (here: the tool is missing) still
+    confirms the placed order; only the account and code are left out."""
+    modules = tuple(m for m in TOOL_MODULES if m != "tools.payments")
+    runner = ToolRunner(db, build_registry(modules), BANK)
+    responder = LLMResponder(llm_config, runner)
+    try:
+        chat = Chat(responder, customers[0], await make_conversation(db, customers[0], "web-9"))
+        fake_openai.script(
+            ToolCalls(
+                Call("quote_order", {"lines": [{"sku": "QJ01", "quantity": 1}], "address": ADDRESS})
+            ),
+            Text("Quần jean x1: 430000đ. Bạn xác nhận, chuyển khoản nhé?"),
+            lambda req: ToolCalls(
+                Call(
+                    "place_order",
+                    {
+                        "quote_token": shown_quote(req)["quote_token"],
+                        **BUYER,
+                        "payment_method": "bank_transfer",
+                    },
+                )
+            ),
+        )
+        await chat.say("1 quần jean QJ01, chuyển khoản. Lan 0901234567, 12 Lê Lợi, Q1, HCM")
+        done = await chat.say("ok chốt đơn")
+    finally:
+        await responder.aclose()
+    assert len(done.replies) == 1
+    assert "DH" in done.replies[0].text
+    assert "chuyển khoản" in done.replies[0].text
