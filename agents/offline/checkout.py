@@ -7,6 +7,7 @@ token, so a double tap (or a retried delivery) returns the same order instead of
 
 from __future__ import annotations
 
+import logging
 from typing import Literal
 
 from agents.offline import payloads as P
@@ -37,6 +38,8 @@ from core.errors import DomainError, NotFound
 from core.money import format_vnd
 from core.text import fold
 from tools.order_models import OrderOut
+
+log = logging.getLogger("shopbot.offline")
 
 # Refusals that a fresh quote answers (a product switched off since is dropped by it).
 RETRY_QUOTE = frozenset(
@@ -409,5 +412,12 @@ async def _placed_replies(ctx: FlowContext, order: OrderOut) -> list[Reply]:
     ]
     if order.payment_method != "bank_transfer":
         return [Reply(text="\n".join(lines), buttons=buttons)]
-    pay = bank_transfer_reply(await ctx.shop.get_payment_details(order_id=order.id), ctx.lang)
+    try:
+        details = await ctx.shop.get_payment_details(order_id=order.id)
+    except Exception:
+        # The order is placed: its confirmation must show whatever happens to the details
+        # (the order's own page offers them again).
+        log.exception("payment details for order %s failed", order.id)
+        return [Reply(text="\n".join(lines), buttons=buttons)]
+    pay = bank_transfer_reply(details, ctx.lang)
     return [Reply(text="\n".join(lines)), pay.model_copy(update={"buttons": buttons})]

@@ -12,6 +12,7 @@ from storage.database import Database
 from tests.conftest import Caller
 from tests.factories import BANK, SALES
 from tests.web.chat_client import WebChat, buy_one_tee
+from tools import TOOL_MODULES, build_registry
 from tools.registry import Registry
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -91,3 +92,28 @@ async def test_an_unpaid_transfer_order_offers_its_payment_details_again(
     await cod_chat.press(cod)
     assert "Huỷ đơn" in cod_chat.titles()  # the order is shown ...
     assert "Thông tin chuyển khoản" not in cod_chat.titles()  # ... with nothing to transfer
+
+
+async def test_the_order_is_confirmed_even_when_its_payment_details_fail(
+    db: Database, db_url: str
+) -> None:
+    """A shop whose tools cannot give payment details (here: the tool is missing) still shows
+    the placed order's number; only the account and code are left out."""
+    from fastapi import FastAPI
+
+    from bot.web import chat_router
+    from bot.web.ratelimit import RateLimiter
+
+    registry = build_registry(tuple(m for m in TOOL_MODULES if m != "tools.payments"))
+    settings = load_settings(
+        database_url=db_url, llm_api_key=None, llm_base_url=None, _env_file=None
+    )
+    app = FastAPI()
+    container = Container.create(settings, db=db, registry=registry)
+    app.include_router(chat_router(container, responder=None, limiter=RateLimiter(burst=1000)))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client:
+        chat = WebChat(client)
+        number = await buy_one_tee(chat, payment="Chuyển khoản")
+    assert number in chat.text
+    assert all(r.get("qr") is None for r in chat.replies)
