@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import functools
 import importlib
 import inspect
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -26,6 +28,7 @@ from bot.container import Container, SettingsError, configure_logging, load_sett
 from bot.settings import Settings
 from core.errors import DomainError, InvalidInput
 from core.roles import Actor, Role
+from storage.base import utcnow
 
 T = TypeVar("T")
 
@@ -47,11 +50,15 @@ tool_app = typer.Typer(
 staff_app = typer.Typer(help="Staff members and their API keys.", no_args_is_help=True)
 catalog_app = typer.Typer(help="Catalogue import and export (CSV or Excel).", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+outbox_app = typer.Typer(
+    help="The outbox of domain events: its consumers and its size.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(tool_app, name="tool")
 app.add_typer(staff_app, name="staff")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(bench_app, name="bench")
+app.add_typer(outbox_app, name="outbox")
 
 
 # --- output and errors -------------------------------------------------------------------------
@@ -178,6 +185,31 @@ def db_upgrade() -> None:
     settings = settings_or_exit()
     _migrate(settings)
     typer.echo(f"database at {settings.safe_database_url} is up to date", err=True)
+
+
+@outbox_app.command("status")
+def outbox_status() -> None:
+    """Each consumer of the outbox, where it stands and how many events it has still to read."""
+    from storage.outbox import consumers
+
+    async def work(c: Container) -> list[dict[str, Any]]:
+        return [dataclasses.asdict(state) for state in await consumers(c.db)]
+
+    emit(run_with_container(work))
+
+
+@outbox_app.command("prune")
+def outbox_prune(
+    days: Annotated[int, typer.Option(min=1, help="Keep events younger than this many days")] = 30,
+) -> None:
+    """Delete events older than DAYS that every consumer has read."""
+    from storage.outbox import prune
+
+    async def work(c: Container) -> dict[str, Any]:
+        cutoff = utcnow() - timedelta(days=days)
+        return {"deleted": await prune(c.db, cutoff), "older_than": cutoff.isoformat()}
+
+    emit(run_with_container(work))
 
 
 @app.command()

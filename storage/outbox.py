@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.base import utcnow
@@ -219,3 +219,60 @@ class OutboxReader:
                 .on_conflict_do_nothing(index_elements=["consumer"])
             )
         self._registered = True
+
+
+# --- operating it ------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ConsumerState:
+    consumer: str
+    txid: int
+    event_id: int
+    behind: int  # events kept that it has not read yet
+    updated_at: datetime
+
+
+async def consumers(db: Database) -> list[ConsumerState]:
+    """Every registered consumer, where its cursor stands and how many events it has to go."""
+    async with db.transaction(write=False) as tx:
+        rows = (
+            await tx.session.execute(
+                select(
+                    OutboxCursor.consumer,
+                    OutboxCursor.txid,
+                    OutboxCursor.event_id,
+                    OutboxCursor.updated_at,
+                ).order_by(OutboxCursor.consumer)
+            )
+        ).all()
+        out = []
+        for name, txid, event_id, at in rows:
+            behind = await tx.session.scalar(
+                select(func.count())
+                .select_from(OutboxEvent)
+                .where(tuple_(OutboxEvent.txid, OutboxEvent.id) > tuple_(txid, event_id))
+            )
+            out.append(ConsumerState(name, int(txid), int(event_id), int(behind or 0), at))
+    return out
+
+
+async def prune(db: Database, older_than: datetime) -> int:
+    """Deletes events created before ``older_than`` that every registered consumer has read
+    (by age alone while no consumer is registered); returns how many. An event some consumer
+    has not read yet is kept however old it is."""
+    async with db.transaction() as tx:
+        slowest = (
+            await tx.session.execute(
+                select(OutboxCursor.txid, OutboxCursor.event_id)
+                .order_by(OutboxCursor.txid, OutboxCursor.event_id)
+                .limit(1)
+            )
+        ).one_or_none()
+        query = delete(OutboxEvent).where(OutboxEvent.created_at < older_than)
+        if slowest is not None:
+            query = query.where(
+                tuple_(OutboxEvent.txid, OutboxEvent.id) <= tuple_(slowest[0], slowest[1])
+            )
+        result = await tx.session.execute(query)
+        return int(getattr(result, "rowcount", 0) or 0)

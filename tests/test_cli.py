@@ -377,3 +377,15 @@ def test_demo_data_is_idempotent(cli: Cli) -> None:
         assert second["created"] == {}
         assert second["already_there"]["warehouses"] == 2
     assert cli.json("tool", "call", "list_warehouses") == listed
+
+
+def test_outbox_status_and_prune(cli: Cli) -> None:
+    assert cli("db", "upgrade").exit_code == 0
+    assert cli("demo-data").exit_code == 0  # orders and stock moves write events
+    status = cli("outbox", "status")
+    assert status.exit_code == 0, status.output
+    assert json.loads(status.output) == []  # no consumer yet
+    pruned = cli("outbox", "prune", "--days", "1")
+    assert pruned.exit_code == 0, pruned.output
+    assert json.loads(pruned.output)["deleted"] == 0  # every event is younger than a day
+    assert cli("outbox", "prune", "--days", "0").exit_code != 0  # refused: at least 1

@@ -5,12 +5,14 @@ late with a smaller id is never skipped, and two workers never get the same batc
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
 from core.roles import Actor
+from storage.base import utcnow
 from storage.database import Database
-from storage.outbox import OutboxReader
+from storage.outbox import OutboxReader, consumers, prune
 from tools.config import ToolConfig
 from tools.context import ToolContext
 from tools.events import flush_events
@@ -100,3 +102,25 @@ async def test_two_workers_never_get_the_same_batch(db: Database, backend: str) 
         assert [e.key for e in a.events] == ["order:4"]
         assert b.events == []  # the cursor row is taken: this worker waits its turn
     assert await read_all(second) == []
+
+
+async def test_status_shows_each_consumer_and_what_it_has_left(db: Database) -> None:
+    await emit(db, *[("order.created", f"order:{n}") for n in range(1, 4)])
+    staff = OutboxReader(db, "staff-cards", batch_size=2)
+    await read_all(staff)
+    await read_all(OutboxReader(db, "shopee-stock"))
+    states = {s.consumer: s.behind for s in await consumers(db)}
+    assert states == {"shopee-stock": 0, "staff-cards": 1}
+
+
+async def test_prune_keeps_what_a_consumer_has_not_read(db: Database) -> None:
+    await emit(db, *[("order.created", f"order:{n}") for n in range(1, 5)])
+    slow = OutboxReader(db, "slow", batch_size=2)
+    await read_all(slow)  # has read order:1 and order:2
+    await read_all(OutboxReader(db, "fast"))  # has read everything
+    future = utcnow() + timedelta(days=1)
+    assert await prune(db, utcnow() - timedelta(days=1)) == 0  # nothing is old enough
+    assert await prune(db, future) == 2  # only what both have read
+    assert await read_all(slow) == ["order:3", "order:4"]
+    assert await prune(db, future) == 2
+    assert await read_all(OutboxReader(db, "late-comer")) == []
