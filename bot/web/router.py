@@ -13,7 +13,7 @@ import io
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import cache
+from functools import cache, lru_cache
 from html import escape
 from importlib.resources import files
 from typing import Any, Literal
@@ -122,6 +122,28 @@ def _asset(name: str) -> str:
     return files("bot.web").joinpath("static", name).read_text(encoding="utf-8")
 
 
+def _too_many(bucket: RateLimiter, key: str) -> JSONResponse:
+    return JSONResponse(
+        status_code=429,
+        headers={"Retry-After": str(bucket.retry_after(key))},
+        content={
+            "error": {
+                "code": "rate_limited",
+                "message": "Too many messages; wait a moment.",
+                "field": None,
+            }
+        },
+    )
+
+
+@lru_cache(maxsize=256)
+def _qr_svg(data: str) -> bytes:
+    """Drawn once per payload: a page reload or a second look costs nothing."""
+    out = io.BytesIO()
+    segno.make(data, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False)
+    return out.getvalue()
+
+
 def chat_router(
     container: Container,
     *,
@@ -201,17 +223,7 @@ def chat_router(
         address = request.client.host if request.client else ""
         for bucket, key in ((limits, body.session_id), (by_address, address)):
             if bucket is not None and not bucket.allow(key):
-                return JSONResponse(
-                    status_code=429,
-                    headers={"Retry-After": str(bucket.retry_after(key))},
-                    content={
-                        "error": {
-                            "code": "rate_limited",
-                            "message": "Too many messages; wait a moment.",
-                            "field": None,
-                        }
-                    },
-                )
+                return _too_many(bucket, key)
         incoming = Incoming(
             channel="web",
             chat_id=body.session_id,
@@ -226,9 +238,12 @@ def chat_router(
         return ChatOut(replies=turn.replies, mode=mode)
 
     @router.get("/api/chat/qr.svg", tags=["web chat"])
-    async def qr_code(data: str = Query(max_length=512)) -> Response:
+    async def qr_code(request: Request, data: str = Query(max_length=512)) -> Response:
         """A payment QR code (VietQR) from a reply's ``qr``, drawn as SVG. Only checksummed
         EMVCo payloads are drawn: this is not a QR service for anything else."""
+        address = request.client.host if request.client else ""
+        if by_address is not None and not by_address.allow(address):
+            return _too_many(by_address, address)
         if not is_payload(data):
             return JSONResponse(
                 status_code=422,
@@ -240,10 +255,8 @@ def chat_router(
                     }
                 },
             )
-        out = io.BytesIO()
-        segno.make(data, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False)
         return Response(
-            out.getvalue(),
+            _qr_svg(data),
             media_type="image/svg+xml",
             headers={"Cache-Control": "public, max-age=86400"},
         )

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from bot.container import Container, load_settings
-from core.vietqr import is_payload
+from core.vietqr import is_payload, vietqr_payload
 from storage.database import Database
 from tests.conftest import Caller
 from tests.factories import BANK, SALES
@@ -117,3 +117,30 @@ async def test_the_order_is_confirmed_even_when_its_payment_details_fail(
         number = await buy_one_tee(chat, payment="Chuyển khoản")
     assert number in chat.text
     assert all(r.get("qr") is None for r in chat.replies)
+
+
+async def test_drawing_codes_counts_against_the_address_limit(
+    db: Database, db_url: str, registry: Registry
+) -> None:
+    from fastapi import FastAPI
+
+    from bot.web import chat_router
+
+    settings = load_settings(
+        database_url=db_url,
+        llm_api_key=None,
+        llm_base_url=None,
+        web_chat_per_address_per_minute=2,
+        _env_file=None,
+    )
+    app = FastAPI()
+    app.include_router(chat_router(Container.create(settings, db=db, registry=registry)))
+    code = vietqr_payload(BANK.bank, 179_000, "DH000001")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        codes = [
+            (await client.get("/api/chat/qr.svg", params={"data": code})).status_code
+            for _ in range(3)
+        ]
+    assert codes == [200, 200, 429]
