@@ -35,6 +35,7 @@ from storage.models import (
 from tools.context import ToolContext
 from tools.order_models import Channel
 from tools.registry import ACCOUNTING, MANAGERS, STAFF, tool
+from tools.returns import claims_where
 
 MAX_DAYS = 366
 
@@ -291,24 +292,9 @@ class _Refund:
 
 async def _line_claims(ctx: ToolContext, order_line_ids: list[int]) -> dict[int, list[Claim]]:
     """Every return line of these order lines, by order line."""
-    out: dict[int, list[Claim]] = defaultdict(list)
     if not order_line_ids:
-        return out
-    rows = await ctx.session.execute(
-        select(
-            ReturnLine.order_line_id,
-            ReturnRequest.status,
-            ReturnLine.quantity,
-            ReturnLine.good,
-            ReturnLine.damaged,
-            ReturnLine.return_id,
-        )
-        .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_id)
-        .where(ReturnLine.order_line_id.in_(order_line_ids))
-    )
-    for olid, status, qty, good, damaged, rid in rows.all():
-        out[olid].append(Claim(status, qty, good, damaged, rid))
-    return out
+        return defaultdict(list)
+    return await claims_where(ctx, ReturnLine.order_line_id.in_(order_line_ids))
 
 
 def day_bounds(date_from: date, date_to: date, tz: ZoneInfo) -> list[datetime]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Literal, cast, get_args
+from typing import Any, Literal, cast, get_args
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -223,6 +223,12 @@ async def _locked(ctx: ToolContext, return_id: int) -> tuple[ReturnRequest, Orde
 
 async def _claims(ctx: ToolContext, order_id: int) -> dict[int, list[Claim]]:
     """Every return line of the order, by order line, as it weighs on what is returnable."""
+    return await claims_where(ctx, ReturnRequest.order_id == order_id)
+
+
+async def claims_where(ctx: ToolContext, condition: Any) -> dict[int, list[Claim]]:
+    """The return lines matching ``condition``, by order line, in return order (the order
+    the cumulative refund rule counts them in)."""
     rows = await ctx.session.execute(
         select(
             ReturnLine.order_line_id,
@@ -233,7 +239,7 @@ async def _claims(ctx: ToolContext, order_id: int) -> dict[int, list[Claim]]:
             ReturnLine.return_id,
         )
         .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_id)
-        .where(ReturnRequest.order_id == order_id)
+        .where(condition)
         .order_by(ReturnLine.return_id, ReturnLine.id)
     )
     out: dict[int, list[Claim]] = defaultdict(list)
