@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.roles import Actor
 from storage.database import Database
 from tests.conftest import Caller
 from tests.factories import ADDRESS, KEEPER
 from tests.seed import Seeded, seed
+from tools.config import ToolConfig
+from tools.context import ToolContext
+from tools.stock_ops import Move, apply_moves
 
 
 async def order(shop: Caller, quantity: int = 1) -> dict[str, Any]:
@@ -90,10 +94,21 @@ async def test_a_failed_delivery_coming_back_serves_a_waiting_order(
     assert await statuses(shop, [late]) == ["confirmed"]
 
 
-async def test_stock_taken_again_frees_nothing(shop: Caller, db: Database) -> None:
-    """Moving stock that stays reserved (shipping consumes what was reserved) confirms nobody."""
-    _, made = await waiting(shop, db, 1, stock=1)
-    late = await order(shop)
-    for status in ("confirmed", "packing", "ready_to_ship", "shipping"):
-        await shop("set_order_status", order_id=made[0]["id"], status=status)
-    assert await statuses(shop, [late]) == ["awaiting_stock"]
+async def test_only_moves_that_make_stock_available_count_as_freed(db: Database) -> None:
+    """What the runner offers to waiting orders: a receipt or a release frees stock; shipping
+    what was reserved, reserving or taking stock out frees none (so those calls never run the
+    allocation)."""
+    s = await seed(db, {"S": {"HCM": 5, "HN": 0}})
+    v, hcm = s.variants["S"], s.warehouses["HCM"]
+    cases = [
+        (Move(v, hcm, d_reserved=2, reason="reservation"), False),
+        (Move(v, hcm, d_on_hand=-1, d_reserved=-1, reason="shipment"), False),
+        (Move(v, hcm, d_on_hand=-1, reason="damaged"), False),
+        (Move(v, hcm, d_reserved=-1, reason="release"), True),
+        (Move(v, hcm, d_on_hand=3, reason="receipt"), True),
+    ]
+    for move, frees in cases:
+        async with db.transaction() as tx:
+            ctx = ToolContext(tx=tx, actor=Actor.system(), config=ToolConfig())
+            await apply_moves(ctx, [move])
+            assert ctx.freed_variants == ({v} if frees else set()), move
