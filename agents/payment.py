@@ -4,11 +4,16 @@ and the offline flow: the account, the exact amount, the note to write, and the 
 
 from __future__ import annotations
 
+import logging
 from typing import Literal
 
 from agents.types import Reply
 from core.money import format_vnd
+from core.roles import Actor
 from tools.payments import PaymentDetailsOut
+from tools.runner import ToolRunner
+
+log = logging.getLogger("shopbot.chat")
 
 _TEXT = {
     "vi": (
@@ -43,3 +48,25 @@ def bank_transfer_text(details: PaymentDetailsOut, language: Literal["vi", "en"]
 
 def bank_transfer_reply(details: PaymentDetailsOut, language: Literal["vi", "en"]) -> Reply:
     return Reply(text=bank_transfer_text(details, language), qr=details.vietqr)
+
+
+async def reply_after_order(
+    runner: ToolRunner,
+    actor: Actor,
+    order_id: int,
+    language: Literal["vi", "en"],
+    *,
+    surface: str,
+) -> Reply | None:
+    """How to pay a bank-transfer order just placed, for the LLM agent and the offline flow
+    alike. The order is placed whatever happens here: a failure leaves out this reply (logged;
+    the order's page offers the details again), never the order's confirmation."""
+    try:
+        details = await runner.call(
+            "get_payment_details", {"order_id": order_id}, actor, surface=surface
+        )
+    except Exception:
+        log.exception("payment details for order %s failed", order_id)
+        return None
+    assert isinstance(details, PaymentDetailsOut)
+    return bank_transfer_reply(details, language)

@@ -47,11 +47,10 @@ from agents.llm.toolset import (
     schema_chars,
 )
 from agents.llm.turn import SURFACE, ToolExecutor, TurnDeps
-from agents.payment import bank_transfer_reply
+from agents.payment import bank_transfer_reply, reply_after_order
 from agents.types import AgentTurn, AgentUnavailable, Reply, TurnContext
 from prompts import LANGUAGES
 from tools.config import ToolConfig
-from tools.payments import PaymentDetailsOut
 from tools.runner import ToolRunner
 
 log = logging.getLogger("shopbot.agents.llm")
@@ -201,7 +200,9 @@ class LLMResponder:
         self.breaker.success()
         turn.memory = self._memory(deps)
         if deps.placed is not None and deps.placed.payment_method == "bank_transfer":
-            pay = await self._how_to_pay(deps.placed.id, ctx)
+            pay = await reply_after_order(
+                self.runner, ctx.actor, deps.placed.id, _language(ctx), surface=SURFACE
+            )
             if pay is not None:
                 turn.replies.append(pay)
         elif deps.payment is not None:  # the customer asked how to pay an order
@@ -258,20 +259,6 @@ class LLMResponder:
         ):
             buttons = quote_buttons(language)
         return AgentTurn(replies=[Reply(text=text, buttons=buttons)], handoff=deps.handoff)
-
-    async def _how_to_pay(self, order_id: int, ctx: TurnContext) -> Reply | None:
-        """The account, amount and QR code after a bank-transfer order, from the same tool
-        the offline flow uses (never written by the model). The order is placed whatever
-        happens here: a failure leaves out this reply, never the order's confirmation."""
-        try:
-            details = await self.runner.call(
-                "get_payment_details", {"order_id": order_id}, ctx.actor, surface=SURFACE
-            )
-        except Exception:
-            log.exception("payment details for order %s failed", order_id)
-            return None
-        assert isinstance(details, PaymentDetailsOut)
-        return bank_transfer_reply(details, _language(ctx))
 
     @staticmethod
     def _memory(deps: TurnDeps) -> dict[str, Any] | None:

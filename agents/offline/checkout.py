@@ -7,7 +7,6 @@ token, so a double tap (or a retried delivery) returns the same order instead of
 
 from __future__ import annotations
 
-import logging
 from typing import Literal
 
 from agents.offline import payloads as P
@@ -32,14 +31,12 @@ from agents.offline.state import (
     parse_payment,
     parse_phone,
 )
-from agents.payment import bank_transfer_reply
+from agents.payment import reply_after_order
 from agents.types import Button, Reply
 from core.errors import DomainError, NotFound
 from core.money import format_vnd
 from core.text import fold
 from tools.order_models import OrderOut
-
-log = logging.getLogger("shopbot.offline")
 
 # Refusals that a fresh quote answers (a product switched off since is dropped by it).
 RETRY_QUOTE = frozenset(
@@ -412,12 +409,8 @@ async def _placed_replies(ctx: FlowContext, order: OrderOut) -> list[Reply]:
     ]
     if order.payment_method != "bank_transfer":
         return [Reply(text="\n".join(lines), buttons=buttons)]
-    try:
-        details = await ctx.shop.get_payment_details(order_id=order.id)
-    except Exception:
-        # The order is placed: its confirmation must show whatever happens to the details
-        # (the order's own page offers them again).
-        log.exception("payment details for order %s failed", order.id)
+    shop = ctx.shop
+    pay = await reply_after_order(shop.runner, shop.actor, order.id, ctx.lang, surface=shop.surface)
+    if pay is None:
         return [Reply(text="\n".join(lines), buttons=buttons)]
-    pay = bank_transfer_reply(details, ctx.lang)
     return [Reply(text="\n".join(lines)), pay.model_copy(update={"buttons": buttons})]
