@@ -22,7 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from core.errors import InvalidInput
-from core.vietqr import BankAccount
+from core.vietqr import bank_account
 from storage.database import normalise_url
 
 ENV_PREFIX = "SHOPBOT_"
@@ -118,20 +118,12 @@ class Settings(BaseSettings):
                     "SHOPBOT_BANK_ACCOUNT_NUMBER and SHOPBOT_BANK_ACCOUNT_NAME together"
                 )
             try:
-                self.bank_account()
+                bank_account(
+                    self.bank_bin, self.bank_account_number, self.bank_account_name, self.bank_name
+                )
             except InvalidInput as exc:
                 raise ValueError(f"{env_name(exc.field or 'bank_bin')}: {exc.message}") from None
         return self
-
-    def bank_account(self) -> BankAccount | None:
-        if not (self.bank_bin and self.bank_account_number and self.bank_account_name):
-            return None
-        return BankAccount(
-            bin=self.bank_bin.strip(),
-            account_number=self.bank_account_number.strip(),
-            account_name=self.bank_account_name.strip(),
-            bank_name=self.bank_name.strip(),
-        )
 
     @field_validator(
         "free_shipping_from",

@@ -45,6 +45,22 @@ class BankAccount:
             raise InvalidInput("The account holder's name is missing.", field="bank_account_name")
 
 
+def bank_account(
+    bank_bin: str | None,
+    account_number: str | None,
+    account_name: str | None,
+    bank_name: str = "",
+) -> BankAccount | None:
+    """The account from settings as given (blanks trimmed); None unless all three are set.
+    Raises InvalidInput naming the setting for a malformed one."""
+    parts = [(x or "").strip() for x in (bank_bin, account_number, account_name)]
+    if not all(parts):
+        return None
+    return BankAccount(
+        bin=parts[0], account_number=parts[1], account_name=parts[2], bank_name=bank_name.strip()
+    )
+
+
 def transfer_note(text: str) -> str:
     """What banks accept in the note: letters, digits and spaces, no accents, 25 at most."""
     plain = _NOTE_CHARS.sub(" ", fold(text).upper())

@@ -164,7 +164,7 @@ def test_a_bank_account_is_whole_and_well_formed(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(SettingsError) as err:
         load_settings()
     assert str(err.value).startswith("SHOPBOT_BANK_ACCOUNT_NUMBER: An account number")
-    monkeypatch.setenv("SHOPBOT_BANK_ACCOUNT_NUMBER", "0071000123456")
+    monkeypatch.setenv("SHOPBOT_BANK_ACCOUNT_NUMBER", " 0071000123456 ")  # as pasted
     account = tool_config(load_settings()).bank
     assert account is not None
     assert (account.bin, account.account_number) == ("970436", "0071000123456")

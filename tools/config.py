@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from core.shipping import FlatShipping
-from core.vietqr import BankAccount
+from core.vietqr import BankAccount, bank_account
 
 
 class ToolConfig(BaseModel):
@@ -27,11 +27,6 @@ class ToolConfig(BaseModel):
 
     @property
     def bank(self) -> BankAccount | None:
-        if not (self.bank_bin and self.bank_account_number and self.bank_account_name):
-            return None
-        return BankAccount(
-            bin=self.bank_bin,
-            account_number=self.bank_account_number,
-            account_name=self.bank_account_name,
-            bank_name=self.bank_name,
+        return bank_account(
+            self.bank_bin, self.bank_account_number, self.bank_account_name, self.bank_name
         )
