@@ -1116,9 +1116,16 @@ async def _reprice(ctx: ToolContext, order: Order, lines: list[OrderLine]) -> No
         totals.vat_total,
     )
     order.total = totals.total
-    # Money already received still counts: the carrier collects only what is left.
-    owed = max(0, totals.total - order.paid_amount)
-    order.cod_amount = owed if order.payment_method == "cod" else 0
+    settle(order)
+
+
+def settle(order: Order, *, collect: bool = True) -> None:
+    """After the total or the money received changed: once money came in the status says paid
+    or partly paid, and (``collect``) the carrier of a cash-on-delivery order collects only
+    what is still owed. Money the carrier itself handed over leaves its figure as it was."""
+    owed = max(0, order.total - order.paid_amount)
+    if collect:
+        order.cod_amount = owed if order.payment_method == "cod" else 0
     if order.paid_amount:
         order.payment_status = "paid" if owed == 0 else "partially_paid"
 
@@ -1308,10 +1315,7 @@ async def record_payment(ctx: ToolContext, inp: RecordPaymentIn) -> OrderOut:
             details={"owed": owed},
         )
     order.paid_amount += inp.amount
-    order.payment_status = "paid" if order.paid_amount >= order.total else "partially_paid"
-    if order.payment_method == "cod" and inp.method != "cod":
-        # Paid ahead: nothing is left for the carrier to collect.
-        order.cod_amount = max(0, order.total - order.paid_amount)
+    settle(order, collect=inp.method != "cod")  # paid ahead: less for the carrier to collect
     order.updated_at = ctx.now
     await ctx.session.flush()
     note = f"{inp.amount} đồng by {inp.method}" + (f" ({inp.reference})" if inp.reference else "")

@@ -18,7 +18,7 @@ from tools.context import ToolContext
 from tools.events import order_event
 from tools.idempotency import Idempotent
 from tools.order_models import OrderOut, PaymentMethod
-from tools.orders import OrderRef, load_order, order_out
+from tools.orders import OrderRef, load_order, order_out, settle
 from tools.registry import ACCOUNTING, CUSTOMER, STAFF, tool
 
 
@@ -119,9 +119,7 @@ async def refund_payment(ctx: ToolContext, inp: RefundPaymentIn) -> OrderOut:
     if cancelled:
         order.payment_status = "refunded" if order.paid_amount == 0 else "partially_refunded"
     else:
-        order.payment_status = "paid" if order.paid_amount >= order.total else "partially_paid"
-        if order.payment_method == "cod":
-            order.cod_amount = max(0, order.total - order.paid_amount)
+        settle(order)
     order.updated_at = ctx.now
     await ctx.session.flush()
     note = f"{amount} đồng by {inp.method}" + (f" ({inp.reference})" if inp.reference else "")
