@@ -98,14 +98,7 @@ class OutboxReader:
     async def position(self) -> tuple[int, int]:
         """Where the consumer's cursor stands (0, 0 before its first batch)."""
         async with self.db.transaction(write=False) as tx:
-            row = (
-                await tx.session.execute(
-                    select(OutboxCursor.txid, OutboxCursor.event_id).where(
-                        OutboxCursor.consumer == self.consumer
-                    )
-                )
-            ).one_or_none()
-        return (int(row[0]), int(row[1])) if row else (0, 0)
+            return await self._position_in(tx)
 
     # --- the two databases ---------------------------------------------------------------
 
@@ -163,8 +156,8 @@ class OutboxReader:
                     OutboxCursor.consumer == self.consumer
                 )
             )
-        ).one()
-        return int(row[0]), int(row[1])
+        ).one_or_none()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
 
     async def _read(self, tx: Tx, start: tuple[int, int], *, horizon: bool) -> Batch:
         query = (
