@@ -154,6 +154,19 @@ ADDRESS = {"line": "12 Lê Lợi", "ward": "Bến Nghé", "district": "Quận 1"
 BUYER = {"buyer_name": "Lan", "buyer_phone": "0901234567", "address": ADDRESS}
 
 
-def place_shown_quote(req: RecordedRequest) -> ToolCalls:
-    """The model placing the order for the quote the customer was shown in an earlier turn."""
-    return ToolCalls(Call("place_order", {"quote_token": shown_quote(req)["quote_token"], **BUYER}))
+def place_shown_quote(req: RecordedRequest, **extra: Any) -> ToolCalls:
+    """The model placing the order for the quote the customer was shown in an earlier turn
+    (``extra``: more place_order arguments, e.g. payment_method)."""
+    token = shown_quote(req)["quote_token"]
+    return ToolCalls(Call("place_order", {"quote_token": token, **BUYER, **extra}))
+
+
+QUOTE_JEANS = ToolCalls(
+    Call("quote_order", {"lines": [{"sku": "QJ01", "quantity": 1}], "address": ADDRESS})
+)
+
+
+async def jeans_order(shop: Caller, customer_id: int, **over: Any) -> dict[str, Any]:
+    """An order of one pair of jeans (QJ01) placed by the customer outside the chat."""
+    args = {"lines": [{"sku": "QJ01", "quantity": 1}], **BUYER, **over}
+    return await shop("place_order", Actor.customer(customer_id), **args)

@@ -9,10 +9,16 @@ import json
 import pytest
 
 from agents.llm import LLMConfig, LLMResponder
-from core.roles import Actor
 from core.vietqr import is_payload
 from storage.database import Database
-from tests.agents.conftest import ADDRESS, BUYER, Catalogue, Chat, make_conversation, shown_quote
+from tests.agents.conftest import (
+    QUOTE_JEANS,
+    Catalogue,
+    Chat,
+    jeans_order,
+    make_conversation,
+    place_shown_quote,
+)
 from tests.conftest import Caller
 from tests.factories import BANK
 from tests.fakes.openai_server import Call, FakeOpenAI, RecordedRequest, Text, ToolCalls
@@ -31,15 +37,10 @@ async def test_a_transfer_order_ends_with_the_account_and_its_qr_code(
 ) -> None:
     def place(req: RecordedRequest) -> ToolCalls:
         assert "bank_transfer" in req.system_text()  # offered: the shop has an account
-        token = shown_quote(req)["quote_token"]
-        return ToolCalls(
-            Call("place_order", {"quote_token": token, **BUYER, "payment_method": "bank_transfer"})
-        )
+        return place_shown_quote(req, payment_method="bank_transfer")
 
     fake_openai.script(
-        ToolCalls(
-            Call("quote_order", {"lines": [{"sku": "QJ01", "quantity": 1}], "address": ADDRESS})
-        ),
+        QUOTE_JEANS,
         lambda req: Text(
             f"Quần jean x1, tổng {req.last_tool_json('quote_order')['total']}đ. "
             "Bạn xác nhận đặt đơn, chuyển khoản nhé?"
@@ -64,20 +65,9 @@ async def test_a_customer_cannot_order_with_a_staff_payment_method(
     chat: Chat, catalogue: Catalogue, fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.script(
-        ToolCalls(
-            Call("quote_order", {"lines": [{"sku": "QJ01", "quantity": 1}], "address": ADDRESS})
-        ),
+        QUOTE_JEANS,
         Text("Quần jean x1: 430000đ. Bạn xác nhận nhé?"),
-        lambda req: ToolCalls(
-            Call(
-                "place_order",
-                {
-                    "quote_token": shown_quote(req)["quote_token"],
-                    **BUYER,
-                    "payment_method": "marketplace",
-                },
-            )
-        ),
+        lambda req: place_shown_quote(req, payment_method="marketplace"),
         lambda req: Text("Lỗi: " + req.tool_results("place_order")[-1][1][:200]),
     )
     await chat.say("1 quần jean QJ01, Lan 0901234567, 12 Lê Lợi, Q1, HCM")
@@ -89,13 +79,7 @@ async def test_a_customer_cannot_order_with_a_staff_payment_method(
 async def test_asked_how_to_pay_later_the_agent_shows_the_account_and_code(
     chat: Chat, catalogue: Catalogue, fake_openai: FakeOpenAI, shop: Caller
 ) -> None:
-    order = await shop(
-        "place_order",
-        Actor.customer(chat.customer_id),
-        lines=[{"sku": "QJ01", "quantity": 1}],
-        payment_method="bank_transfer",
-        **BUYER,
-    )
+    order = await jeans_order(shop, chat.customer_id, payment_method="bank_transfer")
     fake_openai.script(
         ToolCalls(Call("get_payment_details", {"number": order["number"]})),
         lambda req: Text(
@@ -118,13 +102,7 @@ async def test_another_customers_order_has_no_payment_details(
     shop: Caller,
     customers: tuple[int, int],
 ) -> None:
-    theirs = await shop(
-        "place_order",
-        Actor.customer(customers[1]),
-        lines=[{"sku": "QJ01", "quantity": 1}],
-        payment_method="bank_transfer",
-        **BUYER,
-    )
+    theirs = await jeans_order(shop, customers[1], payment_method="bank_transfer")
     fake_openai.script(
         ToolCalls(Call("get_payment_details", {"number": theirs["number"]})),
         lambda req: Text(
@@ -152,20 +130,9 @@ async def test_the_order_is_confirmed_even_when_its_payment_details_fail(
     try:
         chat = Chat(responder, customers[0], await make_conversation(db, customers[0], "web-9"))
         fake_openai.script(
-            ToolCalls(
-                Call("quote_order", {"lines": [{"sku": "QJ01", "quantity": 1}], "address": ADDRESS})
-            ),
+            QUOTE_JEANS,
             Text("Quần jean x1: 430000đ. Bạn xác nhận, chuyển khoản nhé?"),
-            lambda req: ToolCalls(
-                Call(
-                    "place_order",
-                    {
-                        "quote_token": shown_quote(req)["quote_token"],
-                        **BUYER,
-                        "payment_method": "bank_transfer",
-                    },
-                )
-            ),
+            lambda req: place_shown_quote(req, payment_method="bank_transfer"),
         )
         await chat.say("1 quần jean QJ01, chuyển khoản. Lan 0901234567, 12 Lê Lợi, Q1, HCM")
         done = await chat.say("ok chốt đơn")

@@ -18,7 +18,15 @@ from agents.types import AgentUnavailable
 from core.roles import Actor
 from storage.database import Database
 from storage.models import AuditEntry, Order, Quote
-from tests.agents.conftest import ADDRESS, BUYER, Catalogue, Chat, place_shown_quote, shown_quote
+from tests.agents.conftest import (
+    ADDRESS,
+    BUYER,
+    Catalogue,
+    Chat,
+    jeans_order,
+    place_shown_quote,
+    shown_quote,
+)
 from tests.conftest import Caller
 from tests.factories import count_rows, in_tx
 from tests.fakes.openai_server import (
@@ -466,14 +474,7 @@ async def test_cancel_only_when_the_customer_asked(
     shop: Caller,
     customers: tuple[int, int],
 ) -> None:
-    mine = await shop(
-        "place_order",
-        Actor.customer(customers[0]),
-        lines=[{"sku": "QJ01", "quantity": 1}],
-        buyer_name="Lan",
-        buyer_phone="0901234567",
-        address=ADDRESS,
-    )
+    mine = await jeans_order(shop, customers[0])
     cancel = ToolCalls(Call("cancel_order", {"number": mine["number"]}))
 
     def said(code: str | None, reply: str) -> Any:
