@@ -11,6 +11,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from core.cards import ConfirmationCard
 from core.roles import Actor
 
 
@@ -34,6 +35,9 @@ class Reply(BaseModel):
     cards: list[ProductCard] = []
     # A payment QR payload (VietQR) for the channel to show as a scannable code.
     qr: str | None = Field(default=None, max_length=512)
+    # A card rendered by code for an action waiting for this person's yes (core/cards.py);
+    # ``text`` and ``buttons`` carry the same card as plain text for channels without cards.
+    card: ConfirmationCard | None = None
 
 
 class Incoming(BaseModel):
