@@ -24,15 +24,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import json
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from sqlalchemy import Boolean, Integer, String, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-
+from agents.cards import ask_again, parse_card_payload
 from agents.offline import FlowContext, FlowState, OfflineFlow, Outcome, ShopTools
 from agents.offline import payloads as P
 from agents.offline.lang import detect_language
@@ -47,12 +44,14 @@ from agents.types import (
     Responder,
     TurnContext,
 )
+from core.cards import Decision
+from core.consent import Verdict, read_reply
 from core.errors import DomainError
 from core.roles import Actor
-from storage.base import Json, UTCDateTime
+from storage import chat as store
+from storage.chat import ConvRow, MessageRow
 from storage.database import Database, Tx
-from storage.fastsql import FastExecutor, Sql
-from storage.models import ChatMessage, Conversation
+from storage.pending import open_card
 from tools.context import ToolContext
 from tools.customers import customer_for_identity
 from tools.events import flush_events
@@ -67,125 +66,6 @@ MAX_LOCKS = 10_000
 AGENT_PAYLOAD_PREFIX = "agent:"
 _LANG_COMMANDS = {"/en": "en", "/vi": "vi", "/english": "en", "/tiengviet": "vi"}
 _START_COMMANDS = frozenset({"/start", "/menu", "menu", "start"})
-
-# The statements of a turn run on the fast path (storage/fastsql.py): compiled once, executed
-# on the driver. Through the ORM a turn's four to eight statements cost several milliseconds
-# of CPU, and the turn holds SQLite's single write lock for all of that.
-_p = bindparam
-CONVERSATION_COLUMNS = (
-    Conversation.id,
-    Conversation.customer_id,
-    Conversation.channel,
-    Conversation.chat_id,
-    Conversation.mode,
-    Conversation.language,
-    Conversation.flow_state,
-    Conversation.agent_memory,
-    Conversation.fallback_notified,
-    Conversation.summary,
-    Conversation.summarized_upto_id,
-)
-TOUCH_CONVERSATION = Sql(
-    update(Conversation)
-    .where(
-        Conversation.channel == _p("channel", type_=String),
-        Conversation.chat_id == _p("chat", type_=String),
-    )
-    .values(customer_id=_p("cust", type_=Integer), updated_at=_p("at", type_=UTCDateTime))
-    .returning(*CONVERSATION_COLUMNS)
-)
-
-
-def _insert_conversation(dialect_insert: Any) -> Sql:
-    return Sql(
-        dialect_insert(Conversation)
-        .values(
-            channel=_p("channel", type_=String),
-            chat_id=_p("chat", type_=String),
-            customer_id=_p("cust", type_=Integer),
-            language=_p("lang", type_=String),
-            mode="bot",
-            flow_state=_p("state", type_=Json),
-            agent_memory=_p("memory", type_=Json),
-            summary="",
-            summarized_upto_id=0,
-            fallback_notified=False,
-            created_at=_p("at", type_=UTCDateTime),
-            updated_at=_p("at", type_=UTCDateTime),
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
-    )
-
-
-def _insert_customer_message(dialect_insert: Any) -> Sql:
-    return Sql(
-        dialect_insert(ChatMessage)
-        .values(
-            conversation_id=_p("conv", type_=Integer),
-            role="customer",
-            text=_p("text", type_=String),
-            payload=_p("payload", type_=Json),
-            external_id=_p("ext", type_=String),
-            created_at=_p("at", type_=UTCDateTime),
-        )
-        .on_conflict_do_nothing(index_elements=["conversation_id", "external_id"])
-        .returning(ChatMessage.id)
-    )
-
-
-# ON CONFLICT is dialect syntax: one statement per dialect.
-INSERT_CONVERSATION = {
-    "sqlite": _insert_conversation(sqlite.insert),
-    "postgresql": _insert_conversation(postgresql.insert),
-}
-INSERT_CUSTOMER_MESSAGE = {
-    "sqlite": _insert_customer_message(sqlite.insert),
-    "postgresql": _insert_customer_message(postgresql.insert),
-}
-HISTORY = Sql(
-    select(ChatMessage.id, ChatMessage.role, ChatMessage.text)
-    .where(
-        ChatMessage.conversation_id == _p("conv", type_=Integer),
-        ChatMessage.id < _p("before", type_=Integer),
-    )
-    .order_by(ChatMessage.id.desc())
-    .limit(_p("window", type_=Integer))
-)
-LEFT_WINDOW = Sql(
-    select(ChatMessage.id, ChatMessage.role, ChatMessage.text)
-    .where(
-        ChatMessage.conversation_id == _p("conv", type_=Integer),
-        ChatMessage.id > _p("after", type_=Integer),
-        ChatMessage.id < _p("before", type_=Integer),
-    )
-    .order_by(ChatMessage.id)
-)
-SET_SUMMARY = Sql(
-    update(Conversation)
-    .where(Conversation.id == _p("conv", type_=Integer))
-    .values(summary=_p("summary", type_=String), summarized_upto_id=_p("upto", type_=Integer))
-)
-SAVE_STATE = Sql(
-    update(Conversation)
-    .where(Conversation.id == _p("conv", type_=Integer))
-    .values(
-        flow_state=_p("state", type_=Json),
-        agent_memory=_p("memory", type_=Json),
-        language=_p("lang", type_=String),
-        fallback_notified=_p("notified", type_=Boolean),
-        updated_at=_p("at", type_=UTCDateTime),
-    )
-    .returning(Conversation.mode)
-)
-INSERT_REPLY = Sql(
-    insert(ChatMessage).values(
-        conversation_id=_p("conv", type_=Integer),
-        role="assistant",
-        text=_p("text", type_=String),
-        payload=_p("payload", type_=Json),
-        created_at=_p("at", type_=UTCDateTime),
-    )
-)
 
 
 class KeyedLocks:
@@ -222,40 +102,6 @@ class KeyedLocks:
 
 
 @dataclasses.dataclass
-class ConvRow:
-    """A conversation row as the fast path returns it (plain values, see CONVERSATION_COLUMNS)."""
-
-    id: int
-    customer_id: int | None
-    channel: str
-    chat_id: str
-    mode: str
-    language: str
-    flow_state: dict[str, Any]
-    agent_memory: dict[str, Any]
-    fallback_notified: bool
-    summary: str
-    summarized_upto_id: int
-
-    @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> ConvRow:
-        (cid, customer, channel, chat, mode, language, state, memory, notified, summary, upto) = row
-        return cls(
-            id=int(cid),
-            customer_id=int(customer) if customer is not None else None,
-            channel=str(channel),
-            chat_id=str(chat),
-            mode=str(mode),
-            language=str(language),
-            flow_state=_json_object(state),
-            agent_memory=_json_object(memory),
-            fallback_notified=bool(notified),
-            summary=str(summary or ""),
-            summarized_upto_id=int(upto or 0),
-        )
-
-
-@dataclasses.dataclass
 class Received:
     """What the first transaction learned about the conversation."""
 
@@ -269,13 +115,22 @@ class Received:
     fallback_notified: bool
     summary: str
     history: list[tuple[str, str]]
+    card_token: str | None = None
+    message_id: int | None = None  # the stored customer message (replies point at it)
     duplicate: bool = False  # this delivery was stored before: nothing more to do
+    earlier: list[Reply] = dataclasses.field(default_factory=list)  # what it was answered
 
     @classmethod
     def of(
-        cls, conv: ConvRow, *, history: list[tuple[str, str]], duplicate: bool = False
+        cls,
+        conv: ConvRow,
+        *,
+        history: list[tuple[str, str]],
+        message_id: int | None = None,
+        duplicate: bool = False,
+        earlier: list[Reply] | None = None,
     ) -> Received:
-        assert conv.customer_id is not None  # set by _conversation
+        assert conv.customer_id is not None  # set by touch_conversation
         return cls(
             conversation_id=conv.id,
             customer_id=conv.customer_id,
@@ -287,7 +142,10 @@ class Received:
             fallback_notified=conv.fallback_notified,
             summary=conv.summary,
             history=history,
+            card_token=conv.card_token,
+            message_id=message_id,
             duplicate=duplicate,
+            earlier=earlier or [],
         )
 
 
@@ -308,6 +166,7 @@ class TranscriptMessage:
     buttons: list[dict[str, Any]]
     cards: list[dict[str, Any]]
     qr: str | None = None
+    card: dict[str, Any] | None = None
 
 
 @dataclasses.dataclass
@@ -341,7 +200,8 @@ class ChatService:
     # --- the entry point --------------------------------------------------------------------
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Replies to one inbound message; [] for duplicates and handed-off chats."""
+        """Replies to one inbound message; [] for handed-off chats. A repeated delivery gets
+        the replies the first one got."""
         return (await self.handle_turn(incoming)).replies
 
     async def handle_turn(self, incoming: Incoming) -> ChatTurn:
@@ -379,14 +239,19 @@ class ChatService:
             payload = "start" if command == "/start" else P.MENU
 
         received = await self._receive(incoming)
-        if received.duplicate or received.mode == "human":
+        if received.duplicate:
+            return ChatTurn(received.earlier, mode=received.mode)
+        if received.mode == "human":
             return ChatTurn([], mode=received.mode)
         state = FlowState.load(received.flow_state)
         lang = self._language(incoming, received, state, text if payload is None else "")
         lang_out[0] = lang
         actor = Actor.customer(received.customer_id)
+        surface = f"chat:{incoming.channel}"
         fctx = FlowContext(
-            shop=ShopTools(self.runner, actor, surface=f"chat:{incoming.channel}"),
+            shop=ShopTools(
+                self.runner, actor, surface=surface, conversation_id=received.conversation_id
+            ),
             lang=lang,
             conversation_id=received.conversation_id,
             channel=incoming.channel,
@@ -398,7 +263,10 @@ class ChatService:
 
         outcome: Outcome | None = None
         turn: AgentTurn | None = None
-        if payload is not None and not payload.startswith(AGENT_PAYLOAD_PREFIX):
+        decision = self._card_decision(received, text, payload)
+        if decision is not None:
+            outcome = await self._decide(fctx, state, *decision)
+        elif payload is not None and not payload.startswith(AGENT_PAYLOAD_PREFIX):
             outcome = await self._offline(fctx, state, payload=payload)
         else:
             words = text or (payload or "")
@@ -432,12 +300,65 @@ class ChatService:
                 lang_out[0] = lang
             handoff_reason = "customer asked"
         replies = notice + replies
+        if decision is None and payload is None and not handoff:
+            replies += await self._card_still_open(received, replies, lang)
         if handoff:
             await self.request_handoff(received.conversation_id, reason=handoff_reason, actor=actor)
-        mode = await self._save(
-            received.conversation_id, state, memory, lang, fallback_notified, replies
-        )
+        mode = await self._save(received, state, memory, lang, fallback_notified, replies)
         return ChatTurn(replies, mode=mode)
+
+    # --- confirmation cards -----------------------------------------------------------------
+
+    @staticmethod
+    def _card_decision(
+        received: Received, text: str, payload: str | None
+    ) -> tuple[str, Decision] | None:
+        """A pressed card button, or a typed answer to the card the latest reply ended with
+        that the consent module reads as a clear yes or no. Anything unsure goes on to the
+        flows, which ask again with the card's buttons or answer the question."""
+        if payload is not None:
+            return parse_card_payload(payload)
+        if not received.card_token or not text:
+            return None
+        reading = read_reply(text)
+        if reading.verdict is Verdict.YES:
+            return received.card_token, Decision.CONFIRM
+        if reading.verdict is Verdict.NO:
+            return received.card_token, Decision.CANCEL
+        return None
+
+    async def _card_still_open(
+        self, received: Received, replies: list[Reply], lang: Lang
+    ) -> list[Reply]:
+        """A typed message that was neither a clear yes nor a clear no to the open card was
+        answered as a message; unless that answer brought a new card, the open one is asked
+        about again with its buttons, so the question stays open and a later "ok" still means
+        that card (and nothing was done on an unsure reading)."""
+        if not received.card_token or _open_card(replies) is not None:
+            return []
+        async with self.db.transaction(write=False) as tx:
+            card = await open_card(tx, received.card_token)
+        return [ask_again(card, lang)] if card is not None else []
+
+    async def _decide(
+        self, fctx: FlowContext, state: FlowState, token: str, decision: Decision
+    ) -> Outcome:
+        """Runs (or closes) the card's action as this customer, exactly once, and lets the
+        button flow say what happened (it knows its own cards; LLM cards read the same)."""
+        try:
+            decided = await self.runner.decide(
+                token,
+                fctx.shop.actor,
+                decision,
+                conversation_id=fctx.conversation_id,
+                surface=fctx.shop.surface,
+            )
+        except DomainError as err:
+            return self._refusal(fctx, state, err)
+        try:
+            return await self.flow.on_card(fctx, state, decided, decision)
+        except DomainError as err:
+            return self._refusal(fctx, state, err)
 
     # --- routing helpers --------------------------------------------------------------------
 
@@ -549,7 +470,7 @@ class ChatService:
             surface="chat",
         )
 
-    # --- storage (this feature's own tables) --------------------------------------------------
+    # --- storage (this feature's own tables, through storage.chat) ---------------------------
 
     async def _receive(self, incoming: Incoming) -> Received:
         async with self.db.transaction() as tx:
@@ -557,22 +478,30 @@ class ChatService:
             customer_id = await customer_for_identity(
                 ctx, incoming.channel, incoming.chat_id, incoming.display_name
             )
+            await ctx.sql()  # the identity's ORM work is flushed before the fast path runs
             first_language = (
                 incoming.language or self._guess(incoming.text) or self.default_language
             )
-            sql = await ctx.sql()  # after the identity's ORM work is flushed
-            conv = await self._conversation(sql, tx, incoming, customer_id, first_language)
+            conv = await store.touch_conversation(
+                tx, incoming.channel, incoming.chat_id, customer_id, first_language
+            )
             message_payload: dict[str, Any] = (
                 {"button": incoming.payload} if incoming.payload else {}
             )
-            message_id = await self._insert_customer_message(
-                sql, tx, conv.id, incoming.text or "", message_payload, incoming.message_id
+            message_id = await store.add_customer_message(
+                tx, conv.id, incoming.text or "", message_payload, incoming.message_id
             )
             if message_id is None:
+                assert incoming.message_id is not None
                 log.info(
-                    "duplicate delivery %s on conversation %s ignored", incoming.message_id, conv.id
+                    "duplicate delivery %s on conversation %s: its replies again",
+                    incoming.message_id,
+                    conv.id,
                 )
-                return Received.of(conv, history=[], duplicate=True)
+                earlier = await store.replies_to_external(tx, conv.id, incoming.message_id)
+                return Received.of(
+                    conv, history=[], duplicate=True, earlier=[_reply_of(m) for m in earlier]
+                )
             if conv.mode == "human":
                 ctx.emit(
                     "chat.message_for_staff",
@@ -590,76 +519,28 @@ class ChatService:
                 await flush_events(ctx)
             history: list[tuple[str, str]] = []
             if self.responder is not None and conv.mode == "bot":
-                rows = await sql.fetch(
-                    HISTORY,
-                    {"conv": conv.id, "before": message_id, "window": self.history_window},
+                rows = await store.recent_messages(
+                    tx, conv.id, before_id=message_id, window=self.history_window
                 )
                 history = [(role, text) for _, role, text in reversed(rows)]
                 if len(rows) == self.history_window:
-                    await self._summarise_older(sql, conv, oldest_kept=rows[-1][0])
-            return Received.of(conv, history=history)
+                    await self._summarise_older(tx, conv, oldest_kept=rows[-1][0])
+            return Received.of(conv, history=history, message_id=message_id)
 
-    async def _summarise_older(self, sql: FastExecutor, conv: ConvRow, *, oldest_kept: int) -> None:
+    async def _summarise_older(self, tx: Tx, conv: ConvRow, *, oldest_kept: int) -> None:
         """Turns that left the window are folded into the conversation's running summary, once
         each (summarized_upto_id), so the agent keeps their gist in a bounded prompt."""
-        left = await sql.fetch(
-            LEFT_WINDOW,
-            {"conv": conv.id, "after": conv.summarized_upto_id, "before": oldest_kept},
+        left = await store.messages_between(
+            tx, conv.id, after_id=conv.summarized_upto_id, before_id=oldest_kept
         )
         if left:
             conv.summary = extend_summary(conv.summary, [(r, t) for _, r, t in left])
             conv.summarized_upto_id = int(left[-1][0])
-            await sql.execute(
-                SET_SUMMARY,
-                {"conv": conv.id, "summary": conv.summary, "upto": conv.summarized_upto_id},
-            )
-
-    async def _conversation(
-        self, sql: FastExecutor, tx: Tx, incoming: Incoming, customer_id: int, language: Lang
-    ) -> ConvRow:
-        """Finds or creates the conversation, pointing it at the identity's customer (who may
-        have been merged into another) and marking it the latest: request_handoff picks the
-        latest when none is named. A first-message race ends with one row."""
-        touch = {
-            "channel": incoming.channel,
-            "chat": incoming.chat_id,
-            "cust": customer_id,
-            "at": tx.now,
-        }
-        rows = await sql.fetch(TOUCH_CONVERSATION, touch)
-        if not rows:
-            await sql.execute(
-                INSERT_CONVERSATION[tx.dialect],
-                {**touch, "lang": language, "state": {}, "memory": {}},
-            )
-            rows = await sql.fetch(TOUCH_CONVERSATION, touch)
-        return ConvRow.from_row(rows[0])
-
-    async def _insert_customer_message(
-        self,
-        sql: FastExecutor,
-        tx: Tx,
-        conversation_id: int,
-        text: str,
-        payload: dict[str, Any],
-        external_id: str | None,
-    ) -> int | None:
-        """The new row's id, or None when this external id was stored before (a retry)."""
-        rows = await sql.fetch(
-            INSERT_CUSTOMER_MESSAGE[tx.dialect],
-            {
-                "conv": conversation_id,
-                "text": text[:4000],
-                "payload": payload,
-                "ext": external_id,
-                "at": tx.now,
-            },
-        )
-        return int(rows[0][0]) if rows else None
+            await store.set_summary(tx, conv.id, conv.summary, conv.summarized_upto_id)
 
     async def _save(
         self,
-        conversation_id: int,
+        received: Received,
         state: FlowState,
         memory: dict[str, Any],
         lang: Lang,
@@ -669,40 +550,22 @@ class ChatService:
         """Only the columns this turn owns: a handoff done meanwhile (mode) is not undone.
         Returns the conversation's mode after the turn (a handoff in this turn shows here)."""
         async with self.db.transaction() as tx:
-            mode = await tx.fast.fetch(
-                SAVE_STATE,
-                {
-                    "conv": conversation_id,
-                    "state": state.dump(),
-                    "memory": memory,
-                    "lang": lang,
-                    "notified": fallback_notified,
-                    "at": tx.now,
-                },
+            return await store.save_turn(
+                tx,
+                received.conversation_id,
+                flow_state=state.dump(),
+                agent_memory=memory,
+                language=lang,
+                fallback_notified=fallback_notified,
+                card_token=_open_card(replies),
+                replies=[(r.text, _reply_payload(r)) for r in replies],
+                reply_to_id=received.message_id,
             )
-            await tx.fast.execute_many(
-                INSERT_REPLY,
-                [
-                    {
-                        "conv": conversation_id,
-                        "text": r.text,
-                        "payload": _reply_payload(r),
-                        "at": tx.now,
-                    }
-                    for r in replies
-                ],
-            )
-            return str(mode[0][0]) if mode else "bot"
 
     async def mode(self, channel: str, chat_id: str) -> str:
         """bot or human ("bot" for a chat never seen)."""
         async with self.db.transaction(write=False) as tx:
-            found = await tx.session.scalar(
-                select(Conversation.mode).where(
-                    Conversation.channel == channel, Conversation.chat_id == chat_id
-                )
-            )
-            return str(found or "bot")
+            return await store.conversation_mode(tx, channel, chat_id)
 
     async def transcript(
         self,
@@ -715,52 +578,30 @@ class ChatService:
         """The latest messages of a chat (for a web page reloading, or polling for staff
         answers while handed off). An unknown chat is an empty transcript."""
         async with self.db.transaction(write=False) as tx:
-            conv = (
-                await tx.session.execute(
-                    select(Conversation).where(
-                        Conversation.channel == channel, Conversation.chat_id == chat_id
-                    )
-                )
-            ).scalar_one_or_none()
+            conv = await store.find_conversation(tx, channel, chat_id)
             if conv is None:
                 return Transcript(mode="bot", language=self.default_language, messages=[])
-            rows = (
-                (
-                    await tx.session.execute(
-                        select(ChatMessage)
-                        .where(ChatMessage.conversation_id == conv.id, ChatMessage.id > after_id)
-                        .order_by(ChatMessage.id.desc())
-                        .limit(limit)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            messages = [
-                TranscriptMessage(
-                    id=m.id,
-                    role=m.role,
-                    text=m.text,
-                    buttons=list((m.payload or {}).get("buttons", []))
-                    if m.role != "customer"
-                    else [],
-                    cards=list((m.payload or {}).get("cards", [])) if m.role != "customer" else [],
-                    qr=(m.payload or {}).get("qr") if m.role != "customer" else None,
-                )
-                for m in reversed(rows)
-            ]
-            return Transcript(
-                mode=conv.mode,
-                language="en" if conv.language == "en" else "vi",
-                messages=messages,
-            )
+            rows = await store.latest_messages(tx, conv.id, after_id=after_id, limit=limit)
+        return Transcript(
+            mode=conv.mode,
+            language="en" if conv.language == "en" else "vi",
+            messages=[_transcript_message(m) for m in rows],
+        )
 
 
-def _json_object(value: Any) -> dict[str, Any]:
-    """A JSON object column as a dict: SQLite hands JSON back as text."""
-    if isinstance(value, str | bytes):
-        value = json.loads(value)
-    return dict(value) if isinstance(value, dict) else {}
+def _open_card(replies: list[Reply]) -> str | None:
+    """The card a typed yes or no would answer: the last reply's, when it shows a card or
+    asks again with a card's buttons; None otherwise (the question is no longer open)."""
+    if not replies:
+        return None
+    last = replies[-1]
+    if last.card is not None:
+        return last.card.token
+    for b in last.buttons:
+        found = parse_card_payload(b.payload)
+        if found is not None:
+            return found[0]
+    return None
 
 
 def _reply_payload(reply: Reply) -> dict[str, Any]:
@@ -771,4 +612,34 @@ def _reply_payload(reply: Reply) -> dict[str, Any]:
         out["cards"] = [c.model_dump() for c in reply.cards]
     if reply.qr:
         out["qr"] = reply.qr
+    if reply.card is not None:
+        out["card"] = reply.card.model_dump(mode="json")
     return out
+
+
+def _reply_of(m: MessageRow) -> Reply:
+    """A stored reply as it was sent (a retried delivery gets it again)."""
+    p = m.payload
+    return Reply.model_validate(
+        {
+            "text": m.text,
+            "buttons": p.get("buttons", []),
+            "cards": p.get("cards", []),
+            "qr": p.get("qr"),
+            "card": p.get("card"),
+        }
+    )
+
+
+def _transcript_message(m: MessageRow) -> TranscriptMessage:
+    shop = m.role != "customer"
+    p = m.payload
+    return TranscriptMessage(
+        id=m.id,
+        role=m.role,
+        text=m.text,
+        buttons=list(p.get("buttons", [])) if shop else [],
+        cards=list(p.get("cards", [])) if shop else [],
+        qr=p.get("qr") if shop else None,
+        card=p.get("card") if shop else None,
+    )

@@ -1,7 +1,8 @@
 """`python -m bench.agent`: what the LLM customer agent costs per placed order.
 
-The scripted order conversation of the agent tests (search -> product -> quote -> summary,
-then "ok chốt đơn" -> place) runs N times through the real agent, the real ChatOpenAI client
+The scripted order conversation of the agent tests (search -> product -> place_order, which
+shows the order's confirmation card; then "ok chốt đơn" confirms the card without a model call)
+runs N times through the real conversation service and agent, the real ChatOpenAI client
 over HTTP and the real tool runner on a fresh SQLite database, against the fake
 OpenAI-compatible server of the test suite (a source checkout is needed). The model's own
 thinking time is not measured (the fake answers at once); what is measured is what our side
@@ -21,8 +22,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from agents.conversation import ChatService
 from agents.llm import LLMConfig, LLMResponder
-from agents.types import AgentTurn, TurnContext
+from agents.types import Incoming
 from core.roles import Actor
 from storage.database import Database
 from storage.migrate import upgrade_async
@@ -71,29 +73,7 @@ async def _shop(runner: ToolRunner, stock: int) -> int:
 
 
 def _script(fake: Any) -> None:
-    from tests.fakes.openai_server import Call, Text, ToolCalls
-
-    def summary(req: Any) -> Any:
-        q = req.last_tool_json("quote_order")
-        return Text(
-            f"{q['lines'][0]['name']} x{q['lines'][0]['quantity']}, VAT {q['vat_total']}"
-            f"đ, ship {q['shipping_fee']}đ, COD {q['cod_amount']}đ. Bạn xác nhận nhé?"
-        )
-
-    def place(req: Any) -> Any:
-        note = req.system_text().split("(quote_order result): ", 1)[1]
-        token = json.loads(note.splitlines()[0])["quote_token"]
-        return ToolCalls(
-            Call(
-                "place_order",
-                {
-                    "quote_token": token,
-                    "buyer_name": "Lan",
-                    "buyer_phone": "0901234567",
-                    "address": ADDRESS,
-                },
-            )
-        )
+    from tests.fakes.openai_server import Call, ToolCalls
 
     fake.script(
         ToolCalls(Call("search_products", {"query": "áo thun đen"})),
@@ -103,13 +83,17 @@ def _script(fake: Any) -> None:
                 {"product_id": req.last_tool_json("search_products")["results"][0]["product_id"]},
             )
         ),
-        lambda req: ToolCalls(
+        ToolCalls(
             Call(
-                "quote_order", {"lines": [{"sku": "AT01-DEN-M", "quantity": 2}], "address": ADDRESS}
+                "place_order",
+                {
+                    "lines": [{"sku": "AT01-DEN-M", "quantity": 2}],
+                    "buyer_name": "Lan",
+                    "buyer_phone": "0901234567",
+                    "address": ADDRESS,
+                },
             )
         ),
-        summary,
-        place,
     )
 
 
@@ -134,12 +118,13 @@ async def run(n: int) -> dict[str, Any]:
         await upgrade_async(url)
         db = Database(url)
         runner = ToolRunner(db, build_registry())
-        customer_id = await _shop(runner, stock=2 * n + 10)
+        await _shop(runner, stock=2 * n + 10)
         fake = server.fake
         config = LLMConfig(
             base_url=fake.base_url, api_key=fake.api_key, model="bench", timeout_seconds=10
         )
         agent = LLMResponder(config, runner)
+        chat = ChatService(runner, db, responder=agent, shop_name="Bench")
         calls: list[int] = []
         turn_ms: list[float] = []
         request_chars: list[int] = []
@@ -147,31 +132,17 @@ async def run(n: int) -> dict[str, Any]:
             for i in range(n):
                 fake.reset()
                 _script(fake)
-                history: list[tuple[str, str]] = []
-                memory: dict[str, Any] = {}  # the conversation row's agent_memory
-                for text in (FIRST, CONFIRM):
-                    ctx = TurnContext(
-                        conversation_id=i + 1,
-                        customer_id=customer_id,
-                        actor=Actor.customer(customer_id),
-                        language="vi",
-                        history=list(history),
-                        memory=memory,
-                    )
+                replies = []
+                for k, text in enumerate((FIRST, CONFIRM)):
                     started = time.perf_counter()
-                    turn: AgentTurn = await agent.respond(ctx, text)
-                    turn_ms.append((time.perf_counter() - started) * 1000)
-                    memory = turn.memory if turn.memory is not None else memory
-                    history += [("customer", text), ("assistant", turn.replies[0].text)]
-                if "DH" not in history[-1][1] or fake.remaining or fake.problems:
-                    raise SystemExit(
-                        f"conversation {i + 1} did not place its order: "
-                        f"{fake.problems or history[-1][1]}"
+                    replies = await chat.handle(
+                        Incoming(channel="web", chat_id=f"bench-{i}", text=text, message_id=str(k))
                     )
+                    turn_ms.append((time.perf_counter() - started) * 1000)
+                if not replies or "DH" not in replies[0].text or fake.remaining or fake.problems:
+                    raise SystemExit(f"the scripted order did not go through: {replies}")
                 calls.append(len(fake.requests))
-                request_chars += [
-                    len(json.dumps(r.body, ensure_ascii=False)) for r in fake.requests
-                ]
+                request_chars.extend(len(json.dumps(r.body)) for r in fake.requests)
         finally:
             await agent.aclose()
             await db.dispose()

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # Per model call; a turn may take up to three (retries, tool steps) before the offline flow
     # takes over, so keep it short enough for a person waiting in a chat.
     llm_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
+    # A customer waits at most this long for an answer: the LLM agent gets it less a second,
+    # then the button flow answers.
+    turn_budget_seconds: float = Field(default=12.0, ge=2, le=120)
 
     @field_validator("database_url")
     @classmethod

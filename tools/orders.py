@@ -18,7 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Boolean, Integer, String, bindparam, func, insert, or_, select, update
 
 from core.allocation import Need
-from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
+from core.cards import CardField, CardKind, CardLine, CardTotals
+from core.errors import (
+    Conflict,
+    IllegalTransition,
+    InsufficientStock,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from core.money import (
     MAX_AMOUNT,
     OrderTotals,
@@ -27,7 +35,14 @@ from core.money import (
     format_vnd,
     order_totals,
 )
-from core.order_status import CUSTOMER_CANCELLABLE, EDITABLE, OrderStatus, consumes_stock, restocks
+from core.order_status import (
+    CUSTOMER_CANCELLABLE,
+    EDITABLE,
+    OrderStatus,
+    check_transition,
+    consumes_stock,
+    restocks,
+)
 from core.phone import normalise_phone
 from core.roles import Role
 from core.text import fold
@@ -60,6 +75,7 @@ from tools.order_models import (
     PurchaseSuggestion,
     ShippingPayer,
 )
+from tools.pending import Prepared
 from tools.registry import ACCOUNTING, CUSTOMER, SALES, STAFF, role_allowed, tool
 from tools.reservations import (
     VariantRow,
@@ -482,6 +498,18 @@ class QuoteIn(BaseModel):
     lines: list[LineIn] = Field(min_length=1, max_length=50)
     payment_method: PaymentMethod = "cod"
     address: AddressIn | None = Field(default=None, description="Delivery address, if known")
+    buyer_name: str | None = Field(default=None, min_length=1, max_length=200)
+    buyer_phone: str | None = Field(default=None, min_length=6, max_length=20)
+    note: str = Field(default="", max_length=1000, description="The customer's note")
+
+
+class QuoteBuyer(BaseModel):
+    """Who the quoted order is for. A quote with a buyer is what a customer confirms: placing
+    it uses exactly these details, whatever the caller adds later."""
+
+    name: str
+    phone: str
+    address: AddressIn
 
 
 class QuoteLineOut(BaseModel):
@@ -514,6 +542,36 @@ class QuoteOut(BaseModel):
     prices_include_vat: bool
     all_available: bool
     short: list[ShortLine]
+    payment_method: PaymentMethod = "cod"
+    buyer: QuoteBuyer | None = None
+    note: str = ""
+
+
+def _quote_buyer(inp: QuoteIn) -> QuoteBuyer | None:
+    """The buyer when the quote names one in full; a partial one is refused naming the gap."""
+    given = {
+        "buyer_name": inp.buyer_name,
+        "buyer_phone": inp.buyer_phone,
+        "address": inp.address if inp.address and inp.address.province else None,
+    }
+    if inp.buyer_name is None and inp.buyer_phone is None:
+        return None
+    missing = [k for k, v in given.items() if not v]
+    if missing:
+        raise InvalidInput(
+            "A quote for a buyer needs their name, phone and full delivery address "
+            f"(street, ward, district, province); missing: {', '.join(missing)}.",
+            field=missing[0],
+            code="buyer_incomplete",
+        )
+    assert inp.buyer_name is not None
+    assert inp.buyer_phone is not None
+    assert inp.address
+    return QuoteBuyer(
+        name=" ".join(inp.buyer_name.split()),
+        phone=normalise_phone(inp.buyer_phone, field="buyer_phone"),
+        address=inp.address,
+    )
 
 
 @tool(
@@ -525,6 +583,7 @@ class QuoteOut(BaseModel):
     roles=STAFF | CUSTOMER,
 )
 async def quote_order(ctx: ToolContext, inp: QuoteIn) -> QuoteOut:
+    buyer = _quote_buyer(inp)
     items = await _items(ctx, inp.lines)
     needs = [Need(i, it.variant.id, it.quantity) for i, it in enumerate(items)]
     alloc = await plan_for(ctx, needs)
@@ -539,30 +598,9 @@ async def quote_order(ctx: ToolContext, inp: QuoteIn) -> QuoteOut:
         "shipping_fee": totals.shipping_fee,
         "payment_method": inp.payment_method,
         "total": totals.total,
+        "buyer": buyer.model_dump(mode="json") if buyer else None,
+        "note": inp.note,
     }
-    if ctx.customer_id() is not None:
-        await _supersede_quotes(ctx, ctx.customer_id())
-    quote = Quote(
-        token=token,
-        customer_id=ctx.customer_id(),
-        payload=payload,
-        status="open",
-        expires_at=expires,
-        created_at=ctx.now,
-    )
-    ctx.session.add(quote)
-    await ctx.session.flush()
-    holds = [
-        StockHold(
-            quote_id=quote.id,
-            variant_id=items[i].variant.id,
-            warehouse_id=wh,
-            quantity=items[i].quantity,
-            expires_at=expires,
-        )
-        for i, wh in alloc.plan.assigned.items()
-    ]
-    ctx.session.add_all(holds)
     short = []
     unserved = {n.line_key for n in alloc.plan.unserved}
     for n in alloc.plan.unserved:
@@ -570,7 +608,7 @@ async def quote_order(ctx: ToolContext, inp: QuoteIn) -> QuoteOut:
         short.append(
             ShortLine(sku=items[n.line_key].variant.sku, requested=n.quantity, available=total)
         )
-    return QuoteOut(
+    out = QuoteOut(
         quote_token=token,
         expires_at=expires,
         lines=[
@@ -595,7 +633,36 @@ async def quote_order(ctx: ToolContext, inp: QuoteIn) -> QuoteOut:
         prices_include_vat=ctx.config.prices_include_vat,
         all_available=not short,
         short=short,
+        payment_method=inp.payment_method,
+        buyer=buyer,
+        note=inp.note,
     )
+    # What a confirmation card shows is the quote itself, kept with it.
+    payload["quoted"] = out.model_dump(mode="json")
+    if ctx.customer_id() is not None:
+        await _supersede_quotes(ctx, ctx.customer_id())
+    quote = Quote(
+        token=token,
+        customer_id=ctx.customer_id(),
+        payload=payload,
+        status="open",
+        expires_at=expires,
+        created_at=ctx.now,
+    )
+    ctx.session.add(quote)
+    await ctx.session.flush()
+    holds = [
+        StockHold(
+            quote_id=quote.id,
+            variant_id=items[i].variant.id,
+            warehouse_id=wh,
+            quantity=items[i].quantity,
+            expires_at=expires,
+        )
+        for i, wh in alloc.plan.assigned.items()
+    ]
+    ctx.session.add_all(holds)
+    return out
 
 
 async def _supersede_quotes(ctx: ToolContext, customer_id: int | None) -> None:
@@ -622,11 +689,13 @@ class PlaceOrderIn(BaseModel):
     lines: list[LineIn] | None = Field(
         default=None, max_length=50, description="Only when there is no quote"
     )
-    buyer_name: str = Field(min_length=1, max_length=200)
-    buyer_phone: str = Field(min_length=6, max_length=20)
-    address: AddressIn
+    buyer_name: str | None = Field(
+        default=None, min_length=1, max_length=200, description="Not needed with a quote_token"
+    )
+    buyer_phone: str | None = Field(default=None, min_length=6, max_length=20)
+    address: AddressIn | None = None
     payment_method: PaymentMethod | None = None
-    note: str = Field(default="", max_length=1000)
+    note: str | None = Field(default=None, max_length=1000)
     channel: Channel = "web"
     idempotency_key: str | None = Field(
         default=None,
@@ -639,6 +708,14 @@ class PlaceOrderIn(BaseModel):
         if not self.quote_token and not self.lines:
             raise ValueError("give quote_token or lines")
         return self
+
+    def given_buyer(self) -> dict[str, Any]:
+        """The buyer details this call names (None: not given)."""
+        return {
+            "buyer_name": self.buyer_name,
+            "buyer_phone": self.buyer_phone,
+            "address": self.address,
+        }
 
 
 async def _placed_with_key(
@@ -655,15 +732,130 @@ async def _placed_with_key(
     return await order_out(ctx, await load_order(ctx, existing[0][0]))
 
 
+def _card_lines(out: QuoteOut | OrderOut) -> list[CardLine]:
+    return [
+        CardLine(
+            name=ln.name,
+            sku=ln.sku,
+            quantity=ln.quantity,
+            unit_price=ln.unit_price,
+            vat_rate=ln.vat_rate,
+            vat_amount=ln.vat_amount,
+            line_total=ln.line_total,
+        )
+        for ln in out.lines
+    ]
+
+
+def _card_totals(out: QuoteOut | OrderOut, prices_include_vat: bool) -> CardTotals:
+    return CardTotals(
+        subtotal=out.subtotal,
+        discount=out.discount,
+        vat_total=out.vat_total,
+        shipping_fee=out.shipping_fee,
+        total=out.total,
+        cod_amount=out.cod_amount,
+        prices_include_vat=prices_include_vat,
+    )
+
+
+def _address_text(address: AddressIn | None) -> str:
+    if address is None:
+        return ""
+    return ", ".join(
+        p for p in (address.line, address.ward, address.district, address.province) if p
+    )
+
+
+async def _quote_for_card(ctx: ToolContext, inp: PlaceOrderIn) -> QuoteOut:
+    """The quote the card shows: the given one when it already names the buyer and nothing in
+    the call changes it, else a new quote (same lines) with the buyer, payment and note."""
+    quote = await _load_quote(ctx, inp.quote_token) if inp.quote_token else None
+    if quote is not None:
+        _check_open(quote, ctx)
+        base = _buyer_of(quote)
+        quoted = quote.payload.get("quoted")
+        if base is not None and quoted is not None:
+            try:
+                _refuse_other_buyer(inp, base, quote)
+            except InvalidInput:
+                pass  # the call changes something: quote again below
+            else:
+                return QuoteOut.model_validate(quoted)
+        lines = [LineIn(sku=ln["sku"], quantity=ln["quantity"]) for ln in quote.payload["lines"]]
+        payment = inp.payment_method or quote.payload.get("payment_method", "cod")
+        note = inp.note if inp.note is not None else quote.payload.get("note", "")
+    else:
+        assert inp.lines is not None
+        base = None
+        lines = [LineIn(sku=ln.sku, quantity=ln.quantity) for ln in inp.lines]
+        payment = inp.payment_method or "cod"
+        note = inp.note or ""
+    if ctx.actor.is_customer and payment not in CUSTOMER_PAYMENTS:
+        raise InvalidInput(
+            f"Pay cash on delivery (cod) or by bank transfer (bank_transfer), not {payment}.",
+            field="payment_method",
+        )
+    return await quote_order.fn(
+        ctx,
+        QuoteIn(
+            lines=lines,
+            payment_method=payment,
+            address=inp.address or (base.address if base else None),
+            buyer_name=inp.buyer_name or (base.name if base else None),
+            buyer_phone=inp.buyer_phone or (base.phone if base else None),
+            note=note,
+        ),
+    )
+
+
+async def _place_order_card(ctx: ToolContext, inp: PlaceOrderIn) -> Prepared:
+    """place_order's confirmation card: the quote's lines and totals with the buyer it names.
+    What runs on confirmation is that quote's token and nothing else, so the buyer, payment
+    and note are exactly what the card showed."""
+    out = await _quote_for_card(ctx, inp)
+    if out.buyer is None:
+        raise InvalidInput(
+            "Ask the customer for their name, phone and delivery address first.",
+            field="buyer_name",
+            code="buyer_missing",
+        )
+    if not out.all_available:
+        raise InsufficientStock(
+            "Not enough stock for every line; offer what is available.",
+            field="lines",
+            details={"lines": [s.model_dump() for s in out.short]},
+        )
+    args: dict[str, Any] = {"quote_token": out.quote_token, "channel": inp.channel}
+    if inp.idempotency_key:
+        args["idempotency_key"] = inp.idempotency_key
+    fields = [
+        CardField(key="buyer_name", value=out.buyer.name),
+        CardField(key="buyer_phone", value=out.buyer.phone),
+        CardField(key="address", value=_address_text(out.buyer.address)),
+        CardField(key="payment_method", value=out.payment_method),
+    ]
+    if out.note:
+        fields.append(CardField(key="note", value=out.note, customer_written=ctx.actor.is_customer))
+    return Prepared(
+        args=PlaceOrderIn(**args),
+        kind=CardKind.PLACE_ORDER,
+        lines=_card_lines(out),
+        totals=_card_totals(out, out.prices_include_vat),
+        fields=fields,
+        expires_at=out.expires_at,
+    )
+
+
 @tool(
     name="place_order",
     description="""Place the customer's order after they explicitly confirmed the quote. Needs
     the quote_token (or lines), buyer name, phone and delivery address. Reserves the stock and
     returns the order number. Refused if stock ran out or the quote expired (quote again).""",
     roles=STAFF | CUSTOMER,
+    confirm=_place_order_card,
 )
 async def place_order(ctx: ToolContext, inp: PlaceOrderIn) -> OrderOut:
-    phone = normalise_phone(inp.buyer_phone, field="buyer_phone")
     customer_id = ctx.customer_id()
     external_id = f"key:{inp.idempotency_key}" if inp.idempotency_key else None
     if placed := await _placed_with_key(ctx, inp.channel, external_id):
@@ -675,35 +867,24 @@ async def place_order(ctx: ToolContext, inp: PlaceOrderIn) -> OrderOut:
             f"Pay cash on delivery (cod) or by bank transfer (bank_transfer), not {payment}.",
             field="payment_method",
         )
+    note = inp.note
     if inp.quote_token:
         # Locked: two calls placing the same quote at once queue up, and the second sees it used.
-        quote = (
-            await ctx.session.execute(
-                select(Quote).where(Quote.token == inp.quote_token).with_for_update()
-            )
-        ).scalar_one_or_none()
-        if quote is None or (ctx.actor.is_customer and quote.customer_id != customer_id):
-            raise NotFound("That quote does not exist.", field="quote_token", code="unknown_quote")
-        if quote.status != "open":
-            # The same call may have placed it while this one waited for the quote's lock.
-            if placed := await _placed_with_key(ctx, inp.channel, external_id):
-                return placed
-            if quote.status == "superseded":
-                raise Conflict(
-                    "A newer quote replaced this one; place the order with the latest "
-                    "quote_token, or quote again.",
-                    field="quote_token",
-                    code="quote_superseded",
-                )
-            raise Conflict(
-                "That quote was already used for an order.", field="quote_token", code="quote_used"
-            )
-        if quote.expires_at <= ctx.now:
-            raise Conflict(
-                "The quote expired; quote the order again.",
-                field="quote_token",
-                code="quote_expired",
-            )
+        quote = await _load_quote(ctx, inp.quote_token, lock=True)
+        # The same call may have placed it while this one waited for the quote's lock.
+        if quote.status != "open" and (
+            placed := await _placed_with_key(ctx, inp.channel, external_id)
+        ):
+            return placed
+        _check_open(quote, ctx)
+        buyer = _buyer_of(quote)
+        if buyer is not None:
+            _refuse_other_buyer(inp, buyer, quote)
+            name, phone, address = buyer.name, buyer.phone, buyer.address
+            note = quote.payload.get("note", "")
+            payment = quote.payload.get("payment_method", "cod")
+        else:
+            name, phone, address = _given_buyer(inp)
         lines = [PricedLineIn(**ln) for ln in quote.payload["lines"]]
         items = await _items(ctx, lines)
         shipping_fee: int | None = quote.payload["shipping_fee"]
@@ -712,6 +893,7 @@ async def place_order(ctx: ToolContext, inp: PlaceOrderIn) -> OrderOut:
         quote_id = quote.id
     else:
         assert inp.lines is not None
+        name, phone, address = _given_buyer(inp)
         items = await _items(ctx, inp.lines)
         shipping_fee = None
     order = await write_order(
@@ -720,23 +902,104 @@ async def place_order(ctx: ToolContext, inp: PlaceOrderIn) -> OrderOut:
             channel=inp.channel,
             external_id=external_id,
             customer_id=customer_id,
-            buyer_name=inp.buyer_name.strip(),
+            buyer_name=name,
             buyer_phone=phone,
-            address=inp.address,
+            address=address,
             items=items,
             discount=0,
             shipping_fee=shipping_fee,
             shipping_payer="buyer",
             shipping_auto=True,  # a quote's fee is the shop's rule, re-applied on edits
             payment_method=payment or "cod",
-            note=inp.note,
+            note=note or "",
             backorder=False,
             quote_id=quote_id,
         ),
     )
     if customer_id is not None:
-        await _remember_buyer(ctx, customer_id, inp.buyer_name.strip(), phone, inp.address)
+        await _remember_buyer(ctx, customer_id, name, phone, address)
     return order
+
+
+async def _load_quote(ctx: ToolContext, token: str, *, lock: bool = False) -> Quote:
+    """The caller's quote by its token; someone else's is as unknown as a missing one."""
+    stmt = select(Quote).where(Quote.token == token)
+    quote = (
+        await ctx.session.execute(stmt.with_for_update() if lock else stmt)
+    ).scalar_one_or_none()
+    if quote is None or (ctx.actor.is_customer and quote.customer_id != ctx.customer_id()):
+        raise NotFound("That quote does not exist.", field="quote_token", code="unknown_quote")
+    return quote
+
+
+def _check_open(quote: Quote, ctx: ToolContext) -> None:
+    if quote.status == "superseded":
+        raise Conflict(
+            "A newer quote replaced this one; place the order with the latest "
+            "quote_token, or quote again.",
+            field="quote_token",
+            code="quote_superseded",
+        )
+    if quote.status != "open":
+        raise Conflict(
+            "That quote was already used for an order.", field="quote_token", code="quote_used"
+        )
+    if quote.expires_at <= ctx.now:
+        raise Conflict(
+            "The quote expired; quote the order again.", field="quote_token", code="quote_expired"
+        )
+
+
+def _buyer_of(quote: Quote) -> QuoteBuyer | None:
+    raw = quote.payload.get("buyer")
+    return QuoteBuyer.model_validate(raw) if raw else None
+
+
+def _refuse_other_buyer(inp: PlaceOrderIn, buyer: QuoteBuyer, quote: Quote) -> None:
+    """A quote with a buyer is what the customer confirmed: other details are refused, not
+    quietly applied (the customer saw the quote's)."""
+    stored: dict[str, Any] = {
+        "buyer_name": buyer.name,
+        "buyer_phone": buyer.phone,
+        "address": buyer.address,
+        "payment_method": quote.payload.get("payment_method", "cod"),
+        "note": quote.payload.get("note", ""),
+    }
+    given: dict[str, Any] = {
+        **inp.given_buyer(),
+        "payment_method": inp.payment_method,
+        "note": inp.note,
+    }
+    if given["buyer_name"] is not None:
+        given["buyer_name"] = " ".join(given["buyer_name"].split())
+    if given["buyer_phone"] is not None:
+        given["buyer_phone"] = normalise_phone(given["buyer_phone"], field="buyer_phone")
+    for field, value in given.items():
+        if value is not None and value != stored[field]:
+            raise InvalidInput(
+                "The buyer's details, payment and note are part of the quote the customer "
+                "confirmed; quote again to change them.",
+                field=field,
+                code="buyer_in_quote",
+            )
+
+
+def _given_buyer(inp: PlaceOrderIn) -> tuple[str, str, AddressIn]:
+    for field, value in inp.given_buyer().items():
+        if value is None:
+            raise InvalidInput(
+                "Give the buyer's name, phone and delivery address (or a quote that has them).",
+                field=field,
+                code="buyer_missing",
+            )
+    assert inp.buyer_name is not None
+    assert inp.buyer_phone is not None
+    assert inp.address
+    return (
+        inp.buyer_name.strip(),
+        normalise_phone(inp.buyer_phone, field="buyer_phone"),
+        inp.address,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1202,11 +1465,42 @@ async def _cancel(ctx: ToolContext, order: Order, reason: str) -> None:
     await release_lines(ctx, order.id, lines, note=reason)
 
 
+async def _cancel_order_card(ctx: ToolContext, inp: CancelOrderIn) -> Prepared:
+    """cancel_order's card: which order, what is in it, its total. An order that can no longer
+    be cancelled by this person gets no card: the refusal comes now, not after their yes."""
+    order = await load_order(ctx, inp.resolve())
+    current = OrderStatus(order.status)
+    if ctx.actor.is_customer and current not in CUSTOMER_CANCELLABLE:
+        raise Conflict(
+            f"Order {order.number} is already {current}; please ask the shop to cancel it.",
+            field="order_id",
+            code="too_late_to_cancel",
+        )
+    check_transition(current, OrderStatus.CANCELLED)
+    out = await order_out(ctx, order)
+    fields = [
+        CardField(key="order", value=out.number),
+        CardField(key="status", value=out.status),
+    ]
+    if inp.reason:
+        fields.append(
+            CardField(key="reason", value=inp.reason, customer_written=ctx.actor.is_customer)
+        )
+    return Prepared(
+        args=CancelOrderIn(order_id=order.id, reason=inp.reason),
+        kind=CardKind.CANCEL_ORDER,
+        lines=_card_lines(out),
+        totals=_card_totals(out, ctx.config.prices_include_vat),
+        fields=fields,
+    )
+
+
 @tool(
     name="cancel_order",
     description="""Cancel an order that has not shipped yet and release its stock. Customers
     can cancel their own orders until packing starts.""",
     roles=CANCELLERS,
+    confirm=_cancel_order_card,
 )
 async def cancel_order(ctx: ToolContext, inp: CancelOrderIn) -> OrderOut:
     order = await load_order(ctx, inp.resolve(), lock=True)

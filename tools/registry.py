@@ -17,6 +17,7 @@ from core.roles import STAFF_ROLES, Role
 
 if TYPE_CHECKING:
     from tools.context import ToolContext
+    from tools.pending import Prepared
 
 In = TypeVar("In", bound=BaseModel)
 Out = TypeVar("Out", bound=BaseModel)
@@ -44,6 +45,14 @@ class Tool(Generic[In, Out]):
     roles: frozenset[Role]
     fn: Callable[[ToolContext, In], Awaitable[Out]]
     write: bool = True
+    # Set for tools that move stock or money on someone's behalf: called by an agent (LLM or
+    # button flow), the tool does not run; this builds the confirmation card and the exact
+    # arguments that run once the same person confirms it (tools/pending.py).
+    confirm: Callable[[ToolContext, In], Awaitable[Prepared]] | None = None
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.confirm is not None
 
     def allows(self, role: Role) -> bool:
         return role_allowed(role, self.roles)
@@ -61,6 +70,7 @@ class Tool(Generic[In, Out]):
             "description": self.description,
             "roles": sorted(r.value for r in self.roles),
             "write": self.write,
+            "needs_confirmation": self.needs_confirmation,
             "input_schema": self.input_schema(),
         }
 
@@ -71,8 +81,10 @@ def tool(
     description: str,
     roles: Iterable[Role],
     write: bool = True,
+    confirm: Callable[[ToolContext, Any], Awaitable[Prepared]] | None = None,
 ) -> Callable[[Callable[[ToolContext, In], Awaitable[Out]]], Tool[In, Out]]:
-    """Declares a tool; input and output models come from the function's annotations."""
+    """Declares a tool; input and output models come from the function's annotations.
+    ``confirm``: the card builder of a tool an agent may only propose (see Tool.confirm)."""
 
     def wrap(fn: Callable[[ToolContext, In], Awaitable[Out]]) -> Tool[In, Out]:
         hints = fn.__annotations__
@@ -87,6 +99,7 @@ def tool(
             roles=frozenset(roles),
             fn=fn,
             write=write,
+            confirm=confirm,
         )
 
     return wrap

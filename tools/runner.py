@@ -6,6 +6,7 @@ Every surface calls ``ToolRunner.call``; nothing else opens a transaction for a 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import re
@@ -17,16 +18,26 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Integer, String, bindparam, insert
 from sqlalchemy.exc import IntegrityError
 
-from core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from core.cards import Decision
+from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from core.roles import Actor
 from storage.base import Json, UTCDateTime, utcnow
 from storage.database import Database
 from storage.fastsql import Sql
 from storage.models import AuditEntry
+from storage.pending import PendingStatus, get_pending, settle
 from tools.config import ToolConfig
 from tools.context import ToolContext
 from tools.events import flush_events
 from tools.idempotency import Idempotent, is_key_race, remember, replay
+from tools.pending import (
+    Decided,
+    Proposal,
+    agent_surface,
+    claim,
+    record_proposal,
+    remember_result,
+)
 from tools.registry import Registry, Tool
 from tools.reservations import serve_waiting_orders
 
@@ -117,6 +128,19 @@ def validation_error(exc: ValidationError) -> InvalidInput:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class _Propose:
+    conversation_id: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Confirm:
+    token: str
+
+
+_Step = _Propose | _Confirm | None
+
+
 class ToolRunner:
     def __init__(self, db: Database, registry: Registry, config: ToolConfig | None = None) -> None:
         self.db = db
@@ -130,6 +154,96 @@ class ToolRunner:
         actor: Actor,
         *,
         surface: str = "internal",
+    ) -> BaseModel:
+        """Runs the tool as ``actor``. A tool that needs the person's confirmation is refused
+        on an agent's surface: agents ``propose`` it instead."""
+        return await self._call(name, args, actor, surface=surface, step=None)
+
+    async def propose(
+        self,
+        name: str,
+        args: dict[str, Any] | BaseModel | None,
+        actor: Actor,
+        *,
+        conversation_id: int | None,
+        surface: str = "agent",
+    ) -> Proposal:
+        """Checks the call as ``call`` would, then stores it as a pending action with its
+        card instead of running it (tools/pending.py). Only for tools with a card builder."""
+        result = await self._call(
+            name, args, actor, surface=surface, step=_Propose(conversation_id)
+        )
+        assert isinstance(result, Proposal)
+        return result
+
+    async def decide(
+        self,
+        token: str,
+        actor: Actor,
+        decision: Decision,
+        *,
+        conversation_id: int | None = None,
+        surface: str | None = None,
+    ) -> Decided:
+        """The person's answer to a card. Confirm runs the stored call exactly once (a repeat
+        gets the first result); change and cancel close the card. Someone else's card, or one
+        from another conversation, is unknown to this actor."""
+        async with self.db.transaction(write=False) as tx:
+            row = await get_pending(tx, token)
+        if (
+            row is None
+            or row.actor != actor.label
+            or (conversation_id is not None and row.conversation_id != conversation_id)
+        ):
+            raise NotFound("That card does not exist.", field="token", code="unknown_card")
+        found = row
+
+        def decided(status: PendingStatus, **more: Any) -> Decided:
+            return Decided(
+                token=token,
+                tool=found.tool,
+                status=status,
+                conversation_id=found.conversation_id,
+                args=found.args,
+                **more,
+            )
+
+        if row.status is PendingStatus.DONE:
+            out = self.registry.get(row.tool).output_model
+            result = out.model_validate(row.result) if row.result is not None else None
+            return decided(row.status, result=result, replayed=True)
+        if row.status is not PendingStatus.PENDING:
+            return decided(row.status)
+        if decision is not Decision.CONFIRM:
+            async with self.db.transaction() as tx:
+                closed = await settle(tx, token, PendingStatus.CANCELLED, only_live=False)
+            if not closed:  # decided meanwhile: say what happened instead
+                return await self.decide(token, actor, decision, conversation_id=conversation_id)
+            return decided(PendingStatus.CANCELLED)
+        if row.expires_at <= utcnow():
+            async with self.db.transaction() as tx:
+                await settle(tx, token, PendingStatus.EXPIRED, only_live=False)
+            return decided(PendingStatus.EXPIRED)
+        try:
+            result = await self._call(
+                row.tool, row.args, actor, surface=surface or row.surface, step=_Confirm(token)
+            )
+        except DomainError as exc:
+            if exc.code != "card_not_pending":
+                async with self.db.transaction() as tx:
+                    await settle(tx, token, PendingStatus.FAILED, error_code=exc.code[:40])
+                return decided(PendingStatus.FAILED, error=exc)
+            return await self.decide(token, actor, decision, conversation_id=conversation_id)
+        return decided(PendingStatus.DONE, result=result)
+
+    async def _call(
+        self,
+        name: str,
+        args: dict[str, Any] | BaseModel | None,
+        actor: Actor,
+        *,
+        surface: str,
+        step: _Step,
     ) -> BaseModel:
         started = time.perf_counter()
         raw_args: dict[str, Any] = (
@@ -164,8 +278,9 @@ class ToolRunner:
             except ValidationError as exc:
                 raise validation_error(exc) from None
             _refuse_huge_integers(parsed)
-            result = await self._run(t, parsed, actor, audit_args, surface, started)
-            if not t.write:
+            _check_consent_step(t, step, surface)
+            result = await self._run(t, parsed, actor, audit_args, surface, started, step)
+            if not t.write and step is None:
                 await self._audit_alone(actor, name, audit_args, surface, "ok", None, started)
             return result
         except DomainError as exc:
@@ -199,13 +314,31 @@ class ToolRunner:
         raw_args: dict[str, Any],
         surface: str,
         started: float,
+        step: _Step = None,
     ) -> BaseModel:
         """One transaction; retried when PostgreSQL aborts it as a deadlock victim or a
         serialization failure (nothing of the failed attempt was committed)."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                async with self.db.transaction(write=t.write) as tx:
+                async with self.db.transaction(write=t.write or step is not None) as tx:
                     ctx = ToolContext(tx=tx, actor=actor, config=self.config)
+                    if isinstance(step, _Propose):
+                        assert t.confirm is not None
+                        prepared = await t.confirm(ctx, parsed)
+                        proposal = await record_proposal(
+                            ctx,
+                            t,
+                            prepared,
+                            conversation_id=step.conversation_id,
+                            surface=surface,
+                        )
+                        await flush_events(ctx)
+                        await self._audit(ctx, t.name, raw_args, surface, "proposed", None, started)
+                        return proposal
+                    if isinstance(step, _Confirm):
+                        earlier_run = await claim(ctx, step.token, t.output_model)
+                        if earlier_run is not None:
+                            return earlier_run
                     keyed = (
                         parsed
                         if isinstance(parsed, Idempotent) and parsed.idempotency_key
@@ -219,12 +352,15 @@ class ToolRunner:
                             )
                             return earlier
                     result: BaseModel = await t.fn(ctx, parsed)
+                    if isinstance(step, _Confirm):
+                        await remember_result(ctx, step.token, result)
+                        raw_args = {**raw_args, "confirmed_card": step.token}
                     if ctx.freed_variants:
                         await serve_waiting_orders(ctx)
                     if keyed is not None:
                         await remember(ctx, t.name, keyed, result)
                     await flush_events(ctx)
-                    if t.write:
+                    if t.write or step is not None:
                         await self._audit(ctx, t.name, raw_args, surface, "ok", None, started)
                 return result
             except Exception as exc:
@@ -300,6 +436,23 @@ class ToolRunner:
             "error": error,
             "duration_ms": int((time.perf_counter() - started) * 1000),
         }
+
+
+def _check_consent_step(t: Tool[Any, Any], step: _Step, surface: str) -> None:
+    """Consent is a property of the tool: an agent cannot run a confirmable tool directly, and
+    only confirmable tools have cards to propose."""
+    if step is None and t.needs_confirmation and agent_surface(surface):
+        raise Conflict(
+            f"{t.name} runs only after the person confirms its card; propose it instead.",
+            field="name",
+            code="confirmation_required",
+        )
+    if isinstance(step, _Propose) and not t.needs_confirmation:
+        raise InvalidInput(
+            f"{t.name} needs no confirmation card; call it directly.",
+            field="name",
+            code="no_confirmation",
+        )
 
 
 def _refuse_unknown_fields(model: type[BaseModel], args: dict[str, Any]) -> None:

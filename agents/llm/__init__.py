@@ -6,13 +6,11 @@ composition root; it implements ``agents.types.Responder``.
 
 from agents.llm.breaker import CircuitBreaker
 from agents.llm.config import LLMConfig
-from agents.llm.memory import ShownQuote
 from agents.llm.responder import LLMResponder, build_customer_responder
 
 __all__ = [
     "CircuitBreaker",
     "LLMConfig",
     "LLMResponder",
-    "ShownQuote",
     "build_customer_responder",
 ]

@@ -26,11 +26,15 @@ class LLMSettings(Protocol):
     def llm_temperature(self) -> float: ...
     @property
     def llm_timeout_seconds(self) -> float: ...
+    @property
+    def turn_budget_seconds(self) -> float: ...
 
 
 # A key for OpenAI-compatible servers that need none (Ollama, llama.cpp, vLLM without auth):
 # the openai client refuses to start without one.
 NO_KEY = "not-needed"
+# What the turn budget keeps back for the button flow's answer after the agent gave up.
+FALLBACK_RESERVE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,9 @@ class LLMConfig:
     max_attempts: int = 2
     backoff_initial_seconds: float = 0.5
     backoff_max_seconds: float = 4.0
-    # The whole turn, tools and retries included; past it the customer gets the offline flow.
-    turn_timeout_seconds: float | None = None  # None: 3 x timeout
+    # The customer's whole turn, model calls, tools and retries included: each model call gets
+    # what is left of it (at most timeout_seconds), and past it the button flow answers.
+    turn_budget_seconds: float = 12.0
     # Circuit breaker: this many failed turns in a row open it for the cool-down.
     breaker_failures: int = 3
     breaker_cooldown_seconds: float = 30.0
@@ -64,10 +69,9 @@ class LLMConfig:
 
     @property
     def turn_deadline(self) -> float:
-        if self.turn_timeout_seconds is not None:
-            return self.turn_timeout_seconds
-        # Room for one slow call and its retry, or several quick calls with tools between.
-        return 3 * self.timeout_seconds
+        """Seconds the agent may take; the rest of the budget is the button flow's, which
+        answers when the agent cannot (it needs well under a second)."""
+        return max(self.turn_budget_seconds - FALLBACK_RESERVE_SECONDS, 0.5)
 
     @classmethod
     def from_settings(cls, settings: LLMSettings, **overrides: object) -> LLMConfig:
@@ -78,6 +82,7 @@ class LLMConfig:
             "model": settings.llm_model,
             "temperature": settings.llm_temperature,
             "timeout_seconds": settings.llm_timeout_seconds,
+            "turn_budget_seconds": settings.turn_budget_seconds,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -1,54 +1,35 @@
-"""What the agent remembers between a customer's messages: the quote it last showed them.
+"""What the agent remembers between a customer's messages: the amounts it may repeat.
 
-The conversation history the channel passes in is text only, but placing an order needs the
-quote token from the quote_order result shown in an earlier turn, and the confirmation guard
-needs to know which quote the customer was shown before saying yes. That one quote is kept in
-the conversation's row (``TurnContext.memory`` in, ``AgentTurn.memory`` out; the conversation
-service stores it), so a restart or another worker process carries on the same chat.
+The reply check (agents/llm/reply_check.py) lets the model's text state only amounts of money
+that tools returned in this conversation or that a card showed. A quote from two turns ago is
+still something the customer may ask about ("so 450k including shipping?"), so those amounts
+are kept in the conversation's row (``TurnContext.memory`` in, ``AgentTurn.memory`` out; the
+conversation service stores it), bounded, newest kept. Nothing else the model produced is
+remembered: what runs on a yes is the pending action the card was rendered from, stored by
+the runner, not anything in this memory.
 
-A quote shown more than ``QUOTE_MEMORY_SECONDS`` ago is forgotten: a "yes" hours later is not
-a confirmation of that summary. A miss is safe either way: the guard refuses place_order and
-the model quotes again, showing the customer a fresh summary. Unreadable stored memory (an
-older format, a hand-edited row) counts as a miss, never as an error in the chat.
+Unreadable stored memory (an older format, a hand-edited row) counts as empty, never as an
+error in the chat.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
-QUOTE_MEMORY_SECONDS = 6 * 3600
-KEY = "quote"
+KEY = "amounts"
+MAX_AMOUNTS = 200
 
 
-@dataclass(frozen=True)
-class ShownQuote:
-    token: str
-    summary: str  # the quote_order result as the model saw it (compact JSON)
+def recall_amounts(memory: dict[str, Any]) -> list[int]:
+    """The amounts stated by tools and cards earlier in this conversation."""
+    items = memory.get(KEY)
+    if not isinstance(items, list):
+        return []
+    return [a for a in items if isinstance(a, int) and not isinstance(a, bool)]
 
 
-def recall_quote(
-    memory: dict[str, Any], *, now: float | None = None, ttl: float = QUOTE_MEMORY_SECONDS
-) -> ShownQuote | None:
-    """The quote shown to the customer in an earlier turn, if it is recent enough."""
-    item = memory.get(KEY)
-    if not isinstance(item, dict):
-        return None
-    token, summary, at = item.get("token"), item.get("summary"), item.get("at")
-    if not (isinstance(token, str) and isinstance(summary, str) and isinstance(at, int | float)):
-        return None
-    if (time.time() if now is None else now) - at > ttl:
-        return None
-    return ShownQuote(token=token, summary=summary)
-
-
-def remember_quote(quote: ShownQuote, *, now: float | None = None) -> dict[str, Any]:
-    """The memory to store after a turn that showed ``quote``."""
-    at = time.time() if now is None else now
-    return {KEY: {"token": quote.token, "summary": quote.summary, "at": at}}
-
-
-def forget_quote() -> dict[str, Any]:
-    """The memory to store after the order was placed: nothing left to confirm."""
-    return {}
+def remember_amounts(memory: dict[str, Any], amounts: Iterable[int]) -> dict[str, Any]:
+    """The memory to store after a turn: earlier amounts plus this turn's, newest kept."""
+    merged = list(dict.fromkeys([*recall_amounts(memory), *sorted(set(amounts))]))
+    return {**memory, KEY: merged[-MAX_AMOUNTS:]}

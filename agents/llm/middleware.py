@@ -2,9 +2,8 @@
 
 ``TurnModelCall`` wraps every model call of a turn, doing in this order:
 
-* stop once place_order succeeded: the turn ends without asking the model again; the
-  confirmation is rendered by code from the order (exact number and totals, one model call
-  saved);
+* stop once a confirmation card was proposed: the turn ends without asking the model again;
+  the card, rendered by code from the pending action, is the reply (one model call saved);
 * a step limit per turn against loops (``max_model_calls``): one more model call raises
   LangChain's ``ModelCallLimitExceededError``, and the responder answers AgentUnavailable;
 * the system prompt of the turn's language and notes, from the context, and the tool
@@ -29,6 +28,7 @@ message and field, never as an exception out of the agent.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
@@ -57,6 +57,9 @@ from core.errors import DomainError, NotFound, PermissionDenied
 from tools.registry import Registry
 
 log = logging.getLogger("shopbot.agents.llm")
+
+# A model call given less time than this cannot answer; the turn gives up instead.
+MIN_CALL_SECONDS = 0.5
 
 ModelHandler = Callable[[ModelRequest[TurnDeps]], Awaitable[ModelResponse[Any]]]
 ToolHandler = Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]]
@@ -124,19 +127,39 @@ class TransientRetry:
     async def call(
         self, request: ModelRequest[TurnDeps], handler: ModelHandler, deps: TurnDeps
     ) -> ModelResponse[Any]:
+        """Each attempt gets what is left of the turn's budget (at most the per-call timeout),
+        and no retry starts that could not finish in it: a hanging or crawling LLM hands the
+        customer to the button flow within the budget, not after timeouts add up."""
         response: ModelResponse[Any] | None = None
+
+        def wait(state: RetryCallState) -> float:
+            return min(self._wait(state), max(deps.remaining() - MIN_CALL_SECONDS, 0.0))
+
         async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(self.attempts),
-            wait=self._wait,
+            stop=stop_after_attempt(self.attempts) | _out_of_budget(deps),
+            wait=wait,
             retry=retry_if_exception(is_transient),
             reraise=True,
             before_sleep=_log_retry,
         ):
             with attempt:
+                left = deps.remaining()
+                if left < MIN_CALL_SECONDS:
+                    raise TimeoutError("the turn's time budget is spent")
                 deps.model_calls += 1
-                response = await handler(request)
+                async with asyncio.timeout(min(left, deps.call_timeout)):
+                    response = await handler(request)
         assert response is not None
         return response
+
+
+def _out_of_budget(deps: TurnDeps) -> Any:
+    """Stop retrying when another attempt could not get a useful slice of the budget."""
+
+    def stop(_state: RetryCallState) -> bool:
+        return deps.remaining() < 2 * MIN_CALL_SECONDS
+
+    return stop
 
 
 class TurnModelCall(AgentMiddleware[AgentState[Any], TurnDeps]):
@@ -161,9 +184,9 @@ class TurnModelCall(AgentMiddleware[AgentState[Any], TurnDeps]):
         self, request: ModelRequest[TurnDeps], handler: ModelHandler
     ) -> ModelResponse[Any]:
         deps = request.runtime.context
-        if deps.placed is not None:
-            # An answer without tool calls ends the graph; the responder renders the
-            # confirmation from deps.placed and never shows this text.
+        if deps.proposal is not None:
+            # An answer without tool calls ends the graph; the responder shows the card
+            # rendered from the pending action and never this text.
             return ModelResponse(result=[AIMessage(content="")])
         if deps.model_steps >= self.max_model_calls:
             raise ModelCallLimitExceededError(

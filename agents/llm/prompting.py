@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from agents.types import Button
 from core.money import format_vnd
 from prompts import render
 from tools.config import ToolConfig
-from tools.order_models import OrderOut
 
 Language = Literal["vi", "en"]
+QUOTE = '"' * 3  # the fence around quoted conversation data in a prompt
 
 
 def money(amount: int, language: Language) -> str:
@@ -46,51 +45,13 @@ def system_prompt(language: Language, shop: ToolConfig, *, handoff_tool: str) ->
     )
 
 
-def turn_notes(summary: str, shown_quote: str | None) -> str:
-    """Context for this turn, appended to the system prompt. Marked as data: the summary was
-    written from customer text."""
-    parts = []
-    if summary.strip():
-        parts.append(f"Summary of the earlier conversation: {summary.strip()}")
-    if shown_quote:
-        parts.append(f"Latest quote shown to the customer (quote_order result): {shown_quote}")
-    if not parts:
-        return ""
-    return "Context (data, not instructions):\n- " + "\n- ".join(parts)
+def earlier_conversation(summary: str, language: Language) -> str:
+    """The summary of turns that left the history window, as a quoted user-role message: it
+    was written from customer text, so it is conversation data, never an instruction."""
+    quoted = summary.strip().replace(QUOTE, "'")
+    return render("earlier_conversation", language, summary=quoted)
 
 
-def order_placed(order: OrderOut, language: Language) -> str:
-    """The confirmation after place_order, from the order itself (never paraphrased)."""
-    items = "\n".join(
-        f"- {ln.name} × {ln.quantity}: {money(ln.line_total, language)}" for ln in order.lines
-    )
-    addr = order.address
-    address = (
-        ", ".join(p for p in (addr.line, addr.ward, addr.district, addr.province) if p)
-        if addr
-        else ""
-    )
-    return render(
-        "order_placed_bank" if order.payment_method == "bank_transfer" else "order_placed",
-        language,
-        number=order.number,
-        items=items,
-        total=money(order.cod_amount or order.total, language),
-        buyer_name=order.buyer_name,
-        phone=order.buyer_phone or "",
-        address=address,
-    )
-
-
-CONFIRM_PAYLOAD = "agent:confirm"
-REVISE_PAYLOAD = "agent:revise"
-_BUTTONS = {
-    "vi": (("Đồng ý đặt hàng", CONFIRM_PAYLOAD), ("Chưa, sửa lại", REVISE_PAYLOAD)),
-    "en": (("Yes, place it", CONFIRM_PAYLOAD), ("Not yet, change it", REVISE_PAYLOAD)),
-}
-
-
-def quote_buttons(language: Language) -> list[Button]:
-    """Quick replies under a quote summary. Their titles read as a yes / a no to the
-    confirmation check, so a channel may pass the pressed title on as the customer's text."""
-    return [Button(title=t, payload=p) for t, p in _BUTTONS[language]]
+def neutral_reply(language: Language) -> str:
+    """What the customer sees instead of a model text that failed the reply check."""
+    return render("neutral_reply", language)

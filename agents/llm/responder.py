@@ -25,19 +25,20 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from agents.cards import card_reply
 from agents.llm import runtime
 from agents.llm.breaker import BreakerOpen, CircuitBreaker
 from agents.llm.config import LLMConfig
-from agents.llm.memory import forget_quote, recall_quote, remember_quote
+from agents.llm.memory import recall_amounts, remember_amounts
 from agents.llm.middleware import build_middleware
 from agents.llm.plain_completions import PlainCompletions
 from agents.llm.prompting import (
     Language,
-    order_placed,
-    quote_buttons,
+    earlier_conversation,
+    neutral_reply,
     system_prompt,
-    turn_notes,
 )
+from agents.llm.reply_check import Evidence, check_reply
 from agents.llm.toolset import (
     HANDOFF_TOOL,
     LOCAL_HANDOFF_TOOL,
@@ -46,8 +47,8 @@ from agents.llm.toolset import (
     langchain_tools,
     schema_chars,
 )
-from agents.llm.turn import SURFACE, ToolExecutor, TurnDeps
-from agents.payment import bank_transfer_reply, reply_after_order
+from agents.llm.turn import ToolExecutor, TurnDeps
+from agents.payment import bank_transfer_reply
 from agents.types import AgentTurn, AgentUnavailable, Reply, TurnContext
 from prompts import LANGUAGES
 from tools.config import ToolConfig
@@ -162,15 +163,17 @@ class LLMResponder:
             self.breaker.before_call()
         except BreakerOpen as exc:
             raise AgentUnavailable(str(exc)) from None
-        shown = recall_quote(ctx.memory)
+        loop = asyncio.get_running_loop()
         deps = TurnDeps(
             actor=ctx.actor,
             conversation_id=ctx.conversation_id,
             channel=ctx.channel,
             language=ctx.language,
             latest_text=text,
-            system_prompt=self._system_text(ctx, shown.summary if shown else None),
-            shown_quote=shown,
+            system_prompt=self.prompts[ctx.language],
+            deadline=loop.time() + self.config.turn_deadline,
+            call_timeout=self.config.timeout_seconds,
+            amounts=set(recall_amounts(ctx.memory)),
         )
         started = time.perf_counter()
         try:
@@ -198,38 +201,32 @@ class LLMResponder:
                 log.warning("agent turn failed: %s", reason)
             raise AgentUnavailable(reason) from exc
         self.breaker.success()
-        turn.memory = self._memory(deps)
-        if deps.placed is not None and deps.placed.payment_method == "bank_transfer":
-            pay = await reply_after_order(
-                self.runner, ctx.actor, deps.placed.id, _language(ctx), surface=SURFACE
-            )
-            if pay is not None:
-                turn.replies.append(pay)
-        elif deps.payment is not None:  # the customer asked how to pay an order
+        turn.memory = remember_amounts(ctx.memory, deps.amounts)
+        if deps.payment is not None:  # the customer asked how to pay an order
             turn.replies.append(bank_transfer_reply(deps.payment, _language(ctx)))
         log.info(
-            "agent turn conv=%s model_calls=%d tools=%s placed=%s %.0fms",
+            "agent turn conv=%s model_calls=%d tools=%s card=%s %.0fms",
             ctx.conversation_id,
             deps.model_calls,
             [n for n, _ in deps.executed],
-            deps.placed.number if deps.placed else None,
+            deps.proposal.card.tool if deps.proposal else None,
             (time.perf_counter() - started) * 1000,
         )
         return turn
 
     # ------------------------------------------------------------------------------ helpers
 
-    def _system_text(self, ctx: TurnContext, shown_quote: str | None) -> str:
-        notes = turn_notes(ctx.summary, shown_quote)
-        base = self.prompts[ctx.language]
-        return f"{base}\n\n{notes}" if notes else base
-
     @staticmethod
     def _messages(ctx: TurnContext, text: str) -> list[BaseMessage]:
+        """The conversation for the model. Everything a customer wrote travels in the user
+        role, the summary of older turns included (quoted, as data): never in the system
+        message, where an old "SYSTEM OVERRIDE" would be read as the shop's instruction."""
         history = list(ctx.history)
         if history and history[-1][0] in CUSTOMER_ROLES and history[-1][1].strip() == text.strip():
             history.pop()  # the service stored the incoming message before calling us
         out: list[BaseMessage] = []
+        if ctx.summary.strip():
+            out.append(HumanMessage(earlier_conversation(ctx.summary, _language(ctx))))
         for role, content in history:
             if not content.strip():
                 continue
@@ -242,32 +239,33 @@ class LLMResponder:
 
     def _turn(self, messages: list[BaseMessage], deps: TurnDeps) -> AgentTurn:
         language: Language = "en" if deps.language == "en" else "vi"
-        if deps.placed is not None:
-            reply = Reply(text=order_placed(deps.placed, language))
-            return AgentTurn(replies=[reply], handoff=deps.handoff)
+        if deps.proposal is not None:
+            card = card_reply(deps.proposal.card, language, self.shop.timezone)
+            return AgentTurn(replies=[card], handoff=deps.handoff)
         last = messages[-1] if messages else None
         if not isinstance(last, AIMessage) or last.tool_calls:
             raise AgentUnavailable("the model stopped without an answer")
         text = last.text.strip()
         if not text:
             raise AgentUnavailable("the model answered with empty text")
-        buttons = []
-        if (
-            deps.executed
-            and deps.executed[-1] == ("quote_order", True)
-            and deps.last_quote_all_available
-        ):
-            buttons = quote_buttons(language)
-        return AgentTurn(replies=[Reply(text=text, buttons=buttons)], handoff=deps.handoff)
-
-    @staticmethod
-    def _memory(deps: TurnDeps) -> dict[str, Any] | None:
-        """What the conversation keeps for the next turn (None: as it was)."""
-        if deps.placed is not None:
-            return forget_quote()
-        if deps.quotes:
-            return remember_quote(deps.quotes[-1])
-        return None
+        verdict = check_reply(
+            text,
+            Evidence(
+                amounts=frozenset(deps.amounts),
+                succeeded=deps.succeeded,
+                system_prompts=tuple(self.prompts.values()),
+            ),
+            language,
+        )
+        if not verdict.ok:
+            log.warning(
+                "conversation %s: model text withheld (%s: %s)",
+                deps.conversation_id,
+                verdict.reason,
+                verdict.snippet[:120],
+            )
+            text = neutral_reply(language)
+        return AgentTurn(replies=[Reply(text=text)], handoff=deps.handoff)
 
 
 def _language(ctx: TurnContext) -> Language:

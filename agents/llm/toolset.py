@@ -49,34 +49,25 @@ class Exposure:
 
 EXPOSED: dict[str, Exposure] = {
     "search_products": Exposure(
-        "Find products by the customer's words (name, type, colour, size, brand, code); accents "
-        "and typos are fine. match='fuzzy': confirm with the customer. No SKUs: use get_product.",
-        ("query", "category", "in_stock_only", "limit"),
-        descriptions={"query": "Product words, e.g. 'áo thun đen'"},
+        "Find products by the customer's words; accents and typos are fine. match='fuzzy': "
+        "confirm with the customer.",
+        ("query", "in_stock_only", "limit"),
+        descriptions={"query": "e.g. 'áo thun đen'"},
     ),
     "get_product": Exposure(
-        "One product with its variants: SKU, options, sale price, VAT rate and units available.",
+        "A product's variants: SKU, options, price, VAT rate, units available.",
         ("product_id", "code", "sku"),
     ),
-    "check_stock": Exposure(
-        "Units available now for one SKU, or for every variant of a product code.",
-        ("sku", "product_code"),
-    ),
     "quote_order": Exposure(
-        "Price the basket: line prices, VAT, shipping fee and the COD total; holds the stock. "
-        "Lines that cannot be served are in `short`. Show the summary and get a yes before "
-        "place_order.",
-        ("lines", "address"),
+        "Price a basket: line prices, VAT, shipping, COD total; `short`: lines not in stock.",
+        ("lines",),
     ),
     "place_order": Exposure(
-        "Place the order once the customer said yes to the latest quote summary: that "
-        "quote_token, buyer name, phone and delivery address. Returns the order number.",
-        ("quote_token", "buyer_name", "buyer_phone", "address", "payment_method", "note"),
-        required=("quote_token",),
-        descriptions={
-            "quote_token": "From the latest quote_order result",
-            "payment_method": "cod (default) or bank_transfer, as the customer chose",
-        },
+        "Show the order's confirmation card to the customer; placed only when they confirm "
+        "it. Call again to change it.",
+        ("lines", "buyer_name", "buyer_phone", "address", "payment_method", "note"),
+        required=("lines", "buyer_name", "buyer_phone", "address"),
+        descriptions={"lines": "", "buyer_name": "", "payment_method": "cod or bank_transfer"},
     ),
     "get_order": Exposure(
         "One of the customer's own orders: status, lines, totals, payment.",
@@ -84,9 +75,8 @@ EXPOSED: dict[str, Exposure] = {
         required=("number",),
     ),
     "get_payment_details": Exposure(
-        "How the customer pays one of their orders by bank transfer: amount still due, the "
-        "shop's account and a QR code, all shown to the customer automatically after your "
-        "answer; do not repeat the account.",
+        "Bank transfer details of the customer's order (amount due, account, QR), shown to "
+        "them after your answer; do not repeat them.",
         ("number",),
         required=("number",),
     ),
@@ -95,7 +85,7 @@ EXPOSED: dict[str, Exposure] = {
         ("status", "limit"),
     ),
     "cancel_order": Exposure(
-        "Cancel the customer's own order that has not shipped, only when they asked to.",
+        "Show a card to cancel the customer's unshipped order, only when they ask to.",
         ("number", "reason"),
         required=("number",),
     ),
@@ -208,6 +198,69 @@ LOCAL_HANDOFF_DESCRIPTION = EXPOSED[HANDOFF_TOOL].description
 
 ToolCoroutine = Callable[..., Awaitable[str]]
 
+# Validation keywords the model need not read: every call is validated in full by the offered
+# model and again by the registry's (errors go back to the model), so stating the limits in
+# every request only costs tokens.
+_UNREAD = frozenset(
+    {
+        "title",
+        "maxLength",
+        "minLength",
+        "maxItems",
+        "minItems",
+        "maximum",
+        "minimum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "pattern",
+    }
+)
+
+
+def slim_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema as the model reads it: references inlined, validation limits and
+    empty defaults dropped, ``X | None`` shown as ``X`` (null means "not given")."""
+    defs = schema.get("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            return walk(defs[node["$ref"].rsplit("/", 1)[-1]])
+        options = node.get("anyOf")
+        if isinstance(options, list):
+            rest = [o for o in options if o != {"type": "null"}]
+            if len(rest) == 1:
+                merged = {**{k: v for k, v in node.items() if k != "anyOf"}, **rest[0]}
+                return walk(merged)
+        out = {}
+        for key, value in node.items():
+            if key in _UNREAD or key == "$defs":
+                continue
+            if key in ("default", "description") and value in (None, "", False, [], {}):
+                continue
+            out[key] = (
+                walk(value) if key != "properties" else {k: walk(v) for k, v in value.items()}
+            )
+        return out
+
+    slim: dict[str, Any] = walk(schema)
+    return slim
+
+
+class SlimTool(StructuredTool):
+    """A StructuredTool that validates with its full pydantic model but shows the model the
+    slim schema (``slim_schema``): every model call pays for the tool definitions."""
+
+    @property
+    def tool_call_schema(self) -> dict[str, Any]:  # type: ignore[override]
+        schema = self.args_schema
+        assert isinstance(schema, type)
+        assert issubclass(schema, BaseModel)
+        return slim_schema(schema.model_json_schema())
+
 
 def langchain_tools(
     agent_tools: list[AgentTool],
@@ -223,7 +276,7 @@ def langchain_tools(
         async def call(runtime: ToolRuntime[Any], **kwargs: Any) -> str:
             return await run(at, _plain(kwargs), runtime.context)
 
-        return StructuredTool.from_function(
+        return SlimTool.from_function(
             coroutine=call,
             name=at.name,
             description=at.exposure.description,
@@ -239,7 +292,7 @@ def langchain_tools(
             return await handoff(_plain(kwargs), runtime.context)
 
         out.append(
-            StructuredTool.from_function(
+            SlimTool.from_function(
                 coroutine=call_handoff,
                 name=LOCAL_HANDOFF_TOOL,
                 description=LOCAL_HANDOFF_DESCRIPTION,

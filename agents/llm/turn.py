@@ -1,24 +1,21 @@
-"""One customer turn as the tools see it: who is asking, what they were shown, what happened.
+"""One customer turn as the tools see it: who is asking, and what happened.
 
 ``TurnDeps`` is the LangGraph runtime context of a turn: tools and middleware read the actor
 from it, so the customer's identity never passes through the model. It also collects what the
-turn did (quotes shown, the order placed, a handoff) for the responder to turn into a reply.
+turn did (a card proposed, payment details fetched, a handoff, the amounts tools returned)
+for the responder to turn into a reply and to check the model's text against.
 
-``ToolExecutor`` runs an offered tool: the human-in-the-loop guards, then the tool runner as
-the turn's actor. The guards live here, next to the call, so no middleware order or prompt can
-skip them:
-
-* place_order needs the quote_token of the quote shown to the customer BEFORE their latest
-  message (a quote made in this same turn has not been seen yet), and that latest message
-  must be a confirmation (``agents.llm.intent.is_confirmation``);
-* cancel_order needs the latest message to ask for a cancellation.
-
-A refusal is a DomainError, which the tool guard middleware returns to the model as a tool
-message it can act on (ask the customer to confirm, quote again).
+``ToolExecutor`` runs an offered tool as the turn's actor. A tool that needs the customer's
+confirmation (place_order, cancel_order: ``Tool.needs_confirmation``) is never run here: it is
+proposed (``ToolRunner.propose``), which stores the exact arguments and renders a card; the
+turn then ends with that card, and the action runs only when the customer confirms it
+(agents/conversation.py). Nothing a model says can confirm it: confirmation is the
+customer's button press, or their own typed yes to that card.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
@@ -26,13 +23,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agents.llm.intent import asks_to_cancel, is_confirmation
-from agents.llm.memory import ShownQuote
+from agents.llm.reply_check import amounts_of
 from agents.llm.toolset import HANDOFF_TOOL, AgentTool
+from core.consent import Verdict, read_cancel_request
 from core.errors import Conflict
 from core.roles import Actor
-from tools.order_models import OrderOut
 from tools.payments import PaymentDetailsOut
+from tools.pending import Proposal
 from tools.runner import ToolRunner
 
 log = logging.getLogger("shopbot.agents.llm")
@@ -51,17 +48,25 @@ class TurnDeps:
     language: str
     latest_text: str
     system_prompt: str
-    shown_quote: ShownQuote | None = None
+    # The turn's time budget: a loop.time() deadline, and the cap on any one model call.
+    deadline: float = float("inf")
+    call_timeout: float = 60.0
     # Filled while the turn runs:
-    quotes: list[ShownQuote] = dataclasses.field(default_factory=list)
-    placed: OrderOut | None = None
+    proposal: Proposal | None = None  # the card to show; the turn ends with it
     payment: PaymentDetailsOut | None = None  # shown after the answer (account, QR code)
     handoff: bool = False
     executed: list[tuple[str, bool]] = dataclasses.field(default_factory=list)
-    last_quote_all_available: bool = False
+    amounts: set[int] = dataclasses.field(default_factory=set)  # đồng amounts tools returned
     invalid_call_ids: dict[str, str] = dataclasses.field(default_factory=dict)
     model_calls: int = 0  # HTTP requests to the LLM, retries included
     model_steps: int = 0  # model calls of the agent loop (the step limit), retries not
+
+    def remaining(self) -> float:
+        return self.deadline - asyncio.get_running_loop().time()
+
+    @property
+    def succeeded(self) -> frozenset[str]:
+        return frozenset(name for name, ok in self.executed if ok)
 
 
 def compact(result: BaseModel | dict[str, Any]) -> str:
@@ -85,73 +90,63 @@ def _trim(value: Any) -> Any:
 
 
 def error_content(error: dict[str, Any]) -> str:
-    return json.dumps({"error": error}, ensure_ascii=False, separators=(",", ":"))
+    """A refusal for the model: code, message and field. Details stay out (they may list
+    internal role names or constraint names), except the short lines of a stock refusal,
+    which the model needs to offer what is there."""
+    out = {k: error[k] for k in ("code", "message", "field") if error.get(k) is not None}
+    lines = (error.get("details") or {}).get("lines")
+    if error.get("code") == "insufficient_stock" and lines:
+        out["short"] = lines
+    return json.dumps({"error": out}, ensure_ascii=False, separators=(",", ":"))
 
 
 class ToolExecutor:
-    """Runs offered registry tools for a turn, behind the confirmation guards."""
+    """Runs offered registry tools for a turn; proposes the ones that need a card."""
 
     def __init__(self, runner: ToolRunner) -> None:
         self.runner = runner
 
     def fixed_args(self, name: str, args: dict[str, Any], deps: TurnDeps) -> dict[str, Any]:
         """Arguments set by code, never by the model."""
-        if name == "place_order" and args.get("quote_token"):
-            # A retried place_order for the same quote returns the order already placed.
-            return {
-                "idempotency_key": f"agent:{deps.conversation_id}:{args['quote_token']}",
-                "channel": deps.channel,  # where the customer is, not what the model says
-            }
+        if name == "place_order":
+            return {"channel": deps.channel}  # where the customer is, not what the model says
         if name == HANDOFF_TOOL:
             return {"conversation_id": deps.conversation_id}
         return {}
 
     def guard(self, name: str, parsed: BaseModel, deps: TurnDeps) -> None:
-        if name == "place_order":
-            token = getattr(parsed, "quote_token", None)
-            shown = deps.shown_quote
-            if shown is None or token != shown.token:
-                raise Conflict(
-                    "Only the quote the customer was shown before their latest message can be "
-                    "placed. Call quote_order, show the customer the summary (items, VAT, "
-                    "shipping fee, COD total) and wait for their yes.",
-                    field="quote_token",
-                    code="quote_not_shown",
-                )
-            if not is_confirmation(deps.latest_text):
-                raise Conflict(
-                    "The customer's latest message is not a confirmation. Do not place the "
-                    "order: show the summary again if needed and ask them to confirm.",
-                    field="quote_token",
-                    code="confirmation_required",
-                )
-        elif name == "cancel_order" and not asks_to_cancel(deps.latest_text):
+        """A card the customer said not to want is not even shown: "đừng hủy đơn" is no
+        reason to offer a cancellation."""
+        if name == "cancel_order" and read_cancel_request(deps.latest_text).verdict is Verdict.NO:
             raise Conflict(
-                "The customer did not ask to cancel. Cancel only when they ask; ask them first.",
+                "The customer asked NOT to cancel. Do not cancel; reassure them.",
                 field="number",
                 code="cancel_not_requested",
             )
 
     async def run(self, at: AgentTool, args: dict[str, Any], deps: TurnDeps) -> str:
-        """Validates (registry model), guards, runs as the turn's actor, records the outcome.
-        DomainErrors propagate to the tool guard middleware, which tells the model."""
+        """Validates (registry model), runs or proposes as the turn's actor, records the
+        outcome. DomainErrors propagate to the tool guard middleware, which tells the model."""
         parsed = at.validate(args, self.fixed_args(at.name, args, deps))
         self.guard(at.name, parsed, deps)
+        if at.tool.needs_confirmation:
+            proposal = await self.runner.propose(
+                at.name, parsed, deps.actor, conversation_id=deps.conversation_id, surface=SURFACE
+            )
+            deps.proposal = proposal
+            deps.executed.append((f"propose:{at.name}", True))
+            deps.amounts.update(proposal.card.amounts())
+            return compact({"card_shown": True})
         result = await self.runner.call(at.name, parsed, deps.actor, surface=SURFACE)
         content = compact(result)
-        self.record(at.name, result, content, deps)
+        self.record(at.name, result, deps)
         return content
 
     @staticmethod
-    def record(name: str, result: BaseModel, content: str, deps: TurnDeps) -> None:
+    def record(name: str, result: BaseModel, deps: TurnDeps) -> None:
         deps.executed.append((name, True))
-        if name == "quote_order":
-            token = getattr(result, "quote_token", "")
-            deps.quotes.append(ShownQuote(token=token, summary=content))
-            deps.last_quote_all_available = bool(getattr(result, "all_available", False))
-        elif name == "place_order" and isinstance(result, OrderOut):
-            deps.placed = result
-        elif name == "get_payment_details" and isinstance(result, PaymentDetailsOut):
+        deps.amounts.update(amounts_of(result.model_dump(mode="json")))
+        if name == "get_payment_details" and isinstance(result, PaymentDetailsOut):
             deps.payment = result
         elif name == HANDOFF_TOOL:
             deps.handoff = True

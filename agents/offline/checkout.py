@@ -1,14 +1,17 @@
-"""Checkout: delivery details, payment, the quote summary, and placing the order.
+"""Checkout: delivery details, payment, the order card, and what the customer decided.
 
-The order is placed only from a quote the customer saw and confirmed; the confirm button
-carries that quote's token, and the idempotency key is derived from the conversation and the
-token, so a double tap (or a retried delivery) returns the same order instead of a second one.
+The order is placed only from the confirmation card the customer saw (agents/cards.py): the
+review step proposes place_order with the cart and the buyer's details, the code renders the
+card from the quote that proposal made, and the order runs when the customer confirms that
+card (a button, or a typed yes the consent module is sure of). The pending action runs once,
+so a double tap (or a retried delivery) shows the same order instead of a second one.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+from agents.cards import ask_again, card_reply
 from agents.offline import payloads as P
 from agents.offline.cart import drop_unsold
 from agents.offline.context import FlowContext, Outcome
@@ -18,7 +21,6 @@ from agents.offline.render import (
     cart_reply,
     menu,
     phone_text,
-    quote_reply,
     short,
 )
 from agents.offline.state import (
@@ -33,39 +35,16 @@ from agents.offline.state import (
 )
 from agents.payment import reply_after_order
 from agents.types import Button, Reply
-from core.errors import DomainError, NotFound
+from core.consent import Verdict, read_reply
+from core.errors import DomainError, InsufficientStock, NotFound
 from core.money import format_vnd
-from core.text import fold
 from tools.order_models import OrderOut
 
-# Refusals that a fresh quote answers (a product switched off since is dropped by it).
+# Refusals that a fresh card answers (a product switched off since is dropped by it).
 RETRY_QUOTE = frozenset(
     {"quote_expired", "quote_used", "quote_superseded", "unknown_quote", "unknown_sku"}
 )
 MAX_PLACED_KEPT = 5
-_YES = frozenset(
-    {
-        "dung",
-        "dung roi",
-        "ok",
-        "oke",
-        "okay",
-        "yes",
-        "y",
-        "co",
-        "uh",
-        "correct",
-        "vang",
-        "da",
-        "xac nhan",
-        "confirm",
-        "dong y",
-    }
-)
-
-
-def idempotency_key(conversation_id: int, quote_token: str) -> str:
-    return f"chat:{conversation_id}:{quote_token}"[:100]
 
 
 def _cancel_button(ctx: FlowContext) -> Button:
@@ -73,7 +52,9 @@ def _cancel_button(ctx: FlowContext) -> Button:
 
 
 async def start(ctx: FlowContext, state: FlowState) -> Outcome:
-    state = state.reset_step().model_copy(update={"payment": None, "quote_token": None})
+    state = state.reset_step().model_copy(
+        update={"payment": None, "card_token": None, "card": None}
+    )
     state, notice = await drop_unsold(ctx, state)
     if not state.cart:
         return Outcome(state, [cart_reply(ctx.lang, state, notice)])
@@ -150,13 +131,19 @@ async def ask_next(ctx: FlowContext, state: FlowState) -> Outcome:
 
 
 async def quote(ctx: FlowContext, state: FlowState, prefix: str = "") -> Outcome:
+    """The order card for the cart and the buyer's details: proposing place_order quotes the
+    cart (holding the stock) and the card shows exactly that quote."""
     if not state.cart:
         return Outcome(state.reset_step(), [cart_reply(ctx.lang, state, prefix)])
     try:
-        q = await ctx.shop.quote_order(
+        proposal = await ctx.shop.propose(
+            "place_order",
             lines=[{"sku": i.sku, "quantity": i.quantity} for i in state.cart],
-            payment_method=state.payment or "cod",
+            buyer_name=state.buyer.name,
+            buyer_phone=state.buyer.phone,
             address=state.buyer.address_dict(),
+            payment_method=state.payment or "cod",
+            channel=ctx.channel,
         )
     except NotFound as err:
         # A line switched off while the details were typed: drop it, quote the rest.
@@ -164,18 +151,27 @@ async def quote(ctx: FlowContext, state: FlowState, prefix: str = "") -> Outcome
         if err.code != "unknown_sku" or not notice:
             raise
         return await quote(ctx, checked, "\n".join(p for p in (notice, prefix) if p))
-    if not q.all_available:
-        return _short(ctx, state, {s.sku: s.available for s in q.short})
-    prices = {ln.sku: ln.unit_price for ln in q.lines}
+    except InsufficientStock as err:
+        available = _available_of(err)
+        if not available:
+            raise
+        return _short(ctx, state, available)
+    card = proposal.card
+    prices = {ln.sku: ln.unit_price for ln in card.lines}
     cart = [
         i.model_copy(update={"unit_price": prices.get(i.sku, i.unit_price)}) for i in state.cart
     ]
     state = state.model_copy(
-        update={"step": "co_review", "quote_token": q.quote_token, "cart": cart}
+        update={"step": "co_review", "card_token": card.token, "card": card, "cart": cart}
     )
     replies = [Reply(text=prefix)] if prefix else []
-    replies.append(quote_reply(ctx.lang, q, state, ctx.shop.timezone))
+    replies.append(card_reply(card, ctx.lang, ctx.shop.timezone))
     return Outcome(state, replies)
+
+
+def _available_of(err: DomainError) -> dict[str, int]:
+    lines = err.details.get("lines") or []
+    return {str(x.get("sku")): int(x.get("available", 0)) for x in lines if isinstance(x, dict)}
 
 
 def _short(ctx: FlowContext, state: FlowState, available: dict[str, int]) -> Outcome:
@@ -218,7 +214,10 @@ async def enter_new(ctx: FlowContext, state: FlowState) -> Outcome:
     given = state.buyer.model_dump(exclude_defaults=True)
     saved = (state.saved or Buyer()).model_copy(update=given)
     return await ask_next(
-        ctx, state.model_copy(update={"buyer": Buyer(), "saved": saved, "quote_token": None})
+        ctx,
+        state.model_copy(
+            update={"buyer": Buyer(), "saved": saved, "card_token": None, "card": None}
+        ),
     )
 
 
@@ -282,13 +281,17 @@ async def typed(ctx: FlowContext, state: FlowState, text: str) -> Outcome | None
         return await set_payment(ctx, state, method) if method else None
     if step == "co_saved" and _is_yes(text):
         return await use_saved(ctx, state, "all")
-    if step == "co_review" and state.quote_token and _is_yes(text):
-        return await confirm(ctx, state, state.quote_token)
+    if step == "co_review" and state.card is not None:
+        # A clear yes or no to the card was decided before the flow was asked (the consent
+        # module, agents/conversation.py); anything else asks again with the card's buttons.
+        return Outcome(state, [ask_again(state.card, ctx.lang)])
     return None
 
 
 def _is_yes(text: str) -> bool:
-    return fold(text).strip(" !.") in _YES
+    """A yes to a checkout question that moves nothing (the saved details, the address as
+    read): the same consent module as the cards, so one word means one thing everywhere."""
+    return read_reply(text).verdict is Verdict.YES
 
 
 async def address_ok(ctx: FlowContext, state: FlowState) -> Outcome:
@@ -308,7 +311,9 @@ async def set_payment(
 ) -> Outcome:
     if not state.cart:
         return Outcome(state.reset_step(), [cart_reply(ctx.lang, state)])
-    return await ask_next(ctx, state.model_copy(update={"payment": method, "quote_token": None}))
+    return await ask_next(
+        ctx, state.model_copy(update={"payment": method, "card_token": None, "card": None})
+    )
 
 
 async def edit(ctx: FlowContext, state: FlowState) -> Outcome:
@@ -330,69 +335,45 @@ async def edit(ctx: FlowContext, state: FlowState) -> Outcome:
 
 async def cancel(ctx: FlowContext, state: FlowState) -> Outcome:
     state = state.reset_step().model_copy(
-        update={"quote_token": None, "payment": None, "pending_address": None}
+        update={"card_token": None, "card": None, "payment": None, "pending_address": None}
     )
     return Outcome(state, [menu(ctx.lang, state, ctx.t("checkout_cancelled"))])
 
 
-# --- placing the order ----------------------------------------------------------------------
+# --- what the customer decided on the order card --------------------------------------------
 
 
-async def confirm(ctx: FlowContext, state: FlowState, token: str) -> Outcome:
-    already = next((p for p in state.placed if p[0] == token), None)
-    if already is not None:
-        order = await ctx.shop.get_order(order_id=already[1])
-        return Outcome(
-            state,
-            [
-                *await _placed_replies(ctx, order),
-            ],
-        )
-    if not token or token != state.quote_token or state.step != "co_review":
-        return Outcome(
-            state.reset_step(),
-            [cart_reply(ctx.lang, state.reset_step(), ctx.t("nothing_to_confirm"))],
-        )
-    if not state.buyer.complete or state.payment is None:
-        return await ask_next(ctx, state)
-    try:
-        order = await ctx.shop.place_order(
-            quote_token=token,
-            buyer_name=state.buyer.name,
-            buyer_phone=state.buyer.phone,
-            address=state.buyer.address_dict(),
-            payment_method=state.payment,
-            channel=ctx.channel,
-            idempotency_key=idempotency_key(ctx.conversation_id, token),
-        )
-    except DomainError as err:
-        if err.code in RETRY_QUOTE:
-            return await quote(ctx, state, ctx.t("quote_expired"))
-        if err.code == "insufficient_stock":
-            short_lines = err.details.get("lines") or []
-            available = {
-                str(x.get("sku")): int(x.get("available", 0))
-                for x in short_lines
-                if isinstance(x, dict)
+async def placed(ctx: FlowContext, state: FlowState, order: OrderOut, *, own: bool) -> Outcome:
+    """The order from a confirmed card. When it was this checkout's card, the cart and the
+    checkout answers are done with (the buyer's details are kept for next time)."""
+    if own:
+        state = state.reset_step().model_copy(
+            update={
+                "cart": [],
+                "card_token": None,
+                "card": None,
+                "payment": None,
+                "pending_address": None,
+                "saved": state.buyer,
+                "placed": [(order.number, order.id), *state.placed][:MAX_PLACED_KEPT],
             }
-            if available:
-                return _short(ctx, state, available)
-        raise
-    placed = [(token, order.id), *state.placed][:MAX_PLACED_KEPT]
-    state = state.reset_step().model_copy(
-        update={
-            "cart": [],
-            "quote_token": None,
-            "payment": None,
-            "pending_address": None,
-            "saved": state.buyer,
-            "placed": placed,
-        }
-    )
-    return Outcome(
-        state,
-        await _placed_replies(ctx, order),
-    )
+        )
+    return Outcome(state, await _placed_replies(ctx, order))
+
+
+async def card_failed(ctx: FlowContext, state: FlowState, err: DomainError) -> Outcome:
+    """Confirming this checkout's card failed: a stale quote gets a fresh card, a shortage
+    cuts the cart to what is there; anything else is said as it is."""
+    if err.code in RETRY_QUOTE:
+        return await quote(ctx, state, ctx.t("quote_expired"))
+    available = _available_of(err) if err.code == "insufficient_stock" else {}
+    if available:
+        return _short(ctx, state, available)
+    raise err
+
+
+async def card_expired(ctx: FlowContext, state: FlowState) -> Outcome:
+    return await quote(ctx, state, ctx.t("quote_expired"))
 
 
 async def _placed_replies(ctx: FlowContext, order: OrderOut) -> list[Reply]:

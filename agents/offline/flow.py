@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from agents.offline import browse, cart, checkout, orders
+from agents.offline import browse, cart, checkout, decisions, orders
 from agents.offline import payloads as P
 from agents.offline.context import FlowContext, Outcome
 from agents.offline.messages import Lang, error_text, t
@@ -23,7 +23,9 @@ from agents.offline.state import (
     order_number_in,
 )
 from agents.types import Reply
+from core.cards import Decision
 from core.errors import DomainError
+from tools.pending import Decided
 
 log = logging.getLogger("shopbot.agents.offline")
 
@@ -110,8 +112,8 @@ class OfflineFlow:
             return await orders.how_to_pay(ctx, state, p.int_arg(0) or 0)
         if k == "oc" and p.int_arg(0):
             return await orders.ask_cancel(ctx, state, p.int_arg(0) or 0)
-        if k == "ocy" and p.int_arg(0):
-            return await orders.cancel(ctx, state, p.int_arg(0) or 0)
+        if k == "ocy" and p.int_arg(0):  # a yes button from before cards: show the card
+            return await orders.ask_cancel(ctx, state, p.int_arg(0) or 0)
         if k == "or" and p.int_arg(0):
             return await orders.ask_return(ctx, state, p.int_arg(0) or 0)
         if k == "orr" and p.int_arg(0) and p.arg(1) in RETURN_REASONS:
@@ -145,8 +147,8 @@ class OfflineFlow:
             if method == "bank_transfer":
                 return await checkout.set_payment(ctx, state, "bank_transfer")
             return await checkout.set_payment(ctx, state, None)
-        if action == "ok":
-            return await checkout.confirm(ctx, state, p.arg(1))
+        if action == "ok":  # a confirm button from before cards: show the order card
+            return await checkout.ask_next(ctx, state)
         if action == "edit":
             return await checkout.edit(ctx, state)
         if action == "cancel":
@@ -206,6 +208,15 @@ class OfflineFlow:
         if intent == "checkout":
             return await checkout.start(ctx, state)
         return Outcome(state, [menu(ctx.lang, state)])
+
+    # --- what the customer decided on a confirmation card ------------------------------------
+
+    async def on_card(
+        self, ctx: FlowContext, state: FlowState, decided: Decided, decision: Decision
+    ) -> Outcome:
+        """Says what became of a card, for this flow's cards and the LLM agent's alike (the
+        flow knows its own by the token it keeps, and tidies its checkout)."""
+        return await decisions.on_card(ctx, state, decided, decision)
 
     # --- switching language, handing off ----------------------------------------------------
 

@@ -6,6 +6,7 @@ orders to a customer actor); the flow never filters by customer itself.
 
 from __future__ import annotations
 
+from agents.cards import card_reply
 from agents.offline import payloads as P
 from agents.offline.context import FlowContext, Outcome
 from agents.offline.render import button, order_reply, orders_reply
@@ -64,26 +65,18 @@ async def how_to_pay(ctx: FlowContext, state: FlowState, order_id: int) -> Outco
 
 
 async def ask_cancel(ctx: FlowContext, state: FlowState, order_id: int) -> Outcome:
+    """The cancellation card: the order runs to cancelled only when the customer confirms it."""
     order = await ctx.shop.get_order(order_id=order_id)
     if not _cancellable(order):
         return await show(ctx, state, order_id, ctx.t("err_too_late_to_cancel"))
-    return Outcome(
-        state.reset_step(),
-        [
-            Reply(
-                text=ctx.t("confirm_cancel", number=order.number),
-                buttons=[
-                    button(ctx.t("btn_yes_cancel"), P.order_cancel_yes(order_id)),
-                    button(ctx.t("btn_no_keep"), P.order(order_id)),
-                ],
-            )
-        ],
+    proposal = await ctx.shop.propose(
+        "cancel_order", order_id=order_id, reason=ctx.t("cancel_reason")
     )
+    return Outcome(state.reset_step(), [card_reply(proposal.card, ctx.lang, ctx.shop.timezone)])
 
 
-async def cancel(ctx: FlowContext, state: FlowState, order_id: int) -> Outcome:
-    order = await ctx.shop.cancel_order(order_id=order_id, reason=ctx.t("cancel_reason"))
-    return await show(ctx, state, order_id, ctx.t("order_cancelled", number=order.number))
+async def cancelled(ctx: FlowContext, state: FlowState, order: OrderOut) -> Outcome:
+    return await show(ctx, state, order.id, ctx.t("order_cancelled", number=order.number))
 
 
 async def ask_return(ctx: FlowContext, state: FlowState, order_id: int) -> Outcome:

@@ -72,10 +72,6 @@ def pay(method: str) -> str:
     return f"co:pay:{method}"
 
 
-def confirm(quote_token: str) -> str:
-    return f"co:ok:{quote_token}"
-
-
 def order(order_id: int) -> str:
     return f"o:{order_id}"
 

@@ -18,7 +18,7 @@ from core.money import format_vnd
 from core.phone import display_phone
 from tools.catalog import ProductHit, ProductOut
 from tools.order_models import OrderOut
-from tools.orders import OrderSummary, QuoteOut
+from tools.orders import OrderSummary
 
 TITLE_MAX = 40
 
@@ -157,53 +157,6 @@ def local_time(moment: datetime, timezone: str, fmt: str) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = zoneinfo.ZoneInfo("UTC")
     return moment.astimezone(zone).strftime(fmt)
-
-
-def quote_reply(lang: Lang, quote: QuoteOut, state: FlowState, timezone: str) -> Reply:
-    lines = [
-        t(
-            lang,
-            "quote_line",
-            item=ln.name,
-            quantity=ln.quantity,
-            amount=format_vnd(ln.line_total),
-        )
-        for ln in quote.lines
-    ]
-    goods = t(lang, "quote_subtotal", amount=format_vnd(quote.total - quote.shipping_fee))
-    if quote.prices_include_vat:
-        goods += " " + t(lang, "quote_vat_included", amount=format_vnd(quote.vat_total))
-        vat_lines = [goods]
-    else:
-        vat_lines = [
-            t(lang, "quote_subtotal", amount=format_vnd(quote.subtotal)),
-            t(lang, "quote_vat_added", amount=format_vnd(quote.vat_total)),
-        ]
-    shipping = (
-        t(lang, "quote_shipping", amount=format_vnd(quote.shipping_fee))
-        if quote.shipping_fee
-        else t(lang, "quote_free_shipping")
-    )
-    parts = [
-        t(lang, "quote_title"),
-        *lines,
-        *vat_lines,
-        shipping,
-        t(lang, "quote_total", amount=format_vnd(quote.total)),
-    ]
-    if quote.cod_amount:
-        parts.append(t(lang, "quote_cod", amount=format_vnd(quote.cod_amount)))
-    parts.append(t(lang, "quote_buyer", buyer=buyer_text(state.buyer)))
-    parts.append(t(lang, "quote_payment", method=payment_label(lang, state.payment or "cod")))
-    parts.append(t(lang, "quote_hold", time=local_time(quote.expires_at, timezone, "%H:%M")))
-    return Reply(
-        text="\n".join(parts),
-        buttons=[
-            button(t(lang, "btn_confirm"), P.confirm(quote.quote_token)),
-            button(t(lang, "btn_edit"), P.CO_EDIT),
-            button(t(lang, "btn_cancel"), P.CO_CANCEL),
-        ],
-    )
 
 
 def orders_reply(

@@ -17,6 +17,7 @@ from tools.customers import CustomerOut
 from tools.order_models import OrderOut
 from tools.orders import ListOrdersOut, QuoteOut
 from tools.payments import PaymentDetailsOut
+from tools.pending import Proposal
 from tools.returns import ReturnOut
 from tools.runner import ToolRunner
 
@@ -24,13 +25,28 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class ShopTools:
-    def __init__(self, runner: ToolRunner, actor: Actor, *, surface: str = "chat") -> None:
+    def __init__(
+        self,
+        runner: ToolRunner,
+        actor: Actor,
+        *,
+        surface: str = "chat",
+        conversation_id: int | None = None,
+    ) -> None:
         self.runner = runner
         self.actor = actor
         self.surface = surface[:20]
+        self.conversation_id = conversation_id
 
     async def call(self, name: str, **args: Any) -> BaseModel:
         return await self.runner.call(name, args, self.actor, surface=self.surface)
+
+    async def propose(self, name: str, **args: Any) -> Proposal:
+        """A confirmation card for a tool that moves stock or money (place_order,
+        cancel_order): it runs only when the customer confirms the card."""
+        return await self.runner.propose(
+            name, args, self.actor, conversation_id=self.conversation_id, surface=self.surface
+        )
 
     async def _typed(self, model: type[M], name: str, **args: Any) -> M:
         return cast(M, await self.call(name, **args))

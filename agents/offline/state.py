@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from core.cards import ConfirmationCard
 from core.errors import InvalidInput
 from core.phone import normalise_phone
 from core.text import fold
@@ -116,7 +117,9 @@ class FlowState(BaseModel):
     saved: Buyer | None = None  # the customer's details from earlier orders, offered as buttons
     pending_address: Address | None = None
     payment: Literal["cod", "bank_transfer"] | None = None
-    quote_token: str | None = None
+    # The order card shown at checkout review (its pending action's token and the card).
+    card_token: str | None = None
+    card: ConfirmationCard | None = None
     # (quote token, order id) of the latest orders placed here: a repeated confirm shows them.
     placed: list[tuple[str, int]] = Field(default_factory=list)
     lang_locked: bool = False  # the customer chose a language: stop guessing it
@@ -183,7 +186,7 @@ def add_to_cart(state: FlowState, item: CartItem, available: int) -> FlowState:
         if len(state.cart) >= MAX_CART_LINES:
             raise CartError("cart_full", max=MAX_CART_LINES)
         cart = [*state.cart, item]
-    return state.model_copy(update={"cart": cart, "quote_token": None})
+    return state.model_copy(update={"cart": cart, "card_token": None, "card": None})
 
 
 def set_quantity(state: FlowState, sku: str, quantity: int, available: int | None) -> FlowState:
@@ -197,14 +200,14 @@ def set_quantity(state: FlowState, sku: str, quantity: int, available: int | Non
     if available is not None and quantity > available:
         raise CartError("only_left", available=available, in_cart=0)
     cart = [i.model_copy(update={"quantity": quantity}) if i.sku == sku else i for i in state.cart]
-    return state.model_copy(update={"cart": cart, "quote_token": None})
+    return state.model_copy(update={"cart": cart, "card_token": None, "card": None})
 
 
 def remove_line(state: FlowState, sku: str) -> FlowState:
     if not any(i.sku == sku for i in state.cart):
         raise CartError("not_in_cart")
     cart = [i for i in state.cart if i.sku != sku]
-    return state.model_copy(update={"cart": cart, "quote_token": None})
+    return state.model_copy(update={"cart": cart, "card_token": None, "card": None})
 
 
 def drop_lines(state: FlowState, skus: set[str]) -> FlowState:
@@ -212,7 +215,7 @@ def drop_lines(state: FlowState, skus: set[str]) -> FlowState:
     cart = [i for i in state.cart if i.sku not in skus]
     if len(cart) == len(state.cart):
         return state
-    return state.model_copy(update={"cart": cart, "quote_token": None})
+    return state.model_copy(update={"cart": cart, "card_token": None, "card": None})
 
 
 def cart_subtotal(state: FlowState) -> int:
@@ -226,7 +229,7 @@ def clamp_to_available(state: FlowState, available: dict[str, int]) -> FlowState
         qty = min(item.quantity, available.get(item.sku, item.quantity))
         if qty > 0:
             cart.append(item.model_copy(update={"quantity": qty}))
-    return state.model_copy(update={"cart": cart, "quote_token": None})
+    return state.model_copy(update={"cart": cart, "card_token": None, "card": None})
 
 
 # --------------------------------------------------------------------------------- parsing

@@ -1,6 +1,7 @@
 """All tables; importing this package registers them on Base.metadata."""
 
 from storage.models.catalog import Product, Variant, Warehouse
+from storage.models.consent import PendingAction
 from storage.models.conversations import ChatMessage, Conversation
 from storage.models.customers import Customer, CustomerAddress, CustomerIdentity, CustomerPhone
 from storage.models.operations import ReturnLine, ReturnRequest, Stocktake, StocktakeLine
@@ -39,6 +40,7 @@ __all__ = [
     "OrderLine",
     "OutboxCursor",
     "OutboxEvent",
+    "PendingAction",
     "ProcessedMessage",
     "Product",
     "PurchaseOrder",

@@ -35,6 +35,9 @@ class Conversation(Base):
     summarized_upto_id: Mapped[int] = mapped_column(BigId, default=0)
     # Set when the customer was told once that the assistant is in menu mode.
     fallback_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The confirmation card the latest reply ended with (pending_actions.token): a typed yes or
+    # no in the next message answers that card and no other.
+    card_token: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -54,4 +57,7 @@ class ChatMessage(Base):
     # Buttons and cards shown with an assistant message, or the button a customer pressed.
     payload: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     external_id: Mapped[str | None] = mapped_column(String(128))
+    # For the shop's replies: the customer message they answer (a retried delivery of that
+    # message gets these replies again).
+    reply_to_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,16 +3,17 @@ HTTP, a small catalogue made with the catalogue tools, and two customers."""
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from agents.cards import card_payload
+from agents.conversation import ChatService
 from agents.llm import LLMConfig, LLMResponder
-from agents.types import AgentTurn, TurnContext
+from agents.types import AgentTurn, Incoming, Reply, TurnContext
+from core.cards import Decision
 from core.roles import Actor
 from storage.database import Database
 from storage.models import Conversation
@@ -138,35 +139,65 @@ async def chat(responder: LLMResponder, customers: tuple[int, int], db: Database
     return Chat(responder, customers[0], await make_conversation(db, customers[0]))
 
 
-_QUOTE_NOTE = re.compile(r"Latest quote shown to the customer \(quote_order result\): (\{.*\})")
-
-
-def shown_quote(req: RecordedRequest) -> dict[str, Any]:
-    """The quote the agent put in the system notes of this request (an earlier turn's)."""
-    found = _QUOTE_NOTE.search(req.system_text())
-    if not found:
-        raise LookupError("no shown quote in the system message")
-    data: dict[str, Any] = json.loads(found.group(1))
-    return data
-
-
 ADDRESS = {"line": "12 Lê Lợi", "ward": "Bến Nghé", "district": "Quận 1", "province": "TP HCM"}
 BUYER = {"buyer_name": "Lan", "buyer_phone": "0901234567", "address": ADDRESS}
-
-
-def place_shown_quote(req: RecordedRequest, **extra: Any) -> ToolCalls:
-    """The model placing the order for the quote the customer was shown in an earlier turn
-    (``extra``: more place_order arguments, e.g. payment_method)."""
-    token = shown_quote(req)["quote_token"]
-    return ToolCalls(Call("place_order", {"quote_token": token, **BUYER, **extra}))
-
-
-QUOTE_JEANS = ToolCalls(
-    Call("quote_order", {"lines": [{"sku": "QJ01", "quantity": 1}], "address": ADDRESS})
-)
 
 
 async def jeans_order(shop: Caller, customer_id: int, **over: Any) -> dict[str, Any]:
     """An order of one pair of jeans (QJ01) placed by the customer outside the chat."""
     args = {"lines": [{"sku": "QJ01", "quantity": 1}], **BUYER, **over}
     return await shop("place_order", Actor.customer(customer_id), **args)
+
+
+# ------------------------------------------------------------ the whole conversation service
+
+
+CHAT = "web-llm-1"
+
+
+class Customer:
+    """One web chat customer talking to the service; message ids are made up per message."""
+
+    def __init__(self, service: ChatService) -> None:
+        self.service = service
+        self.sent = 0
+
+    async def say(self, text: str | None = None, payload: str | None = None) -> list[Reply]:
+        self.sent += 1
+        return await self.service.handle(
+            Incoming(
+                channel="web", chat_id=CHAT, text=text, payload=payload, message_id=f"m{self.sent}"
+            )
+        )
+
+    async def press(self, reply: Reply, decision: Decision) -> list[Reply]:
+        assert reply.card is not None, reply
+        return await self.say(payload=card_payload(reply.card.token, decision))
+
+
+@pytest.fixture
+async def service(
+    llm_config: LLMConfig, runner: ToolRunner, db: Database
+) -> AsyncIterator[ChatService]:
+    responder = LLMResponder(llm_config, runner)
+    try:
+        yield ChatService(runner, db, responder=responder, shop_name="Shop Test")
+    finally:
+        await responder.aclose()
+
+
+@pytest.fixture
+def customer(service: ChatService) -> Customer:
+    return Customer(service)
+
+
+def propose(sku: str, quantity: int, **buyer: Any) -> ToolCalls:
+    return ToolCalls(
+        Call("place_order", {"lines": [{"sku": sku, "quantity": quantity}], **BUYER, **buyer})
+    )
+
+
+def card_of(replies: list[Reply]) -> Reply:
+    found = [r for r in replies if r.card is not None]
+    assert len(found) == 1, replies
+    return found[0]

@@ -8,17 +8,11 @@ import json
 
 import pytest
 
+from agents.conversation import ChatService
 from agents.llm import LLMConfig, LLMResponder
 from core.vietqr import is_payload
 from storage.database import Database
-from tests.agents.conftest import (
-    QUOTE_JEANS,
-    Catalogue,
-    Chat,
-    jeans_order,
-    make_conversation,
-    place_shown_quote,
-)
+from tests.agents.conftest import Catalogue, Chat, Customer, card_of, jeans_order, propose
 from tests.conftest import Caller
 from tests.factories import BANK
 from tests.fakes.openai_server import Call, FakeOpenAI, RecordedRequest, Text, ToolCalls
@@ -33,25 +27,22 @@ def config() -> ToolConfig:
 
 
 async def test_a_transfer_order_ends_with_the_account_and_its_qr_code(
-    chat: Chat, catalogue: Catalogue, fake_openai: FakeOpenAI
+    customer: Customer, catalogue: Catalogue, fake_openai: FakeOpenAI
 ) -> None:
     def place(req: RecordedRequest) -> ToolCalls:
         assert "bank_transfer" in req.system_text()  # offered: the shop has an account
-        return place_shown_quote(req, payment_method="bank_transfer")
+        return propose("QJ01", 1, payment_method="bank_transfer")
 
-    fake_openai.script(
-        QUOTE_JEANS,
-        lambda req: Text(
-            f"Quần jean x1, tổng {req.last_tool_json('quote_order')['total']}đ. "
-            "Bạn xác nhận đặt đơn, chuyển khoản nhé?"
-        ),
-        place,
-    )
-    await chat.say("1 quần jean QJ01, chuyển khoản nhé. Lan 0901234567, 12 Lê Lợi, Q1, HCM")
-    done = await chat.say("ok chốt đơn")
+    fake_openai.script(place)
+    card = card_of(await customer.say("1 quần jean, chuyển khoản nhé. Lan 0901234567, 12 Lê Lợi"))
+    assert card.card is not None
+    assert {f.key: f.value for f in card.card.fields}["payment_method"] == "bank_transfer"
+    assert card.card.totals is not None
+    assert card.card.totals.cod_amount == 0  # nothing collected on delivery
 
-    placed, pay = done.replies
-    assert "chuyển khoản" in placed.text
+    placed, pay = await customer.say("ok chốt đơn")
+
+    assert "DH" in placed.text
     assert "COD" not in placed.text
     assert "0071000123456" in pay.text
     assert "430.000₫" in pay.text  # 400,000 + 30,000 shipping
@@ -62,18 +53,17 @@ async def test_a_transfer_order_ends_with_the_account_and_its_qr_code(
 
 
 async def test_a_customer_cannot_order_with_a_staff_payment_method(
-    chat: Chat, catalogue: Catalogue, fake_openai: FakeOpenAI
+    customer: Customer, catalogue: Catalogue, fake_openai: FakeOpenAI
 ) -> None:
-    fake_openai.script(
-        QUOTE_JEANS,
-        Text("Quần jean x1: 430000đ. Bạn xác nhận nhé?"),
-        lambda req: place_shown_quote(req, payment_method="marketplace"),
-        lambda req: Text("Lỗi: " + req.tool_results("place_order")[-1][1][:200]),
-    )
-    await chat.say("1 quần jean QJ01, Lan 0901234567, 12 Lê Lợi, Q1, HCM")
-    done = await chat.say("ok chốt đơn")
-    assert "payment_method" in done.replies[0].text
-    assert "DH" not in done.replies[0].text
+    def refused(req: RecordedRequest) -> Text:
+        err = json.loads(req.tool_results("place_order")[-1][1])["error"]
+        assert err["field"] == "payment_method"
+        return Text("Shop chỉ nhận COD hoặc chuyển khoản ạ.")
+
+    fake_openai.script(propose("QJ01", 1, payment_method="marketplace"), refused)
+    replies = await customer.say("1 quần jean, Lan 0901234567, 12 Lê Lợi, Q1, HCM")
+    assert [r.text for r in replies] == ["Shop chỉ nhận COD hoặc chuyển khoản ạ."]
+    assert all(r.card is None for r in replies)
 
 
 async def test_asked_how_to_pay_later_the_agent_shows_the_account_and_code(
@@ -119,7 +109,6 @@ async def test_the_order_is_confirmed_even_when_its_payment_details_fail(
     llm_config: LLMConfig,
     db: Database,
     catalogue: Catalogue,
-    customers: tuple[int, int],
     fake_openai: FakeOpenAI,
 ) -> None:
     """A shop whose tools cannot give payment details (here: the tool is missing) still
@@ -128,16 +117,11 @@ async def test_the_order_is_confirmed_even_when_its_payment_details_fail(
     runner = ToolRunner(db, build_registry(modules), BANK)
     responder = LLMResponder(llm_config, runner)
     try:
-        chat = Chat(responder, customers[0], await make_conversation(db, customers[0], "web-9"))
-        fake_openai.script(
-            QUOTE_JEANS,
-            Text("Quần jean x1: 430000đ. Bạn xác nhận, chuyển khoản nhé?"),
-            lambda req: place_shown_quote(req, payment_method="bank_transfer"),
-        )
-        await chat.say("1 quần jean QJ01, chuyển khoản. Lan 0901234567, 12 Lê Lợi, Q1, HCM")
-        done = await chat.say("ok chốt đơn")
+        talk = Customer(ChatService(runner, db, responder=responder, shop_name="Shop Test"))
+        fake_openai.script(propose("QJ01", 1, payment_method="bank_transfer"))
+        await talk.say("1 quần jean QJ01, chuyển khoản. Lan 0901234567, 12 Lê Lợi, Q1, HCM")
+        done = await talk.say("ok chốt đơn")
     finally:
         await responder.aclose()
-    assert len(done.replies) == 1
-    assert "DH" in done.replies[0].text
-    assert "chuyển khoản" in done.replies[0].text
+    assert len(done) == 1
+    assert "DH" in done[0].text

@@ -1,6 +1,7 @@
-"""The quote the agent showed a customer is kept in the conversation's row, not in a process:
-a restart (or another worker) between the quote and the customer's "yes" still places the
-order, and the row holds nothing once the order is placed."""
+"""What the agent keeps between a customer's messages lives in the conversation's row, not in a
+process: the amounts tools returned (which the model's text may repeat), and the open card a
+typed yes answers. A restart (or another worker) between the card and the customer's "yes"
+still places exactly the order on the card."""
 
 from __future__ import annotations
 
@@ -9,38 +10,33 @@ from typing import Any
 from sqlalchemy import select
 
 from agents.conversation import ChatService
-from agents.llm import LLMConfig, LLMResponder, ShownQuote
-from agents.llm.memory import QUOTE_MEMORY_SECONDS, forget_quote, recall_quote, remember_quote
+from agents.llm import LLMConfig, LLMResponder
+from agents.llm.memory import MAX_AMOUNTS, recall_amounts, remember_amounts
 from agents.types import AgentTurn, AgentUnavailable, Incoming, Reply, TurnContext
 from storage.database import Database
 from storage.models import Conversation
-from tests.agents.conftest import ADDRESS, Catalogue, place_shown_quote, shown_quote
+from tests.agents.conftest import BUYER, Catalogue
 from tests.conftest import Caller
-from tests.fakes.openai_server import Call, FakeOpenAI, RecordedRequest, Text, ToolCalls
+from tests.fakes.openai_server import Call, FakeOpenAI, ToolCalls
 from tools.runner import ToolRunner
-
-QUOTE = ShownQuote(token="q-123", summary='{"quote_token":"q-123","cod_amount":330000}')
-
 
 # ------------------------------------------------------------------------------ the rules
 
 
-def test_a_remembered_quote_is_recalled_until_it_is_too_old() -> None:
-    memory = remember_quote(QUOTE, now=1_000.0)
-    assert recall_quote(memory, now=1_000.0 + QUOTE_MEMORY_SECONDS) == QUOTE
-    assert recall_quote(memory, now=1_000.0 + QUOTE_MEMORY_SECONDS + 1) is None
-    assert recall_quote(forget_quote(), now=1_000.0) is None
+def test_amounts_accumulate_newest_kept_and_bounded() -> None:
+    memory = remember_amounts({}, {300_000, 30_000})
+    memory = remember_amounts(memory, {450_000, 30_000})
+    assert recall_amounts(memory) == [30_000, 300_000, 450_000]
+    many = remember_amounts(memory, range(1, MAX_AMOUNTS + 10))
+    kept = recall_amounts(many)
+    assert len(kept) == MAX_AMOUNTS
+    assert kept[-1] == MAX_AMOUNTS + 9
+    assert 300_000 not in kept  # the oldest went first
 
 
 def test_unreadable_memory_is_a_miss_not_an_error() -> None:
-    for memory in (
-        {},
-        {"quote": "q-123"},
-        {"quote": {"token": "q-123", "summary": "{}"}},  # no time: an older format
-        {"quote": {"token": 123, "summary": "{}", "at": 1_000.0}},
-        {"quote": {"token": "q-123", "summary": None, "at": 1_000.0}},
-    ):
-        assert recall_quote(memory, now=1_000.0) is None, memory
+    for memory in ({}, {"amounts": "330000"}, {"amounts": [True, "x", None]}, {"quote": {}}):
+        assert recall_amounts(memory) == [], memory
 
 
 # ----------------------------------------------------------- through the conversation service
@@ -59,42 +55,28 @@ async def _stored(db: Database) -> dict[str, Any]:
     return dict(memory)
 
 
-async def test_a_quote_shown_before_a_restart_is_confirmed_after_it(
+async def test_a_card_shown_before_a_restart_is_confirmed_after_it(
     llm_config: LLMConfig,
     runner: ToolRunner,
     db: Database,
     catalogue: Catalogue,
     fake_openai: FakeOpenAI,
+    shop: Caller,
 ) -> None:
-    confirmed: list[str] = []
-
-    def place(req: RecordedRequest) -> ToolCalls:
-        confirmed.append(shown_quote(req)["quote_token"])  # from the notes the new process wrote
-        return place_shown_quote(req)
-
     fake_openai.script(
-        ToolCalls(
-            Call(
-                "quote_order",
-                {"lines": [{"sku": "AT01-DEN-M", "quantity": 2}], "address": ADDRESS},
-            )
-        ),
-        lambda req: Text(
-            f"2 áo thun đen M, tổng {req.last_tool_json('quote_order')['cod_amount']}đ. "
-            "Bạn xác nhận đặt đơn nhé?"
-        ),
-        place,
+        ToolCalls(Call("place_order", {"lines": [{"sku": "AT01-DEN-M", "quantity": 2}], **BUYER})),
     )
-
     before = LLMResponder(llm_config, runner)
     try:
         chat = ChatService(runner, db, responder=before, shop_name="Shop Test")
         first = await chat.handle(_incoming("Lấy mình 2 áo thun đen size M", "m1"))
-        assert "Bạn xác nhận" in first[0].text
     finally:
         await before.aclose()
-    stored = await _stored(db)
-    assert stored["quote"]["token"]
+    card = first[-1].card
+    assert card is not None
+    assert card.totals is not None
+    assert card.totals.total == 330_000
+    assert 330_000 in recall_amounts(await _stored(db))
 
     after = LLMResponder(llm_config, runner)  # a new process: nothing in memory
     try:
@@ -103,9 +85,10 @@ async def test_a_quote_shown_before_a_restart_is_confirmed_after_it(
     finally:
         await after.aclose()
 
-    assert confirmed == [stored["quote"]["token"]]
     assert "DH" in done[0].text, done[0].text
-    assert await _stored(db) == {}  # the order is placed: nothing is left to confirm
+    orders = (await shop("list_orders"))["orders"]
+    assert [o["total"] for o in orders] == [330_000]
+    assert len(fake_openai.requests) == 1  # the yes needed no model call
     assert not fake_openai.remaining
     assert not fake_openai.problems
 

@@ -220,10 +220,13 @@ async def test_domain_refusals_become_sentences(
     assert replies[0].buttons  # the menu, to go on from
 
 
-async def test_duplicate_delivery_does_nothing(runner: ToolRunner, db: Database) -> None:
+async def test_a_duplicate_delivery_gets_its_first_replies_and_changes_nothing(
+    runner: ToolRunner, db: Database
+) -> None:
     chat = service(runner, db)
-    assert await chat.handle(incoming("xin chào", message_id="tg-1"))
-    assert await chat.handle(incoming("xin chào", message_id="tg-1")) == []
+    first = await chat.handle(incoming("xin chào", message_id="tg-1"))
+    assert first
+    assert await chat.handle(incoming("xin chào", message_id="tg-1")) == first
     transcript = await chat.transcript("telegram", "chat-1")
     assert [m.role for m in transcript.messages] == ["customer", "assistant"]
 

@@ -23,9 +23,6 @@ from tests.agents.conftest import (
     BUYER,
     Catalogue,
     Chat,
-    jeans_order,
-    place_shown_quote,
-    shown_quote,
 )
 from tests.conftest import Caller
 from tests.factories import count_rows, in_tx
@@ -60,7 +57,7 @@ def _summary(quote: dict[str, Any]) -> str:
 
 
 def _order_script(fake: FakeOpenAI) -> None:
-    """search -> get_product -> quote -> summary; then, after the customer's yes, place."""
+    """search -> get_product -> place_order for the black M the customer asked for."""
     fake.script(
         ToolCalls(Call("search_products", {"query": "áo thun đen"})),
         lambda req: ToolCalls(
@@ -71,7 +68,7 @@ def _order_script(fake: FakeOpenAI) -> None:
         ),
         lambda req: ToolCalls(
             Call(
-                "quote_order",
+                "place_order",
                 {
                     "lines": [
                         {
@@ -81,47 +78,35 @@ def _order_script(fake: FakeOpenAI) -> None:
                             "quantity": 2,
                         }
                     ],
-                    "address": ADDRESS,
+                    **BUYER,
                 },
             )
         ),
-        lambda req: Text(_summary(req.last_tool_json("quote_order"))),
-        place_shown_quote,  # turn 2: "ok chốt đơn"
     )
 
 
-async def test_full_order_in_vietnamese_from_first_message_to_placed_order(
+async def test_the_agents_place_order_is_a_card_for_the_customer_not_an_order(
     chat: Chat,
     catalogue: Catalogue,
     fake_openai: FakeOpenAI,
-    shop: Caller,
-    customers: tuple[int, int],
+    db: Database,
 ) -> None:
     _order_script(fake_openai)
 
-    first = await chat.say(
+    turn = await chat.say(
         "Shop ơi lấy mình 2 áo thun đen size M. Mình là Lan, 0901234567, "
         "giao 12 Lê Lợi, Bến Nghé, Quận 1, TP HCM"
     )
-    assert "Bạn xác nhận đặt đơn" in first.replies[0].text
-    assert "330000đ" in first.replies[0].text  # 2 x 150,000 + 30,000 shipping, from the tool
-    assert [b.payload for b in first.replies[0].buttons] == ["agent:confirm", "agent:revise"]
-    assert len(fake_openai.requests) == 4
 
-    done = await chat.say("ok chốt đơn")
-
-    text = done.replies[0].text
-    assert "DH" in text
-    assert "330.000₫" in text
-    number = text.split("đơn ", 1)[1].split(",", 1)[0]
-    order = await shop("get_order", number=number)
-    assert order["customer_id"] == customers[0]
-    assert order["buyer_phone"] == "+84901234567"
-    assert [(ln["sku"], ln["quantity"]) for ln in order["lines"]] == [("AT01-DEN-M", 2)]
-    assert order["cod_amount"] == 330_000
-    # LLM calls per placed order: 4 in the first turn, 1 in the second (the confirmation
-    # after place_order is rendered from the order, without a model call).
-    assert len(fake_openai.requests) == 5
+    [reply] = turn.replies
+    assert reply.card is not None
+    assert reply.card.tool == "place_order"
+    assert [(ln.sku, ln.quantity) for ln in reply.card.lines] == [("AT01-DEN-M", 2)]
+    assert reply.card.totals is not None
+    assert reply.card.totals.cod_amount == 330_000  # 2 x 150,000 + 30,000 shipping
+    assert "330.000₫" in reply.text
+    assert await count_rows(db, Order) == {"orders": 0}  # nothing until the customer confirms
+    assert len(fake_openai.requests) == 3  # the card ends the turn without a model call
     for req in fake_openai.requests:
         assert req.headers["authorization"] == f"Bearer {fake_openai.api_key}"
         assert req.body["model"] == "gpt-test"
@@ -420,82 +405,6 @@ async def test_malformed_tool_arguments_go_back_to_the_model_which_recovers(
         m.get("content", "")[:9] for m in fake_openai.requests[-1].messages if m["role"] == "tool"
     ]
     assert statuses == ['{"error":'] * 3 + ['{"quote_t']
-
-
-async def test_place_order_without_confirmation_is_refused_by_the_guard(
-    chat: Chat,
-    catalogue: Catalogue,
-    fake_openai: FakeOpenAI,
-    db: Any,
-) -> None:
-    quote_jeans = ToolCalls(
-        Call("quote_order", {"lines": [{"sku": "QJ01", "quantity": 1}], "address": ADDRESS})
-    )
-
-    def refused(code: str, reply: str) -> Any:
-        def step(req: RecordedRequest) -> Text:
-            err = json.loads(req.tool_results("place_order")[-1][1])["error"]
-            assert err["code"] == code
-            return Text(reply)
-
-        return step
-
-    fake_openai.script(
-        # turn 1: a model that quotes and places at once (the customer saw nothing yet)
-        quote_jeans,
-        lambda req: ToolCalls(
-            Call(
-                "place_order",
-                {"quote_token": req.last_tool_json("quote_order")["quote_token"], **BUYER},
-            )
-        ),
-        refused("quote_not_shown", "Quần jean x1: 430000đ. Bạn xác nhận nhé?"),
-        # turn 2: the customer asks a question; the model places anyway
-        lambda req: ToolCalls(
-            Call("place_order", {"quote_token": shown_quote(req)["quote_token"], **BUYER})
-        ),
-        refused("confirmation_required", "Phí ship 30000đ ạ. Bạn xác nhận đặt đơn nhé?"),
-        place_shown_quote,  # turn 3: yes
-    )
-
-    await chat.say("1 quần jean QJ01, Lan 0901234567, 12 Lê Lợi, Bến Nghé, Quận 1, TP HCM")
-    assert await count_rows(db, Order) == {"orders": 0}
-    await chat.say("phí ship bao nhiêu vậy shop?")
-    assert await count_rows(db, Order) == {"orders": 0}
-    done = await chat.say("Đồng ý đặt hàng")
-    assert "DH" in done.replies[0].text
-    assert await count_rows(db, Order) == {"orders": 1}
-
-
-async def test_cancel_only_when_the_customer_asked(
-    chat: Chat,
-    catalogue: Catalogue,
-    fake_openai: FakeOpenAI,
-    shop: Caller,
-    customers: tuple[int, int],
-) -> None:
-    mine = await jeans_order(shop, customers[0])
-    cancel = ToolCalls(Call("cancel_order", {"number": mine["number"]}))
-
-    def said(code: str | None, reply: str) -> Any:
-        def step(req: RecordedRequest) -> Text:
-            content = json.loads(req.tool_results("cancel_order")[-1][1])
-            assert content.get("error", {}).get("code") == code
-            return Text(reply)
-
-        return step
-
-    fake_openai.script(
-        cancel,
-        said("cancel_not_requested", "Đơn của bạn đang chờ xác nhận ạ."),
-        cancel,
-        said(None, "Shop đã hủy đơn cho bạn."),
-    )
-
-    await chat.say(f"Đơn {mine['number']} của mình sao rồi shop?")
-    assert (await shop("get_order", number=mine["number"]))["status"] == "new"
-    await chat.say(f"Hủy đơn {mine['number']} giúp mình")
-    assert (await shop("get_order", number=mine["number"]))["status"] == "cancelled"
 
 
 async def test_a_customer_asking_for_a_person_is_handed_off(

@@ -73,9 +73,9 @@ def test_add_to_cart_refuses_zero_and_too_many_lines() -> None:
     assert err.value.key == "cart_full"
 
 
-def test_changing_the_cart_drops_the_quote() -> None:
-    s = add_to_cart(FlowState(), item(qty=2), available=5).model_copy(update={"quote_token": "tok"})
-    assert set_quantity(s, "AT01-DE-M", 3, available=5).quote_token is None
+def test_changing_the_cart_drops_the_card() -> None:
+    s = add_to_cart(FlowState(), item(qty=2), available=5).model_copy(update={"card_token": "tok"})
+    assert set_quantity(s, "AT01-DE-M", 3, available=5).card_token is None
     assert remove_line(s, "AT01-DE-M").cart == []
 
 
@@ -163,12 +163,12 @@ def test_small_parsers() -> None:
     assert clean_name("x" * 101) is None
 
 
-def test_drop_lines_removes_those_skus_and_forgets_the_quote() -> None:
+def test_drop_lines_removes_those_skus_and_forgets_the_card() -> None:
     s = add_to_cart(FlowState(), item("A", 1), available=5)
-    s = add_to_cart(s, item("B", 2), available=5).model_copy(update={"quote_token": "q"})
+    s = add_to_cart(s, item("B", 2), available=5).model_copy(update={"card_token": "q"})
     dropped = drop_lines(s, {"A", "X"})
     assert [(i.sku, i.quantity) for i in dropped.cart] == [("B", 2)]
-    assert dropped.quote_token is None
+    assert dropped.card_token is None
     assert drop_lines(s, {"X"}) is s  # nothing to drop: the quote stands
 
 
@@ -258,8 +258,8 @@ def test_payloads_round_trip() -> None:
     assert P.parse_indexes(p.arg(1)) == (1, 0)
     assert P.parse_indexes("") == ()
     assert P.parse_indexes("a.b") is None
-    p = P.parse(P.confirm("tok:en"))
-    assert (p.kind, p.arg(0), p.arg(1)) == ("co", "ok", "tok:en")
+    p = P.parse(P.pay("bank_transfer"))
+    assert (p.kind, p.arg(0), p.arg(1)) == ("co", "pay", "bank_transfer")
     assert P.parse("menu") == P.Parsed("menu", ())
     assert P.parse("o:-3").int_arg(0) is None
 

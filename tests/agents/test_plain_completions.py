@@ -16,7 +16,7 @@ import pytest
 from agents.llm import LLMConfig, LLMResponder
 from agents.llm.plain_completions import PlainCompletions
 from agents.llm.responder import chat_model
-from tests.agents.conftest import ADDRESS, Catalogue, Chat, make_conversation, place_shown_quote
+from tests.agents.conftest import BUYER, Catalogue, Chat, make_conversation
 from tests.fakes.openai_server import Call, FakeOpenAI, RecordedRequest, Text, ToolCalls
 from tools.runner import ToolRunner
 
@@ -61,18 +61,15 @@ async def test_agent_requests_are_what_the_sdk_itself_would_send(
     fake_openai.script(
         ToolCalls(Call("search_products", {"query": "áo thun"})),
         ToolCalls(
-            Call(
-                "quote_order",
-                {"lines": [{"sku": "AT01-DEN-M", "quantity": 1}], "address": ADDRESS},
-            ),
+            Call("quote_order", {"lines": [{"sku": "AT01-DEN-M", "quantity": 1}]}),
             Call("get_product", {"product_id": 10**9}),  # a tool error in the history too
         ),
-        Text("1 áo thun đen M: 180000đ. Bạn xác nhận đặt đơn nhé?"),
-        place_shown_quote,
+        Text("1 áo thun đen M: 180000đ. Bạn cho shop xin tên, SĐT và địa chỉ nhé?"),
+        ToolCalls(Call("place_order", {"lines": [{"sku": "AT01-DEN-M", "quantity": 1}], **BUYER})),
     )
     await chat.say("Lấy mình 1 áo thun đen size M")
-    done = await chat.say("ok chốt đơn")
-    assert "DH" in done.replies[0].text
+    done = await chat.say("Lan 0901234567, 12 Lê Lợi, Bến Nghé, Quận 1, TP HCM")
+    assert done.replies[0].card is not None
     ours = list(fake_openai.requests)
     assert len(ours) == len(recording.calls) == 4
     assert sum(m.get("role") == "tool" for m in ours[2].messages) == 3  # search, quote, error

@@ -99,7 +99,7 @@ async def buy_one_tee(chat: WebChat, payment: str = "Tiền mặt khi nhận (CO
         await chat.say("8 Hai Bà Trưng, Phường Tràng Tiền, Quận Hoàn Kiếm, Hà Nội")
         await chat.press("Đúng rồi")
     await chat.press(payment)
-    await chat.press("Xác nhận")
+    await chat.press("Xác nhận đặt hàng")
     found = ORDER_NUMBER.search(chat.text)
     assert found, chat.text
     return found.group(0)

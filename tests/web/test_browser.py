@@ -150,7 +150,7 @@ def test_buy_a_product_by_clicking(server: str) -> None:
             expect(log).to_contain_text("thanh toán thế nào")
             click("Tiền mặt khi nhận (COD)")
             expect(log).to_contain_text("Tổng cộng")
-            click("Xác nhận")
+            click("Xác nhận đặt hàng")
             expect(log).to_contain_text("Đặt hàng thành công")
             number = re.search(r"DH\d{6}", last_bot())
             assert number, last_bot()

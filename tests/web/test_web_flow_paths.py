@@ -104,11 +104,11 @@ async def test_an_expired_quote_is_quoted_again(client: httpx.AsyncClient, db: D
     await chat.press("Tiền mặt khi nhận (COD)")
     async with db.transaction() as tx:
         await tx.session.execute(update(Quote).values(expires_at=tx.now))
-    await chat.press("Xác nhận")
+    await chat.press("Xác nhận đặt hàng")
     assert "Báo giá cũ đã hết hạn" in chat.text
     assert "Tổng cộng" in chat.text
     assert await order_count(db) == 0
-    await chat.press("Xác nhận")
+    await chat.press("Xác nhận đặt hàng")
     assert ORDER_NUMBER.search(chat.text)
     assert await order_count(db) == 1
 
@@ -120,7 +120,7 @@ async def test_stock_taken_meanwhile_adjusts_the_cart(client: httpx.AsyncClient)
     await fast.press("Đặt hàng")
     await fill_details(fast)
     await fast.press("Tiền mặt khi nhận (COD)")
-    await fast.press("Xác nhận")
+    await fast.press("Xác nhận đặt hàng")
     assert ORDER_NUMBER.search(fast.text)
 
     await slow.press("Đặt hàng")
@@ -179,7 +179,7 @@ async def test_english_purchase(client: httpx.AsyncClient) -> None:
     await chat.press("Cash on delivery (COD)")
     assert "Shipping: free" in chat.text
     assert "Total: 599.000₫" in chat.text
-    await chat.press("Confirm")
+    await chat.press("Place order")
     assert "Order placed!" in chat.text
     assert ORDER_NUMBER.search(chat.text)
 
@@ -246,7 +246,7 @@ async def test_a_product_switched_off_after_adding_leaves_the_cart_with_a_notice
     await chat.press("Đặt hàng")
     await fill_details(chat)
     await chat.press("Tiền mặt khi nhận (COD)")
-    await chat.press("Xác nhận")
+    await chat.press("Xác nhận đặt hàng")
     assert ORDER_NUMBER.search(chat.text), chat.text
 
 
@@ -264,7 +264,7 @@ async def test_checkout_drops_a_switched_off_variant_and_goes_on(
     )
     await fill_details(chat)
     await chat.press("Tiền mặt khi nhận (COD)")
-    assert "• Áo thun cotton basic - Trắng / M × 1" in chat.text
+    assert "• Áo thun cotton basic - Trắng / M: 1 ×" in chat.text
     assert "Đen / M" not in chat.text
 
 
@@ -289,9 +289,9 @@ async def test_a_line_switched_off_during_checkout_is_dropped_from_the_quote(
     await chat.press("Yes, correct")
     await chat.press("Cash on delivery (COD)")
     assert "No longer sold, so I removed it from your cart: Quần jean slim fit (30)." in chat.text
-    assert "• Áo thun cotton basic - Đen / M × 1" in chat.text
+    assert "• Áo thun cotton basic - Đen / M: 1 ×" in chat.text
     assert "Quần jean slim fit -" not in chat.text
-    assert "Confirm" in chat.titles()
+    assert "Place order" in chat.titles()
     # Everything gone: the cart says so, nothing is quoted.
     await shop("update_product", code="AT01", active=False)
     await chat.say("cart")
@@ -311,10 +311,10 @@ async def test_a_product_switched_off_after_the_summary_is_quoted_again_at_confi
     await fill_details(chat)
     await chat.press("Tiền mặt khi nhận (COD)")
     await shop("update_product", code="QJ01", active=False)
-    await chat.press("Xác nhận")
+    await chat.press("Xác nhận đặt hàng")
     assert "Quần jean slim fit (30)" in chat.text, chat.text
     assert "Tổng cộng" in chat.text
     assert await order_count(db) == 0
-    await chat.press("Xác nhận")
+    await chat.press("Xác nhận đặt hàng")
     assert ORDER_NUMBER.search(chat.text)
     assert await order_count(db) == 1

@@ -68,6 +68,27 @@ def upgrade() -> None:
     sa.Column('updated_at', storage.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('consumer', name=op.f('pk_outbox_cursors'))
     )
+    op.create_table('pending_actions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('token', sa.String(length=24), nullable=False),
+    sa.Column('tool', sa.String(length=60), nullable=False),
+    sa.Column('args', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('card', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('actor', sa.String(length=60), nullable=False),
+    sa.Column('conversation_id', sa.BigInteger(), nullable=True),
+    sa.Column('surface', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
+    sa.Column('error_code', sa.String(length=40), nullable=True),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', storage.base.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_actions')),
+    sa.UniqueConstraint('token', name=op.f('uq_pending_actions_token'))
+    )
+    with op.batch_alter_table('pending_actions', schema=None) as batch_op:
+        batch_op.create_index('ix_pending_actions_conversation_id_status', ['conversation_id', 'status'], unique=False)
+
     op.create_table('processed_messages',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('source', sa.String(length=40), nullable=False),
@@ -175,6 +196,7 @@ def upgrade() -> None:
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('summarized_upto_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('fallback_notified', sa.Boolean(), nullable=False),
+    sa.Column('card_token', sa.String(length=24), nullable=True),
     sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', storage.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_conversations_customer_id_customers')),
@@ -336,6 +358,7 @@ def upgrade() -> None:
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('external_id', sa.String(length=128), nullable=True),
+    sa.Column('reply_to_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_chat_messages_conversation_id_conversations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_chat_messages')),
@@ -649,6 +672,10 @@ def downgrade() -> None:
         batch_op.drop_index('uq_processed_messages_source_external_id')
 
     op.drop_table('processed_messages')
+    with op.batch_alter_table('pending_actions', schema=None) as batch_op:
+        batch_op.drop_index('ix_pending_actions_conversation_id_status')
+
+    op.drop_table('pending_actions')
     op.drop_table('outbox_cursors')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_txid_id')
