@@ -126,17 +126,18 @@ def read_reply(text: str) -> Reading:
         if kind in kinds:
             return _unsure(reason)
     refusals = {Kind.REFUSE, Kind.ENOUGH, Kind.CANCEL, Kind.LATER}
-    governed, used = _scope(
-        found, [Kind.NEGATE], {Kind.AGREE} | refusals, _SOFT | {Kind.NEGATE}
-    )
+    governed, used = _scope(found, [Kind.NEGATE], {Kind.AGREE} | refusals, _SOFT | {Kind.NEGATE})
     if any(found[j].kind in refusals for j in governed):
         return _unsure("negation")  # "đừng hủy", "không để sau": a double negative
     agree = any(it.kind is Kind.AGREE and i not in governed for i, it in enumerate(found))
     negated = bool(governed)
-    plain_no = any(
-        (it.kind is Kind.NEGATE and i not in used) or it.kind in {Kind.REFUSE, Kind.ENOUGH}
-        for i, it in enumerate(found)
-    ) or Kind.CANCEL in kinds
+    plain_no = (
+        any(
+            (it.kind is Kind.NEGATE and i not in used) or it.kind in {Kind.REFUSE, Kind.ENOUGH}
+            for i, it in enumerate(found)
+        )
+        or Kind.CANCEL in kinds
+    )
     later = Kind.LATER in kinds
     unknown = kinds & {Kind.UNKNOWN, Kind.REF, Kind.KEEP, Kind.BECAUSE}
     if agree and later:
@@ -168,6 +169,8 @@ def _without_reason(found: list[Item]) -> list[Item]:
     return found
 
 
+# "rồi" (already) turns a cancel into a report of one.
+_DONE = frozenset({"rồi", "r"})
 _CANCEL_OK = frozenset({Kind.FILLER, Kind.NEUTRAL, Kind.AGREE, Kind.ENOUGH, Kind.REF})
 
 
@@ -188,7 +191,7 @@ def read_cancel_request(text: str) -> Reading:
     if _asks(found):
         return _unsure("question")
     # Here "khoan", "wait", "dừng", "khỏi" hold a cancellation back as "không" does.
-    governed, used = _scope(
+    governed, _ = _scope(
         found,
         [Kind.NEGATE, Kind.REFUSE],
         [Kind.CANCEL],
@@ -205,6 +208,8 @@ def read_cancel_request(text: str) -> Reading:
         if kind in kinds:
             return _unsure(reason)
     cancel = Kind.CANCEL in kinds
+    if any(it.norm in _DONE for it in found):
+        return _unsure("past")  # "shop hủy đơn mình rồi" reports, it does not ask
     if Kind.KEEP in kinds:
         return _unsure("mixed") if cancel else Reading(Verdict.NO, "keep")
     if not cancel:

@@ -60,7 +60,8 @@ _TABLE: dict[Kind, str] = {
     Kind.KEEP: "giữ | giữ đơn | giữ lại | vẫn lấy | vẫn mua | keep",
     Kind.LATER: """
         để sau | để mai | để hôm khác | để lúc khác | để bữa khác | sau | sau nhé | lát nữa |
-        tí nữa | chút nữa | mai | ngày mai | hôm khác | lúc khác | bữa khác | dịp khác |
+        tí nữa | chút nữa | mai | ngày mai | hôm khác | lúc khác | khi khác | bữa khác |
+        dịp khác | để khi khác |
         tuần sau | tháng sau | báo lại | báo lại sau | báo sau | nhắn lại | nhắn lại sau |
         nhắn sau | liên hệ lại | liên hệ sau | hỏi | hỏi lại | hỏi ý | nghĩ | nghĩ thêm |
         suy nghĩ | suy nghĩ thêm | suy nghĩ lại | cân nhắc | tính sau | tính lại | xem lại |
@@ -96,18 +97,19 @@ _TABLE: dict[Kind, str] = {
         quá | please | pls | plz | thanks | thank | thank you | ty | thx | tks | cảm ơn | cám ơn |
         it | the | my | this | that | now | i | to | for | me | you""",
     Kind.NEUTRAL: """
-        nữa | cần | muốn | để | đâu | lại | vợ | chồng | ba | bố | má | sếp | want | need |
+        nữa | cần | muốn | để | đâu | lại | vội | vợ | chồng | ba | bố | má | sếp | want | need |
         wife | husband""",
 }
 # "do" is BECAUSE in Vietnamese ("do ship chậm"); the English "do not" is a NEGATE phrase and
 # wins as the longer match. "order" is FILLER as a noun; as a verb it is AGREE through "đặt".
 
 # Spellings that fold like a table word but are also common words outside the tables.
-_LOOKALIKES = frozenset({"vang", "on", "da", "dung"})  # vàng; on; da (leather); dùng (use)
+# vàng (yellow, gold); English "on"; da (leather); dùng (use); hồng (pink).
+_LOOKALIKES = frozenset({"vang", "on", "da", "dung", "hong"})
 # A không/chưa at the end of a clause after other words is a question particle.
 TAILS = frozenset({"không", "ko", "k", "kg", "kh", "khg", "khum", "hok", "hông", "hem", "chưa"})
 
-_TONE = str.maketrans({"\u2019": "'", "\u2018": "'"})
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'"})
 # Old-style tone placement ("huỷ", "hoà") as the new style ("hủy", "hòa"); "quý" stays.
 _OLD_TONE = re.compile(r"(?<!q)([ou])([àáảãạèéẻẽẹỳýỷỹỵ])")
 _TONE_BASE = {"à": "a", "á": "a", "ả": "a", "ã": "a", "ạ": "a", "è": "e", "é": "e", "ẻ": "e"}
@@ -117,7 +119,7 @@ _TONE_MARK |= {"è": "\u0300", "é": "\u0301", "ẻ": "\u0309", "ẽ": "\u0303",
 _TONE_MARK |= {"ỳ": "\u0300", "ý": "\u0301", "ỷ": "\u0309", "ỹ": "\u0303", "ỵ": "\u0323"}
 
 _EMOTICON = re.compile(r"(?<!\w)(?:[:;=]['-]?[()\[\]dpov3*|/\\]+|\^\^|<3+|\(:)", re.IGNORECASE)
-_STRUCTURE = re.compile(r"[\[\]{}<>=|`\\:_*@]")
+_STRUCTURE = re.compile(r"[\[\]{}<>=|`\\/:_*@]")
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[?!.,;]")
 _BREAKS = frozenset({"!", ".", ",", ";"})
 _REF = re.compile(r"[a-z]{0,4}\d+[a-z0-9]*")
@@ -133,7 +135,7 @@ def _new_tone(m: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     """NFC, lower case, one apostrophe, tone marks placed one way, emoticons and emoji gone."""
-    text = unicodedata.normalize("NFC", text).translate(_TONE).lower()
+    text = unicodedata.normalize("NFC", text).translate(_QUOTES).lower()
     text = _OLD_TONE.sub(_new_tone, text)
     text = _EMOTICON.sub(" ", text)
     return "".join(ch for ch in text if unicodedata.category(ch) not in {"So", "Sk", "Mn", "Cf"})
