@@ -38,7 +38,8 @@ class Verdict(StrEnum):
 @dataclasses.dataclass(frozen=True)
 class Reading:
     """The verdict and a short reason code ("yes", "no", "negation", "later", "question",
-    "condition", "hedge", "ambiguous", "mixed", "injection", "long", "no_signal"...)."""
+    "condition", "hedge", "ambiguous", "mixed", "injection", "long", "no_signal", and for a
+    cancel request "keep" and "past")."""
 
     verdict: Verdict
     reason: str

@@ -101,7 +101,7 @@ _TABLE: dict[Kind, str] = {
         wife | husband""",
 }
 # "do" is BECAUSE in Vietnamese ("do ship chậm"); the English "do not" is a NEGATE phrase and
-# wins as the longer match. "order" is FILLER as a noun; as a verb it is AGREE through "đặt".
+# wins as the longer match.
 
 # Spellings that fold like a table word but are also common words outside the tables.
 # vàng (yellow, gold); English "on"; da (leather); dùng (use); hồng (pink).
@@ -110,7 +110,8 @@ _LOOKALIKES = frozenset({"vang", "on", "da", "dung", "hong"})
 TAILS = frozenset({"không", "ko", "k", "kg", "kh", "khg", "khum", "hok", "hông", "hem", "chưa"})
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'"})
-# Old-style tone placement ("huỷ", "hoà") as the new style ("hủy", "hòa"); "quý" stays.
+# The tone mark of oa/oe/uy on the first vowel ("huỷ" -> "hủy", "hoà" -> "hòa"), so both
+# ways of typing match; in "quý" the u belongs to "qu" and stays.
 _OLD_TONE = re.compile(r"(?<!q)([ou])([àáảãạèéẻẽẹỳýỷỹỵ])")
 _TONE_BASE = {"à": "a", "á": "a", "ả": "a", "ã": "a", "ạ": "a", "è": "e", "é": "e", "ẻ": "e"}
 _TONE_BASE |= {"ẽ": "e", "ẹ": "e", "ỳ": "y", "ý": "y", "ỷ": "y", "ỹ": "y", "ỵ": "y"}
