@@ -7,54 +7,21 @@ they are counted, printed, and held above a floor.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-from core.consent import Reading, Verdict, read_cancel_request, read_reply
+from core.consent import Verdict, read_cancel_request, read_reply
+from tests.core.consent_corpus import READERS, Row, load_corpus, rows_of
 
-CORPUS = Path(__file__).with_name("consent_corpus.tsv")
-READERS: dict[str, Callable[[str], Reading]] = {
-    "reply": read_reply,
-    "cancel": read_cancel_request,
-}
 RECALL_FLOOR = 0.9
-
-
-@dataclasses.dataclass(frozen=True)
-class Row:
-    reader: str
-    expected: Verdict
-    group: str
-    text: str
-
-    def read(self) -> Reading:
-        return READERS[self.reader](self.text)
-
-
-def load_corpus(path: Path = CORPUS) -> list[Row]:
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        reader, expected, group, text = line.split("\t")
-        rows.append(Row(reader, Verdict(expected), group, text))
-    return rows
-
-
 ROWS = load_corpus()
 
 
-def _rows(reader: str, expected: Verdict | None = None) -> list[Row]:
-    return [r for r in ROWS if r.reader == reader and expected in (None, r.expected)]
-
-
 def test_the_corpus_is_big_enough_and_has_no_duplicates() -> None:
-    assert len(_rows("reply")) >= 350
-    assert len(_rows("cancel")) >= 80
+    assert len(rows_of("reply")) >= 350
+    assert len(rows_of("cancel")) >= 80
     keys = [(r.reader, r.text) for r in ROWS]
     assert [k for k, n in Counter(keys).items() if n > 1] == []
 
@@ -69,17 +36,17 @@ def test_no_row_reads_a_verdict_it_is_not_labelled(row: Row) -> None:
 @pytest.mark.parametrize("reader", sorted(READERS))
 @pytest.mark.parametrize("verdict", [Verdict.YES, Verdict.NO])
 def test_precision_is_total_and_recall_above_the_floor(reader: str, verdict: Verdict) -> None:
-    read_as = [r for r in _rows(reader) if r.read().verdict is verdict]
+    read_as = [r for r in rows_of(reader) if r.read().verdict is verdict]
     wrong = [r.text for r in read_as if r.expected is not verdict]
     assert wrong == [], f"{reader} {verdict} precision broken by {wrong}"
-    labelled = _rows(reader, verdict)
+    labelled = rows_of(reader, verdict)
     missed = [r.text for r in labelled if r.read().verdict is not verdict]
     recall = 1 - len(missed) / len(labelled)
     print(f"\n{reader} {verdict}: recall {recall:.1%} of {len(labelled)}; missed {missed}")
     assert recall >= RECALL_FLOOR, missed
 
 
-YES_REPLIES = [r.text for r in _rows("reply", Verdict.YES)]
+YES_REPLIES = [r.text for r in rows_of("reply", Verdict.YES)]
 
 
 @pytest.mark.parametrize("text", YES_REPLIES)
