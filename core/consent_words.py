@@ -125,6 +125,7 @@ _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[?!.,;]")
 _BREAKS = frozenset({"!", ".", ",", ";"})
 _REF = re.compile(r"[a-z]{0,4}\d+[a-z0-9]*")
 _REPEAT = re.compile(r"(\w)\1+")
+_NOT_STRETCHED = frozenset({"k", "uh"})
 MAX_WORDS = 14
 MAX_CHARS = 120
 
@@ -219,12 +220,12 @@ def _matches(window: list[str], words: tuple[str, ...]) -> bool:
 
 
 def _canon(token: str) -> str:
-    """Stretched words as their table spelling ("okkk", "vânggg", "nhaaa"); a run of k's is
-    laughter, not "k" (no), and stays unknown."""
+    """Stretched words as their table spelling ("okkk", "vânggg", "nhaaa"). Not "kkk"
+    (laughter, not "k": no) nor "uhhh" (hesitation, not "uh": yes): they stay unknown."""
     if token in _KNOWN:
         return token
     short = _REPEAT.sub(r"\1", token)
-    return short if short in _KNOWN and short != "k" else token
+    return short if short in _KNOWN and short not in _NOT_STRETCHED else token
 
 
 def items(text: str) -> list[Item]:
