@@ -10,10 +10,12 @@ Refused, in this order:
   lists, tracebacks, exception or error-code names).
 * ``prompt_leak``: the system prompt or a long run of it. A run of 8+ consecutive words shared
   with a system prompt (case, accents and spacing ignored) is a leak when it carries the prompt's
-  own vocabulary (rules, tools, "the customer", "never"...); a run of plain customer-facing words
-  (the address fields the prompt asks the model to ask for) is a leak from 20 words on. Also the
-  prompt's headings ("Rules:", "Quy tắc:"), the first words of a numbered rule, and identifiers
-  such as ``quote_token`` or tool names.
+  own vocabulary (rules, tools, "the customer", "never", "briefly and kindly"...). The prompt
+  also holds what the model is meant to tell customers (the shop's policies, the address fields
+  to ask for, the items of a summary); a run of such plain words is a leak only from 20 words
+  on, so "Phí giao hàng 30.000₫, miễn phí cho đơn từ 500.000₫" passes. Also the prompt's
+  headings ("Rules:", "Quy tắc:"), the first words of a numbered rule, and identifiers such as
+  ``quote_token`` or tool names.
 * ``false_claim``: a claim that an action happened that no tool did in this turn (see
   ``agents.llm.reply_claims``).
 * ``unknown_amount``: an amount of money (see ``core.money_text``) that is not allowed.
@@ -60,21 +62,27 @@ _QUANTITY = re.compile(r"(?<![\w.,/:])(\d{1,2})(?![\w.,%/:]*\d)")
 _LEAK_RUN = 8
 _LONG_LEAK_RUN = 20
 # Folded words that belong to a prompt's instructions, not to what a shop tells a customer.
+# (Not "assistant" / "trợ lý": "I'm the chat sales assistant of shop X" is a fair greeting.)
 _PROMPT_VOCABULARY = frozenset(
     (
         "tool", "tools", "call", "calls", "rules", "rule", "instructions", "never", "only",
-        "assistant", "role", "customer", "customers", "ignore", "reveal", "guess", "invent",
-        "staff", "token", "tokens", "available", "summary", "agrees", "short", "khach",
-        "cong cu", "quy tac", "huong dan", "tro ly", "tiet lo", "tu doan", "bia", "nhan vien",
-        "tom tat", "menh lenh", "du lieu", "khong bao gio", "doi vai",
+        "role", "customer", "customers", "ignore", "reveal", "guess", "invent", "staff",
+        "token", "tokens", "available", "summary", "agrees", "short", "answer", "english",
+        "briefly", "kindly", "sold", "skus", "several", "pick", "say", "whatever", "complains",
+        "arguments", "error", "unclear", "yourself",
+        "khach", "cong cu", "quy tac", "huong dan", "tiet lo", "tu doan", "bia", "nhan vien",
+        "tom tat", "menh lenh", "du lieu", "khong bao gio", "doi vai", "tra loi", "ngan gon",
+        "than thien", "xung", "ket qua", "sku", "tu chon", "noi ro", "goi y", "hoi gop", "goi",
+        "vd", "bao gia lai", "khieu nai", "tham so", "giai thich", "lap lai", "y nguyen",
+        "chua ro", "tu viet", "an toan", "chi lay",
     )
 )  # fmt: skip
 _HEADING = re.compile(r"^\s*([^\W\d_][^:\n]{0,24}):\s*$", re.MULTILINE)
 _NUMBERED = re.compile(r"^\s*\d+\.\s+(.*)$", re.MULTILINE)
 _IDENTIFIER = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 _INTERNALS = re.compile(
-    r"\{\s*\"[A-Za-z_]+\"\s*:"
-    r"|\"(?:error|code|message|field|roles|detail)\"\s*:"
+    r"\{\s*[\"'][A-Za-z_]+[\"']\s*:"
+    r"|[\"'](?:error|code|message|field|roles|detail)[\"']\s*:"
     r"|\btraceback\b|\bfile \"[^\"]+\", line \d+"
     r"|\b(?:invalid_input|permission_denied|not_found|insufficient_stock|illegal_transition"
     r"|unauthenticated|domain_error)\b",
@@ -234,14 +242,17 @@ def _shared_run(words: list[str], prompt_words: list[str]) -> list[str] | None:
         while end < len(words) and tuple(words[end - _LEAK_RUN + 1 : end + 1]) in grams:
             end += 1
         run = words[i:end]
-        if len(run) >= _LONG_LEAK_RUN or _PROMPT_VOCABULARY & _bigrams_and_words(run):
+        if len(run) >= _LONG_LEAK_RUN or _PROMPT_VOCABULARY & _phrases(run):
             return run
         i = end
     return None
 
 
-def _bigrams_and_words(run: list[str]) -> set[str]:
-    return set(run) | {f"{a} {b}" for a, b in itertools.pairwise(run)}
+def _phrases(run: list[str]) -> set[str]:
+    """The run's words, pairs and triples of words ("cong cu", "khong bao gio")."""
+    pairs = {" ".join(p) for p in itertools.pairwise(run)}
+    triples = {" ".join(run[i : i + 3]) for i in range(len(run) - 2)}
+    return set(run) | pairs | triples
 
 
 def _around(text: str, pos: int, width: int = 60) -> str:

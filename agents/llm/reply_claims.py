@@ -21,8 +21,12 @@ from core.text import fold
 
 _LOOKUP = frozenset({"get_order", "list_orders"})
 _ORDER_SUBJECT = r"\b(?:order|it)\b[^.!?\n]{0,40}?"
-_PASSIVE = r"\s(?:has been|have been|had been|was|were|is now|is|'s been|'s|got)\s+"
-_PASSIVE_DONE = r"\s(?:has been|have been|had been|was|were|'s been|got)\s+"
+_DON = r"\bdon(?! gia| vi)(?: hang)?\b"  # "đơn" (order), not "đơn giá" (unit price), "đơn vị"
+_PASSIVE = r"(?:\s(?:has been|have been|had been|was|were|is now|is|got)|'s been|'s)\s+"
+_PASSIVE_DONE = r"(?:\s(?:has been|have been|had been|was|were|got)|'s been)\s+"
+_NOT_AN_ORDER = (
+    r"(?! (?:the |that |this |your |a |an )?(?:old |previous |new )?(?:quote|hold|reserv))"
+)
 _DONE_BY = r"\b(?:i|we|i've|we've|i have|we have|i just|we just|the shop has|shop has|the shop)\s+"
 _ADVERB = r"(?:just\s+|successfully\s+|now\s+|already\s+)?"
 
@@ -44,21 +48,22 @@ CLAIMS: tuple[ActionClaim, ...] = (
         {"place_order", "create_order"},
         r"\bda dat (?:hang|don)\b",
         r"\bdat (?:hang|don)(?: hang)? thanh cong\b",
-        r"\bdon(?: hang)?\b[^.!?\n]{0,40}?\bda (?:duoc )?(?:dat|tao|len|chot|ghi nhan)\b",
+        _DON + r"[^.!?\n]{0,40}?\bda (?:duoc )?(?:dat|tao|len|chot|ghi nhan|xong|hoan tat)\b",
+        r"\b(?:len|dat|chot|tao) don (?:xong|thanh cong)\b",
         r"\bda (?:len|chot|tao|ghi nhan|nhan|nhan duoc) don\b",
         _ORDER_SUBJECT + _PASSIVE + _ADVERB + r"(?:placed|created|submitted|booked)\b",
         r"\border\b[^.!?\n]{0,30}?" + _PASSIVE + _ADVERB + r"confirmed\b",
-        _DONE_BY + _ADVERB + r"(?:placed|created|submitted|booked)\b",
+        _DONE_BY + _ADVERB + r"(?:placed|created|submitted|booked)\b" + _NOT_AN_ORDER,
         r"\b(?:successfully placed|order placed|order confirmed)\b",
         r"\bthank(?:s| you) for placing\b",
     ),
     _claim(
         "cancel_order",
         {"cancel_order"},
-        r"\bda (?:duoc |bi )?huy\b",
+        r"\bda (?:duoc |bi )?huy\b(?! (?:bao gia|ma|voucher|giu hang))",
         r"\bhuy (?:don )?(?:hang )?thanh cong\b",
         _ORDER_SUBJECT + _PASSIVE + _ADVERB + r"cancel+ed\b",
-        _DONE_BY + _ADVERB + r"cancel+ed\b",
+        _DONE_BY + _ADVERB + r"cancel+ed\b" + _NOT_AN_ORDER,
         r"\b(?:successfully cancel+ed|order cancel+ed)\b",
         r"\bcancel+ation (?:is|was|has been) (?:successful|complete|completed|done|confirmed)\b",
     ),
@@ -110,6 +115,8 @@ _NEGATION = re.compile(
     r"[^.!?\n,]{0,25}$"
 )
 _QUESTION_END = re.compile(r"(?:\?|\b(?:khong|chua|ko|k|hong|nhi|chu|ha)\b)\s*[.!]*\s*$")
+# A clause about a quote or a voucher is not about an order ("báo giá cũ đã hủy").
+_OTHER_SUBJECT = re.compile(r"\b(?:bao gia|quote|voucher|ma giam gia|coupon|giu hang|hold)\b")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:nhung|but|and|va)\b")
 
@@ -138,4 +145,6 @@ def _is_claim(sentence: str, match: re.Match[str]) -> bool:
     clause_start = breaks[-1] if breaks else 0
     rest = _CLAUSE_BREAK.search(sentence, match.end())
     clause = sentence[clause_start : rest.start() if rest else len(sentence)]
+    if _OTHER_SUBJECT.search(sentence, clause_start, match.start()):
+        return False
     return _NOT_DONE.search(clause) is None

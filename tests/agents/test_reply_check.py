@@ -186,11 +186,24 @@ def test_the_whole_system_prompt_is_a_leak() -> None:
         assert (verdict.ok, verdict.reason) == (False, "prompt_leak")
 
 
-@pytest.mark.parametrize("start", range(0, 360, 37))
-def test_any_long_run_of_the_prompt_with_its_vocabulary_is_a_leak(start: int) -> None:
-    words = PROMPTS[1].split()[start : start + 14]
-    verdict = check_reply("Okay: " + " ".join(words).upper(), evidence("none"), "en")
-    assert verdict.reason == "prompt_leak", (words, verdict)
+RULES = [
+    line.split(" ", 1)[1]
+    for prompt in PROMPTS
+    for line in prompt.splitlines()
+    if line[:1].isdigit() or line.startswith(("Safety:", "An toàn:"))
+]
+
+
+# Rule 4 in Vietnamese is what the model is told to ask the customer, word for word.
+ASK_FOR_ADDRESS = "Để đặt hàng cần họ tên"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r[:40])
+def test_a_rule_of_the_prompt_pasted_without_its_number_is_a_leak(rule: str) -> None:
+    words = rule.split()[:12]
+    verdict = check_reply("Okay:  " + "  ".join(words).upper(), evidence("none"), "en")
+    expected = "ok" if rule.startswith(ASK_FOR_ADDRESS) else "prompt_leak"
+    assert verdict.reason == expected, (words, verdict)
 
 
 def test_a_claim_is_true_when_its_tool_succeeded_this_turn() -> None:
