@@ -13,6 +13,7 @@ not followed by some other noun ("1.000 khách", "1,200 reviews").
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -45,7 +46,6 @@ _UNITS: tuple[tuple[str, int], ...] = (
     ("trieu", 1_000_000),
     ("tỷ", 1_000_000_000),
     ("tỉ", 1_000_000_000),
-    ("ty", 1_000_000_000),
     ("tr", 1_000_000),
     ("củ", 1_000_000),
     ("cu", 1_000_000),
@@ -86,7 +86,7 @@ _PHONE_CUES = _words_set("sdt phone hotline zalo tel mobile dien thoai goi call"
 _FILLERS = _words_set(
     "nhe nha nhe a ah thoi luon ban shop anh chi em va and la do nhen nghen roi "
     "only total in vat incl including excluded inclusive for per moi cho each o at "
-    "tong bao gom gom chua da cong thi con"
+    "tong bao gom gom chua da cong thi con nua"
 )
 # Words before a number with "m" that mean metres, not millions.
 _LENGTH_CUES = _words_set("cao dai rong chieu tall long length wide width height vai day")
@@ -103,7 +103,7 @@ def money_mentions(text: str) -> list[MoneyMention]:
         if mention is not None:
             out.append(mention)
             pos = max(pos, mention.end)
-    return out
+    return sorted(out + _spelled_mentions(text), key=lambda m: m.start)
 
 
 def _mention_at(text: str, match: re.Match[str]) -> MoneyMention | None:
@@ -256,3 +256,74 @@ def _words_after(text: str, pos: int) -> list[str]:
     if first in _STOPS and (first != "x" or not stripped[1:2].isalpha()):
         return []
     return _WORD.findall(fold(chunk))
+
+
+# Amounts spelled out in Vietnamese words: "một nghìn đồng", "hai trăm năm mươi nghìn".
+_DIGIT_WORDS = {
+    "khong": 0, "mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5,
+    "sau": 6, "bay": 7, "tam": 8, "chin": 9,
+}  # fmt: skip
+_SPELLED_UNITS = {"nghin": 1_000, "ngan": 1_000, "trieu": 1_000_000, "ty": 1_000_000_000}
+_SPELLED_WORDS = frozenset({*_DIGIT_WORDS, *_SPELLED_UNITS, "muoi", "tram", "linh", "le", "dong"})
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _spelled_mentions(text: str) -> list[MoneyMention]:
+    """Runs of number words that end in a unit ("nghìn", "triệu", "đồng") and are not followed
+    by a noun ("hai triệu lượt xem" is not money)."""
+    runs: list[list[tuple[str, re.Match[str]]]] = [[]]
+    for word in _LETTERS.finditer(text):
+        folded = fold(word.group())
+        # "chờ một tý" (a moment) is not a billion
+        if folded not in _SPELLED_WORDS or (folded == "ty" and word.group() not in {"tỷ", "tỉ"}):
+            runs.append([])
+            continue
+        run = runs[-1]
+        if run and text[run[-1][1].end() : word.start()] != " ":
+            runs.append(run := [])
+        run.append((folded, word))
+    return [m for m in map(functools.partial(_spelled, text), runs) if m is not None]
+
+
+def _spelled(text: str, run: list[tuple[str, re.Match[str]]]) -> MoneyMention | None:
+    run = run[_spelled_start(run) :]
+    if not run:
+        return None
+    words = [w for w, _ in run]
+    while words and words[-1] not in _SPELLED_UNITS and words[-1] != "dong":
+        words.pop()  # "năm trăm nghìn ba" ends at "nghìn"
+    if not any(w in _DIGIT_WORDS or w == "muoi" for w in words):
+        return None
+    if not any(w in _SPELLED_UNITS or w == "dong" for w in words):
+        return None
+    start, end = run[0][1].start(), run[len(words) - 1][1].end()
+    if words[-1] != "dong" and not _bare_unit_word(text, end):
+        return None
+    total = group = small = 0
+    for w in words:  # "một trăm hai mươi lăm nghìn": 1 -> 100, 2 -> 20, 5, x 1000
+        if w in _DIGIT_WORDS:
+            small += _DIGIT_WORDS[w]
+        elif w == "muoi":
+            small = (small or 1) * 10
+        elif w == "tram":
+            group += (small or 1) * 100
+            small = 0
+        elif w in _SPELLED_UNITS:
+            total += (group + small or 1) * _SPELLED_UNITS[w]
+            group = small = 0
+    total += group + small
+    return MoneyMention(total, start, end, text[start:end])
+
+
+def _spelled_start(run: list[tuple[str, re.Match[str]]]) -> int:
+    """Where a well-formed number begins: "từ năm trăm nghìn" (from 500.000) starts at "năm",
+    since "tư" (four) and "lăm" (five) only follow "mươi", and two digits never follow each
+    other."""
+    start = 0
+    for i, (word, _) in enumerate(run):
+        previous = run[i - 1][0] if i > start else ""
+        if word in {"tu", "lam"} and previous != "muoi":
+            start = i + 1
+        elif word in _DIGIT_WORDS and previous in _DIGIT_WORDS:
+            start = i
+    return start

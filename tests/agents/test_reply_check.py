@@ -110,6 +110,12 @@ def test_a_bad_reply_is_refused_for_its_reason(case: dict[str, str]) -> None:
         ("Tổng: 300.000", 300_000),
         ("tổng 300000 nhé", 300_000),
         ("VND 250,000", 250_000),
+        ("một nghìn đồng", 1_000),
+        ("bốn trăm tám mươi nghìn đồng", 480_000),
+        ("hai mươi lăm nghìn", 25_000),
+        ("một triệu hai trăm nghìn", 1_200_000),
+        ("một trăm linh năm nghìn", 105_000),
+        ("đơn từ năm trăm nghìn", 500_000),
     ],
 )
 def test_money_is_read_as_people_write_it(text: str, amount: int) -> None:
@@ -139,6 +145,10 @@ def test_money_is_read_as_people_write_it(text: str, amount: int) -> None:
         "3 củ hành",
         "2-3 ngày",
         "size 38-42",
+        "chờ một tý nhé",
+        "doi 1 ty nhe",
+        "hai triệu lượt xem",
+        "hàng nghìn khách",
     ],
 )
 def test_numbers_that_are_not_money_are_left_alone(text: str) -> None:
