@@ -33,6 +33,11 @@ class MoneyMention:
 _NUMBER = re.compile(
     r"(?<![\w.,/:#])(?P<pre>(?:₫|vnđ|vnd|đ)\s?)?(?P<num>\d+(?:[.,]\d+)*)(?![\w%]*[/:]\d)",
 )
+# "1 200 000 ₫" (groups of three split by spaces) when a currency follows; "0901 234 567" stays.
+_SPACE_GROUPED = re.compile(
+    r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?=\s?(?:₫|vnđ|vnd|đồng|dong|đ)(?![^\W\d_]))"
+)
+_GROUP_SPACE = re.compile(r"[ \u00a0\u202f]")
 # Multipliers, longest spelling first. "m" (million) is checked separately (metres look alike).
 _UNITS: tuple[tuple[str, int], ...] = (
     ("nghìn đồng", 1_000),
@@ -95,6 +100,7 @@ _LENGTH_CUES = _words_set("cao dai rong chieu tall long length wide width height
 def money_mentions(text: str) -> list[MoneyMention]:
     """Every amount of đồng the text states, in order."""
     text = unicodedata.normalize("NFC", text).lower()
+    text = _SPACE_GROUPED.sub(lambda m: _GROUP_SPACE.sub(".", m.group()), text)  # same length
     out: list[MoneyMention] = []
     pos = 0
     while (match := _NUMBER.search(text, pos)) is not None:

@@ -110,6 +110,8 @@ def test_a_bad_reply_is_refused_for_its_reason(case: dict[str, str]) -> None:
         ("Tổng: 300.000", 300_000),
         ("tổng 300000 nhé", 300_000),
         ("VND 250,000", 250_000),
+        ("1 200 000 ₫", 1_200_000),
+        ("1\u202f200\u202f000\u00a0₫", 1_200_000),
         ("một nghìn đồng", 1_000),
         ("bốn trăm tám mươi nghìn đồng", 480_000),
         ("hai mươi lăm nghìn", 25_000),
