@@ -49,6 +49,7 @@ CLAIMS: tuple[ActionClaim, ...] = (
         r"\bda dat (?:hang|don)\b",
         r"\bdat (?:hang|don)(?: hang)? thanh cong\b",
         _DON + r"[^.!?\n]{0,40}?\bda (?:duoc )?(?:dat|tao|len|chot|ghi nhan|xong|hoan tat)\b",
+        _DON + r"[^.!?\n]{0,40}?\bda (?:duoc )?xac nhan\b(?! chua)",
         r"\b(?:len|dat|chot|tao) don (?:xong|thanh cong)\b",
         r"\bda (?:len|chot|tao|ghi nhan|nhan|nhan duoc) don\b",
         _ORDER_SUBJECT + _PASSIVE + _ADVERB + r"(?:placed|created|submitted|booked)\b",
