@@ -40,22 +40,16 @@ from agents.llm.reply_claims import false_claim
 from core.money_text import money_mentions
 from core.text import fold, tokens
 
-_MONEY_KEYS = (
-    "price",
-    "total",
-    "amount",
-    "fee",
-    "discount",
-    "cod",
-    "due",
-    "subtotal",
-    "vat",
-    "paid",
+# Words of a key that hold money ("unit_price", "shippingFee", "vat_total", "amount_due"):
+# whole words, so "private_note" is not "vat" and "postcode" is not "cod".
+_MONEY_KEY_WORDS = frozenset(
+    {"price", "total", "amount", "fee", "discount", "cod", "due", "subtotal", "vat", "paid"}
 )
-# Keys that contain a money word but hold a rate, a count or an identifier.
-_NOT_MONEY_KEY_PARTS = frozenset(
-    {"rate", "percent", "pct", "code", "count", "quantity", "qty", "id", "items"}
+# Words of a key that make it a rate, a count, a date or an identifier ("vat_rate", "paid_at").
+_NOT_MONEY_KEY_WORDS = frozenset(
+    {"rate", "percent", "pct", "code", "count", "quantity", "qty", "id", "items", "at", "date"}
 )
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _SMALL_QUANTITIES = range(2, 11)
 # A small whole number standing alone: a quantity ("2 x", "× 3", "2 cái").
 _QUANTITY = re.compile(r"(?<![\w.,/:])(\d{1,2})(?![\w.,%/:]*\d)")
@@ -127,9 +121,8 @@ def amounts_of(result: object) -> set[int]:
 
 
 def _is_money_key(key: str) -> bool:
-    key = key.lower()
-    parts = set(re.split(r"[^a-z]+", key))
-    return any(m in key for m in _MONEY_KEYS) and not parts & _NOT_MONEY_KEY_PARTS
+    words = {w.removesuffix("s") for w in re.split(r"[^a-z]+", _CAMEL.sub("_", key).lower())}
+    return bool(words & _MONEY_KEY_WORDS) and not words & _NOT_MONEY_KEY_WORDS
 
 
 def _money_values(value: object) -> set[int]:

@@ -184,8 +184,13 @@ def test_amounts_of_reads_money_keys_at_any_depth_and_skips_rates_and_counts() -
         "price_text": "1.200.000₫",
         "paid": False,
         "cod_amount": 480_000.0,
+        "paid_at": "2026-12-07T10:00:00+07:00",
+        "private_note": "giảm 100k cho khách quen",
+        "postcode": 700_000,
+        "shippingFee": 35_000,
+        "prices": [99_000],
     }
-    assert amounts_of(result) == {480_000, 250_000, 30_000, 5_000, 1_200_000}
+    assert amounts_of(result) == {480_000, 250_000, 30_000, 5_000, 1_200_000, 35_000, 99_000}
 
 
 def test_policy_amounts_in_the_system_prompt_are_evidence() -> None:
