@@ -79,7 +79,7 @@ _INTERNALS = re.compile(
     r"|[\"'](?:error|code|message|field|roles|detail)[\"']\s*:"
     r"|\btraceback\b|\bfile \"[^\"]+\", line \d+"
     r"|\b(?:invalid_input|permission_denied|not_found|insufficient_stock|illegal_transition"
-    r"|unauthenticated|domain_error)\b",
+    r"|unauthenticated|domain_error|quote_token|idempotency_key|conversation_id)\b",
     re.IGNORECASE,
 )
 _INTERNAL_NAMES = re.compile(

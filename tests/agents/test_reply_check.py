@@ -211,8 +211,8 @@ RULES = [
 ]
 
 
-# Rule 4 in Vietnamese is what the model is told to ask the customer, word for word.
-ASK_FOR_ADDRESS = "Để đặt hàng cần họ tên"
+# Rule 4 is what the model is told to ask the customer for, nearly word for word.
+ASK_FOR_ADDRESS = ("Đặt hàng cần họ tên", "An order needs name, phone")
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r[:40])
