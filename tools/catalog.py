@@ -30,6 +30,7 @@ from core.search import (
     fuzzy_scores,
     may_need_catalogue_words,
     partial_scores,
+    phrase_tier,
     query_tokens,
     vocabulary,
 )
@@ -808,10 +809,13 @@ def _rank(
     scores: dict[int, float],
     match: Match,
 ) -> list[Ranked]:
-    """Best score first; ties go to the product whose name (not just its category or
-    variants) carries the words, then to the older product."""
+    """The query as a phrase in the name first, then as a phrase elsewhere, then all its
+    words in the name (core.search.phrase_tier); within each, best score first; ties go to
+    the product whose name (not just its category or variants) carries the words, then to
+    the older product."""
     names = fuzzy_scores(words, {pid: fold(docs[pid][1]) for pid in scores}, cutoff=0)
-    order = sorted(scores, key=lambda p: (-scores[p], -names.get(p, 0.0), p))
+    tiers = {pid: phrase_tier(words, docs[pid][1], docs[pid][0]) for pid in scores}
+    order = sorted(scores, key=lambda p: (tiers[p], -scores[p], -names.get(p, 0.0), p))
     return [(pid, match, scores[pid]) for pid in order]
 
 
