@@ -19,7 +19,6 @@ from agents.offline.state import (
     CartItem,
     FlowState,
     add_to_cart,
-    parse_quantity,
     quantity_in_cart,
     search_words,
 )
@@ -296,32 +295,3 @@ async def add_quantity(ctx: FlowContext, state: FlowState, sku: str, quantity: i
             )
         ],
     )
-
-
-async def typed_quantity(ctx: FlowContext, state: FlowState, text: str) -> Outcome | None:
-    """A typed number for the chosen variant; None when the text is not a number at all (the
-    customer moved on, e.g. typed a product name)."""
-    n = parse_quantity(text)
-    if n is None or state.sku is None:
-        if any(ch.isalpha() for ch in text):
-            return None
-        return Outcome(
-            state,
-            [
-                Reply(
-                    text=ctx.t("bad_quantity", max=MAX_LINE_QUANTITY),
-                    buttons=[button(ctx.t("btn_menu"), P.MENU)],
-                )
-            ],
-        )
-    if n < 1:
-        return Outcome(
-            state,
-            [
-                Reply(
-                    text=ctx.t("bad_quantity", max=MAX_LINE_QUANTITY),
-                    buttons=[button(ctx.t("btn_menu"), P.MENU)],
-                )
-            ],
-        )
-    return await add_quantity(ctx, state, state.sku, n)
