@@ -25,6 +25,62 @@ SENTENCES: dict[str, tuple[str, str]] = {
         "Số lượng phải từ 1 đến {max}. Bạn chọn lại nhé.",
         "The quantity must be from 1 to {max}. Please choose again.",
     ),
+    # --- a product the shop does not sell ------------------------------------------------------
+    "not_sold": (
+        "Mình chưa tìm thấy “{query}” ở shop: shop hiện không bán sản phẩm này. "
+        "Bạn xem các danh mục shop đang có nhé.",
+        "I couldn't find anything for “{query}”: we don't sell that. "
+        "Have a look at our categories.",
+    ),
+    # --- questions about the shop ------------------------------------------------------------
+    "shipping_fee_free_from": (
+        "Phí giao hàng {fee} mỗi đơn, miễn phí cho đơn từ {free_from}.",
+        "Shipping is {fee} per order, free for orders from {free_from}.",
+    ),
+    "shipping_fee_flat": ("Phí giao hàng {fee} mỗi đơn.", "Shipping is {fee} per order."),
+    "shipping_free": ("Shop miễn phí giao hàng cho mọi đơn.", "Shipping is free on every order."),
+    "shipping_fee_shown": (
+        "Phí chính xác hiện trong phần tóm tắt đơn, trước khi bạn xác nhận.",
+        "You see the exact fee in the order summary before you confirm.",
+    ),
+    "delivery_time": ("Thời gian giao hàng: {time}.", "Delivery time: {time}."),
+    "payment_bank": (
+        "Bạn có thể thanh toán khi nhận hàng (COD) hoặc chuyển khoản ngân hàng. Số tài khoản "
+        "và mã QR được gửi ngay khi bạn đặt đơn.",
+        "You can pay cash on delivery (COD) or by bank transfer; the account number and a "
+        "QR code come right after you order.",
+    ),
+    "payment_bank_by_staff": (
+        "Bạn có thể thanh toán khi nhận hàng (COD) hoặc chuyển khoản ngân hàng; nhân viên sẽ "
+        "gửi thông tin chuyển khoản sau khi bạn đặt đơn.",
+        "You can pay cash on delivery (COD) or by bank transfer; our staff send the transfer "
+        "details after you order.",
+    ),
+    "hold": (
+        "Khi bạn đặt, shop giữ hàng cho bạn {minutes} phút để bạn xác nhận đơn.",
+        "At checkout your items are held for {minutes} minutes while you confirm.",
+    ),
+    "return_policy": (
+        "Chính sách đổi trả: {policy}\nĐơn đã giao có thể yêu cầu đổi trả trong mục "
+        "“Đơn hàng của tôi”.",
+        "Returns: {policy}\nFor a delivered order, request a return under “My orders”.",
+    ),
+    "opening_hours": (
+        "Giờ làm việc của shop: {hours}. Trợ lý chat này trả lời bạn mọi lúc.",
+        "Our opening hours: {hours}. This chat assistant answers at any time.",
+    ),
+    "thanks": (
+        "Không có gì ạ! Bạn cần gì thêm cứ nhắn mình nhé.",
+        "You're welcome! Message me any time you need something.",
+    ),
+    "no_orders": (
+        "Mình chưa thấy đơn hàng nào của bạn ở đây. Nếu bạn đặt từ thiết bị hoặc kênh khác, "
+        "bạn bấm “Gặp nhân viên” để được kiểm tra nhé.",
+        "I can't see any orders of yours here. If you ordered from another device or "
+        "channel, press “Talk to staff” and we'll check.",
+    ),
+    "order_status": ("Đơn {number} của bạn: {status}.", "Your order {number}: {status}."),
+    "order_eta": ("Thời gian giao dự kiến: {time}.", "Expected delivery time: {time}."),
 }
 
 

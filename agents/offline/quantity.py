@@ -1,12 +1,14 @@
 """The quantity step: a typed quantity for the chosen variant, in digits or words.
 
 The variant stays chosen whatever is typed: a number is added to the cart ("2", "hai cái",
-"two"), zero says how many are in stock, and anything else asks again with the quantity
+"two"), zero says how many are in stock, a common question ("ship mất bao lâu?") is
+answered with the variant still waiting, and anything else asks again with the quantity
 buttons, so "two" never turns into a product search that loses the colour and size.
 """
 
 from __future__ import annotations
 
+from agents.offline import questions
 from agents.offline.answers import say
 from agents.offline.browse import _ask_quantity, add_quantity
 from agents.offline.context import FlowContext, Outcome
@@ -23,6 +25,10 @@ async def typed(ctx: FlowContext, state: FlowState, text: str) -> Outcome | None
     n = parse_quantity(text)
     if n is not None and n >= 1:
         return await add_quantity(ctx, state, sku, n)
+    if n is None:
+        asked = await questions.answer(ctx, state, text)  # "phí ship bao nhiêu?" meanwhile
+        if asked is not None:
+            return asked
     return await ask_again(ctx, state, sku, text, n)
 
 
