@@ -244,17 +244,20 @@ def partial_scores(
     return out
 
 
-def phrase_tier(words: list[str], name: str, text: str) -> int:
-    """How plainly a document carries the query, for ranking before any score: 0, the words
-    as one phrase in the product's name ("ao dai" in "Áo dài cách tân"); 1, as a phrase
-    elsewhere in its text (category, brand, options); 2, every word as a whole word of the
-    name, apart ("Áo thun tay dài"); 3, anything else. Both texts are folded."""
+def phrase_tier(words: list[str], name: str, category: str, text: str) -> int:
+    """How plainly a product carries the query, for ranking before any score: 0, the words
+    as one phrase in its name ("ao dai" in "Áo dài cách tân"); 1, as a phrase in its
+    category; 2, every word as a whole word of the name, apart ("Áo thun tay dài"); 3, as a
+    phrase elsewhere in its text (brand, options: "Ví da" of brand "Giày Da Bình Tân" for
+    "giày"); 4, anything else. ``text`` is folded."""
     phrase = f" {' '.join(words)} "
     name_words = tokens(name)
     if phrase in f" {' '.join(name_words)} ":
         return 0
-    if phrase in f" {' '.join(tokens(text))} ":
+    if phrase in f" {' '.join(tokens(category))} ":
         return 1
     if set(words) <= set(name_words):
         return 2
-    return 3
+    if phrase in f" {' '.join(tokens(text))} ":
+        return 3
+    return 4

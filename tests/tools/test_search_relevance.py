@@ -23,6 +23,7 @@ async def shop_catalogue(shop: Caller) -> None:
         ("PK02", "Thắt lưng da nam khoá tự động", "Phụ kiện"),
         ("TX05", "Ví da nam gập đôi", "Túi xách"),
         ("GD05", "Giày lười da nam", "Giày dép"),
+        ("GD04", "Dép lê quai ngang", "Giày dép"),
     ]:
         brand = "Giày Da Bình Tân" if code in ("TX05", "GD05") else ""
         await make_product(shop, code, name, category=category, brand=brand)
@@ -37,8 +38,10 @@ async def test_the_whole_phrase_ranks_first(shop: Caller) -> None:
     await shop_catalogue(shop)
     assert [c for c, _ in await found(shop, "áo dài")] == ["VD06", "AT06"]
     assert [c for c, _ in await found(shop, "ao dai")] == ["VD06", "AT06"]
-    # "Giày" in the name before "Giày" only in the brand.
-    assert [c for c, _ in await found(shop, "giày")] == ["GD05", "TX05"]
+    # "Giày" in the name, then in the category, then only in the brand.
+    assert [c for c, _ in await found(shop, "giày")] == ["GD05", "GD04", "TX05"]
+    # All the words in the name before the phrase in the brand only.
+    assert [c for c, _ in await found(shop, "giày da")] == ["GD05", "TX05"]
 
 
 async def test_a_product_not_sold_finds_nothing(shop: Caller) -> None:
