@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from agents.offline import questions
 from agents.offline.answers import say
-from agents.offline.browse import _ask_quantity, add_quantity
+from agents.offline.browse import _ask_quantity, _choices, add_quantity
 from agents.offline.context import FlowContext, Outcome
 from agents.offline.state import MAX_LINE_QUANTITY, FlowState
-from agents.offline.variants import Chosen, VariantChoice
+from agents.offline.variants import Chosen
 from core.quantity import parse_quantity
 
 
@@ -37,22 +37,15 @@ async def ask_again(
 ) -> Outcome:
     """The quantity question again, for the same variant, with a line saying why."""
     product = await ctx.shop.get_product(sku=sku)
-    variant = next((v for v in product.variants if v.sku.casefold() == sku.casefold()), None)
-    if variant is None or not variant.active:
+    choice = next((c for c in _choices(product) if c.sku.casefold() == sku.casefold()), None)
+    if choice is None:
         return await add_quantity(ctx, state, sku, 1)  # says it is no longer sold
-    choice = VariantChoice(
-        sku=variant.sku,
-        options=variant.options,
-        label=variant.label,
-        price=variant.sale_price,
-        available=variant.available,
-    )
     outcome = _ask_quantity(ctx, state, product, Chosen(choice, ()))
-    title = f"{product.name} ({variant.label})" if variant.label else product.name
+    title = f"{product.name} ({choice.label})" if choice.label else product.name
     if n is None:
         note = say(ctx.lang, "qty_not_understood", text=" ".join(text.split())[:40])
     elif n == 0:
-        note = say(ctx.lang, "qty_zero", item=title, available=max(variant.available, 0))
+        note = say(ctx.lang, "qty_zero", item=title, available=max(choice.available, 0))
     else:
         note = say(ctx.lang, "qty_negative", max=MAX_LINE_QUANTITY)
     first = outcome.replies[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.conftest import Caller
 from tests.web.chat_client import WebChat
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -66,3 +67,15 @@ async def test_english_number_words(client: httpx.AsyncClient) -> None:
     assert "I didn't get “blue” as a quantity." in chat.text
     await chat.say("0")
     assert "Please choose at least 1. Áo thun cotton basic (Đen / M): 10 in stock." in chat.text
+
+
+async def test_a_variant_switched_off_meanwhile_is_said_sold_out(
+    client: httpx.AsyncClient, shop: Caller
+) -> None:
+    chat = WebChat(client)
+    await choose_black_m(chat)
+    await shop("update_product", code="AT01", variants=[{"sku": "AT01-DE-M", "active": False}])
+    await chat.say("xyz")
+    assert "Rất tiếc, Áo thun cotton basic đang tạm hết hàng." in chat.text
+    await chat.say("2")  # the question was dropped: no quantity for a variant not sold
+    assert "Đã thêm" not in chat.text

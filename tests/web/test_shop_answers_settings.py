@@ -6,10 +6,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.container import Container, load_settings
+from bot.container import Container
 from storage.database import Database
 from tests.factories import BANK
 from tests.web.chat_client import WebChat
+from tests.web.conftest import offline_settings
 from tools.registry import Registry
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -17,11 +18,8 @@ pytestmark = pytest.mark.usefixtures("catalogue")
 
 @pytest.fixture
 def container(db: Database, db_url: str, registry: Registry) -> Container:
-    settings = load_settings(
-        database_url=db_url,
-        llm_api_key=None,
-        llm_base_url=None,
-        _env_file=None,
+    settings = offline_settings(
+        db_url,
         shipping_fee=25_000,
         free_shipping_from="",
         hold_minutes=30,
