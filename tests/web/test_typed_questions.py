@@ -7,6 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.conftest import Caller
+from tests.factories import make_product
 from tests.web.chat_client import WebChat, buy_one_tee
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -74,7 +76,10 @@ async def test_asking_for_a_person_hands_the_chat_over(client: httpx.AsyncClient
     assert chat.mode == "human"
 
 
-async def test_a_product_not_sold_is_said_plainly(client: httpx.AsyncClient) -> None:
+async def test_a_product_not_sold_is_said_plainly(client: httpx.AsyncClient, shop: Caller) -> None:
+    # "tủ" folds to "tu", as "tử" and "tự" do: these were offered as the "closest products".
+    await make_product(shop, "PK02", "Thắt lưng da nam khoá tự động", category="Phụ kiện")
+    await make_product(shop, "TX06", "Túi bao tử đeo hông", category="Túi xách")
     chat = WebChat(client)
     text = await ask(chat, "tủ lạnh samsung")
     assert "shop hiện không bán sản phẩm này" in text
@@ -94,3 +99,18 @@ async def test_a_question_at_the_quantity_step_keeps_the_variant(
     assert "Phí giao hàng 30.000₫" in await ask(chat, "phí ship bao nhiêu vậy shop")
     await chat.say("hai")
     assert "Đã thêm 2 × Áo thun cotton basic (Đen / M)" in chat.text
+
+
+async def test_the_whole_phrase_ranks_first_in_the_chat(
+    client: httpx.AsyncClient, shop: Caller
+) -> None:
+    await make_product(shop, "AT06", "Áo thun tay dài giữ nhiệt", category="Áo thun")
+    await make_product(shop, "VD06", "Áo dài cách tân hoạ tiết sen", category="Váy đầm")
+    chat = WebChat(client)
+    await chat.say("áo dài")
+    assert [c["title"] for c in chat.cards()] == [
+        "Áo dài cách tân hoạ tiết sen",
+        "Áo thun tay dài giữ nhiệt",
+    ]
+    await chat.say("quan jen")  # a typo still finds the jeans
+    assert [c["title"] for c in chat.cards()] == ["Quần jean slim fit"]
