@@ -161,6 +161,7 @@ _RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
             r"(?:gap|goi|noi chuyen voi|chat voi|lien he|lien lac) (?:voi )?"
             r"(?:nguoi|shop|chu shop|quan ly|ai do|tong dai)",
             r"hotline",
+            r"shop (?:dau|dau roi|di dau)",
             r"so dien thoai (?:cua )?shop",
             r"can (?:nguoi )?tu van",
             r"(?:talk|speak|chat) (?:to|with) (?:a |an |the |some )?"
@@ -177,15 +178,18 @@ _RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
         Intent.ORDER_STATUS,
         _rule(
             rf"{_ORDER}(?: \w+){{0,5}} {_WHERE}",
-            rf"{_ORDER}(?: {_MY})?(?: (?:da|van|duoc))? (?:giao|ship|gui|di|den|toi|xu ly|"
-            rf"dong goi|xac nhan)(?: di)? (?:chua|{_NOT})",
+            rf"{_ORDER}(?: {_MY})?(?: (?:da|van|duoc|dang)){{0,2}} "
+            rf"(?:giao|ship|gui|di|den|toi|xu ly|dong goi|xac nhan)(?: di)? (?:chua|{_NOT})",
             rf"{_ORDER}(?: {_MY})?(?: (?:khi nao|bao gio|lau|may ngay|luc nao))",
             rf"{_ORDER}(?: {_MY})? (?:chua|van chua|sao chua|lau (?:qua|the|vay))",
             rf"(?:kiem tra|tra cuu|check|theo doi|xem|hoi|tinh trang|trang thai) "
-            rf"(?:tinh trang |trang thai )?{_ORDER}",
+            rf"(?:(?:giup|dum|ho|cho|em|minh|toi|tui|lai|voi|tinh trang|trang thai) ){{0,3}}"
+            rf"{_ORDER}",
+            rf"{_WHEN} {_ORDER}",
             rf"{_ORDER} {_MY} (?:the nao|sao roi|ra sao)",
             rf"{_MY} (?:chua|van chua|sao chua) (?:nhan|thay|co)(?: duoc)? hang",
             r"(?:chua|van chua|sao chua) (?:nhan|thay)(?: duoc)? hang",
+            r"(?:chua|van chua|sao chua) nhan duoc",
             r"hang (?:cua )?(?:toi|minh|em|tui) (?:dau|den dau|toi dau|o dau|sao roi|khi nao|"
             r"bao gio|chua)",
             r"cho hang lau",
@@ -197,6 +201,8 @@ _RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
             r"shipped|sent|delivered|yet|late|still|come)",
             r"when (?:will|does|do|is) (?:my|the) (?:order|package|parcel)",
             r"(?:check|see) (?:my )?order",
+            r"(?:any )?updates? on (?:my |the )?order",
+            r"where is it",
             r"(?:did not|have not|not yet) (?:get|got|received?)",
         ),
     ),
@@ -213,6 +219,7 @@ _RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
             r"doi (?:duoc|khong)",
             r"bao hanh",
             r"khong vua",
+            r"(?:bi|hang|san pham) loi",
             r"chinh sach (?:doi|tra|hoan|bao hanh)",
             r"returns?",
             r"refunds?",
@@ -233,6 +240,10 @@ _RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
             r"tra tien (?:khi|sau|luc|truoc|the nao|sao|bang|qua|nhu the nao)",
             r"nhan hang (?:roi )?(?:moi )?(?:tra|thanh toan)(?: tien)?",
             r"tra gop",
+            r"tien mat",
+            r"visa|mastercard",
+            r"(?:take|accept) (?:visa|cards?|cash|transfers?|bank)",
+            r"pay (?:cash|by card)",
             r"the (?:tin dung|atm|visa|ngan hang)",
             r"quet (?:the|ma|qr)",
             r"vi dien tu",
@@ -252,7 +263,7 @@ _RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
         Intent.SHIPPING_FEE,
         _rule(
             rf"(?:phi|tien|cuoc|gia) (?:{_SHIP}|ship hang)",
-            rf"{_SHIP}(?: (?:ve|ra|toi|den|di) \w+(?: \w+)?)? (?:mat |het |la |tinh )?"
+            rf"{_SHIP}(?: (?:(?:ve|ra|toi|den|di) )?\w+(?: \w+)?)? (?:mat |het |la |tinh )?"
             r"(?:bao nhieu(?! ngay| lau| hom)|nhieu tien|may (?:chuc|nghin|k)|bao tien)",
             r"free (?:ship|giao)",
             r"mien phi (?:ship|van chuyen|giao hang|giao)",
@@ -266,10 +277,10 @@ _RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.SHIPPING_TIME,
         _rule(
-            rf"{_SHIP}(?: (?:ve|ra|toi|den|di) \w+(?: \w+)?)? (?:mat |het |trong |co )?"
+            rf"{_SHIP}(?: (?:(?:ve|ra|toi|den|di) )?\w+(?: \w+)?)? (?:mat |het |trong |co )?"
             rf"(?:bao lau|may ngay|bao nhieu ngay|bao nhieu lau|lau khong|lau ko|nhanh khong|"
             rf"bao gio|khi nao|trong ngay|hoa toc|may hom)",
-            r"(?:bao lau|may ngay|bao nhieu ngay|khi nao|bao gio) (?:thi |se |moi )?"
+            r"(?:bao lau|may ngay|bao nhieu ngay|khi nao|bao gio) (?:thi |se |moi )?(?:hang )?"
             r"(?:nhan|toi|den|giao|ship)(?: duoc)?(?: hang)?",
             r"(?:bao lau|may ngay|bao nhieu ngay) (?:thi |se |moi )?co hang",
             rf"(?:thoi gian|tg) (?:{_SHIP}|nhan hang)",
@@ -297,7 +308,7 @@ _RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     (
         Intent.OPENING_HOURS,
         _rule(
-            r"(?:may gio|luc nao|khi nao|bao gio) (?:shop )?(?:mo|dong|lam viec|nghi|mo cua|"
+            r"(?:may gio|luc nao|khi nao|bao gio) (?:shop )?(?:mo|dong|lam viec|lam|nghi|mo cua|"
             r"dong cua)",
             r"gio (?:mo cua|dong cua|lam viec|hoat dong|lam|mo|ban hang)",
             r"(?:mo|dong) cua",

@@ -67,6 +67,16 @@ ORDER_STATUS = [
     "check my order",
     "can you check my order please",
     "is my order on the way",
+    "đơn của mình tới đâu rồi ạ",
+    "dh cua e den dau r shop",
+    "shop ơi kiểm tra giúp em đơn hàng với",
+    "bao giờ đơn hàng của em được giao",
+    "sao đơn hàng lâu thế",
+    "đơn hàng đã được gửi đi chưa shop",
+    "I ordered yesterday, where is it?",
+    "any update on my order?",
+    "order tracking",
+    "mình đặt hàng 3 ngày rồi chưa nhận được",
 ]
 
 SHIPPING_TIME = [
@@ -113,6 +123,12 @@ SHIPPING_TIME = [
     "when would I receive it",
     "same day delivery?",
     "do you have express shipping",
+    "giao về Sài Gòn mất mấy ngày",
+    "ship hcm bao lâu",
+    "bao lâu thì hàng tới",
+    "đặt hôm nay bao giờ nhận",
+    "how long will it take to arrive",
+    "delivery takes how long?",
 ]
 
 SHIPPING_FEE = [
@@ -152,6 +168,13 @@ SHIPPING_FEE = [
     "is there free shipping?",
     "free delivery?",
     "shipping price",
+    "ship hn bao nhiêu",
+    "phí ship về quận 7",
+    "ship nội thành bao nhiêu tiền",
+    "có miễn phí vận chuyển không",
+    "how much is delivery to Hanoi",
+    "is shipping free?",
+    "free ship k shop",
 ]
 
 SHIPPING = [
@@ -221,6 +244,12 @@ PAYMENT_METHODS = [
     "bank transfer ok?",
     "do you accept cards",
     "credit card?",
+    "có trả tiền mặt được không",
+    "thanh toán qua momo được ko",
+    "mình chuyển khoản trước được không",
+    "can I pay cash",
+    "do you take visa",
+    "pay on delivery ok?",
 ]
 
 RETURN_POLICY = [
@@ -259,6 +288,11 @@ RETURN_POLICY = [
     "can I send it back",
     "money back guarantee?",
     "is there a warranty",
+    "nếu áo không vừa thì sao",
+    "hàng bị lỗi thì làm sao",
+    "mua rồi đổi được không shop",
+    "I want to return my order",
+    "how do I exchange a size",
 ]
 
 OPENING_HOURS = [
@@ -293,6 +327,11 @@ OPENING_HOURS = [
     "are you open now",
     "open today?",
     "working hours",
+    "shop mở cửa đến mấy giờ",
+    "mấy giờ shop nghỉ",
+    "sáng mấy giờ shop làm",
+    "do you open on weekends",
+    "what are your hours",
 ]
 
 STAFF = [
@@ -326,6 +365,11 @@ STAFF = [
     "customer support please",
     "representative",
     "call me please",
+    "cho mình nói chuyện với người thật",
+    "bot ngu quá cho gặp người",
+    "admin đâu rồi",
+    "I need a human",
+    "can someone call me",
 ]
 
 GREETING = [
@@ -351,6 +395,10 @@ GREETING = [
     "good evening",
     "hello everyone",
     "hiya",
+    "chào em",
+    "hello ạ",
+    "chào shop nha",
+    "hey there",
 ]
 
 THANKS = [
@@ -374,6 +422,10 @@ THANKS = [
     "cảm ơn shop nhiều nha",
     "tuyệt vời cảm ơn",
     "ty",
+    "thanks shop",
+    "cảm ơn bạn nhiều",
+    "ok thank you",
+    "thank u",
 ]
 
 SEARCHES = [
@@ -466,6 +518,71 @@ SEARCHES = [
     "quan jen",
     "ao thung",
     "xanh navy",
+    "áo thun trắng",
+    "quần jean đen size 30",
+    "váy đi tiệc",
+    "giày thể thao nam",
+    "túi đeo chéo",
+    "áo khoác gió",
+    "đầm maxi",
+    "kem dưỡng da",
+    "có áo size XL không",
+    "áo này có màu trắng không",
+    "quần này còn không shop",
+    "áo polo giá bao nhiêu",
+    "mình muốn mua giày",
+    "tìm túi xách nữ",
+    "do you sell bags",
+    "show me dresses",
+    "I want a black t-shirt",
+    "áo thun in hình",
+    "mũ bảo hiểm",
+    "áo mưa",
+    "giày đi mưa",
+    "áo chống nắng",
+    "quần đùi",
+    "đồ bộ mặc nhà",
+    "dép tổ ong",
+    "combo 5 đôi tất",
+    "áo sơ mi đơn giản",
+    "váy đơn giản màu đen",
+    "xem áo đơn giản",
+    "áo thun hình lợn",
+    "quần tây đen",
+    "quần kaki",
+    "áo len cổ lọ",
+    "giày da bò",
+    "ví cầm tay",
+    "túi vải",
+    "thắt lưng nam",
+    "bông tai",
+    "vòng tay bạc",
+    "kính râm",
+    "nón tai bèo",
+    "áo khoác jean",
+    "sơ mi caro",
+    "đầm dự tiệc",
+    "áo hoodie",
+    "quần jogger",
+    "giày sneaker trắng size 38",
+    "túi xách da thật",
+    "son màu đỏ",
+    "nước hoa",
+    "mặt nạ",
+    "sữa tắm",
+    "dầu xả",
+    "áo thun cotton 100%",
+    "cho mình xem mẫu mới",
+    "có hàng sale không",
+    "áo này có size nhỏ hơn không",
+    "có màu khác không",
+    "chất liệu gì vậy shop",
+    "áo này mặc có nóng không",
+    "size M cho người 55kg được không",
+    "mình cao 1m6 nặng 50kg mặc size gì",
+    "hàng có sẵn không",
+    "áo có giống hình không",
+    "quần này có co giãn không",
 ]
 
 LABELLED: dict[str, list[str]] = {
