@@ -79,3 +79,14 @@ async def test_a_variant_switched_off_meanwhile_is_said_sold_out(
     assert "Rất tiếc, Áo thun cotton basic đang tạm hết hàng." in chat.text
     await chat.say("2")  # the question was dropped: no quantity for a variant not sold
     assert "Đã thêm" not in chat.text
+
+
+async def test_a_cart_lines_new_quantity_in_words(client: httpx.AsyncClient) -> None:
+    chat = WebChat(client)
+    await choose_black_m(chat)
+    await chat.say("1")
+    await chat.press("Giỏ hàng (1)")
+    await chat.press("Sửa số lượng")
+    await chat.press("1. Áo thun cotton basic (Đen / M)")
+    await chat.say("ba cái")
+    assert "Đã đổi Áo thun cotton basic (Đen / M) thành 3." in chat.text
