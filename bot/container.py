@@ -38,6 +38,12 @@ def tool_config(settings: Settings) -> ToolConfig:
         bank_name=settings.bank_name,
         bank_account_number=settings.bank_account_number,
         bank_account_name=settings.bank_account_name,
+        delivery_time=settings.delivery_time,
+        delivery_time_en=settings.delivery_time_en,
+        opening_hours=settings.opening_hours,
+        opening_hours_en=settings.opening_hours_en,
+        return_policy=settings.return_policy,
+        return_policy_en=settings.return_policy_en,
     )
 
 

@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     bank_name: str = Field(default="", max_length=60)
     bank_account_number: str | None = None
     bank_account_name: str | None = Field(default=None, max_length=60)
+    # The shop's answers to shoppers' questions in the button flow, in Vietnamese and (_EN)
+    # English. Empty: a typical default (core/shop_policies.py); no _EN: the Vietnamese.
+    delivery_time: str = Field(default="", max_length=300)
+    delivery_time_en: str = Field(default="", max_length=300)
+    opening_hours: str = Field(default="", max_length=300)
+    opening_hours_en: str = Field(default="", max_length=300)
+    return_policy: str = Field(default="", max_length=1000)
+    return_policy_en: str = Field(default="", max_length=1000)
     default_language: Language = "vi"
     log_level: LogLevel = "INFO"
 

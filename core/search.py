@@ -26,7 +26,11 @@ FUZZY_CUTOFF = 70.0
 FUZZY_MEAN_CUTOFF = 80.0
 PARTIAL_CUTOFF = 100.0
 # A typo in a word this short cannot be told from another word ("ao" / "bao"): exact only.
-EXACT_BELOW = 4
+EXACT_BELOW = 3
+# A three-letter word may only have lost one letter ("jen" is "jean", 85.7; "jan" is not).
+THREE_LETTER_CUTOFF = 85.0
+# A typo-close word is a word a letter or two off; shorter words only vouch by being exact.
+TYPO_FROM = 4
 
 
 # A size or a bare number narrows a search but names nothing: "asdf m" must not list every
@@ -170,7 +174,7 @@ def word_scores(
         return {}
     doc_words = {doc_id: set(tokens(text)) for doc_id, text in docs.items()}
     vocab = sorted(set().union(*doc_words.values())) if doc_words else []
-    need = {w: (100.0 if len(w) < EXACT_BELOW and cutoff > 0 else cutoff) for w in words}
+    need = {w: _word_cutoff(w, cutoff) for w in words}
     close: dict[str, dict[str, float]] = {}
     for w in words:
         found = process.extract(w, vocab, scorer=fuzz.ratio, score_cutoff=need[w], limit=None)
@@ -181,6 +185,14 @@ def word_scores(
     }
 
 
+def _word_cutoff(word: str, cutoff: float) -> float:
+    if cutoff <= 0 or len(word) >= TYPO_FROM:
+        return cutoff
+    if len(word) < EXACT_BELOW:
+        return 100.0
+    return max(cutoff, THREE_LETTER_CUTOFF)
+
+
 def fuzzy_scores(
     words: list[str],
     docs: Mapping[int, str],
@@ -189,11 +201,17 @@ def fuzzy_scores(
     mean_cutoff: float = FUZZY_MEAN_CUTOFF,
 ) -> dict[int, float]:
     """Score (0-100, the mean closeness) of each document in which every query word has a
-    close word (see word_scores) and the mean reaches mean_cutoff. ``cutoff=0`` ranks all."""
+    close word (see word_scores) and the mean reaches mean_cutoff. ``cutoff=0`` ranks all.
+
+    Short words found exactly do not vouch for a long word's typo: the mean that must reach
+    mean_cutoff is over the words of TYPO_FROM letters or more when there are any, so "tu
+    lanh" (fridge) is not "Túi bao tử ... Xanh" ("tu" exact, "lanh" ~ "xanh" 75)."""
     out: dict[int, float] = {}
+    long = [i for i, w in enumerate(words) if len(w) >= TYPO_FROM]
     for doc_id, scores in word_scores(words, docs, cutoff=cutoff).items():
         mean = round(sum(scores) / len(scores), 1)
-        if cutoff <= 0 or (all(scores) and mean >= mean_cutoff):
+        judged = [scores[i] for i in long] or scores
+        if cutoff <= 0 or (all(scores) and sum(judged) / len(judged) >= mean_cutoff):
             out[doc_id] = mean
     return out
 
@@ -205,19 +223,41 @@ def partial_scores(
     a last resort, so "son moi" still offers "Son kem li". Whole words only by default,
     because a typo-close single word is mostly noise ("dien thoai" is not "den" = black).
 
-    A document must have at least half of the words that some document has: a word that no
-    document has cannot tell products apart, so "quan jean gia re" offers the jeans. What it
-    has must include a word that names something, not only a size or a number ("asdf m")."""
+    The relevance threshold: a document is offered only when it has the query's first word
+    as its own first word (the kind of thing: "quan kaki" offers "Quần jean"), or words
+    making up more than half of the query's letters ("jean gia re"). So "tu lanh samsung"
+    (a fridge: not sold) does not offer "Túi bao tử" for its "tu". What it has must include
+    a word that names something, not only a size or a number ("asdf m")."""
     scored = word_scores(words, docs, cutoff=cutoff)
-    known = {w for doc in scored.values() for w, x in zip(words, doc, strict=True) if x}
+    letters = sum(len(w) for w in words)
     out: dict[int, float] = {}
     for doc_id, scores in scored.items():
         found = [w for w, x in zip(words, scores, strict=True) if x]
+        head = tokens(docs[doc_id])[:1] == words[:1] and bool(scores[0])
         if (
             found
             and len(found) < len(words)
-            and len(found) * 2 >= len(known)
+            and (head or sum(len(w) for w in found) * 2 > letters)
             and any(not _QUALIFIER.match(w) for w in found)
         ):
             out[doc_id] = round(sum(scores) / len(scores), 1)
     return out
+
+
+def phrase_tier(words: list[str], name: str, category: str, text: str) -> int:
+    """How plainly a product carries the query, for ranking before any score: 0, the words
+    as one phrase in its name ("ao dai" in "Áo dài cách tân"); 1, as a phrase in its
+    category; 2, every word as a whole word of the name, apart ("Áo thun tay dài"); 3, as a
+    phrase elsewhere in its text (brand, options: "Ví da" of brand "Giày Da Bình Tân" for
+    "giày"); 4, anything else. ``text`` is folded."""
+    phrase = f" {' '.join(words)} "
+    name_words = tokens(name)
+    if phrase in f" {' '.join(name_words)} ":
+        return 0
+    if phrase in f" {' '.join(tokens(category))} ":
+        return 1
+    if set(words) <= set(name_words):
+        return 2
+    if phrase in f" {' '.join(tokens(text))} ":
+        return 3
+    return 4

@@ -30,6 +30,7 @@ from core.search import (
     fuzzy_scores,
     may_need_catalogue_words,
     partial_scores,
+    phrase_tier,
     query_tokens,
     vocabulary,
 )
@@ -742,7 +743,7 @@ async def _matching_categories(ctx: ToolContext, category: str, staff_all: bool)
 )
 async def search_products(ctx: ToolContext, inp: SearchProductsIn) -> SearchProductsOut:
     staff_all = inp.include_inactive and not ctx.actor.is_customer
-    base = select(Product.id, Product.search_text, Product.name)
+    base = select(Product.id, Product.search_text, Product.name, Product.category)
     if not staff_all:
         base = base.where(Product.active.is_(True))
     if inp.category is not None and inp.category.strip():
@@ -754,11 +755,11 @@ async def search_products(ctx: ToolContext, inp: SearchProductsIn) -> SearchProd
 
     if not words:
         rows = await ctx.session.execute(base.order_by(Product.name, Product.id))
-        listed: list[Ranked] = [(pid, "list", None) for pid, _, _ in rows]
+        listed: list[Ranked] = [(pid, "list", None) for pid, *_ in rows]
         return SearchProductsOut(results=await _take(ctx, listed, words, staff_all, inp))
     # 1. Every folded word appears in the product's text (SQL LIKE), best word matches first.
     exact = await _containing(ctx, base, words)
-    everything: dict[int, tuple[str, str]] | None = None
+    everything: dict[int, Doc] | None = None
     if not exact and may_need_catalogue_words(words):
         # English in a Vietnamese catalogue: "jeans" is "Quần jean", "t-shirt" is "Áo thun".
         everything = await _all_texts(ctx, base)
@@ -784,34 +785,39 @@ async def search_products(ctx: ToolContext, inp: SearchProductsIn) -> SearchProd
 
 
 async def _containing(
-    ctx: ToolContext, base: Select[int, str, str], words: list[str]
+    ctx: ToolContext, base: Select[int, str, str, str], words: list[str]
 ) -> dict[int, Doc]:
     like = base.where(*[Product.search_text.like(f"%{w}%") for w in words])
     rows = await ctx.session.execute(like.order_by(Product.id).limit(MAX_CANDIDATES))
-    return {pid: (text, name) for pid, text, name in rows}
+    return {pid: (text, name, cat) for pid, text, name, cat in rows}
 
 
-async def _all_texts(ctx: ToolContext, base: Select[int, str, str]) -> dict[int, Doc]:
-    return {pid: (text, name) for pid, text, name in await ctx.session.execute(base)}
+async def _all_texts(ctx: ToolContext, base: Select[int, str, str, str]) -> dict[int, Doc]:
+    rows = await ctx.session.execute(base)
+    return {pid: (text, name, cat) for pid, text, name, cat in rows}
 
 
-Doc = tuple[str, str]  # (search text, name)
+Doc = tuple[str, str, str]  # (search text, name, category)
 
 
-def _texts(docs: dict[int, tuple[str, str]]) -> dict[int, str]:
-    return {pid: text for pid, (text, _) in docs.items()}
+def _texts(docs: dict[int, Doc]) -> dict[int, str]:
+    return {pid: doc[0] for pid, doc in docs.items()}
 
 
 def _rank(
     words: list[str],
-    docs: dict[int, tuple[str, str]],
+    docs: dict[int, Doc],
     scores: dict[int, float],
     match: Match,
 ) -> list[Ranked]:
-    """Best score first; ties go to the product whose name (not just its category or
-    variants) carries the words, then to the older product."""
+    """The query as a phrase in the name first, then in the category, then all its words in
+    the name, then as a phrase elsewhere (core.search.phrase_tier); within each, best score
+    first; ties go to
+    the product whose name (not just its category or variants) carries the words, then to
+    the older product."""
     names = fuzzy_scores(words, {pid: fold(docs[pid][1]) for pid in scores}, cutoff=0)
-    order = sorted(scores, key=lambda p: (-scores[p], -names.get(p, 0.0), p))
+    tiers = {pid: phrase_tier(words, docs[pid][1], docs[pid][2], docs[pid][0]) for pid in scores}
+    order = sorted(scores, key=lambda p: (tiers[p], -scores[p], -names.get(p, 0.0), p))
     return [(pid, match, scores[pid]) for pid in order]
 
 

@@ -20,6 +20,13 @@ class ToolConfig(BaseModel):
     bank_name: str = ""
     bank_account_number: str | None = None
     bank_account_name: str | None = None
+    # The shop's answers to common questions ("" : core.shop_policies' default).
+    delivery_time: str = ""
+    delivery_time_en: str = ""
+    opening_hours: str = ""
+    opening_hours_en: str = ""
+    return_policy: str = ""
+    return_policy_en: str = ""
 
     @property
     def shipping(self) -> FlatShipping:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agents.offline import payloads as P
+from agents.offline import questions
+from agents.offline.answers import say
 from agents.offline.context import FlowContext, Outcome
 from agents.offline.render import (
     button,
@@ -19,7 +21,6 @@ from agents.offline.state import (
     CartItem,
     FlowState,
     add_to_cart,
-    parse_quantity,
     quantity_in_cart,
     search_words,
 )
@@ -84,9 +85,14 @@ async def prompt_search(ctx: FlowContext, state: FlowState) -> Outcome:
 
 
 async def search(ctx: FlowContext, state: FlowState, text: str) -> Outcome:
-    """Free text as product words. A sentence that names no product ("giá bao nhiêu vậy
-    shop?") asks what to look for; nothing found: say so and show the menu. The sentence's
-    other words are not searched: they would only find products by chance ("vậy" is "váy")."""
+    """Free text as product words. A common question ("ship mất bao lâu?") is answered
+    instead (agents.offline.questions). A sentence that names no product ("giá bao nhiêu vậy
+    shop?") asks what to look for; nothing found: say plainly that the shop does not sell it.
+    The sentence's other words are not searched: they would only find products by chance
+    ("vậy" is "váy")."""
+    asked = await questions.answer(ctx, state.reset_step(), text)
+    if asked is not None:
+        return asked
     query = search_words(text)[:200]
     if not query:
         return await prompt_search(ctx, state)
@@ -94,7 +100,7 @@ async def search(ctx: FlowContext, state: FlowState, text: str) -> Outcome:
     hits = (await ctx.shop.search_products(query=query, limit=SEARCH_LIMIT)).results
     if not hits:
         return Outcome(
-            state, [menu(ctx.lang, state, ctx.t("not_understood", query=text.strip()[:80]))]
+            state, [menu(ctx.lang, state, say(ctx.lang, "not_sold", query=text.strip()[:80]))]
         )
     return Outcome(state, [results_reply(ctx, state, query, hits)])
 
@@ -296,32 +302,3 @@ async def add_quantity(ctx: FlowContext, state: FlowState, sku: str, quantity: i
             )
         ],
     )
-
-
-async def typed_quantity(ctx: FlowContext, state: FlowState, text: str) -> Outcome | None:
-    """A typed number for the chosen variant; None when the text is not a number at all (the
-    customer moved on, e.g. typed a product name)."""
-    n = parse_quantity(text)
-    if n is None or state.sku is None:
-        if any(ch.isalpha() for ch in text):
-            return None
-        return Outcome(
-            state,
-            [
-                Reply(
-                    text=ctx.t("bad_quantity", max=MAX_LINE_QUANTITY),
-                    buttons=[button(ctx.t("btn_menu"), P.MENU)],
-                )
-            ],
-        )
-    if n < 1:
-        return Outcome(
-            state,
-            [
-                Reply(
-                    text=ctx.t("bad_quantity", max=MAX_LINE_QUANTITY),
-                    buttons=[button(ctx.t("btn_menu"), P.MENU)],
-                )
-            ],
-        )
-    return await add_quantity(ctx, state, state.sku, n)

@@ -10,12 +10,12 @@ from agents.offline.state import (
     CartError,
     FlowState,
     drop_lines,
-    parse_quantity,
     remove_line,
     set_quantity,
 )
 from agents.types import Reply
 from core.errors import NotFound
+from core.quantity import parse_quantity
 
 
 async def show_cart(ctx: FlowContext, state: FlowState, prefix: str = "") -> Outcome:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from agents.offline import browse, cart, checkout, decisions, orders
+from agents.offline import browse, cart, checkout, decisions, orders, quantity
 from agents.offline import payloads as P
 from agents.offline.context import FlowContext, Outcome
 from agents.offline.messages import Lang, error_text, t
@@ -185,7 +185,7 @@ class OfflineFlow:
         if step == "search":
             return await browse.search(ctx, state, text)
         if step == "qty":
-            return await browse.typed_quantity(ctx, state, text)
+            return await quantity.typed(ctx, state, text)
         if step == "cart_qty":
             return await cart.typed_line_quantity(ctx, state, text)
         if step == "return_reason":

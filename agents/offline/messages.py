@@ -31,10 +31,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Mình sẽ nói tiếng Việt nhé.",
         "Sure, I'll speak English from now on.",
     ),
-    "not_understood": (
-        "Mình chưa tìm thấy sản phẩm nào cho “{query}”. Bạn thử từ khác, hoặc chọn trong menu nhé.",
-        "I couldn't find anything for “{query}”. Try other words, or pick from the menu.",
-    ),
     "button_expired": (
         "Nút này không còn dùng được nữa. Mình mở lại menu nhé.",
         "That button is no longer valid. Here is the menu again.",

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from core.roles import Actor
 from tools.catalog import ListCategoriesOut, ProductOut, SearchProductsOut
+from tools.config import ToolConfig
 from tools.customers import CustomerOut
 from tools.order_models import OrderOut
 from tools.orders import ListOrdersOut, QuoteOut
@@ -50,6 +51,11 @@ class ShopTools:
 
     async def _typed(self, model: type[M], name: str, **args: Any) -> M:
         return cast(M, await self.call(name, **args))
+
+    @property
+    def config(self) -> ToolConfig:
+        """What the shop told its tools: policies the flow answers questions with."""
+        return self.runner.config
 
     @property
     def timezone(self) -> str:

@@ -5,6 +5,7 @@ from core.search import (
     contains_all,
     fuzzy_scores,
     partial_scores,
+    phrase_tier,
     query_tokens,
     vocabulary,
 )
@@ -63,7 +64,8 @@ def test_partial_scores_need_some_but_not_all_words() -> None:
 def test_partial_matches_need_whole_words() -> None:
     # "dien" is a typo away from "den" (black), which is noise for a last-resort match.
     assert partial_scores(query_tokens("dien thoai"), DOCS) == {}
-    assert set(partial_scores(query_tokens("dien thoai"), DOCS, cutoff=70)) == {1}
+    assert partial_scores(query_tokens("thung kaki"), DOCS) == {}
+    assert set(partial_scores(query_tokens("thung kaki"), DOCS, cutoff=70)) == {1}
 
 
 def test_fuzzy_mean_must_be_high_enough() -> None:
@@ -105,3 +107,40 @@ def test_english_shop_words_become_the_catalogues_vietnamese() -> None:
     assert catalogue_words(query_tokens("sneakers"), vocab) == ["sneaker"]  # its own word
     # No rendering the catalogue has: the word stays, so nothing random is found.
     assert catalogue_words(query_tokens("backpack"), vocab) == ["backpack"]
+
+
+def test_a_three_letter_word_may_have_lost_one_letter() -> None:
+    assert fuzzy_scores(query_tokens("quan jen"), {2: "quan jean"}) == {2: 92.9}
+    assert fuzzy_scores(["jon"], {2: "quan jean"}) == {}  # a wrong letter is another word
+    assert fuzzy_scores(["ao"], {4: "bao tay"}) == {}  # two letters: exact only
+
+
+def test_short_exact_words_do_not_vouch_for_a_long_words_typo() -> None:
+    # "tu" is exact in "tử", "lanh" is one letter off "xanh": a fridge is not a waist bag.
+    waist_bag = {6: fold("Túi bao tử đeo hông TX06 Xanh navy")}
+    assert fuzzy_scores(query_tokens("tủ lạnh"), waist_bag) == {}
+    assert set(fuzzy_scores(query_tokens("tui bao tu xanh navyy"), waist_bag)) == {6}
+
+
+def test_partial_needs_the_kind_of_thing_or_most_of_the_query() -> None:
+    docs = {
+        5: fold("Thắt lưng da nam khoá tự động PK02"),
+        6: fold("Túi bao tử đeo hông TX06"),
+        2: DOCS[2],
+    }
+    assert partial_scores(query_tokens("tủ lạnh samsung"), docs) == {}
+    assert partial_scores(query_tokens("tu lanh"), docs) == {}
+    assert partial_scores(query_tokens("tu ao"), DOCS) == {}  # a wardrobe is not a shirt
+    assert partial_scores(query_tokens("quần kaki"), docs) == {2: 50.0}  # the same kind
+    assert partial_scores(query_tokens("jean nam abc"), docs) == {2: 66.7}  # most letters
+
+
+def test_phrase_tier_puts_the_whole_phrase_in_the_name_first() -> None:
+    words = query_tokens("áo dài")
+    assert phrase_tier(words, "Áo dài cách tân", "Váy đầm", fold("ao dai cach tan vay dam")) == 0
+    assert phrase_tier(words, "Áo cách tân", "Áo dài", fold("ao cach tan ao dai")) == 1
+    assert phrase_tier(words, "Áo thun tay dài", "Áo thun", fold("ao thun tay dai ao thun")) == 2
+    assert phrase_tier(words, "Váy", "Váy đầm", fold("vay brand ao dai vay dam")) == 3
+    assert phrase_tier(words, "Chân váy dài", "Váy", fold("chan vay dai ao")) == 4
+    # Whole words only: "ao" inside "bao" is not the phrase.
+    assert phrase_tier(["ao"], "Túi bao tử", "Túi xách", fold("tui bao tu")) == 4

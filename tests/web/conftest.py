@@ -57,9 +57,11 @@ async def make_catalogue(shop: Caller) -> None:
     )
 
 
-def offline_settings(db_url: str) -> Any:
+def offline_settings(db_url: str, **overrides: Any) -> Any:
     """Settings without any LLM, whatever the environment says."""
-    return load_settings(database_url=db_url, llm_api_key=None, llm_base_url=None, _env_file=None)
+    return load_settings(
+        database_url=db_url, llm_api_key=None, llm_base_url=None, _env_file=None, **overrides
+    )
 
 
 @pytest.fixture
