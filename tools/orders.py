@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import Boolean, Integer, String, bindparam, func, insert, or_, select, update
+from sqlalchemy import Boolean, Integer, String, bindparam, false, func, insert, select, update
 
 from core.allocation import Need
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
@@ -27,6 +27,7 @@ from core.money import (
     format_vnd,
     order_totals,
 )
+from core.order_search import ByNumber, ByPhone, OrderSearch, read_order_search
 from core.order_status import CUSTOMER_CANCELLABLE, EDITABLE, OrderStatus, consumes_stock, restocks
 from core.phone import normalise_phone
 from core.roles import Role
@@ -912,7 +913,10 @@ class ListOrdersIn(BaseModel):
     channel: Channel | None = None
     customer_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="Staff only")
     search: str | None = Field(
-        default=None, description="Buyer name (accents optional), phone or order number"
+        default=None,
+        description="An order number (DH000012, dh12, #12, or up to 6 digits: 12), a phone "
+        "(7 or more digits as typed: 0912 345 678, +84912345678, 84912345678; part of one "
+        "matches its start or its last digits) or part of the buyer's name (accents optional)",
     )
     date_from: datetime | None = None
     date_to: datetime | None = None
@@ -937,6 +941,17 @@ class ListOrdersOut(BaseModel):
     total_count: int
 
 
+def _search_condition(search: OrderSearch) -> Any:
+    """The rule is core.order_search's; names are compared folded ("hanh" finds "Hạnh")."""
+    if isinstance(search, ByNumber):
+        return Order.id == search.order_id if search.order_id <= MAX_ID else false()
+    if isinstance(search, ByPhone):
+        if search.exact is not None:
+            return Order.buyer_phone == search.exact
+        return Order.buyer_phone.like(search.like or "")
+    return Order.buyer_search.contains(search.folded, autoescape=True)
+
+
 def _aware(at: datetime, tz: ZoneInfo) -> datetime:
     """A date and time given without a timezone is the shop's local time."""
     return at.replace(tzinfo=tz) if at.tzinfo is None else at
@@ -944,8 +959,11 @@ def _aware(at: datetime, tz: ZoneInfo) -> datetime:
 
 @tool(
     name="list_orders",
-    description="""List orders, newest first, filtered by status, channel, customer, buyer
-    name/phone or dates. Customers only ever see their own orders.""",
+    description="""List orders, newest first, filtered by status, channel, customer, dates or
+    `search`: DH000012, dh12, #12 or a bare number of up to 6 digits is an order number; 7 or
+    more digits as a phone is typed (0912 345 678, +84912345678) is the buyer's phone (a part
+    of one matches its start or last digits); anything else is part of the buyer's name.
+    Customers only ever see their own orders.""",
     roles=STAFF | CUSTOMER,
     write=False,
 )
@@ -965,16 +983,7 @@ async def list_orders(ctx: ToolContext, inp: ListOrdersIn) -> ListOrdersOut:
     if inp.date_to:
         conds.append(Order.created_at <= _aware(inp.date_to, shop_tz))
     if inp.search:
-        # Names are compared folded: chat is typed without accents ("hanh" finds "Hạnh").
-        term = inp.search.strip()
-        digits = "".join(ch for ch in term if ch.isdigit())
-        options = [Order.buyer_search.contains(fold(term), autoescape=True)]
-        number = parse_order_number(term)
-        if number is not None and number <= MAX_ID:
-            options.append(Order.id == number)
-        elif len(digits) >= 6:
-            options.append(Order.buyer_phone.contains(digits.lstrip("0")))
-        conds.append(or_(*options))
+        conds.append(_search_condition(read_order_search(inp.search)))
     base = select(Order).where(*conds)
     count = await ctx.session.scalar(select(func.count()).select_from(base.subquery()))
     rows = (
