@@ -165,11 +165,11 @@ def parse_args_json(text: str) -> dict[str, Any]:
 # --- db, serve ---------------------------------------------------------------------------------
 
 
-def _migrate(settings: Settings) -> None:
+def _migrate(settings: Settings) -> str:
     from storage.migrate import upgrade
 
     try:
-        upgrade(settings.database_url)
+        return upgrade(settings.database_url)
     except Exception as exc:
         typer.echo(
             f"error: could not migrate {settings.safe_database_url}: "
@@ -183,8 +183,11 @@ def _migrate(settings: Settings) -> None:
 def db_upgrade() -> None:
     """Apply the Alembic migrations (creates the database on first run)."""
     settings = settings_or_exit()
-    _migrate(settings)
-    typer.echo(f"database at {settings.safe_database_url} is up to date", err=True)
+    outcome = _migrate(settings)
+    typer.echo(f"database at {settings.safe_database_url} {_SAID[outcome]}", err=True)
+
+
+_SAID = {"created": "created", "upgraded": "upgraded", "up to date": "is up to date"}
 
 
 @outbox_app.command("status")
