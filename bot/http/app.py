@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.container import Container, load_settings
+from bot.http.docs import add_docs_routes
 from bot.settings import Settings
 from bot.web import chat_router
 from core.errors import DomainError, InvalidInput
@@ -338,6 +339,8 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
         description="Every shopbot tool as an endpoint. Authenticate with "
         "`Authorization: Bearer <staff API key>`; your role decides which tools you may call.",
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by add_docs_routes: no CDN
+        redoc_url=None,
     )
     app.state.container = container
     app.add_exception_handler(DomainError, _domain_error)
@@ -346,6 +349,7 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
     app.add_middleware(CatchAll)
     app.include_router(chat_router(container))  # the customer web chat at / (bot/web)
     _add_fixed_routes(app)
+    add_docs_routes(app)
     _add_tool_routes(app, container)
     _add_fallback_route(app)
     return app
