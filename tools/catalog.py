@@ -22,6 +22,7 @@ from core.catalog import (
     check_vat_rate,
     variant_label,
 )
+from core.collation import sorted_vi
 from core.errors import Conflict, InvalidInput, NotFound
 from core.money import margin_percent
 from core.search import (
@@ -892,8 +893,9 @@ async def _hits(
 
 @tool(
     name="list_categories",
-    description="""The product categories with how many products each has. Use to show a
-    customer what the shop sells, then search_products with a category to list it.""",
+    description="""The product categories, in Vietnamese alphabetical order, with how many
+    products each has. Use to show a customer what the shop sells, then search_products with
+    a category to list it.""",
     roles=STAFF | CUSTOMER,
     write=False,
 )
@@ -902,8 +904,10 @@ async def list_categories(ctx: ToolContext, inp: ListCategoriesIn) -> ListCatego
         select(Product.category, func.count())
         .where(Product.active.is_(True), Product.category != "")
         .group_by(Product.category)
-        .order_by(Product.category)
     )
     return ListCategoriesOut(
-        categories=[CategoryOut(name=name, product_count=n) for name, n in rows]
+        categories=[
+            CategoryOut(name=name, product_count=n)
+            for name, n in sorted_vi(rows.all(), key=lambda row: row[0])
+        ]
     )
