@@ -47,6 +47,7 @@ from storage.models import (
     parse_order_number,
 )
 from tools.context import ToolContext
+from tools.customer_links import claim_phone
 from tools.events import order_event
 from tools.idempotency import Idempotent
 from tools.order_models import (
@@ -436,8 +437,9 @@ def _suggestions(alloc: Any, items: list[Item]) -> list[PurchaseSuggestion]:
 async def _remember_buyer(
     ctx: ToolContext, customer_id: int, name: str, phone: str | None, address: AddressIn | None
 ) -> None:
-    """A customer's name, phone and address are kept for next time (a phone that belongs to
-    another customer is not taken over: only staff merge customers)."""
+    """A customer's name, phone and address are kept for next time. A phone that belongs to
+    another customer is not taken over: it is kept as this customer's unconfirmed phone, which
+    links the two records until staff merge them (tools/customer_links.py)."""
     sql = await ctx.sql()
     addr = address or AddressIn(line="-")
     known_name, phone_owner, address_known = (
@@ -459,6 +461,8 @@ async def _remember_buyer(
         )
     if phone and phone_owner is None:
         await sql.execute(INSERT_PHONE, {"customer_id": customer_id, "phone": phone})
+    elif phone and phone_owner != customer_id:
+        await claim_phone(ctx, customer_id, phone)  # kept unconfirmed, linked to its owner
     if address is not None and not address_known:
         await sql.execute(
             INSERT_ADDRESS,

@@ -2,7 +2,13 @@
 
 from storage.models.catalog import Product, Variant, Warehouse
 from storage.models.conversations import ChatMessage, Conversation
-from storage.models.customers import Customer, CustomerAddress, CustomerIdentity, CustomerPhone
+from storage.models.customers import (
+    Customer,
+    CustomerAddress,
+    CustomerIdentity,
+    CustomerPhone,
+    CustomerPhoneClaim,
+)
 from storage.models.operations import ReturnLine, ReturnRequest, Stocktake, StocktakeLine
 from storage.models.orders import Order, OrderEvent, OrderLine, order_number, parse_order_number
 from storage.models.purchasing import (
@@ -32,6 +38,7 @@ __all__ = [
     "CustomerAddress",
     "CustomerIdentity",
     "CustomerPhone",
+    "CustomerPhoneClaim",
     "GoodsReceipt",
     "GoodsReceiptLine",
     "Order",

@@ -214,6 +214,18 @@ def upgrade() -> None:
     with op.batch_alter_table('customer_identities', schema=None) as batch_op:
         batch_op.create_index('ix_customer_identities_customer_id', ['customer_id'], unique=False)
 
+    op.create_table('customer_phone_claims',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_customer_phone_claims_customer_id_customers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_phone_claims')),
+    sa.UniqueConstraint('customer_id', 'phone', name=op.f('uq_customer_phone_claims_customer_id_phone'))
+    )
+    with op.batch_alter_table('customer_phone_claims', schema=None) as batch_op:
+        batch_op.create_index('ix_customer_phone_claims_phone', ['phone'], unique=False)
+
     op.create_table('customer_phones',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -618,6 +630,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_customer_phones_customer_id'))
 
     op.drop_table('customer_phones')
+    with op.batch_alter_table('customer_phone_claims', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_phone_claims_phone')
+
+    op.drop_table('customer_phone_claims')
     with op.batch_alter_table('customer_identities', schema=None) as batch_op:
         batch_op.drop_index('ix_customer_identities_customer_id')
 
