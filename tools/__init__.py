@@ -12,6 +12,7 @@ TOOL_MODULES = (
     "tools.stock",
     "tools.customers",
     "tools.orders",
+    "tools.order_lookup",
     "tools.payments",
     "tools.purchasing",
     "tools.stocktakes",

@@ -9,6 +9,7 @@ from storage.models.customers import (
     CustomerPhone,
     CustomerPhoneClaim,
 )
+from storage.models.limits import RateCounter
 from storage.models.operations import ReturnLine, ReturnRequest, Stocktake, StocktakeLine
 from storage.models.orders import Order, OrderEvent, OrderLine, order_number, parse_order_number
 from storage.models.purchasing import (
@@ -51,6 +52,7 @@ __all__ = [
     "PurchaseOrder",
     "PurchaseOrderLine",
     "Quote",
+    "RateCounter",
     "ReturnLine",
     "ReturnRequest",
     "StaffMember",

@@ -98,6 +98,13 @@ def upgrade() -> None:
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_products_category'), ['category'], unique=False)
 
+    op.create_table('rate_counters',
+    sa.Column('scope', sa.String(length=40), nullable=False),
+    sa.Column('key', sa.String(length=128), nullable=False),
+    sa.Column('window_start', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('scope', 'key', 'window_start', name=op.f('pk_rate_counters'))
+    )
     op.create_table('staff',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -657,6 +664,7 @@ def downgrade() -> None:
     op.drop_table('tool_results')
     op.drop_table('suppliers')
     op.drop_table('staff')
+    op.drop_table('rate_counters')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_products_category'))
 
