@@ -88,6 +88,32 @@ COLOURS = {
     "Vàng": "VA",
     "Kem": "KE",
 }
+# English labels for customers chatting in English (core/labels.py).
+COLOURS_EN = {
+    "Trắng": "White",
+    "Đen": "Black",
+    "Xanh navy": "Navy",
+    "Be": "Beige",
+    "Hồng": "Pink",
+    "Xanh nhạt": "Light blue",
+    "Xanh đậm": "Dark blue",
+    "Đỏ": "Red",
+    "Nâu": "Brown",
+    "Xám": "Grey",
+    "Vàng": "Yellow",
+    "Kem": "Cream",
+}
+CATEGORIES_EN = {
+    "Áo thun": "T-shirts",
+    "Áo sơ mi": "Shirts & blouses",
+    "Quần jean": "Jeans",
+    "Váy đầm": "Dresses & skirts",
+    "Giày dép": "Shoes & sandals",
+    "Túi xách": "Bags & wallets",
+    "Phụ kiện": "Accessories",
+    "Mỹ phẩm": "Cosmetics",
+}
+ATTRIBUTES_EN = {"Màu": "Colour", "Size": "Size"}
 # Sizes by kind of product; a product row may also list its own sizes.
 SIZE_SETS = {
     "TOP": ["S", "M", "L", "XL"],
@@ -433,6 +459,7 @@ def product_args(spec: ProductSpec, rng: random.Random) -> dict[str, Any]:
                 "sku": sku,
                 "barcode": ean13(f"893{_CAT_DIGIT[spec.category]}{int(spec.code[2:]):03d}{n:05d}"),
                 "options": options,
+                "options_en": {"Màu": COLOURS_EN[options["Màu"]]} if "Màu" in options else {},
                 "cost_price": spec.cost,
                 "sale_price": spec.price,
                 "vat_rate": spec.vat,
@@ -447,11 +474,13 @@ def product_args(spec: ProductSpec, rng: random.Random) -> dict[str, Any]:
         "code": spec.code,
         "name": spec.name,
         "category": spec.category,
+        "category_en": CATEGORIES_EN[spec.category],
         "brand": spec.brand,
         "description": f"{spec.name} chính hãng {spec.brand}. Đổi size, đổi màu trong 7 ngày.",
         "specs": spec.specs,
         "media": [],
         "attributes": attributes,
+        "attributes_en": {a: ATTRIBUTES_EN[a] for a in attributes},
         "variants": variants,
     }
 
