@@ -9,11 +9,13 @@ stopped: every record has a stable code or external id and "already exists" coun
 
 from __future__ import annotations
 
+import base64
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.demo_images import product_picture
 from core.errors import Conflict
 from core.roles import Actor
 from tools.runner import ToolRunner
@@ -547,6 +549,10 @@ async def load_demo_data(runner: ToolRunner) -> dict[str, Any]:
         rng = random.Random(84)  # the same demo shop every time
         for spec in PRODUCTS:
             await ld.create("products", "create_product", product_args(spec, rng))
+        # Pictures drawn here (bot/demo_images.py), when the shop stores uploads.
+        if runner.config.media_dir is not None and ld.has("upload_product_image"):
+            for spec in PRODUCTS:
+                await _demo_picture(ld, spec)
 
     customer_ids: dict[int, int] = {}
     if ld.has("create_customer"):
@@ -602,6 +608,16 @@ PURCHASES: list[dict[str, Any]] = [
         "confirm": False,
     },
 ]
+
+
+async def _demo_picture(ld: _Loader, spec: ProductSpec) -> None:
+    """The product's main picture; uploading the same picture again changes nothing."""
+    data = product_picture(spec.category, spec.colours[0] if spec.colours else None)
+    await ld.call(
+        "upload_product_image",
+        {"code": spec.code, "content_base64": base64.b64encode(data).decode(), "main": True},
+    )
+    ld.created["images"] += 1
 
 
 async def _demo_purchases(ld: _Loader) -> None:

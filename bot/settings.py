@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # networks, comma-separated ("127.0.0.1", "10.0.0.0/8, ::1"). Empty: none, the connecting
     # address is the client's (what the per-address chat limit counts).
     trusted_proxies: str = Field(default="", max_length=2000)
+    # Uploaded product images and their thumbnails (served under /media/).
+    media_dir: str = Field(default="./var/media", min_length=1, max_length=1000)
     # Order look-ups by number and phone (a shopper on another device): attempts per caller per
     # hour, and failed attempts per phone per hour (guessing numbers for a known phone).
     order_lookup_per_hour: int = Field(default=10, ge=1, le=10_000)

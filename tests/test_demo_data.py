@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -83,3 +84,20 @@ async def test_the_demo_shop_speaks_english_too(runner: ToolRunner) -> None:
     product = (await runner.call("get_product", {"code": "AT01"}, customer)).model_dump()
     assert product["attributes_en"] == {"Màu": "Colour", "Size": "Size"}
     assert product["variants"][0]["label_en"] == "White / S"
+
+
+async def test_every_demo_product_has_a_picture_of_its_own_making(
+    db: Database, registry: Registry, tmp_path: Path
+) -> None:
+    from tools.config import ToolConfig
+
+    runner = ToolRunner(db, registry, ToolConfig(media_dir=str(tmp_path)))
+    await load_demo_data(runner)
+    customer = Actor.customer(1)
+    for spec in PRODUCTS:
+        product = (await runner.call("get_product", {"code": spec.code}, customer)).model_dump()
+        assert product["image_url"].startswith("/media/"), spec.code
+        name = product["image_url"].removeprefix("/media/")
+        assert (tmp_path / name).is_file()
+        assert (tmp_path / "thumbs" / name).is_file()
+        assert product["media"] == [product["image_url"]]

@@ -19,6 +19,7 @@ TOOL_MODULES = (
     "tools.returns",
     "tools.reports",
     "tools.catalog_io",
+    "tools.product_images",
     "tools.staff",
     "tools.conversations",
 )

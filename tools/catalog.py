@@ -36,6 +36,7 @@ from core.search import (
     vocabulary,
 )
 from core.text import fold
+from storage.media import thumbnail_url
 from storage.models import Product, Variant, Warehouse
 from tools.catalog_labels import category_labels, new_labels, values_from_variants
 from tools.context import ToolContext
@@ -57,7 +58,11 @@ MAX_QUANTITY = 1_000_000
 MAX_CANDIDATES = 500
 
 Vat = Literal[0, 5, 8, 10]
-MediaUrl = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2000)]
+# A web address, or an image uploaded to the shop (upload_product_image, storage/media.py).
+MediaUrl = Annotated[
+    str,
+    Field(pattern=r"^(?:https?://\S+|/media/[0-9a-f]{32}\.(?:jpg|png|webp))$", max_length=2000),
+]
 SpecValue = str | int | float | bool
 
 
@@ -225,6 +230,8 @@ class ProductOut(BaseModel):
     attributes_en: dict[str, str] = Field(
         default_factory=dict, description="Attribute names in English, by Vietnamese name"
     )
+    image_url: str | None = Field(default=None, description="The main image (media[0])")
+    thumbnail_url: str | None = Field(default=None, description="Its small version, for cards")
     active: bool
     price_min: int | None = Field(description="Lowest sale price of the active variants")
     price_max: int | None
@@ -243,6 +250,8 @@ class ProductHit(BaseModel):
     price_max: int | None
     available: int
     image: str | None = Field(description="First media URL")
+    image_url: str | None = Field(default=None, description="The main image, as image")
+    thumbnail_url: str | None = Field(default=None, description="Its small version, for cards")
     variant_count: int
     matching_variants: int = Field(description="Variants whose own options match the query too")
     match: Literal["exact", "fuzzy", "partial", "list"] = Field(
@@ -548,6 +557,8 @@ def _product_out(
         media=product.media,
         attributes=product.attributes,
         attributes_en={a: attribute_label(product.labels_en, a, "en") for a in product.attributes},
+        image_url=product.media[0] if product.media else None,
+        thumbnail_url=thumbnail_url(product.media[0]) if product.media else None,
         active=product.active,
         price_min=min(prices) if prices else None,
         price_max=max(prices) if prices else None,
@@ -943,6 +954,8 @@ async def _hits(
                 price_max=max(prices) if prices else None,
                 available=available,
                 image=p.media[0] if p.media else None,
+                image_url=p.media[0] if p.media else None,
+                thumbnail_url=thumbnail_url(p.media[0]) if p.media else None,
                 variant_count=len(vs),
                 matching_variants=matching or len(vs),
                 match=match,

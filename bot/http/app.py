@@ -27,6 +27,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.container import Container, load_settings
 from bot.http.docs import add_docs_routes
+from bot.http.media import add_media_routes
 from bot.settings import Settings, proxy_list
 from bot.web import chat_router
 from core.errors import DomainError, InvalidInput
@@ -355,6 +356,7 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
     app.include_router(chat_router(container))  # the customer web chat at / (bot/web)
     _add_fixed_routes(app)
     add_docs_routes(app)
+    add_media_routes(app, container.settings.media_dir)
     _add_tool_routes(app, container)
     _add_fallback_route(app)
     return app
