@@ -60,8 +60,9 @@ class Settings(BaseSettings):
     # no limit). Offices and mobile networks put many customers behind one address: generous.
     web_chat_per_address_per_minute: int = Field(default=120, ge=0, le=100_000)
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or
-    # networks, comma-separated ("127.0.0.1", "10.0.0.0/8, ::1"). Empty: none, the connecting
-    # address is the client's (what the per-address chat limit counts).
+    # networks, comma-separated ("127.0.0.1", "10.0.0.0/8, ::1"; "*" for any, only where
+    # nothing but the proxy can reach the app). Empty: none, the connecting address is the
+    # client's (what the per-address chat limit counts).
     trusted_proxies: str = Field(default="", max_length=2000)
     # Uploaded product images and their thumbnails (served under /media/).
     media_dir: str = Field(default="./var/media", min_length=1, max_length=1000)
@@ -111,6 +112,8 @@ class Settings(BaseSettings):
     @classmethod
     def _proxy_addresses(cls, value: str) -> str:
         for entry in proxy_list(value):
+            if entry == "*":  # any proxy: only where nothing else can reach the app
+                continue
             try:
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:

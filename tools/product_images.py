@@ -12,12 +12,10 @@ import base64
 import binascii
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from storage.media import MAX_IMAGE_BYTES, MediaStore
-from storage.models import Product
-from tools.catalog import CATALOG_EDITORS, ProductRef
+from tools.catalog import CATALOG_EDITORS, ProductRef, _find_product
 from tools.context import ToolContext
 from tools.registry import tool
 
@@ -60,7 +58,7 @@ async def upload_product_image(
             field="content_base64",
             code="uploads_disabled",
         )
-    product = await _product(ctx, inp)
+    product = await _find_product(ctx, inp)
     try:
         data = base64.b64decode(inp.content_base64, validate=True)
     except (binascii.Error, ValueError):
@@ -92,18 +90,3 @@ async def upload_product_image(
         size=stored.size,
         media=product.media,
     )
-
-
-async def _product(ctx: ToolContext, ref: ProductRef) -> Product:
-    if (ref.product_id is None) == (ref.code is None):
-        raise InvalidInput("Name the product by product_id or code.", field="product_id")
-    q = select(Product)
-    if ref.product_id is not None:
-        q = q.where(Product.id == ref.product_id)
-    else:
-        q = q.where(func.lower(Product.code) == (ref.code or "").strip().lower())
-    found = (await ctx.session.execute(q)).scalars().first()
-    if found is None:
-        field = "product_id" if ref.product_id is not None else "code"
-        raise NotFound("There is no such product.", field=field, code="unknown_product")
-    return found

@@ -70,6 +70,8 @@ async def test_a_named_proxy_forwards_the_clients_address(
 def test_a_bad_proxy_address_is_refused_at_start() -> None:
     with pytest.raises(SettingsError, match="SHOPBOT_TRUSTED_PROXIES"):
         load(trusted_proxies="127.0.0.1, nginx", _env_file=None)
+    assert load(trusted_proxies="*", _env_file=None).trusted_proxies == "*"
+    assert load(trusted_proxies="::1, 10.0.0.0/8", _env_file=None).trusted_proxies
 
 
 def test_the_served_app_does_not_believe_a_local_callers_forwarded_address(
