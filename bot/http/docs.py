@@ -3,7 +3,8 @@
 FastAPI's own /docs and /redoc pages load Swagger UI and ReDoc from a CDN, so on a shop's
 offline machine (or behind a strict firewall) they are blank. The same assets ship in the
 fastapi-offline package; these routes serve them from it, with long caching (they change only
-with the package, whose version is in the URL).
+with the package, whose version is in the URL). The one outside address left is ReDoc's own
+"by Redocly" logo, which its script hides when it cannot be loaded.
 """
 
 from __future__ import annotations
