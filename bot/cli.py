@@ -19,7 +19,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -29,6 +29,9 @@ from bot.settings import Settings
 from core.errors import DomainError, InvalidInput
 from core.roles import Actor, Role
 from storage.base import utcnow
+
+if TYPE_CHECKING:
+    import uvicorn
 
 T = TypeVar("T")
 
@@ -165,11 +168,11 @@ def parse_args_json(text: str) -> dict[str, Any]:
 # --- db, serve ---------------------------------------------------------------------------------
 
 
-def _migrate(settings: Settings) -> None:
+def _migrate(settings: Settings) -> str:
     from storage.migrate import upgrade
 
     try:
-        upgrade(settings.database_url)
+        return upgrade(settings.database_url)
     except Exception as exc:
         typer.echo(
             f"error: could not migrate {settings.safe_database_url}: "
@@ -183,8 +186,11 @@ def _migrate(settings: Settings) -> None:
 def db_upgrade() -> None:
     """Apply the Alembic migrations (creates the database on first run)."""
     settings = settings_or_exit()
-    _migrate(settings)
-    typer.echo(f"database at {settings.safe_database_url} is up to date", err=True)
+    outcome = _migrate(settings)
+    typer.echo(f"database at {settings.safe_database_url} {_SAID[outcome]}", err=True)
+
+
+_SAID = {"created": "created", "upgraded": "upgraded", "up to date": "is up to date"}
 
 
 @outbox_app.command("status")
@@ -217,19 +223,29 @@ def serve() -> None:
     """Run the HTTP API (migrates first). Docs at http://HOST:PORT/docs."""
     import uvicorn
 
-    from bot.http.app import create_app
-
     settings = settings_or_exit()
     configure_logging(settings.log_level, tracebacks=True)
     _migrate(settings)
     typer.echo(f"shopbot on http://{settings.host}:{settings.port} (API docs at /docs)", err=True)
-    uvicorn.run(
+    uvicorn.Server(server_config(settings)).run()
+
+
+def server_config(settings: Settings, *, port: int | None = None) -> uvicorn.Config:
+    """How ``serve`` runs the app (tests start the same server on a free port)."""
+    import uvicorn
+
+    from bot.http.app import create_app
+
+    return uvicorn.Config(
         functools.partial(create_app, settings),
         factory=True,
         host=settings.host,
-        port=settings.port,
+        port=settings.port if port is None else port,
         log_level=settings.log_level.lower(),
         log_config=None,  # keep our logging set-up
+        # Proxy headers are the app's business (SHOPBOT_TRUSTED_PROXIES); uvicorn's default
+        # would believe X-Forwarded-For from anything at 127.0.0.1.
+        proxy_headers=False,
     )
 
 

@@ -34,6 +34,8 @@ def tool_config(settings: Settings) -> ToolConfig:
         shipping_fee=settings.shipping_fee,
         free_shipping_from=settings.free_shipping_from,
         timezone=settings.timezone,
+        order_lookup_per_hour=settings.order_lookup_per_hour,
+        media_dir=settings.media_dir,
         bank_bin=settings.bank_bin,
         bank_name=settings.bank_name,
         bank_account_number=settings.bank_account_number,

@@ -9,11 +9,13 @@ stopped: every record has a stable code or external id and "already exists" coun
 
 from __future__ import annotations
 
+import base64
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.demo_images import product_picture
 from core.errors import Conflict
 from core.roles import Actor
 from tools.runner import ToolRunner
@@ -88,6 +90,32 @@ COLOURS = {
     "Vàng": "VA",
     "Kem": "KE",
 }
+# English labels for customers chatting in English (core/labels.py).
+COLOURS_EN = {
+    "Trắng": "White",
+    "Đen": "Black",
+    "Xanh navy": "Navy",
+    "Be": "Beige",
+    "Hồng": "Pink",
+    "Xanh nhạt": "Light blue",
+    "Xanh đậm": "Dark blue",
+    "Đỏ": "Red",
+    "Nâu": "Brown",
+    "Xám": "Grey",
+    "Vàng": "Yellow",
+    "Kem": "Cream",
+}
+CATEGORIES_EN = {
+    "Áo thun": "T-shirts",
+    "Áo sơ mi": "Shirts & blouses",
+    "Quần jean": "Jeans",
+    "Váy đầm": "Dresses & skirts",
+    "Giày dép": "Shoes & sandals",
+    "Túi xách": "Bags & wallets",
+    "Phụ kiện": "Accessories",
+    "Mỹ phẩm": "Cosmetics",
+}
+ATTRIBUTES_EN = {"Màu": "Colour", "Size": "Size"}
 # Sizes by kind of product; a product row may also list its own sizes.
 SIZE_SETS = {
     "TOP": ["S", "M", "L", "XL"],
@@ -433,6 +461,7 @@ def product_args(spec: ProductSpec, rng: random.Random) -> dict[str, Any]:
                 "sku": sku,
                 "barcode": ean13(f"893{_CAT_DIGIT[spec.category]}{int(spec.code[2:]):03d}{n:05d}"),
                 "options": options,
+                "options_en": {"Màu": COLOURS_EN[options["Màu"]]} if "Màu" in options else {},
                 "cost_price": spec.cost,
                 "sale_price": spec.price,
                 "vat_rate": spec.vat,
@@ -447,11 +476,13 @@ def product_args(spec: ProductSpec, rng: random.Random) -> dict[str, Any]:
         "code": spec.code,
         "name": spec.name,
         "category": spec.category,
+        "category_en": CATEGORIES_EN[spec.category],
         "brand": spec.brand,
         "description": f"{spec.name} chính hãng {spec.brand}. Đổi size, đổi màu trong 7 ngày.",
         "specs": spec.specs,
         "media": [],
         "attributes": attributes,
+        "attributes_en": {a: ATTRIBUTES_EN[a] for a in attributes},
         "variants": variants,
     }
 
@@ -518,6 +549,10 @@ async def load_demo_data(runner: ToolRunner) -> dict[str, Any]:
         rng = random.Random(84)  # the same demo shop every time
         for spec in PRODUCTS:
             await ld.create("products", "create_product", product_args(spec, rng))
+        # Pictures drawn here (bot/demo_images.py), when the shop stores uploads.
+        if runner.config.media_dir is not None and ld.has("upload_product_image"):
+            for spec in PRODUCTS:
+                await _demo_picture(ld, spec)
 
     customer_ids: dict[int, int] = {}
     if ld.has("create_customer"):
@@ -573,6 +608,16 @@ PURCHASES: list[dict[str, Any]] = [
         "confirm": False,
     },
 ]
+
+
+async def _demo_picture(ld: _Loader, spec: ProductSpec) -> None:
+    """The product's main picture; uploading the same picture again changes nothing."""
+    data = product_picture(spec.category, spec.colours[0] if spec.colours else None)
+    await ld.call(
+        "upload_product_image",
+        {"code": spec.code, "content_base64": base64.b64encode(data).decode(), "main": True},
+    )
+    ld.created["images"] += 1
 
 
 async def _demo_purchases(ld: _Loader) -> None:

@@ -7,6 +7,7 @@ typo in deployment shows up as one clear line, not as a failure on the first ord
 
 from __future__ import annotations
 
+import ipaddress
 import zoneinfo
 from typing import Any, Literal
 
@@ -58,6 +59,16 @@ class Settings(BaseSettings):
     # Web chat messages one network address may send per minute, all its sessions together (0:
     # no limit). Offices and mobile networks put many customers behind one address: generous.
     web_chat_per_address_per_minute: int = Field(default=120, ge=0, le=100_000)
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or
+    # networks, comma-separated ("127.0.0.1", "10.0.0.0/8, ::1"; "*" for any, only where
+    # nothing but the proxy can reach the app). Empty: none, the connecting address is the
+    # client's (what the per-address chat limit counts).
+    trusted_proxies: str = Field(default="", max_length=2000)
+    # Uploaded product images and their thumbnails (served under /media/).
+    media_dir: str = Field(default="./var/media", min_length=1, max_length=1000)
+    # Order look-ups by number and phone (a shopper on another device): attempts per caller per
+    # hour, and failed attempts per phone per hour (guessing numbers for a known phone).
+    order_lookup_per_hour: int = Field(default=10, ge=1, le=10_000)
     shipping_fee: int = Field(default=30_000, ge=0)
     free_shipping_from: int | None = Field(default=500_000, ge=0)
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -106,6 +117,18 @@ class Settings(BaseSettings):
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone '{value}'") from None
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        for entry in proxy_list(value):
+            if entry == "*":  # any proxy: only where nothing else can reach the app
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"'{entry}' is not an IP address or network") from None
         return value
 
     @field_validator("log_level", mode="before")
@@ -171,6 +194,11 @@ class Settings(BaseSettings):
         # A PostgreSQL URL may carry a password; repr() (tracebacks, debuggers) must not show it.
         for key, value in super().__repr_args__():
             yield key, (self.safe_database_url if key == "database_url" else value)
+
+
+def proxy_list(value: str) -> list[str]:
+    """SHOPBOT_TRUSTED_PROXIES as a list (blanks dropped)."""
+    return [p.strip() for p in value.split(",") if p.strip()]
 
 
 def env_name(field: str) -> str:

@@ -46,7 +46,16 @@ MEDIA_COLUMN = "media_urls"
 STOCK_PREFIX = "stock_"
 MONEY_COLUMNS: tuple[str, ...] = ("cost_price", "sale_price")
 QUANTITY_COLUMNS: tuple[str, ...] = ("reorder_point", "weight_grams")
-TEXT_PRODUCT_COLUMNS: tuple[str, ...] = ("product_name", "category", "brand", "description")
+TEXT_PRODUCT_COLUMNS: tuple[str, ...] = (
+    "product_name",
+    "category",
+    "brand",
+    "description",
+    "category_en",
+)
+# Optional English labels (core/labels.py): the category's, and per attribute slot N the
+# attribute's name (attribute_N_en) and this variant's value (value_N_en).
+ENGLISH_SUFFIX = "_en"
 
 MAX_ROWS = 20_000
 MAX_COLUMNS = 200
@@ -58,7 +67,9 @@ def columns(warehouse_codes: Sequence[str], attribute_count: int = MAX_ATTRIBUTE
     out = list(PRODUCT_COLUMNS)
     for n in range(1, attribute_count + 1):
         out += [f"attribute_{n}", f"value_{n}"]
-    out += [*VARIANT_COLUMNS, MEDIA_COLUMN]
+    out += [*VARIANT_COLUMNS, MEDIA_COLUMN, "category_en"]
+    for n in range(1, attribute_count + 1):
+        out += [f"attribute_{n}_en", f"value_{n}_en"]
     out += [f"{STOCK_PREFIX}{code}" for code in warehouse_codes]
     return out
 
@@ -123,6 +134,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "nhóm sản phẩm",
     ),
     "brand": ("brand", "thương hiệu", "nhãn hiệu", "hãng", "hãng sản xuất"),
+    "category_en": ("category english", "english category", "danh mục en", "danh mục tiếng anh"),
     "description": ("description", "mô tả", "mô tả sản phẩm"),
     "sku": ("sku", "mã sku", "sku phân loại", "mã phân loại", "mã biến thể", "variant sku"),
     "barcode": ("barcode", "mã vạch", "ean", "upc", "gtin"),
@@ -168,6 +180,8 @@ _VALUE = re.compile(
     r"^(?:value|attribute value|option value|gia tri|gia tri thuoc tinh|gia tri phan loai|"
     r"tuy chon) ?(\d{1,2})$"
 )
+# "attribute 1 en", "Thuộc tính 1 (tiếng Anh)", "Giá trị 1 English"
+_IN_ENGLISH = re.compile(r"^(.*\d) (?:en|english|tieng anh)$")
 # Applied to the folded header with its punctuation, so codes like "HCM-1" survive. Anything
 # after the stock words is taken as a warehouse code, so "Tồn kho Hà Nội" is refused as an
 # unknown warehouse rather than silently ignored.
@@ -197,10 +211,13 @@ def canonical_column(text: str) -> str | None:
         return None
     if key in _LOOKUP:
         return _LOOKUP[key]
+    english = ""
+    if m := _IN_ENGLISH.match(key):
+        key, english = m.group(1), ENGLISH_SUFFIX
     if m := _ATTRIBUTE.match(key):
-        return f"attribute_{int(m.group(1))}"
+        return f"attribute_{int(m.group(1))}{english}"
     if m := _VALUE.match(key):
-        return f"value_{int(m.group(1))}"
+        return f"value_{int(m.group(1))}{english}"
     if m := _STOCK.match(fold(text)):
         return STOCK_PREFIX + m.group(1).upper()
     if _BARE_STOCK.match(key):
@@ -455,6 +472,9 @@ class CatalogRow:
     weight_grams: int | None = None
     stock: dict[str, int] = field(default_factory=dict)  # warehouse code -> units on hand
     attribute_columns: list[str] = field(default_factory=list)  # canonical attribute_N used
+    category_en: str = ""
+    attributes_en: dict[str, str] = field(default_factory=dict)  # attribute name -> English
+    values_en: dict[str, str] = field(default_factory=dict)  # attribute name -> value in English
 
     @property
     def options(self) -> dict[str, str]:
@@ -531,6 +551,10 @@ def parse_row(
             out.attributes.append(name)
             out.values.append(value)
             out.attribute_columns.append(f"attribute_{n}")
+            if english := cell_text(cell(f"attribute_{n}{ENGLISH_SUFFIX}")):
+                out.attributes_en[name] = english
+            if english := cell_text(cell(f"value_{n}{ENGLISH_SUFFIX}")):
+                out.values_en[name] = english
     if out.attributes:
         try:
             check_attribute_names(out.attributes)

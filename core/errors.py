@@ -71,3 +71,10 @@ class InsufficientStock(DomainError):
 class IllegalTransition(DomainError):
     code = "illegal_transition"
     http_status = 409
+
+
+class TooManyRequests(DomainError):
+    """A limit on attempts (e.g. order look-ups); ``details`` says when to try again."""
+
+    code = "rate_limited"
+    http_status = 429

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Literal
 
 from alembic import command
 from alembic.config import Config
@@ -20,14 +21,24 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Runs in a thread-free, loop-free context (Alembic's env starts its own event loop)."""
-    command.upgrade(alembic_config(url), revision)
+Outcome = Literal["created", "upgraded", "up to date"]
 
 
-async def upgrade_async(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head") -> Outcome:
+    """Runs in a thread-free, loop-free context (Alembic's env starts its own event loop).
+
+    Says what it did: the schema was made from nothing, moved forward, or already current."""
+    cfg = alembic_config(url)
+    command.upgrade(cfg, revision)
+    applied: list[tuple[str, ...]] = cfg.attributes.get("applied", [])
+    if not applied:
+        return "up to date"
+    return "created" if not applied[0] else "upgraded"
+
+
+async def upgrade_async(url: str, revision: str = "head") -> Outcome:
     """For callers already inside an event loop (tests, the server's start-up)."""
-    await asyncio.to_thread(upgrade, url, revision)
+    return await asyncio.to_thread(upgrade, url, revision)
 
 
 async def current_revision(db: Database) -> str | None:

@@ -319,6 +319,7 @@ def test_staff_add_key_and_list(cli: Cli) -> None:
     assert added["role"] == "owner"
     result = cli("staff", "add-key", "Nguyễn Thị Hạnh")
     assert result.exit_code == 0
+    assert result.stdout.endswith("}\n")  # a shell prompt starts on its own line
     key = json.loads(result.stdout)["api_key"]
     assert "only once" in result.stderr
     listed = cli("staff", "list")
@@ -355,10 +356,14 @@ def test_db_upgrade_creates_a_fresh_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cli = Cli(f"sqlite:///{tmp_path}/nested/fresh.db", monkeypatch)
-    assert cli("db", "upgrade").exit_code == 0
+    first = cli("db", "upgrade")
+    assert first.exit_code == 0
+    assert first.stderr.rstrip().endswith("fresh.db created")
     assert (tmp_path / "nested" / "fresh.db").exists()
     assert cli.json("tool", "call", "list_warehouses") == {"warehouses": []}
-    assert cli("db", "upgrade").exit_code == 0  # idempotent
+    again = cli("db", "upgrade")  # idempotent
+    assert again.exit_code == 0
+    assert again.stderr.rstrip().endswith("fresh.db is up to date")
 
 
 def test_demo_data_is_idempotent(cli: Cli) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from bot.demo_data import CUSTOMERS, ORDERS, PRODUCTS, load_demo_data
+from core.roles import Actor
 from storage.database import Database
 from storage.models import AuditEntry, Customer, Order, Product, StockLevel, StockMove, Variant
 from tools.registry import Registry
@@ -71,3 +73,31 @@ async def test_a_partial_load_is_completed_later(runner: ToolRunner, db: Databas
     assert "products" not in done["created"]
     assert done["created"]["orders"] == len(ORDERS)
     assert (await load_demo_data(runner))["status"] == "already_loaded"
+
+
+async def test_the_demo_shop_speaks_english_too(runner: ToolRunner) -> None:
+    """Every category, attribute and colour of the demo has an English label."""
+    await load_demo_data(runner)
+    customer = Actor.customer(1)
+    cats = (await runner.call("list_categories", {}, customer)).model_dump()
+    assert all(c["name_en"] != c["name"] for c in cats["categories"]), cats
+    product = (await runner.call("get_product", {"code": "AT01"}, customer)).model_dump()
+    assert product["attributes_en"] == {"Màu": "Colour", "Size": "Size"}
+    assert product["variants"][0]["label_en"] == "White / S"
+
+
+async def test_every_demo_product_has_a_picture_of_its_own_making(
+    db: Database, registry: Registry, tmp_path: Path
+) -> None:
+    from tools.config import ToolConfig
+
+    runner = ToolRunner(db, registry, ToolConfig(media_dir=str(tmp_path)))
+    await load_demo_data(runner)
+    customer = Actor.customer(1)
+    for spec in PRODUCTS:
+        product = (await runner.call("get_product", {"code": spec.code}, customer)).model_dump()
+        assert product["image_url"].startswith("/media/"), spec.code
+        name = product["image_url"].removeprefix("/media/")
+        assert (tmp_path / name).is_file()
+        assert (tmp_path / "thumbs" / name).is_file()
+        assert product["media"] == [product["image_url"]]

@@ -163,6 +163,7 @@ async def test_role_denied_is_403(api: Shop) -> None:
     resp = await api.post("create_warehouse", {"code": "X", "name": "X"}, role="warehouse")
     assert resp.status_code == 403
     assert error(resp)["code"] == "permission_denied"
+    assert error(resp)["message"] == "The warehouse role may not use create_warehouse."
 
 
 async def test_tool_list_follows_the_role(api: Shop) -> None:

@@ -22,7 +22,9 @@ from core.catalog import (
     check_vat_rate,
     variant_label,
 )
+from core.collation import sorted_vi
 from core.errors import Conflict, InvalidInput, NotFound
+from core.labels import attribute_label, category_label, options_label
 from core.money import margin_percent
 from core.search import (
     catalogue_words,
@@ -35,7 +37,9 @@ from core.search import (
     vocabulary,
 )
 from core.text import fold
+from storage.media import thumbnail_url
 from storage.models import Product, Variant, Warehouse
+from tools.catalog_labels import category_labels, new_labels, values_from_variants
 from tools.context import ToolContext
 from tools.registry import CUSTOMER, MANAGERS, SALES, STAFF, tool
 from tools.stock import (
@@ -48,13 +52,18 @@ from tools.stock import (
 from tools.stock_ops import Move, apply_moves, ensure_levels, warehouse_ids
 
 CATALOG_EDITORS = MANAGERS | SALES
+LABEL_FIELDS = ("category_en", "attributes_en", "values_en")
 MAX_PRICE = 2_000_000_000  # đồng; the columns are 32-bit integers
 MAX_QUANTITY = 1_000_000
 # How many exact (LIKE) matches are ranked per search; the rest are not looked at.
 MAX_CANDIDATES = 500
 
 Vat = Literal[0, 5, 8, 10]
-MediaUrl = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2000)]
+# A web address, or an image uploaded to the shop (upload_product_image, storage/media.py).
+MediaUrl = Annotated[
+    str,
+    Field(pattern=r"^(?:https?://\S+|/media/[0-9a-f]{32}\.(?:jpg|png|webp))$", max_length=2000),
+]
 SpecValue = str | int | float | bool
 
 
@@ -84,6 +93,10 @@ class VariantIn(BaseModel):
     stock: list[StockIn] = Field(
         default_factory=list, max_length=50, description="Opening stock per warehouse"
     )
+    options_en: dict[str, str] = Field(
+        default_factory=dict,
+        description="Optional English for this variant's values, by attribute: {'Màu': 'Black'}",
+    )
 
 
 class ProductRef(BaseModel):
@@ -95,6 +108,7 @@ class CreateProductIn(BaseModel):
     code: str = Field(min_length=1, max_length=64, description="Unique product code, e.g. AT01")
     name: str = Field(min_length=1, max_length=300)
     category: str = Field(default="", max_length=120)
+    category_en: str = Field(default="", max_length=120, description="Optional English label")
     brand: str = Field(default="", max_length=120)
     description: str = Field(default="", max_length=20_000)
     specs: dict[str, SpecValue] = Field(
@@ -109,6 +123,9 @@ class CreateProductIn(BaseModel):
         default_factory=list,
         max_length=20,
         description="Names of the attributes variants differ by, at most 3, e.g. ['Màu', 'Size']",
+    )
+    attributes_en: dict[str, str] = Field(
+        default_factory=dict, description="Optional English names: {'Màu': 'Colour'}"
     )
     variants: list[VariantIn] = Field(
         min_length=1,
@@ -132,6 +149,14 @@ class VariantPatch(BaseModel):
 class UpdateProductIn(ProductRef):
     name: str | None = Field(default=None, min_length=1, max_length=300)
     category: str | None = Field(default=None, max_length=120)
+    category_en: str | None = Field(default=None, max_length=120, description="'' removes it")
+    attributes_en: dict[str, str] | None = Field(
+        default=None, description="English attribute names to set ('' removes one)"
+    )
+    values_en: dict[str, dict[str, str]] | None = Field(
+        default=None,
+        description="English values to set, by attribute: {'Màu': {'Đen': 'Black'}} ('' removes)",
+    )
     brand: str | None = Field(default=None, max_length=120)
     description: str | None = Field(default=None, max_length=20_000)
     specs: dict[str, SpecValue] | None = Field(default=None, description="Replaces all specs")
@@ -175,6 +200,10 @@ class VariantOut(BaseModel):
     barcode: str | None
     options: dict[str, str]
     label: str = Field(description="Option values joined, e.g. 'Đen / M'")
+    options_en: dict[str, str] = Field(
+        default_factory=dict, description="The values in English (Vietnamese where none given)"
+    )
+    label_en: str = Field(default="", description="label in English, e.g. 'Black / M'")
     sale_price: int
     vat_rate: int
     available: int = Field(description="Units that can be sold now, all warehouses together")
@@ -193,11 +222,17 @@ class ProductOut(BaseModel):
     code: str
     name: str
     category: str
+    category_en: str = Field(default="", description="In English (Vietnamese where none given)")
     brand: str
     description: str
     specs: dict[str, Any]
     media: list[str]
     attributes: list[str]
+    attributes_en: dict[str, str] = Field(
+        default_factory=dict, description="Attribute names in English, by Vietnamese name"
+    )
+    image_url: str | None = Field(default=None, description="The main image (media[0])")
+    thumbnail_url: str | None = Field(default=None, description="Its small version, for cards")
     active: bool
     price_min: int | None = Field(description="Lowest sale price of the active variants")
     price_max: int | None
@@ -210,11 +245,14 @@ class ProductHit(BaseModel):
     code: str
     name: str
     category: str
+    category_en: str = ""
     brand: str
     price_min: int | None
     price_max: int | None
     available: int
     image: str | None = Field(description="First media URL")
+    image_url: str | None = Field(default=None, description="The main image, as image")
+    thumbnail_url: str | None = Field(default=None, description="Its small version, for cards")
     variant_count: int
     matching_variants: int = Field(description="Variants whose own options match the query too")
     match: Literal["exact", "fuzzy", "partial", "list"] = Field(
@@ -230,6 +268,7 @@ class SearchProductsOut(BaseModel):
 
 class CategoryOut(BaseModel):
     name: str
+    name_en: str = Field(default="", description="In English (the name where none given)")
     product_count: int
 
 
@@ -485,11 +524,14 @@ def _product_out(
     for v in shown:
         lv = levels.get(v.id, [])
         options = ordered_options(v.options, product.attributes)
+        options_en = options_label(product.labels_en, options, "en")
         item = VariantOut(
             sku=v.sku,
             barcode=v.barcode,
             options=options,
             label=variant_label(options),
+            options_en=options_en,
+            label_en=variant_label(options_en),
             sale_price=v.sale_price,
             vat_rate=v.vat_rate,
             available=sum(w.level.available for w in lv),
@@ -509,11 +551,15 @@ def _product_out(
         code=product.code,
         name=product.name,
         category=product.category,
+        category_en=category_label(product.labels_en, product.category, "en"),
         brand=product.brand,
         description=product.description,
         specs=product.specs,
         media=product.media,
         attributes=product.attributes,
+        attributes_en={a: attribute_label(product.labels_en, a, "en") for a in product.attributes},
+        image_url=product.media[0] if product.media else None,
+        thumbnail_url=thumbnail_url(product.media[0]) if product.media else None,
         active=product.active,
         price_min=min(prices) if prices else None,
         price_max=max(prices) if prices else None,
@@ -559,6 +605,13 @@ async def _create_product(ctx: ToolContext, inp: CreateProductIn) -> Product:
         specs=dict(inp.specs),
         media=list(inp.media),
         attributes=attributes,
+        labels_en=new_labels(
+            None,
+            attributes=attributes,
+            category=inp.category_en,
+            attribute_labels=inp.attributes_en,
+            values=values_from_variants((v.options, v.options_en) for v in inp.variants),
+        ),
         search_text="",
         active=inp.active,
         created_at=ctx.now,
@@ -595,6 +648,16 @@ async def _update_product(ctx: ToolContext, inp: UpdateProductIn) -> Product:
     by_sku = {v.sku.casefold(): v for v in variants}
     fields = {"name", "category", "brand", "description", "specs", "media", "active"}
     changed = [f for f in sorted(fields) if getattr(inp, f) is not None]
+    labelled = [f for f in LABEL_FIELDS if getattr(inp, f) is not None]
+    if labelled:
+        product.labels_en = new_labels(
+            product.labels_en,
+            attributes=product.attributes,
+            category=inp.category_en,
+            attribute_labels=inp.attributes_en,
+            values=inp.values_en,
+        )
+        changed += labelled
     if not changed and not inp.variants:
         raise InvalidInput(
             "Nothing to change: give at least one field.", field="name", code="nothing_to_change"
@@ -685,6 +748,15 @@ async def _add_variant(ctx: ToolContext, inp: AddVariantIn) -> Product:
         [("variant", inp.variant)],
         existing_options=[v.options for v in variants],
     )
+    if inp.variant.options_en:
+        product.labels_en = new_labels(
+            product.labels_en,
+            attributes=product.attributes,
+            category=None,
+            attribute_labels=None,
+            values=values_from_variants([(clean[0].options, inp.variant.options_en)]),
+            field="variant",
+        )
     variants += await _write_variants(ctx, product, clean)
     product.search_text = _search_text(product, variants)
     product.updated_at = ctx.now
@@ -882,11 +954,14 @@ async def _hits(
                 code=p.code,
                 name=p.name,
                 category=p.category,
+                category_en=category_label(p.labels_en, p.category, "en"),
                 brand=p.brand,
                 price_min=min(prices) if prices else None,
                 price_max=max(prices) if prices else None,
                 available=available,
                 image=p.media[0] if p.media else None,
+                image_url=p.media[0] if p.media else None,
+                thumbnail_url=thumbnail_url(p.media[0]) if p.media else None,
                 variant_count=len(vs),
                 matching_variants=matching or len(vs),
                 match=match,
@@ -898,18 +973,22 @@ async def _hits(
 
 @tool(
     name="list_categories",
-    description="""The product categories with how many products each has. Use to show a
-    customer what the shop sells, then search_products with a category to list it.""",
+    description="""The product categories, in Vietnamese alphabetical order, with how many
+    products each has. Use to show a customer what the shop sells, then search_products with
+    a category to list it.""",
     roles=STAFF | CUSTOMER,
     write=False,
 )
 async def list_categories(ctx: ToolContext, inp: ListCategoriesIn) -> ListCategoriesOut:
+    english = await category_labels(ctx)
     rows = await ctx.session.execute(
         select(Product.category, func.count())
         .where(Product.active.is_(True), Product.category != "")
         .group_by(Product.category)
-        .order_by(Product.category)
     )
     return ListCategoriesOut(
-        categories=[CategoryOut(name=name, product_count=n) for name, n in rows]
+        categories=[
+            CategoryOut(name=name, name_en=english.get(name) or name, product_count=n)
+            for name, n in sorted_vi(rows.all(), key=lambda row: row[0])
+        ]
     )

@@ -63,6 +63,7 @@ from tools.catalog import (
     _matching_categories,
     _update_product,
 )
+from tools.catalog_io_labels import attribute_labels, export_labels, label_changes
 from tools.context import ToolContext
 from tools.registry import STAFF, tool
 from tools.stock import AdjustStockIn, adjust_stock, ordered_options
@@ -511,9 +512,11 @@ class _Vetting:
             "attributes": attributes,
             "variants": [v for _, v in vetted],
         }
-        for name in ("category", "brand", "description", "media"):
+        for name in ("category", "brand", "description", "media", "category_en"):
             if name in fields:
                 data[name] = fields[name]
+        if names_en := attribute_labels(members, attributes):
+            data["attributes_en"] = names_en
         try:
             create = CreateProductIn.model_validate(data)
         except ValidationError as exc:
@@ -566,6 +569,8 @@ class _Vetting:
             }
             if r.barcode:
                 data["barcode"] = r.barcode
+            if r.values_en:
+                data["options_en"] = {by_fold.get(fold(n), n): v for n, v in r.values_en.items()}
             for name in _PATCHABLE:
                 if getattr(r, name) is not None:
                     data[name] = getattr(r, name)
@@ -780,6 +785,7 @@ class _Vetting:
         media = fields.get("media")
         if media and media != list(product.media):
             changes["media"] = media
+        changes.update(label_changes(product, members))
         return changes
 
 
@@ -998,6 +1004,7 @@ async def export_catalog(ctx: ToolContext, inp: ExportCatalogIn) -> ExportCatalo
                     v.reorder_point,
                     v.weight_grams,
                     media,
+                    *export_labels(p, pairs),
                     *(on_hand.get((v.id, w.id), 0) for w in warehouses),
                 ]
             )

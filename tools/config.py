@@ -15,6 +15,10 @@ class ToolConfig(BaseModel):
     shipping_fee: int = Field(default=30_000, ge=0)
     free_shipping_from: int | None = Field(default=500_000, ge=0)
     timezone: str = "Asia/Ho_Chi_Minh"
+    # Where uploaded product images are stored (SHOPBOT_MEDIA_DIR); None: uploads are refused.
+    media_dir: str | None = None
+    # lookup_order attempts per caller per hour, and failed ones per phone per hour.
+    order_lookup_per_hour: int = Field(default=10, ge=1, le=10_000)
     # Bank transfers (checked by Settings; None: staff send payment details themselves).
     bank_bin: str | None = None
     bank_name: str = ""

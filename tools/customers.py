@@ -24,14 +24,17 @@ from core.tax_code import normalise_tax_code
 from core.text import fold, tokens
 from storage.fastsql import Sql
 from storage.models import (
+    Conversation,
     Customer,
     CustomerAddress,
     CustomerIdentity,
     CustomerPhone,
+    CustomerPhoneClaim,
     Order,
     Quote,
 )
 from tools.context import ToolContext
+from tools.customer_links import linked_customers, move_claims, unconfirmed_phones
 from tools.order_models import Channel
 from tools.registry import CUSTOMER, SALES, STAFF, tool
 
@@ -159,6 +162,15 @@ class CustomerOut(BaseModel):
     order_count: int
     created_at: datetime
     note: str | None = Field(default=None, description="Staff only")
+    unconfirmed_phones: list[str] = Field(
+        default_factory=list,
+        description="Phones this customer gave that another customer already has (E.164)",
+    )
+    linked_customer_ids: list[int] | None = Field(
+        default=None,
+        description="Staff only: customers sharing a phone with this one, confirmed on one "
+        "side and unconfirmed on the other; probably the same person (merge_customers)",
+    )
 
 
 class CustomerSummary(BaseModel):
@@ -169,6 +181,8 @@ class CustomerSummary(BaseModel):
     company_name: str | None
     channels: list[str]
     order_count: int
+    unconfirmed_phones: list[str] = Field(default_factory=list)
+    linked_customer_ids: list[int] = Field(default_factory=list)
 
 
 class FindCustomersOut(BaseModel):
@@ -409,6 +423,10 @@ async def _customer_out(ctx: ToolContext, c: Customer) -> CustomerOut:
         order_count=(await _order_counts(ctx, [c.id])).get(c.id, 0),
         created_at=c.created_at,
         note=None if ctx.actor.is_customer else c.note,
+        unconfirmed_phones=(await unconfirmed_phones(ctx, [c.id]))[c.id],
+        linked_customer_ids=None
+        if ctx.actor.is_customer
+        else (await linked_customers(ctx, [c.id])).get(c.id, []),
     )
 
 
@@ -559,6 +577,8 @@ async def find_customers(ctx: ToolContext, inp: FindCustomersIn) -> FindCustomer
             if channel not in channels[cid]:
                 channels[cid].append(channel)
     counts = await _order_counts(ctx, ids)
+    claimed = await unconfirmed_phones(ctx, ids)
+    links = await linked_customers(ctx, ids)
     return FindCustomersOut(
         customers=[
             CustomerSummary(
@@ -569,6 +589,8 @@ async def find_customers(ctx: ToolContext, inp: FindCustomersIn) -> FindCustomer
                 company_name=c.company_name,
                 channels=channels[c.id],
                 order_count=counts.get(c.id, 0),
+                unconfirmed_phones=claimed[c.id],
+                linked_customer_ids=links.get(c.id, []),
             )
             for c in found
         ]
@@ -584,23 +606,20 @@ def _phone_or_tax_filters(text: str) -> list[Any]:
     ten digits (or 10-3) may also be a tax code."""
     digits = re.sub(r"\D", "", text)
     filters: list[Any] = []
-    try:
-        e164 = normalise_phone(text)
-        filters.append(
-            Customer.id.in_(select(CustomerPhone.customer_id).where(CustomerPhone.phone == e164))
-        )
-    except InvalidInput:
-        if digits.startswith("0"):
-            pattern = f"+84{digits[1:]}%"
-        elif digits.startswith("84") or text.strip().startswith("+"):
-            pattern = f"+{digits}%"
-        else:
-            pattern = f"%{digits}"
-        filters.append(
-            Customer.id.in_(
-                select(CustomerPhone.customer_id).where(CustomerPhone.phone.like(pattern))
-            )
-        )
+    # Owners and claimants (unconfirmed phones) alike: staff see both records side by side.
+    for model in (CustomerPhone, CustomerPhoneClaim):
+        try:
+            e164 = normalise_phone(text)
+            match = model.phone == e164
+        except InvalidInput:
+            if digits.startswith("0"):
+                pattern = f"+84{digits[1:]}%"
+            elif digits.startswith("84") or text.strip().startswith("+"):
+                pattern = f"+{digits}%"
+            else:
+                pattern = f"%{digits}"
+            match = model.phone.like(pattern)
+        filters.append(Customer.id.in_(select(model.customer_id).where(match)))
     with contextlib.suppress(InvalidInput):
         filters.append(Customer.tax_code == normalise_tax_code(text))
     return filters
@@ -726,9 +745,11 @@ async def update_customer(ctx: ToolContext, inp: UpdateCustomerIn) -> CustomerOu
 @tool(
     name="merge_customers",
     description="""Join two records of the same person (e.g. one from Zalo and one from a phone
-    order): the source's phones, addresses, channel accounts, orders and open quotes move to
-    the target, empty target fields are filled from the source, and the source points to the
-    target from then on. Cannot be undone; check with get_customer first.""",
+    order, or two linked by a phone: linked_customer_ids): the source's phones, unconfirmed
+    phones, addresses, channel accounts, orders, quotes and conversations move to the target,
+    empty target fields are filled from the source, and the source points to the target from
+    then on. Keep as target the record that owns the shared phone. Cannot be undone; check with
+    get_customer first.""",
     roles=SALES,
 )
 async def merge_customers(ctx: ToolContext, inp: MergeCustomersIn) -> MergeCustomersOut:
@@ -740,13 +761,7 @@ async def merge_customers(ctx: ToolContext, inp: MergeCustomersIn) -> MergeCusto
     target = await _unmerged(ctx, inp.target_id, "target_id")
     s = ctx.session
     moved: dict[str, int] = {}
-    for name, model in (
-        ("phones", CustomerPhone),
-        ("addresses", CustomerAddress),
-        ("identities", CustomerIdentity),
-        ("orders", Order),
-        ("quotes", Quote),
-    ):
+    for name, model in _MOVED_ON_MERGE:
         col = model.customer_id
         moved[name] = int(
             await s.scalar(select(func.count()).select_from(model).where(col == source.id)) or 0
@@ -764,10 +779,11 @@ async def merge_customers(ctx: ToolContext, inp: MergeCustomersIn) -> MergeCusto
             .where(CustomerAddress.customer_id == source.id)
             .values(is_default=False)
         )
-    for model in (CustomerPhone, CustomerAddress, CustomerIdentity, Order, Quote):
+    for _, model in _MOVED_ON_MERGE:
         await s.execute(
             update(model).where(model.customer_id == source.id).values(customer_id=target.id)
         )
+    moved["unconfirmed_phones"] = await move_claims(ctx, source.id, target.id)
     # Customers merged earlier into the source now point straight at the target.
     await s.execute(
         update(Customer)
@@ -791,6 +807,17 @@ async def merge_customers(ctx: ToolContext, inp: MergeCustomersIn) -> MergeCusto
         {"source_id": inp.source_id, "target_id": target.id, "moved": moved},
     )
     return MergeCustomersOut(customer=await _customer_out(ctx, target), moved=moved)
+
+
+# What a merge moves from the source to the target, by the name it is counted under.
+_MOVED_ON_MERGE: tuple[tuple[str, Any], ...] = (
+    ("phones", CustomerPhone),
+    ("addresses", CustomerAddress),
+    ("identities", CustomerIdentity),
+    ("orders", Order),
+    ("quotes", Quote),
+    ("conversations", Conversation),
+)
 
 
 async def _unmerged(ctx: ToolContext, customer_id: int, field: str) -> Customer:

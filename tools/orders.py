@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import Boolean, Integer, String, bindparam, func, insert, or_, select, update
+from sqlalchemy import Boolean, Integer, String, bindparam, false, func, insert, select, update
 
 from core.allocation import Need
 from core.cards import CardField, CardKind, CardLine, CardTotals
@@ -35,6 +35,7 @@ from core.money import (
     format_vnd,
     order_totals,
 )
+from core.order_search import ByNumber, ByPhone, OrderSearch, read_order_search
 from core.order_status import (
     CUSTOMER_CANCELLABLE,
     EDITABLE,
@@ -61,6 +62,7 @@ from storage.models import (
     parse_order_number,
 )
 from tools.context import ToolContext
+from tools.customer_links import claim_phone
 from tools.events import order_event
 from tools.idempotency import Idempotent
 from tools.order_models import (
@@ -451,8 +453,9 @@ def _suggestions(alloc: Any, items: list[Item]) -> list[PurchaseSuggestion]:
 async def _remember_buyer(
     ctx: ToolContext, customer_id: int, name: str, phone: str | None, address: AddressIn | None
 ) -> None:
-    """A customer's name, phone and address are kept for next time (a phone that belongs to
-    another customer is not taken over: only staff merge customers)."""
+    """A customer's name, phone and address are kept for next time. A phone that belongs to
+    another customer is not taken over: it is kept as this customer's unconfirmed phone, which
+    links the two records until staff merge them (tools/customer_links.py)."""
     sql = await ctx.sql()
     addr = address or AddressIn(line="-")
     known_name, phone_owner, address_known = (
@@ -474,6 +477,8 @@ async def _remember_buyer(
         )
     if phone and phone_owner is None:
         await sql.execute(INSERT_PHONE, {"customer_id": customer_id, "phone": phone})
+    elif phone and phone_owner != customer_id:
+        await claim_phone(ctx, customer_id, phone)  # kept unconfirmed, linked to its owner
     if address is not None and not address_known:
         await sql.execute(
             INSERT_ADDRESS,
@@ -1175,7 +1180,10 @@ class ListOrdersIn(BaseModel):
     channel: Channel | None = None
     customer_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="Staff only")
     search: str | None = Field(
-        default=None, description="Buyer name (accents optional), phone or order number"
+        default=None,
+        description="An order number (DH000012, dh12, #12, or up to 6 digits: 12), a phone "
+        "(7 or more digits as typed: 0912 345 678, +84912345678, 84912345678; part of one "
+        "matches its start or its last digits) or part of the buyer's name (accents optional)",
     )
     date_from: datetime | None = None
     date_to: datetime | None = None
@@ -1200,6 +1208,17 @@ class ListOrdersOut(BaseModel):
     total_count: int
 
 
+def _search_condition(search: OrderSearch) -> Any:
+    """The rule is core.order_search's; names are compared folded ("hanh" finds "Hạnh")."""
+    if isinstance(search, ByNumber):
+        return Order.id == search.order_id if search.order_id <= MAX_ID else false()
+    if isinstance(search, ByPhone):
+        if search.exact is not None:
+            return Order.buyer_phone == search.exact
+        return Order.buyer_phone.like(search.like or "")
+    return Order.buyer_search.contains(search.folded, autoescape=True)
+
+
 def _aware(at: datetime, tz: ZoneInfo) -> datetime:
     """A date and time given without a timezone is the shop's local time."""
     return at.replace(tzinfo=tz) if at.tzinfo is None else at
@@ -1207,8 +1226,11 @@ def _aware(at: datetime, tz: ZoneInfo) -> datetime:
 
 @tool(
     name="list_orders",
-    description="""List orders, newest first, filtered by status, channel, customer, buyer
-    name/phone or dates. Customers only ever see their own orders.""",
+    description="""List orders, newest first, filtered by status, channel, customer, dates or
+    `search`: DH000012, dh12, #12 or a bare number of up to 6 digits is an order number; 7 or
+    more digits as a phone is typed (0912 345 678, +84912345678) is the buyer's phone (a part
+    of one matches its start or last digits); anything else is part of the buyer's name.
+    Customers only ever see their own orders.""",
     roles=STAFF | CUSTOMER,
     write=False,
 )
@@ -1228,16 +1250,7 @@ async def list_orders(ctx: ToolContext, inp: ListOrdersIn) -> ListOrdersOut:
     if inp.date_to:
         conds.append(Order.created_at <= _aware(inp.date_to, shop_tz))
     if inp.search:
-        # Names are compared folded: chat is typed without accents ("hanh" finds "Hạnh").
-        term = inp.search.strip()
-        digits = "".join(ch for ch in term if ch.isdigit())
-        options = [Order.buyer_search.contains(fold(term), autoescape=True)]
-        number = parse_order_number(term)
-        if number is not None and number <= MAX_ID:
-            options.append(Order.id == number)
-        elif len(digits) >= 6:
-            options.append(Order.buyer_phone.contains(digits.lstrip("0")))
-        conds.append(or_(*options))
+        conds.append(_search_condition(read_order_search(inp.search)))
     base = select(Order).where(*conds)
     count = await ctx.session.scalar(select(func.count()).select_from(base.subquery()))
     rows = (

@@ -167,8 +167,16 @@ async def low_stock_report(ctx: ToolContext, inp: LowStockIn) -> LowStockOut:
 
 
 class SalesReportIn(BaseModel):
-    date_from: date = Field(description="First day, inclusive, in the shop's timezone")
-    date_to: date = Field(description="Last day, inclusive, in the shop's timezone")
+    date_from: date | None = Field(
+        default=None,
+        description="First day, inclusive, in the shop's timezone; default: the first day of "
+        "date_to's month, or of the current month",
+    )
+    date_to: date | None = Field(
+        default=None,
+        description="Last day, inclusive, in the shop's timezone; default: the last day of "
+        "date_from's month, or of the current month",
+    )
     channel: Channel | None = Field(default=None, description="Only this sales channel")
 
 
@@ -312,33 +320,53 @@ def local_day(at: datetime, tz: ZoneInfo) -> date:
 
 @tool(
     name="sales_report",
-    description="""Sales between two dates (inclusive, shop timezone) by day and channel, with
-    totals per day, per channel and overall. Counts orders that are sales (not cancelled or
-    returned), on the day they were created. Figures in đồng: gross (goods paid, VAT included,
-    after discounts), discount, vat, net_revenue = gross - vat, cost (unit cost when ordered x
-    units), profit = net_revenue - cost. Shipping is reported apart, not as revenue. Refunds of
-    returns are deducted on the day they were refunded: only their goods part, net of its VAT
-    (refunds_net), comes off revenue and profit, and the cost of units restocked in good
-    condition is added back (see net_revenue_after_refunds and profit_after_refunds); a
-    refund-only return (nothing came back) adds no cost back, as nothing was restocked. Shipping
-    refunded on top of the goods is reported apart as refunds_shipping. Orders fully returned
-    (all goods back) are left out altogether; an order refunded without its goods coming back
-    stays in, with its refunds deducted.""",
+    description="""Sales between two dates (inclusive, shop timezone; the current month when
+    none are given) by day and channel, with totals per day, per channel and overall. Counts
+    orders that are sales (not cancelled or returned), on the day they were created. Figures in
+    đồng: gross (goods paid, VAT included, after discounts), discount, vat, net_revenue = gross
+    - vat, cost (unit cost when ordered x units), profit = net_revenue - cost. Shipping is
+    reported apart, not as revenue. Refunds of returns are deducted on the day they were
+    refunded: only their goods part, net of its VAT (refunds_net), comes off revenue and profit,
+    and the cost of units restocked in good condition is added back (see
+    net_revenue_after_refunds and profit_after_refunds); a refund-only return (nothing came
+    back) adds no cost back, as nothing was restocked. Shipping refunded on top of the goods is
+    reported apart as refunds_shipping. Orders fully returned (all goods back) are left out
+    altogether; an order refunded without its goods coming back stays in, with its refunds
+    deducted.""",
     roles=MANAGERS | ACCOUNTING,
     write=False,
 )
 async def sales_report(ctx: ToolContext, inp: SalesReportIn) -> SalesReportOut:
-    if inp.date_to < inp.date_from:
-        raise InvalidInput("date_to is before date_from.", field="date_to")
-    if (inp.date_to - inp.date_from).days >= MAX_DAYS:
-        raise InvalidInput(f"Report at most {MAX_DAYS} days at a time.", field="date_to")
     tz = ZoneInfo(ctx.config.timezone)
+    date_from, date_to = month_defaults(inp.date_from, inp.date_to, local_day(ctx.now, tz))
+    return await _sales_report(ctx, inp, date_from, date_to, tz)
+
+
+def month_defaults(date_from: date | None, date_to: date | None, today: date) -> tuple[date, date]:
+    """Missing ends of a period: the month of the end given, or the current month."""
+    anchor = date_from or date_to or today
+    first = date_from or (date_to or anchor).replace(day=1)
+    if date_to is None:
+        if anchor.month == 12:
+            date_to = anchor.replace(day=31)
+        else:
+            date_to = anchor.replace(month=anchor.month + 1, day=1) - timedelta(days=1)
+    return first, date_to
+
+
+async def _sales_report(
+    ctx: ToolContext, inp: SalesReportIn, date_from: date, date_to: date, tz: ZoneInfo
+) -> SalesReportOut:
+    if date_to < date_from:
+        raise InvalidInput("date_to is before date_from.", field="date_to")
+    if (date_to - date_from).days >= MAX_DAYS:
+        raise InvalidInput(f"Report at most {MAX_DAYS} days at a time.", field="date_to")
     try:
-        bounds = day_bounds(inp.date_from, inp.date_to, tz)
+        bounds = day_bounds(date_from, date_to, tz)
     except OverflowError:  # the first or last days of the calendar have no UTC bounds
         raise InvalidInput(
             "That date is out of range.",
-            field="date_from" if inp.date_from.year == MINYEAR else "date_to",
+            field="date_from" if date_from.year == MINYEAR else "date_to",
         ) from None
     start, end = bounds[0], bounds[-1]
     sale_statuses = [s.value for s in COUNTS_AS_SALE]
@@ -458,8 +486,8 @@ async def sales_report(ctx: ToolContext, inp: SalesReportIn) -> SalesReportOut:
         by_channel[channel].add(a)
         total.add(a)
     return SalesReportOut(
-        date_from=inp.date_from,
-        date_to=inp.date_to,
+        date_from=date_from,
+        date_to=date_to,
         timezone=ctx.config.timezone,
         rows=rows,
         days=[SalesDay(day=d, **a.figures()) for d, a in sorted(by_day.items())],

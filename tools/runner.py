@@ -260,7 +260,7 @@ class ToolRunner:
                 audit_args = shrink(audit_args)
             if not t.allows(actor.role):
                 raise PermissionDenied(
-                    f"A {actor.role.value} may not use {name}.",
+                    f"The {actor.role.value} role may not use {name}.",
                     details={
                         "tool": name,
                         "role": actor.role.value,

@@ -23,9 +23,12 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.container import Container, load_settings
-from bot.settings import Settings
+from bot.http.docs import add_docs_routes
+from bot.http.media import add_media_routes
+from bot.settings import Settings, proxy_list
 from bot.web import chat_router
 from core.errors import DomainError, InvalidInput
 from core.roles import Actor
@@ -338,14 +341,22 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
         description="Every shopbot tool as an endpoint. Authenticate with "
         "`Authorization: Bearer <staff API key>`; your role decides which tools you may call.",
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by add_docs_routes: no CDN
+        redoc_url=None,
     )
     app.state.container = container
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_middleware(CatchAll)
+    if proxies := proxy_list(container.settings.trusted_proxies):
+        # Only then is the client's address taken from X-Forwarded-For (uvicorn itself is run
+        # with proxy_headers=False: by default it believes any proxy at 127.0.0.1).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     app.include_router(chat_router(container))  # the customer web chat at / (bot/web)
     _add_fixed_routes(app)
+    add_docs_routes(app)
+    add_media_routes(app, container.settings.media_dir)
     _add_tool_routes(app, container)
     _add_fallback_route(app)
     return app

@@ -16,12 +16,18 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _record(ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
+    """Which steps ran, from which revisions: ``shopbot db upgrade`` says created or upgraded."""
+    config.attributes.setdefault("applied", []).append(tuple(step.source_revision_ids))
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying
         compare_type=True,
+        on_version_apply=_record,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -3,7 +3,14 @@
 from storage.models.catalog import Product, Variant, Warehouse
 from storage.models.consent import PendingAction
 from storage.models.conversations import ChatMessage, Conversation
-from storage.models.customers import Customer, CustomerAddress, CustomerIdentity, CustomerPhone
+from storage.models.customers import (
+    Customer,
+    CustomerAddress,
+    CustomerIdentity,
+    CustomerPhone,
+    CustomerPhoneClaim,
+)
+from storage.models.limits import RateCounter
 from storage.models.operations import ReturnLine, ReturnRequest, Stocktake, StocktakeLine
 from storage.models.orders import Order, OrderEvent, OrderLine, order_number, parse_order_number
 from storage.models.purchasing import (
@@ -33,6 +40,7 @@ __all__ = [
     "CustomerAddress",
     "CustomerIdentity",
     "CustomerPhone",
+    "CustomerPhoneClaim",
     "GoodsReceipt",
     "GoodsReceiptLine",
     "Order",
@@ -46,6 +54,7 @@ __all__ = [
     "PurchaseOrder",
     "PurchaseOrderLine",
     "Quote",
+    "RateCounter",
     "ReturnLine",
     "ReturnRequest",
     "StaffMember",

@@ -39,6 +39,8 @@ class Product(Base):
     media: Mapped[list[str]] = mapped_column(Json, default=list)
     # Names of the variant attributes, at most 3, e.g. ["Màu", "Size"].
     attributes: Mapped[list[str]] = mapped_column(Json, default=list)
+    # Optional English for the category, attribute names and values (core/labels.py).
+    labels_en: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     # Folded (no diacritics, lower case) name, brand, category, code and variant text.
     search_text: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -37,6 +37,24 @@ class CustomerPhone(Base):
     phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
 
 
+class CustomerPhoneClaim(Base):
+    """A phone a customer gave (at checkout) that another customer already has.
+
+    Anyone can type a number, so it proves nothing: the phone is kept on the customer who gave
+    it, unconfirmed, and the two records are linked for staff to merge (docs/customers.md)."""
+
+    __tablename__ = "customer_phone_claims"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "phone"),
+        Index("ix_customer_phone_claims_phone", "phone"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class CustomerAddress(Base):
     __tablename__ = "customer_addresses"
 

@@ -109,6 +109,29 @@ def test_map_header_positions_labels_and_errors() -> None:
     assert [e.code for e in map_header(["Mã SP", "Giá bán"]).errors] == ["missing_column"]
 
 
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("attribute_1_en", "attribute_1_en"),
+        ("Thuộc tính 2 (tiếng Anh)", "attribute_2_en"),
+        ("Giá trị 1 English", "value_1_en"),
+        ("value_3_en", "value_3_en"),
+        ("Danh mục (tiếng Anh)", "category_en"),
+        ("category_en", "category_en"),
+    ],
+)
+def test_english_label_columns_are_recognised(header: str, name: str) -> None:
+    assert canonical_column(header) == name
+
+
+def test_english_labels_are_read_per_attribute() -> None:
+    header = map_header(["sku", "attribute_1", "value_1", "attribute_1_en", "value_1_en"])
+    row, errors = parse_row(2, ["AT01-DEN", "Màu", "Đen", "Colour", "Black"], header)
+    assert errors == []
+    assert row.attributes_en == {"Màu": "Colour"}
+    assert row.values_en == {"Màu": "Black"}
+
+
 def test_columns_are_the_documented_order() -> None:
     assert columns(["HCM"]) == [
         "product_code",
@@ -130,6 +153,13 @@ def test_columns_are_the_documented_order() -> None:
         "reorder_point",
         "weight_grams",
         "media_urls",
+        "category_en",
+        "attribute_1_en",
+        "value_1_en",
+        "attribute_2_en",
+        "value_2_en",
+        "attribute_3_en",
+        "value_3_en",
         "stock_HCM",
     ]
 

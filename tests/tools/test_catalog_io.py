@@ -779,3 +779,57 @@ async def test_a_bad_product_column_skips_the_products_other_rows(
     assert "row 2" in out["errors"][1]["message"]
     assert (out["products_created"], out["rows_imported"]) == (1, 1)
     assert [p["code"] for p in (await shop("search_products", query=""))["results"]] == ["NB01"]
+
+
+EN_HEADER = [
+    "Mã SP",
+    "Tên sản phẩm",
+    "Danh mục",
+    "Danh mục (tiếng Anh)",
+    "Thuộc tính 1",
+    "Thuộc tính 1 (tiếng Anh)",
+    "Giá trị 1",
+    "Giá trị 1 (tiếng Anh)",
+    "Mã SKU",
+    "Giá bán",
+]
+
+
+async def test_english_labels_are_imported_exported_and_kept_on_blank_cells(
+    shop: Caller,
+) -> None:
+    await make_warehouses(shop)
+    rows = [
+        ["AT01", "Áo thun", "Áo thun", "T-shirts", "Màu", "Colour", "Đen", "Black", "A-DEN", 1000],
+        ["AT01", "Áo thun", "Áo thun", "", "Màu", "", "Trắng", "", "A-TRANG", 1000],
+    ]
+    out = await import_file(shop, "en.csv", csv_bytes(EN_HEADER, rows))
+    assert out["errors"] == []
+    product = await shop("get_product", code="AT01")
+    assert product["category_en"] == "T-shirts"
+    assert product["attributes_en"] == {"Màu": "Colour"}
+    assert [v["label_en"] for v in product["variants"]] == ["Black", "Trắng"]
+
+    # A later file names White; blank cells keep Black and T-shirts.
+    rows[1][7] = "White"
+    rows[0][3] = rows[0][7] = ""
+    again = await import_file(shop, "en.csv", csv_bytes(EN_HEADER, rows))
+    assert (again["errors"], again["products_updated"]) == ([], 1)
+    product = await shop("get_product", code="AT01")
+    assert product["category_en"] == "T-shirts"
+    assert [v["label_en"] for v in product["variants"]] == ["Black", "White"]
+
+    exported = await shop("export_catalog", format="csv")
+    lines = base64.b64decode(exported["content_base64"]).decode("utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    first = dict(zip(header, lines[1].split(","), strict=True))
+    assert (first["category_en"], first["attribute_1_en"], first["value_1_en"]) == (
+        "T-shirts",
+        "Colour",
+        "Black",
+    )
+    assert first["attribute_2_en"] == first["value_2_en"] == ""
+    reimported = await import_file(
+        shop, exported["filename"], base64.b64decode(exported["content_base64"])
+    )
+    assert (reimported["errors"], reimported["products_updated"]) == ([], 0)

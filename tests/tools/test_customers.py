@@ -339,7 +339,15 @@ async def test_merge_moves_everything_to_the_target(shop: Caller, db: Database) 
     await add_order_and_quote(db, target["id"])
 
     out = await shop("merge_customers", SALES, source_id=source["id"], target_id=target["id"])
-    assert out["moved"] == {"phones": 3, "addresses": 2, "identities": 1, "orders": 1, "quotes": 1}
+    assert out["moved"] == {
+        "phones": 3,
+        "addresses": 2,
+        "identities": 1,
+        "orders": 1,
+        "quotes": 1,
+        "conversations": 0,
+        "unconfirmed_phones": 0,
+    }
     merged = out["customer"]
     assert merged["id"] == target["id"]
     assert merged["name"] == "An (điện thoại)"  # the target's own fields win

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import update
@@ -459,3 +460,24 @@ async def test_refunds_without_goods_take_revenue_back_and_bring_no_cost_back(
     }
     assert out["total"]["refunds_shipping"] == 0
     assert out["total"]["profit_after_refunds"] == -80_000
+
+
+async def test_sales_report_without_dates_covers_the_current_month_in_the_shops_timezone(
+    shop: Caller,
+) -> None:
+    before = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    out = await shop("sales_report", ACCOUNTANT)
+    after = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    first = date.fromisoformat(out["date_from"])
+    last = date.fromisoformat(out["date_to"])
+    assert first in {before.replace(day=1), after.replace(day=1)}
+    assert first.day == 1
+    assert (last.year, last.month) == (first.year, first.month)
+    assert (last + timedelta(days=1)).day == 1  # the month's last day
+
+
+async def test_sales_report_with_one_date_fills_in_that_month(shop: Caller) -> None:
+    out = await shop("sales_report", ACCOUNTANT, date_from="2024-02-10")
+    assert (out["date_from"], out["date_to"]) == ("2024-02-10", "2024-02-29")
+    out = await shop("sales_report", ACCOUNTANT, date_to="2025-12-20")
+    assert (out["date_from"], out["date_to"]) == ("2025-12-01", "2025-12-20")

@@ -57,11 +57,13 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import uvicorn
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'shop.db'}"
+    folder = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{folder / 'shop.db'}"
     upgrade(url)
+    settings = offline_settings(url).model_copy(update={"media_dir": str(folder / "media")})
 
     async def demo() -> None:
-        c = Container.create(offline_settings(url))
+        c = Container.create(settings)
         try:
             result = await load_demo_data(c.runner)
             assert result["status"] == "loaded", result
@@ -70,7 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     asyncio.run(demo())
     port = _free_port()
-    app = create_app(offline_settings(url))
+    app = create_app(settings)
     srv = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
@@ -121,6 +123,12 @@ def test_buy_a_product_by_clicking(server: str) -> None:
             card = page.locator(".card", has_text="Áo thun cotton basic cổ tròn").last
             expect(card).to_be_visible()
             expect(card.locator(".price")).to_contain_text("₫")
+            # The demo's own picture, not the grey letter: loaded from the app's thumbnails.
+            picture = card.locator(".img img")
+            expect(picture).to_have_attribute("src", re.compile(r"^/media/thumbs/"))
+            page.wait_for_function(
+                "(img) => img.complete && img.naturalWidth > 0", arg=picture.element_handle()
+            )
             card.get_by_role("button", name="Xem").click()
             expect(log).to_contain_text("Bạn chọn Màu")
             # Pick the first colour and size on offer (only in-stock ones are buttons).

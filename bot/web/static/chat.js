@@ -120,15 +120,28 @@
     scrollDown();
   }
 
+  // Web addresses as they are; the shop's own uploads (/media/<name>) by their thumbnail.
+  function cardImage(url) {
+    if (!url) { return null; }
+    if (/^https?:\/\//.test(url)) { return url; }
+    var own = /^\/media\/([0-9a-f]{32}\.(?:jpg|png|webp))$/.exec(url);
+    return own ? "/media/thumbs/" + own[1] : null;
+  }
+
   function renderCard(card) {
     var node = el("div", "card");
     node.setAttribute("data-product-id", String(card.product_id));
     var img = el("div", "img");
-    if (card.image_url && /^https?:\/\//.test(card.image_url)) {
+    var src = cardImage(card.image_url);
+    if (src) {
       var image = document.createElement("img");
-      image.src = card.image_url;
+      image.src = src;
       image.alt = card.title;
       image.loading = "lazy";
+      // A picture that fails to load falls back to the letter, not a broken-image icon.
+      image.addEventListener("error", function () {
+        img.textContent = (card.title || "?").charAt(0).toUpperCase();
+      });
       img.appendChild(image);
     } else {
       img.textContent = (card.title || "?").charAt(0).toUpperCase();

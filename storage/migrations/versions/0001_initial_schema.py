@@ -109,6 +109,7 @@ def upgrade() -> None:
     sa.Column('specs', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('media', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('attributes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('labels_en', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
@@ -119,6 +120,13 @@ def upgrade() -> None:
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_products_category'), ['category'], unique=False)
 
+    op.create_table('rate_counters',
+    sa.Column('scope', sa.String(length=40), nullable=False),
+    sa.Column('key', sa.String(length=128), nullable=False),
+    sa.Column('window_start', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('scope', 'key', 'window_start', name=op.f('pk_rate_counters'))
+    )
     op.create_table('staff',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -235,6 +243,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('customer_identities', schema=None) as batch_op:
         batch_op.create_index('ix_customer_identities_customer_id', ['customer_id'], unique=False)
+
+    op.create_table('customer_phone_claims',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_customer_phone_claims_customer_id_customers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_phone_claims')),
+    sa.UniqueConstraint('customer_id', 'phone', name=op.f('uq_customer_phone_claims_customer_id_phone'))
+    )
+    with op.batch_alter_table('customer_phone_claims', schema=None) as batch_op:
+        batch_op.create_index('ix_customer_phone_claims_phone', ['phone'], unique=False)
 
     op.create_table('customer_phones',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -641,6 +661,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_customer_phones_customer_id'))
 
     op.drop_table('customer_phones')
+    with op.batch_alter_table('customer_phone_claims', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_phone_claims_phone')
+
+    op.drop_table('customer_phone_claims')
     with op.batch_alter_table('customer_identities', schema=None) as batch_op:
         batch_op.drop_index('ix_customer_identities_customer_id')
 
@@ -664,6 +688,7 @@ def downgrade() -> None:
     op.drop_table('tool_results')
     op.drop_table('suppliers')
     op.drop_table('staff')
+    op.drop_table('rate_counters')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_products_category'))
 
