@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from agents.offline import browse, cart, checkout, decisions, orders, quantity
+from agents.offline import browse, cart, checkout, decisions, lookup, orders, quantity
 from agents.offline import payloads as P
 from agents.offline.context import FlowContext, Outcome
 from agents.offline.messages import Lang, error_text, t
@@ -166,7 +166,7 @@ class OfflineFlow:
             return answered
         number = order_number_in(text)
         if number is not None:
-            return await orders.show(ctx, state, number)
+            return await lookup.by_number(ctx, state, text, number)
         return await browse.search(ctx, state, text)
 
     async def answer(self, ctx: FlowContext, state: FlowState, text: str) -> Outcome | None:
@@ -190,6 +190,8 @@ class OfflineFlow:
             return await cart.typed_line_quantity(ctx, state, text)
         if step == "return_reason":
             return await orders.typed_reason(ctx, state, text)
+        if step == "lookup_phone":
+            return await lookup.typed_phone(ctx, state, text)
         if step.startswith("co_"):
             return await checkout.typed(ctx, state, text)
         return None

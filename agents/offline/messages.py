@@ -246,6 +246,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Đơn {number} ({date})\nTrạng thái: {status}",
         "Order {number} ({date})\nStatus: {status}",
     ),
+    "lookup_ask_phone": (
+        "Đơn DH{number:06d} không có trong các đơn của bạn trên thiết bị này. Bạn nhập số điện "
+        "thoại đã dùng khi đặt đơn để shop tra giúp nhé.",
+        "Order DH{number:06d} is not among your orders on this device. Type the phone number it "
+        "was placed with and I will look it up.",
+    ),
+    "lookup_not_found": (
+        "Shop không tìm thấy đơn nào với số đơn và số điện thoại này. Bạn kiểm tra lại giúp shop "
+        "nhé (số đơn có dạng DH000012).",
+        "No order matches that order number and phone. Please check them (order numbers look "
+        "like DH000012).",
+    ),
+    "lookup_rate_limited": (
+        "Bạn đã tra đơn nhiều lần quá, thử lại sau khoảng {minutes} phút nhé, hoặc nhắn nhân viên.",
+        "Too many look-ups; please try again in about {minutes} minutes, or ask our staff.",
+    ),
+    "lookup_due": ("Còn phải trả: {amount}", "Still to pay: {amount}"),
     "order_line": ("• {item} × {quantity} — {amount}", "• {item} × {quantity} — {amount}"),
     "order_total": ("Tổng cộng: {total} · {payment}", "Total: {total} · {payment}"),
     "btn_cancel_order": ("Huỷ đơn", "Cancel order"),

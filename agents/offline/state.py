@@ -41,6 +41,7 @@ Step = Literal[
     "co_payment",
     "co_review",  # the quote is shown, waiting for confirm / edit / cancel
     "return_reason",  # waiting for the reason of a return (order_id)
+    "lookup_phone",  # an order number not among theirs: waiting for the phone it was placed with
 ]
 
 
@@ -113,6 +114,7 @@ class FlowState(BaseModel):
     sku: str | None = None  # the variant waiting for a quantity
     edit_sku: str | None = None  # the cart line waiting for a new quantity
     order_id: int | None = None  # the order waiting for a return reason
+    lookup_number: int | None = None  # the order number waiting for its phone (lookup_phone)
     buyer: Buyer = Field(default_factory=Buyer)
     saved: Buyer | None = None  # the customer's details from earlier orders, offered as buttons
     pending_address: Address | None = None
@@ -146,7 +148,13 @@ class FlowState(BaseModel):
 
     def reset_step(self) -> FlowState:
         return self.model_copy(
-            update={"step": "idle", "sku": None, "edit_sku": None, "order_id": None}
+            update={
+                "step": "idle",
+                "sku": None,
+                "edit_sku": None,
+                "order_id": None,
+                "lookup_number": None,
+            }
         )
 
 
