@@ -44,8 +44,12 @@ class Cli:
             monkeypatch.delenv(name, raising=False)
 
     def __call__(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        # Uploaded images (the demo's pictures) go beside the database, not into the checkout.
+        media = str(Path(self.url.removeprefix("sqlite:///")).parent / "media")
         result = CliRunner().invoke(
-            app, list(args), env={"SHOPBOT_DATABASE_URL": self.url, **(env or {})}
+            app,
+            list(args),
+            env={"SHOPBOT_DATABASE_URL": self.url, "SHOPBOT_MEDIA_DIR": media, **(env or {})},
         )
         assert "Traceback" not in result.output
         return result
@@ -370,6 +374,9 @@ def test_demo_data_is_idempotent(cli: Cli) -> None:
     first = cli.json("demo-data")
     assert first["status"] in {"loaded", "partial"}
     assert first["created"]["warehouses"] == 2
+    # The demo's pictures were drawn into SHOPBOT_MEDIA_DIR, with their thumbnails.
+    media = Path(cli.url.removeprefix("sqlite:///")).parent / "media"
+    assert len(list(media.glob("*.png"))) == len(list((media / "thumbs").glob("*.png"))) > 8
     listed = cli.json("tool", "call", "list_warehouses")
     assert {w["code"]: w["name"] for w in listed["warehouses"]} == {
         "HCM": "Kho Quận 7",

@@ -84,3 +84,31 @@ async def move_claims(ctx: ToolContext, source_id: int, target_id: int) -> int:
     owned = select(CustomerPhone.phone).where(CustomerPhone.customer_id == target_id)
     await s.execute(delete(claims).where(claims.customer_id == target_id, claims.phone.in_(owned)))
     return count
+
+
+async def split_taken(
+    ctx: ToolContext, phones: Sequence[tuple[str, str]], customer_id: int
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """(phone, field) pairs that are free or this customer's, and the phones others own."""
+    if not phones:
+        return [], []
+    owners = dict(
+        (
+            await ctx.session.execute(
+                select(CustomerPhone.phone, CustomerPhone.customer_id).where(
+                    CustomerPhone.phone.in_([p for p, _ in phones])
+                )
+            )
+        ).all()
+    )
+    free = [(p, f) for p, f in phones if owners.get(p) in (None, customer_id)]
+    taken = [p for p, _ in phones if owners.get(p) not in (None, customer_id)]
+    return free, taken
+
+
+async def drop_claim(ctx: ToolContext, customer_id: int, phone: str) -> None:
+    await ctx.session.execute(
+        delete(CustomerPhoneClaim).where(
+            CustomerPhoneClaim.customer_id == customer_id, CustomerPhoneClaim.phone == phone
+        )
+    )

@@ -34,7 +34,14 @@ from storage.models import (
     Quote,
 )
 from tools.context import ToolContext
-from tools.customer_links import linked_customers, move_claims, unconfirmed_phones
+from tools.customer_links import (
+    claim_phone,
+    drop_claim,
+    linked_customers,
+    move_claims,
+    split_taken,
+    unconfirmed_phones,
+)
 from tools.order_models import Channel
 from tools.registry import CUSTOMER, SALES, STAFF, tool
 
@@ -668,6 +675,9 @@ async def update_customer(ctx: ToolContext, inp: UpdateCustomerIn) -> CustomerOu
         tax_code = normalise_tax_code(inp.tax_code) if inp.tax_code.strip() else None
     email = _clean_email(inp.email) if inp.email is not None else c.email
     new_addresses = _address_rows(inp.add_addresses, "add_addresses")
+    claimed: list[str] = []
+    if ctx.actor.is_customer:  # another customer's phone is kept unconfirmed (docs/customers.md)
+        add_phones, claimed = await split_taken(ctx, add_phones, c.id)
     await _check_phones_free(ctx, add_phones, c.id)
     await _check_identities_free(ctx, inp.add_identities, c.id, "add_identities")
     own_phones = {
@@ -678,8 +688,9 @@ async def update_customer(ctx: ToolContext, inp: UpdateCustomerIn) -> CustomerOu
             )
         ).scalars()
     }
+    own_claims = set((await unconfirmed_phones(ctx, [c.id]))[c.id])
     for phone, field in remove_phones:
-        if phone not in own_phones:
+        if phone not in own_phones and phone not in own_claims:
             raise NotFound(
                 f"{display_phone(phone)} is not one of this customer's phones.",
                 field=field,
@@ -723,7 +734,12 @@ async def update_customer(ctx: ToolContext, inp: UpdateCustomerIn) -> CustomerOu
     c.email, c.tax_code = email, tax_code
     c.search_text = _search_text(c)
     for phone, _ in remove_phones:
-        await ctx.session.delete(own_phones[phone])
+        if phone in own_phones:
+            await ctx.session.delete(own_phones[phone])
+        else:
+            await drop_claim(ctx, c.id, phone)
+    for phone in claimed:
+        await claim_phone(ctx, c.id, phone)
     ctx.session.add_all(
         [CustomerPhone(customer_id=c.id, phone=p) for p, _ in add_phones if p not in own_phones]
     )

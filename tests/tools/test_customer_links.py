@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from core.errors import Conflict
 from core.roles import Actor
 from storage.database import Database
 from storage.models import Conversation
@@ -108,3 +109,26 @@ async def test_the_same_customer_buying_again_adds_no_claim(
     await buy(shop, second)
     assert (await shop("get_customer", first))["unconfirmed_phones"] == []
     assert (await shop("get_customer", second))["unconfirmed_phones"] == [PHONE]
+
+
+async def test_a_customer_adding_anothers_phone_keeps_it_unconfirmed_without_an_oracle(
+    shop: Caller, two_sessions: tuple[Actor, Actor]
+) -> None:
+    """Saying "that phone belongs to someone else" would tell a stranger who is a customer."""
+    first, second = two_sessions
+    out = await shop("update_customer", second, add_phones=["0912345678", "0987 654 321"])
+    assert out["phones"] == ["+84987654321"]
+    assert out["unconfirmed_phones"] == [PHONE]
+    removed = await shop("update_customer", second, remove_phones=["+84 912 345 678"])
+    assert removed["unconfirmed_phones"] == []
+    assert (await shop("get_customer", first))["phones"] == [PHONE]  # the owner keeps it
+
+
+async def test_staff_adding_a_taken_phone_are_told_to_merge(
+    shop: Caller, two_sessions: tuple[Actor, Actor]
+) -> None:
+    first, second = two_sessions
+    with pytest.raises(Conflict) as err:
+        await shop("update_customer", SALES, customer_id=second.customer_id, add_phones=[PHONE])
+    assert err.value.code == "phone_taken"
+    assert err.value.details["customer_id"] == first.customer_id
