@@ -33,6 +33,7 @@ from agents.offline.variants import (
     next_choice,
 )
 from agents.types import Button, Reply
+from core.labels import label
 from core.money import format_vnd
 from tools.catalog import ProductHit, ProductOut
 
@@ -45,7 +46,10 @@ async def show_categories(ctx: FlowContext, state: FlowState) -> Outcome:
     cats = (await ctx.shop.list_categories()).categories
     if not cats:
         return Outcome(state, [menu(ctx.lang, state, ctx.t("no_categories"))])
-    buttons = [button(f"{c.name} ({c.product_count})", P.category(c.name)) for c in cats[:20]]
+    buttons = [
+        button(f"{label(c.name, c.name_en, ctx.lang)} ({c.product_count})", P.category(c.name))
+        for c in cats[:20]
+    ]
     buttons.append(button(ctx.t("btn_menu"), P.MENU))
     return Outcome(state, [Reply(text=ctx.t("categories"), buttons=buttons)])
 
@@ -69,7 +73,10 @@ async def show_category(ctx: FlowContext, state: FlowState, name: str, page: int
         state,
         [
             Reply(
-                text=ctx.t("category_products", category=shown[0].category or name),
+                text=ctx.t(
+                    "category_products",
+                    category=label(shown[0].category or name, shown[0].category_en, ctx.lang),
+                ),
                 cards=[hit_card(h, ctx.lang) for h in shown],
                 buttons=buttons,
             )
@@ -126,10 +133,17 @@ def results_reply(
     )
 
 
-def _choices(product: ProductOut) -> list[VariantChoice]:
+def _choices(product: ProductOut, lang: str) -> list[VariantChoice]:
+    """The variants to choose from, their option values in the reader's language (the keys
+    stay the attribute names the choice walks by)."""
+    english = lang == "en"
     return [
         VariantChoice(
-            sku=v.sku, options=v.options, label=v.label, price=v.sale_price, available=v.available
+            sku=v.sku,
+            options={**v.options, **v.options_en} if english else v.options,
+            label=(v.label_en or v.label) if english else v.label,
+            price=v.sale_price,
+            available=v.available,
         )
         for v in product.variants
         if v.active
@@ -157,7 +171,7 @@ async def choose_variant(
 def _variant_step(
     ctx: FlowContext, state: FlowState, product: ProductOut, chosen: tuple[int, ...]
 ) -> Outcome:
-    choices = _choices(product)
+    choices = _choices(product, ctx.lang)
     result = next_choice(product.attributes, choices, chosen)
     if isinstance(result, NoMatch) and chosen:
         result = next_choice(product.attributes, choices, ())
@@ -169,20 +183,21 @@ def _variant_step(
             state, [Reply(text=ctx.t("product_sold_out", name=product.name), buttons=nav)]
         )
     if isinstance(result, Pick):
-        label = chosen_label(product.attributes, choices, result.chosen)
+        so_far = chosen_label(product.attributes, choices, result.chosen)
         if not result.in_stock:
             return Outcome(
                 state,
                 [
                     Reply(
-                        text=ctx.t("variant_sold_out", label=label),
+                        text=ctx.t("variant_sold_out", label=so_far),
                         buttons=[button(ctx.t("btn_rechoose"), P.variant(product.id, ())), *nav],
                     )
                 ],
             )
-        lines = [ctx.t("choose_option", attribute=result.attribute)]
-        if label:
-            lines.insert(0, ctx.t("chosen_so_far", label=label))
+        attribute = label(result.attribute, product.attributes_en.get(result.attribute), ctx.lang)
+        lines = [ctx.t("choose_option", attribute=attribute)]
+        if so_far:
+            lines.insert(0, ctx.t("chosen_so_far", label=so_far))
         if result.sold_out:
             lines.append(
                 ctx.t("options_sold_out", values=", ".join(o.value for o in result.sold_out))

@@ -37,7 +37,9 @@ async def ask_again(
 ) -> Outcome:
     """The quantity question again, for the same variant, with a line saying why."""
     product = await ctx.shop.get_product(sku=sku)
-    choice = next((c for c in _choices(product) if c.sku.casefold() == sku.casefold()), None)
+    choice = next(
+        (c for c in _choices(product, ctx.lang) if c.sku.casefold() == sku.casefold()), None
+    )
     if choice is None:
         return await add_quantity(ctx, state, sku, 1)  # says it is no longer sold
     outcome = _ask_quantity(ctx, state, product, Chosen(choice, ()))

@@ -85,3 +85,23 @@ async def test_a_question_naming_no_product_asks_what_to_find(client: httpx.Asyn
     assert "Bạn cần tìm gì?" in chat.text
     await chat.say("váy babydoll")  # the answer is searched
     assert cards(chat) == ["Váy babydoll cổ sen"]
+
+
+@pytest.mark.usefixtures("demo")
+async def test_an_english_chat_chooses_variants_in_english(client: httpx.AsyncClient) -> None:
+    """Issue 8, item 7: "Choose Màu:", "Chosen: Đen" and Vietnamese categories in English mode."""
+    chat = WebChat(client)
+    await chat.say("/en")
+    await chat.press("Browse categories")
+    assert "T-shirts" in " ".join(chat.titles()), chat.titles()
+    await chat.say("black t-shirt please")
+    card = next(
+        c for r in chat.replies for c in r["cards"] if c["title"] == "Áo thun cotton basic cổ tròn"
+    )
+    await chat.send(payload=card["buttons"][0]["payload"])
+    assert "Choose Colour" in chat.text, chat.text
+    assert "Black" in chat.titles()
+    assert "Đen" not in chat.titles()
+    await chat.press("Black")
+    assert "Chosen: Black" in chat.text, chat.text
+    assert "Màu" not in chat.text
