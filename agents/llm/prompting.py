@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from core.money import format_vnd
+from core.shop_policies import Policy, policy_text
 from prompts import render
 from tools.config import ToolConfig
 
@@ -42,7 +43,16 @@ def system_prompt(language: Language, shop: ToolConfig, *, handoff_tool: str) ->
         payment_policy=payment,
         hold_minutes=shop.hold_minutes,
         handoff_tool=handoff_tool,
+        delivery_time=_policy("delivery_time", language, shop),
+        opening_hours=_policy("opening_hours", language, shop),
+        return_policy=_policy("return_policy", language, shop),
     )
+
+
+def _policy(name: Policy, language: Language, shop: ToolConfig) -> str:
+    """The shop's own words (the same the button flow answers with), without a final stop."""
+    text = policy_text(name, language, getattr(shop, name), getattr(shop, f"{name}_en"))
+    return text.rstrip(". ")
 
 
 def earlier_conversation(summary: str, language: Language) -> str:

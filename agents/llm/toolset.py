@@ -80,10 +80,12 @@ EXPOSED: dict[str, Exposure] = {
         ("number",),
         required=("number",),
     ),
-    "list_orders": Exposure(
-        "The customer's own orders, newest first.",
-        ("status", "limit"),
+    "lookup_order": Exposure(
+        "An order not among the customer's, by its number plus the phone it was placed with.",
+        ("number", "phone"),
+        descriptions={"number": "", "phone": ""},
     ),
+    "list_orders": Exposure("The customer's own orders, newest first.", ("limit",)),
     "cancel_order": Exposure(
         "Show a card to cancel the customer's unshipped order, only when they ask to.",
         ("number", "reason"),
@@ -239,8 +241,8 @@ def slim_schema(schema: dict[str, Any]) -> dict[str, Any]:
         for key, value in node.items():
             if key in _UNREAD or key == "$defs":
                 continue
-            if key in ("default", "description") and value in (None, "", False, [], {}):
-                continue
+            if key == "default" or (key == "description" and not value):
+                continue  # an omitted argument takes its default anyway
             out[key] = (
                 walk(value) if key != "properties" else {k: walk(v) for k, v in value.items()}
             )

@@ -18,6 +18,9 @@ VARIABLES: dict[str, dict[str, object]] = {
         "hold_minutes": 15,
         "handoff_tool": "request_handoff",
         "payment_policy": "Thanh toán khi nhận hàng (COD).",
+        "delivery_time": "2–4 ngày",
+        "opening_hours": "8:00 – 21:00",
+        "return_policy": "Đổi trả trong 7 ngày",
     },
     "earlier_conversation": {"summary": "khách: hỏi áo thun"},
     "neutral_reply": {},
@@ -106,3 +109,15 @@ def test_bank_transfer_is_offered_only_with_an_account_to_send(
     assert "bank_transfer" not in plain
     assert "bank_transfer" in banked
     assert "0071000123456" not in banked  # the model never writes the account itself
+
+
+def test_the_shops_own_delivery_hours_and_returns_reach_the_model() -> None:
+    """The same words the button flow answers with (core/shop_policies.py): the LLM has no
+    reason to invent opening hours."""
+    shop = ToolConfig(opening_hours="9h–18h, nghỉ Chủ nhật", return_policy_en="No returns.")
+    vi = system_prompt("vi", shop, handoff_tool="request_handoff")
+    en = system_prompt("en", shop, handoff_tool="request_handoff")
+    assert "9h–18h, nghỉ Chủ nhật" in vi
+    assert "9h–18h, nghỉ Chủ nhật" in en  # the shop wrote no English: its own words
+    assert "No returns" in en
+    assert "2–4 ngày làm việc" in vi  # the default where the shop set nothing
