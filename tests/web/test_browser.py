@@ -178,3 +178,82 @@ def test_buy_a_product_by_clicking(server: str) -> None:
             assert errors == []
         finally:
             browser.close()
+
+
+def test_on_a_phone_buy_with_typed_words_then_look_the_order_up_elsewhere(server: str) -> None:
+    """Issue 8: a phone-size screen; search by typing, pick a variant, the quantity in words,
+    check out on the order card, then a second browser (another device) finds the order by
+    its number and the phone it was placed with."""
+    phone = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+    expect = playwright_sync.expect
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_context(locale="vi-VN", **phone).new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(server + "/")
+            log = page.locator("#log")
+            expect(log).to_contain_text("Chào bạn")
+            composer = page.locator("#text")
+
+            def say(text: str) -> None:
+                composer.fill(text)
+                composer.press("Enter")
+                page.wait_for_function("() => !document.querySelector('#log .typing')")
+
+            def click(name: str) -> None:
+                page.locator("#log .buttons.quick button", has_text=name).filter(
+                    has_text=re.compile(f"^{re.escape(name)}$")
+                ).last.click()
+                page.wait_for_function("() => !document.querySelector('#log .typing')")
+
+            def last_bot() -> str:
+                return str(page.locator("#log .msg.bot:not(.typing)").last.inner_text())
+
+            say("quần jean")
+            card = page.locator(".card", has_text="Quần jean").first
+            expect(card).to_be_visible()
+            picture = card.locator(".img img")
+            expect(picture).to_have_attribute("src", re.compile(r"^/media/thumbs/"))
+            page.wait_for_function(
+                "(img) => img.complete && img.naturalWidth > 0", arg=picture.element_handle()
+            )
+            box = card.bounding_box()
+            assert box is not None
+            assert box["x"] >= 0
+            assert box["x"] + box["width"] <= 390  # the card fits the phone's screen
+            card.get_by_role("button", name="Xem").click()
+            page.wait_for_function("() => !document.querySelector('#log .typing')")
+            for _ in range(3):
+                if "Bạn lấy mấy cái" in last_bot():
+                    break
+                page.locator("#log .buttons.quick").last.locator("button").first.click()
+                page.wait_for_function("() => !document.querySelector('#log .typing')")
+            expect(page.locator("#log .msg.bot").last).to_contain_text("Bạn lấy mấy cái")
+            say("hai")
+            expect(log).to_contain_text("Đã thêm 2 ×")
+            click("Đặt hàng")
+            for text in ("Lê Thị Hoa", "0912 345 678", "25 Lê Lợi, Bến Nghé, Quận 1, TP HCM"):
+                say(text)
+            click("Đúng rồi")
+            click("Tiền mặt khi nhận (COD)")
+            expect(page.locator("#log .msg.bot").last).to_contain_text("Tổng cộng")
+            click("Xác nhận đặt hàng")
+            expect(log).to_contain_text("Đặt hàng thành công")
+            number = re.search(r"DH\d{6}", last_bot())
+            assert number, last_bot()
+
+            other = browser.new_context(locale="vi-VN", **phone).new_page()
+            other.set_default_timeout(TIMEOUT_MS)
+            other.goto(server + "/")
+            expect(other.locator("#log")).to_contain_text("Chào bạn")
+            other.locator("#text").fill(f"{number.group(0)} 0912345678")
+            other.locator("#text").press("Enter")
+            expect(other.locator("#log .msg.bot").last).to_contain_text(number.group(0))
+            expect(other.locator("#log .msg.bot").last).to_contain_text("Quần jean")
+            expect(other.locator("#log .msg.bot").last).not_to_contain_text("Lê Thị Hoa")
+            assert errors == []
+        finally:
+            browser.close()
