@@ -27,7 +27,7 @@ import dataclasses
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Any
 
 from agents.cards import ask_again, parse_card_payload
 from agents.offline import FlowContext, FlowState, OfflineFlow, Outcome, ShopTools
@@ -45,6 +45,7 @@ from agents.types import (
     TurnContext,
 )
 from core.cards import Decision
+from core.channels import ChatChannel
 from core.consent import Verdict, read_reply
 from core.errors import DomainError
 from core.roles import Actor
@@ -569,7 +570,7 @@ class ChatService:
 
     async def transcript(
         self,
-        channel: Literal["web", "telegram", "messenger", "zalo"],
+        channel: ChatChannel,
         chat_id: str,
         *,
         after_id: int = 0,

@@ -12,6 +12,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from core.cards import ConfirmationCard
+from core.channels import ChatChannel
 from core.roles import Actor
 
 
@@ -41,7 +42,7 @@ class Reply(BaseModel):
 
 
 class Incoming(BaseModel):
-    channel: Literal["web", "telegram", "messenger", "zalo"]
+    channel: ChatChannel
     chat_id: str = Field(min_length=1, max_length=128)
     text: str | None = Field(default=None, max_length=4000)
     payload: str | None = Field(default=None, max_length=200, description="A pressed button")
@@ -59,7 +60,7 @@ class TurnContext(BaseModel):
     conversation_id: int
     customer_id: int
     actor: Actor
-    channel: Literal["web", "telegram", "messenger", "zalo"] = "web"
+    channel: ChatChannel = "web"
     language: Literal["vi", "en"]
     history: list[tuple[str, str]] = []  # (role, text), oldest first, bounded window
     summary: str = ""

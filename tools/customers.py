@@ -12,12 +12,13 @@ import contextlib
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import String, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from core.channels import SALES_CHANNELS
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.phone import display_phone, normalise_phone
 from core.tax_code import normalise_tax_code
@@ -45,7 +46,7 @@ from tools.customer_links import (
 from tools.order_models import Channel
 from tools.registry import CUSTOMER, SALES, STAFF, tool
 
-CHANNELS: frozenset[str] = frozenset(get_args(Channel))
+CHANNELS: frozenset[str] = frozenset(SALES_CHANNELS)
 Email = Annotated[str, Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 PhoneText = Annotated[str, Field(min_length=1, max_length=30)]
 _MAX_MERGE_HOPS = 50

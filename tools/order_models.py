@@ -7,20 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.channels import SalesChannel
 from core.money import MAX_AMOUNT
 
-Channel = Literal[
-    "web",
-    "telegram",
-    "messenger",
-    "zalo",
-    "shopee",
-    "lazada",
-    "tiktok",
-    "phone",
-    "facebook",
-    "manual",
-]
+Channel = SalesChannel
 PaymentMethod = Literal["cod", "bank_transfer", "card", "e_wallet", "marketplace", "cash"]
 ShippingPayer = Literal["buyer", "seller"]
 

@@ -16,20 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.channels import SALES_CHANNELS
 from storage.base import Base, BigId, UTCDateTime, utcnow
 
-CHANNELS = (
-    "web",
-    "telegram",
-    "messenger",
-    "zalo",
-    "shopee",
-    "lazada",
-    "tiktok",
-    "phone",
-    "facebook",
-    "manual",
-)
+CHANNELS = SALES_CHANNELS
 
 
 class Order(Base):
