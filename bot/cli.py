@@ -29,6 +29,7 @@ from bot.settings import Settings
 from core.errors import DomainError, InvalidInput
 from core.roles import Actor, Role
 from storage.base import utcnow
+from storage.errors import domain_error_for
 
 T = TypeVar("T")
 
@@ -109,6 +110,9 @@ def run_with_container(
     except (typer.Exit, typer.Abort):
         raise
     except Exception as exc:  # never a traceback on a terminal
+        mapped = domain_error_for(exc)  # busy, never migrated: said as a refusal
+        if mapped is not None:
+            fail(mapped.to_dict())
         fail(
             {
                 "code": "internal_error",

@@ -71,3 +71,13 @@ class InsufficientStock(DomainError):
 class IllegalTransition(DomainError):
     code = "illegal_transition"
     http_status = 409
+
+
+class Unavailable(DomainError):
+    """The request was fine but cannot be served now; the same call may succeed later.
+
+    ``retry_after`` (seconds) is the hint surfaces pass on (HTTP ``Retry-After``)."""
+
+    code = "unavailable"
+    http_status = 503
+    retry_after: int | None = None

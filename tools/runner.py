@@ -14,15 +14,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Integer, String, bindparam, insert
-from sqlalchemy.exc import IntegrityError
 
-from core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from core.errors import DomainError, InvalidInput, PermissionDenied
 from core.roles import Actor
-from storage.base import Json, UTCDateTime, utcnow
+from storage.base import utcnow
 from storage.database import Database
-from storage.fastsql import Sql
-from storage.models import AuditEntry
+from storage.errors import DatabaseNotMigrated, domain_error_for
+from tools.audit_log import INSERT_AUDIT, AuditWriter
 from tools.config import ToolConfig
 from tools.context import ToolContext
 from tools.events import flush_events
@@ -35,20 +33,6 @@ log = logging.getLogger("shopbot.tools")
 MAX_ATTEMPTS = 3
 MAX_INTEGER = 2**63 - 1  # ids and counts are 64-bit integers in the database
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
-
-INSERT_AUDIT = Sql(
-    insert(AuditEntry).values(
-        at=bindparam("at", type_=UTCDateTime),
-        actor=bindparam("actor", type_=String),
-        role=bindparam("role", type_=String),
-        tool=bindparam("tool", type_=String),
-        surface=bindparam("surface", type_=String),
-        args=bindparam("args", type_=Json),
-        outcome=bindparam("outcome", type_=String),
-        error=bindparam("error", type_=String),
-        duration_ms=bindparam("duration_ms", type_=Integer),
-    )
-)
 
 # Quote tokens and idempotency keys are handles, not credentials, and stay readable.
 _SECRET = re.compile(
@@ -122,6 +106,10 @@ class ToolRunner:
         self.db = db
         self.registry = registry
         self.config = config or ToolConfig()
+        self.audit_log = AuditWriter(db)
+
+    async def aclose(self) -> None:
+        await self.audit_log.aclose()
 
     async def call(
         self,
@@ -173,18 +161,18 @@ class ToolRunner:
                 actor, name, audit_args, surface, exc.code, exc.message, started
             )
             raise
-        except IntegrityError as exc:
-            # A constraint caught what the tool's own checks did not (e.g. a concurrent duplicate).
-            err = Conflict(
-                "That conflicts with existing data.",
-                code="conflict",
-                details={"constraint": _constraint_name(exc)},
-            )
-            await self._audit_alone(
-                actor, name, audit_args, surface, err.code, str(exc.orig), started
-            )
-            raise err from None
         except Exception as exc:
+            # What only the database caught (a constraint, another process's lock, no schema)
+            # becomes a clean refusal; the driver's words, with schema names, stay in the audit.
+            err = domain_error_for(exc)
+            if err is not None:
+                cause = str(exc).split("\n", 1)[0][:1000]
+                log.info("tool %s refused by the database: %s", name, cause)
+                if not isinstance(err, DatabaseNotMigrated):  # no table to write it to
+                    await self._audit_alone(
+                        actor, name, audit_args, surface, err.code, cause, started
+                    )
+                raise err from None
             log.exception("tool %s failed", name)
             await self._audit_alone(
                 actor, name, audit_args, surface, "internal_error", type(exc).__name__, started
@@ -270,14 +258,9 @@ class ToolRunner:
         error: str | None,
         started: float,
     ) -> None:
-        try:
-            async with self.db.transaction() as tx:
-                await tx.fast.execute(
-                    INSERT_AUDIT,
-                    self._audit_row(actor, name, args, surface, outcome, error, started),
-                )
-        except Exception:  # the audit must never hide the original outcome
-            log.exception("could not write the audit row for %s", name)
+        await self.audit_log.write(
+            self._audit_row(actor, name, args, surface, outcome, error, started)
+        )
 
     @staticmethod
     def _audit_row(
@@ -352,8 +335,3 @@ def _retryable(exc: BaseException) -> bool:
         if code in RETRYABLE_SQLSTATES:
             return True
     return False
-
-
-def _constraint_name(exc: IntegrityError) -> str:
-    text = str(exc.orig)
-    return text.splitlines()[0][:200]

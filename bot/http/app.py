@@ -7,9 +7,11 @@ shape everywhere: ``{"error": {"code", "message", "field"}}`` with the status of
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -20,15 +22,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.container import Container, load_settings
 from bot.settings import Settings
 from bot.web import chat_router
-from core.errors import DomainError, InvalidInput
+from core.errors import DomainError, InvalidInput, Unavailable
 from core.roles import Actor
+from storage.errors import domain_error_for
 from tools.registry import Tool
 from tools.staff import actor_for_api_key
 
@@ -37,7 +40,9 @@ log = logging.getLogger("shopbot.http")
 SURFACE = "http"
 
 
+@functools.cache
 def app_version() -> str:
+    """Read once: the lookup scans site-packages on disk, too slow for every health check."""
     try:
         return version("shopbot")
     except PackageNotFoundError:  # running from a checkout that was never installed
@@ -79,6 +84,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown tool or record"},
     409: {"model": ErrorBody, "description": "Conflict (duplicate, stock, state)"},
     422: {"model": ErrorBody, "description": "Invalid input; `field` names the culprit"},
+    503: {"model": ErrorBody, "description": "Database busy (see Retry-After) or not migrated"},
 }
 
 
@@ -113,11 +119,21 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
     resp = error_response(exc.http_status, exc.to_dict())
-    if headers:
-        resp.headers.update(headers)
+    if exc.http_status == 401:
+        resp.headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, Unavailable) and exc.retry_after is not None:
+        resp.headers["Retry-After"] = str(exc.retry_after)
     return resp
+
+
+async def _driver_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database error outside the runner (key lookup, web chat): mapped as the runner maps
+    it (busy, no schema, constraints), or the generic 500 for anything else."""
+    err = domain_error_for(exc)
+    if err is None:
+        raise exc
+    return await _domain_error(request, err)
 
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
@@ -286,8 +302,7 @@ def _add_fixed_routes(app: FastAPI) -> None:
     async def healthz(container: ContainerDep) -> Any:
         """Liveness and database reachability, for load balancers and `make run` checks."""
         try:
-            async with container.db.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            await container.db.ping()  # a read: never waits for a writer
         except Exception:
             log.exception("health check: database unreachable")
             return JSONResponse(
@@ -343,6 +358,8 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _driver_error)
+    app.add_exception_handler(sqlite3.Error, _driver_error)
     app.add_middleware(CatchAll)
     app.include_router(chat_router(container))  # the customer web chat at / (bot/web)
     _add_fixed_routes(app)
