@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from core.clean_text import check_all, scrub
 from core.errors import DomainError, InvalidInput, PermissionDenied
 from core.roles import Actor
 from storage.base import utcnow
@@ -25,6 +26,7 @@ from tools.config import ToolConfig
 from tools.context import ToolContext
 from tools.events import flush_events
 from tools.idempotency import Idempotent, is_key_race, remember, replay
+from tools.input_check import refuse_unknown_fields
 from tools.registry import Registry, Tool
 from tools.reservations import serve_waiting_orders
 
@@ -142,7 +144,8 @@ class ToolRunner:
                     },
                 )
             if not isinstance(args, BaseModel):
-                _refuse_unknown_fields(t.input_model, raw_args)
+                refuse_unknown_fields(t.input_model, raw_args)
+            check_all(raw_args)  # control characters, in every string at any depth
             try:
                 parsed = (
                     args
@@ -157,6 +160,7 @@ class ToolRunner:
                 await self._audit_alone(actor, name, audit_args, surface, "ok", None, started)
             return result
         except DomainError as exc:
+            audit_args = scrub(audit_args)  # a refused call's arguments may hold NUL
             await self._audit_alone(
                 actor, name, audit_args, surface, exc.code, exc.message, started
             )
@@ -227,7 +231,7 @@ class ToolRunner:
     ) -> None:
         """For a surface that refused a call before it reached ``call`` (e.g. HTTP body
         validation): the audit log still shows every call that was attempted."""
-        audit_args = redact(args)
+        audit_args = scrub(redact(args))
         if name in self.registry and may_hold_blobs(self.registry.get(name).input_model):  # type: ignore[arg-type]
             audit_args = shrink(audit_args)
         await self._audit_alone(
@@ -283,22 +287,6 @@ class ToolRunner:
             "error": error,
             "duration_ms": int((time.perf_counter() - started) * 1000),
         }
-
-
-def _refuse_unknown_fields(model: type[BaseModel], args: dict[str, Any]) -> None:
-    """A misspelt argument is an error, not silently ignored: the caller (often an LLM) learns
-    which names exist instead of wondering why its value had no effect."""
-    known = set(model.model_fields) | {
-        f.alias for f in model.model_fields.values() if f.alias is not None
-    }
-    unknown = sorted(k for k in args if k not in known)
-    if unknown:
-        raise InvalidInput(
-            f"Unknown argument '{unknown[0]}'. Expected: {', '.join(sorted(model.model_fields))}.",
-            field=unknown[0],
-            code="unknown_field",
-            details={"unknown": unknown},
-        )
 
 
 def _refuse_huge_integers(model: BaseModel) -> None:

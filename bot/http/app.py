@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.container import Container, load_settings
+from bot.http.limits import BodyLimit
 from bot.settings import Settings
 from bot.web import chat_router
 from core.errors import DomainError, InvalidInput, Unavailable
@@ -136,7 +137,7 @@ async def _driver_error(request: Request, exc: Exception) -> JSONResponse:
     return await _domain_error(request, err)
 
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -248,6 +249,19 @@ def _tool_endpoint(t: Tool[Any, Any]) -> Callable[..., Awaitable[Any]]:
     input model (annotations created in a loop cannot be resolved from strings)."""
     model = t.input_model
 
+    async def permitted(container: ContainerDep, actor: CurrentActor, request: Request) -> Actor:
+        """The role check, as a dependency: FastAPI runs it before it reports body errors, so
+        a role that may not use the tool hears 403, not 422 (refused and audited by the runner,
+        with the body as sent when it is JSON)."""
+        if not t.allows(actor.role):
+            try:
+                sent = await request.json()
+            except ValueError:
+                sent = None
+            args = sent if isinstance(sent, dict) else {}
+            await container.runner.call(t.name, args, actor, surface=SURFACE)
+        return actor
+
     async def endpoint(
         container: Container, actor: Actor, request: Request, body: BaseModel | None
     ) -> Any:
@@ -267,7 +281,11 @@ def _tool_endpoint(t: Tool[Any, Any]) -> Callable[..., Awaitable[Any]]:
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         parameters=[
             inspect.Parameter("container", inspect.Parameter.KEYWORD_ONLY, annotation=ContainerDep),
-            inspect.Parameter("actor", inspect.Parameter.KEYWORD_ONLY, annotation=CurrentActor),
+            inspect.Parameter(
+                "actor",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[Actor, Depends(permitted)],
+            ),
             inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
             body_param,
         ],
@@ -361,6 +379,7 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
     app.add_exception_handler(DBAPIError, _driver_error)
     app.add_exception_handler(sqlite3.Error, _driver_error)
     app.add_middleware(CatchAll)
+    app.add_middleware(BodyLimit, max_bytes=container.settings.max_body_bytes)
     app.include_router(chat_router(container))  # the customer web chat at / (bot/web)
     _add_fixed_routes(app)
     _add_tool_routes(app, container)
