@@ -2,7 +2,7 @@
 
 Unknown fields are refused at every depth (a misspelt nested field, such as a variant's
 ``initial_stock`` for ``stock``, would otherwise be dropped without a word), naming the full
-path. The runner calls this before validation, for every surface.
+path; references are unambiguous. The runner calls these for every surface.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, PermissionDenied
+from core.roles import Actor
 
 
 @functools.cache
@@ -89,3 +90,22 @@ def _walk_union(members: list[Any], value: Any, path: str) -> None:
             first = first or exc
     if first is not None:
         raise first
+
+
+def refuse_ambiguous_references(parsed: BaseModel, actor: Actor) -> None:
+    """Rules on references that hold for every tool: a customer names no other customer, and
+    an order is named by its id or its number, never both (had they disagreed, which one was
+    meant could not be known)."""
+    values = parsed.__dict__
+    customer = values.get("customer_id")
+    if actor.is_customer and customer is not None and customer != actor.customer_id:
+        raise PermissionDenied(
+            "A customer may not name another customer.", field="customer_id", code="not_yours"
+        )
+    if values.get("order_id") is None:
+        return
+    for name in ("number", "order_number"):
+        if values.get(name) not in (None, ""):
+            raise InvalidInput(
+                f"Give order_id or {name}, not both.", field=name, code="ambiguous_order"
+            )

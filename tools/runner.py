@@ -26,7 +26,7 @@ from tools.config import ToolConfig
 from tools.context import ToolContext
 from tools.events import flush_events
 from tools.idempotency import Idempotent, is_key_race, remember, replay
-from tools.input_check import refuse_unknown_fields
+from tools.input_check import refuse_ambiguous_references, refuse_unknown_fields
 from tools.registry import Registry, Tool
 from tools.reservations import serve_waiting_orders
 
@@ -155,6 +155,7 @@ class ToolRunner:
             except ValidationError as exc:
                 raise validation_error(exc) from None
             _refuse_huge_integers(parsed)
+            refuse_ambiguous_references(parsed, actor)
             result = await self._run(t, parsed, actor, audit_args, surface, started)
             if not t.write:
                 await self._audit_alone(actor, name, audit_args, surface, "ok", None, started)
