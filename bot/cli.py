@@ -404,6 +404,16 @@ def bench_orders(
         raise typer.Exit(result)
 
 
+@bench_app.command("http")
+def bench_http(
+    n: Annotated[int, typer.Option("--n", min=100, help="Calls per tool and path")] = 2000,
+) -> None:
+    """create_order and get_product through uvicorn (50 clients) next to in-process."""
+    from bench.http import run_cli as run_http_bench  # imported lazily: it starts a server
+
+    run_http_bench(n)
+
+
 @bench_app.command("agent")
 def bench_agent(
     n: Annotated[int, typer.Option("--n", min=1, help="How many scripted orders to run")] = 20,

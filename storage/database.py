@@ -138,15 +138,33 @@ class Database:
     @contextlib.asynccontextmanager
     async def _pooled(self, *, write: bool) -> AsyncIterator[Tx]:
         async with self.engine.connect() as conn:
+            driver_tx: Any = None
             if self.is_sqlite:
                 conn = await conn.execution_options(shopbot_begin="DEFERRED")
-            await conn.begin()
-            tx = Tx(conn, await _fast_executor(conn), self.dialect)
+                await conn.begin()
+                fast = await _fast_executor(conn)
+            else:
+                # SQLAlchemy's asyncpg adapter begins lazily, on its own first statement, and
+                # the fast path may run before that. So the transaction is begun here on the
+                # driver, with asyncpg's public API, and SQLAlchemy runs inside it in
+                # autocommit mode (it issues no BEGIN or COMMIT of its own).
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.begin()
+                driver: Any = (await conn.get_raw_connection()).driver_connection
+                driver_tx = driver.transaction()
+                await driver_tx.start()
+                fast = FastExecutor(conn.dialect, driver)
+            tx = Tx(conn, fast, self.dialect)
             try:
                 yield tx
                 await tx._flush()
+                if driver_tx is not None:
+                    await driver_tx.commit()
                 await conn.commit()
             except BaseException:
+                if driver_tx is not None:
+                    with contextlib.suppress(Exception):
+                        await driver_tx.rollback()
                 with contextlib.suppress(Exception):
                     await conn.rollback()
                 raise
@@ -282,19 +300,7 @@ def _plain(driver: Any, statement: str) -> None:
 
 async def _fast_executor(conn: AsyncConnection) -> FastExecutor:
     raw = await conn.get_raw_connection()
-    driver = raw.driver_connection
-    dialect = conn.dialect
-    if dialect.name == "sqlite":
-        return FastExecutor(dialect, driver, None)
-    adapted: Any = raw.dbapi_connection
-
-    async def start() -> None:
-        # SQLAlchemy's asyncpg adapter begins the driver transaction lazily on its first
-        # statement; the fast path may run first, so it begins it the same way.
-        if adapted._transaction is None:
-            await adapted._start_transaction()
-
-    return FastExecutor(dialect, driver, start)
+    return FastExecutor(conn.dialect, raw.driver_connection)
 
 
 def _install_sqlite_hooks(engine: AsyncEngine, lock_timeout: float) -> None:
