@@ -6,12 +6,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from bot.container import Container, load_settings
 from bot.http.app import create_app
 from storage.database import Database
-from storage.models import AuditEntry
+from tests.runtime.conftest import audit_of
 from tests.test_http import Shop, error
 from tools.registry import Registry
 
@@ -89,12 +88,5 @@ async def test_a_role_that_may_not_use_a_tool_hears_403_before_its_input_is_chec
     assert error(resp)["code"] == "permission_denied"
     allowed_but_invalid = await api.post("adjust_stock", {"sku": 5}, role="warehouse")
     assert allowed_but_invalid.status_code == 422
-    async with db.transaction(write=False) as tx:
-        rows = (
-            await tx.session.execute(
-                select(AuditEntry.outcome, AuditEntry.role).where(
-                    AuditEntry.tool == "create_product"
-                )
-            )
-        ).all()
-    assert [tuple(r) for r in rows] == [("permission_denied", "warehouse")]
+    rows = await audit_of(db, "create_product")
+    assert [(outcome, role) for outcome, role, _ in rows] == [("permission_denied", "warehouse")]

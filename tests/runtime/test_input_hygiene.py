@@ -7,30 +7,21 @@ from __future__ import annotations
 import base64
 import io
 import typing
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from core.errors import InvalidInput
 from storage.database import Database
-from storage.models import AuditEntry, Product
+from storage.models import Product
 from tests.conftest import SYSTEM, Caller
-from tests.factories import ADDRESS, make_product, make_warehouses
-from tests.test_http import Shop, error, make_shop
+from tests.factories import ADDRESS
+from tests.runtime.conftest import audit_of
+from tests.test_http import Shop, error
 from tools.registry import Registry, Tool
 from tools.runner import ToolRunner
-
-
-@pytest.fixture
-async def api(db: Database, db_url: str, registry: Registry) -> AsyncIterator[Shop]:
-    async for shop in make_shop(db, db_url, registry):
-        caller = Caller(ToolRunner(db, registry))
-        await make_warehouses(caller)
-        await make_product(caller)
-        yield shop
 
 
 def string_path(model: type[BaseModel], path: str = "") -> tuple[str, Any] | None:
@@ -82,9 +73,9 @@ async def test_every_tool_refuses_nul_in_its_deepest_text_field(
 
 
 async def test_control_characters_are_refused_over_http_naming_the_field_and_audited(
-    api: Shop, db: Database
+    stocked: Shop, db: Database
 ) -> None:
-    resp = await api.post(
+    resp = await stocked.post(
         "create_product",
         {
             "code": "AT02",
@@ -96,21 +87,14 @@ async def test_control_characters_are_refused_over_http_naming_the_field_and_aud
     err = error(resp)
     assert err["code"] == "control_character"
     assert err["field"] == "variants.0.options.Màu"
-    nul = await api.post("create_customer", {"name": "Lan\x00"})
+    nul = await stocked.post("create_customer", {"name": "Lan\x00"})
     assert (nul.status_code, error(nul)["field"]) == (422, "name")
-    async with db.transaction(write=False) as tx:
-        audited = (
-            await tx.session.execute(
-                select(AuditEntry.outcome, AuditEntry.args).where(
-                    AuditEntry.tool == "create_customer"
-                )
-            )
-        ).all()
-    assert [(o, a["name"]) for o, a in audited] == [("control_character", "Lan\ufffd")]
+    audited = await audit_of(db, "create_customer")
+    assert [(o, a["name"]) for o, _, a in audited] == [("control_character", "Lan\ufffd")]
 
 
-async def test_line_breaks_are_kept_where_text_spans_lines(api: Shop) -> None:
-    made = await api.post(
+async def test_line_breaks_are_kept_where_text_spans_lines(stocked: Shop) -> None:
+    made = await stocked.post(
         "create_order",
         {
             "buyer_name": "Lan",
@@ -121,12 +105,12 @@ async def test_line_breaks_are_kept_where_text_spans_lines(api: Shop) -> None:
         },
     )
     assert made.status_code == 200, made.text
-    tab_in_name = await api.post("create_customer", {"name": "Lan\tAnh"})
+    tab_in_name = await stocked.post("create_customer", {"name": "Lan\tAnh"})
     assert error(tab_in_name)["field"] == "name"
 
 
-async def test_a_chat_message_with_nul_is_refused(api: Shop) -> None:
-    resp = await api.client.post(
+async def test_a_chat_message_with_nul_is_refused(stocked: Shop) -> None:
+    resp = await stocked.client.post(
         "/api/chat/messages", json={"session_id": "s" * 24, "text": "xin chào\x00"}
     )
     assert resp.status_code == 422
@@ -135,12 +119,12 @@ async def test_a_chat_message_with_nul_is_refused(api: Shop) -> None:
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 async def test_export_never_fails_on_stored_control_characters(
-    api: Shop, db: Database, fmt: str
+    stocked: Shop, db: Database, fmt: str
 ) -> None:
     # Data written before the tools refused control characters (or by hand) still exports.
     async with db.transaction() as tx:
         await tx.session.execute(update(Product).values(name="Áo\x01 thun\x0b"))
-    resp = await api.post("export_catalog", {"format": fmt})
+    resp = await stocked.post("export_catalog", {"format": fmt})
     assert resp.status_code == 200, resp.text
     data = base64.b64decode(resp.json()["content_base64"])
     if fmt == "xlsx":
@@ -154,8 +138,8 @@ async def test_export_never_fails_on_stored_control_characters(
         assert "Áo\x01 thun" in data.decode("utf-8-sig")
 
 
-async def test_unknown_nested_fields_are_refused_with_their_path(api: Shop) -> None:
-    resp = await api.post(
+async def test_unknown_nested_fields_are_refused_with_their_path(stocked: Shop) -> None:
+    resp = await stocked.post(
         "create_product",
         {
             "code": "AT02",
@@ -169,9 +153,9 @@ async def test_unknown_nested_fields_are_refused_with_their_path(api: Shop) -> N
     assert resp.status_code == 422
     err = error(resp)
     assert (err["code"], err["field"]) == ("unknown_field", "variants.1.initial_stock")
-    missing = await api.post("get_product", {"code": "AT02"})
+    missing = await stocked.post("get_product", {"code": "AT02"})
     assert missing.status_code == 404
-    deeper = await api.post(
+    deeper = await stocked.post(
         "create_order",
         {
             "buyer_name": "Lan",

@@ -5,7 +5,7 @@ blocking the loop and either go through or are refused as a retryable ``database
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 
 import httpx
 import pytest
@@ -14,12 +14,11 @@ from sqlalchemy import select
 from storage.database import Database
 from storage.models import AuditEntry
 from tests.blocking import loop_lag, no_blocking
-from tests.conftest import OWNER, Caller
-from tests.factories import make_product, make_warehouses
+from tests.conftest import OWNER
+from tests.runtime.conftest import seeded_shop
 from tests.runtime.lockholder import hold_write_lock
-from tests.test_http import Shop, error, make_shop
+from tests.test_http import Shop, error
 from tools.registry import Registry
-from tools.runner import ToolRunner
 
 MAX_LAG = 0.05  # seconds: the guarantee of issue 7
 
@@ -31,31 +30,17 @@ def sqlite_path(db_url: str, backend: str) -> str:
     return db_url.removeprefix("sqlite:///")
 
 
-async def seeded_shop(db: Database, db_url: str, registry: Registry) -> AsyncIterator[Shop]:
-    async for shop in make_shop(db, db_url, registry):
-        caller = Caller(ToolRunner(db, registry))
-        await make_warehouses(caller)
-        await make_product(caller)
-        yield shop
-
-
-@pytest.fixture
-async def shop(db: Database, db_url: str, registry: Registry) -> AsyncIterator[Shop]:
-    async for shop in seeded_shop(db, db_url, registry):
-        yield shop
-
-
 async def test_healthz_and_reads_answer_while_another_process_holds_the_write_lock(
-    shop: Shop, sqlite_path: str, db: Database
+    stocked: Shop, sqlite_path: str, db: Database
 ) -> None:
 
     def reads() -> list[Awaitable[httpx.Response]]:
         # A few at a time: the monitor shares the loop with the test's own client, so many
         # requests at once would show as lag the CPU work of the requests themselves.
         return [
-            shop.client.get("/healthz"),
-            shop.post("get_product", {"code": "AT01"}),
-            shop.post("check_stock", {"sku": "AT01-DEN-M"}),
+            stocked.client.get("/healthz"),
+            stocked.post("get_product", {"code": "AT01"}),
+            stocked.post("check_stock", {"sku": "AT01-DEN-M"}),
         ]
 
     await asyncio.gather(*reads())  # warm: first calls compile statements and schemas
@@ -63,7 +48,7 @@ async def test_healthz_and_reads_answer_while_another_process_holds_the_write_lo
     async with loop_lag() as lag, hold_write_lock(sqlite_path, 2.0) as holder:
         with no_blocking():
             write = asyncio.ensure_future(
-                shop.post("create_warehouse", {"code": "DN", "name": "Kho Đà Nẵng"})
+                stocked.post("create_warehouse", {"code": "DN", "name": "Kho Đà Nẵng"})
             )
             while not holder.released() and len(answers) < 600:
                 answers.extend(await asyncio.gather(*reads()))
@@ -75,7 +60,7 @@ async def test_healthz_and_reads_answer_while_another_process_holds_the_write_lo
     assert lag.worst < MAX_LAG, f"the loop stalled for {lag.worst * 1000:.0f} ms"
     # The reads answered while the lock was held: their audit rows had to wait for it (in the
     # background, none lost), as did the write; all come after the holder's last row.
-    await shop.container.runner.aclose()
+    await stocked.container.runner.aclose()
     order = await audit_order(db)
     after = order[order.index("lock_holder") + 1 :]
     rounds = len(answers) // 3
@@ -116,9 +101,9 @@ async def test_a_write_that_cannot_get_the_lock_in_time_is_a_retryable_503(
 
 
 async def test_runner_write_waits_for_the_lock_and_succeeds(
-    shop: Shop, sqlite_path: str, db: Database
+    stocked: Shop, sqlite_path: str, db: Database
 ) -> None:
-    runner = shop.container.runner
+    runner = stocked.container.runner
     async with loop_lag() as lag, hold_write_lock(sqlite_path, 1.0):
         made = await runner.call(
             "create_warehouse", {"code": "DN", "name": "Kho Đà Nẵng"}, OWNER, surface="test"
