@@ -14,9 +14,11 @@ from typing import Any
 
 from core.errors import InvalidInput
 
-# Field names whose text may span lines (any part of the path: ``address.line`` too).
+# Field names whose text may span lines (any part of the path: ``address.line`` too). Search
+# queries too: they are often a chat message as typed, line breaks and all.
 MULTILINE = re.compile(
-    r"note|description|address|message|text|content|comment|reason|body|instruction|csv",
+    r"note|description|address|message|text|content|comment|reason|body|instruction|csv"
+    r"|query|search",
     re.IGNORECASE,
 )
 _LINE_BREAKS = frozenset("\n\t\r")
