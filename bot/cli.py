@@ -29,6 +29,7 @@ from bot.settings import Settings
 from core.errors import DomainError, InvalidInput
 from core.roles import Actor, Role
 from storage.base import utcnow
+from storage.errors import domain_error_for
 
 if TYPE_CHECKING:
     import uvicorn
@@ -112,6 +113,9 @@ def run_with_container(
     except (typer.Exit, typer.Abort):
         raise
     except Exception as exc:  # never a traceback on a terminal
+        mapped = domain_error_for(exc)  # busy, never migrated: said as a refusal
+        if mapped is not None:
+            fail(mapped.to_dict())
         fail(
             {
                 "code": "internal_error",
@@ -414,6 +418,16 @@ def bench_orders(
         result = asyncio.run(_await(result))
     if isinstance(result, int) and not isinstance(result, bool) and result:
         raise typer.Exit(result)
+
+
+@bench_app.command("http")
+def bench_http(
+    n: Annotated[int, typer.Option("--n", min=100, help="Calls per tool and path")] = 2000,
+) -> None:
+    """create_order and get_product through uvicorn (50 clients) next to in-process."""
+    from bench.http import run_cli as run_http_bench  # imported lazily: it starts a server
+
+    run_http_bench(n)
 
 
 @bench_app.command("agent")

@@ -66,7 +66,9 @@ class Container:
         registry: Registry | None = None,
     ) -> Container:
         """Builds the graph. ``db``/``registry`` may be passed in by tests that already have one."""
-        database = db or Database(settings.database_url)
+        database = db or Database(
+            settings.database_url, lock_timeout=settings.db_lock_timeout_seconds
+        )
         reg = registry or build_registry()
         config = tool_config(settings)
         return cls(
@@ -78,6 +80,7 @@ class Container:
         )
 
     async def aclose(self) -> None:
+        await self.runner.aclose()
         await self.db.dispose()
 
 

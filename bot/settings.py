@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         default="sqlite:///./var/shopbot.db",
         description="sqlite:///path or postgresql://user@host:port/db",
     )
+    # SQLite: how long a write waits (asynchronously) for another process's lock before it is
+    # refused as `database_busy` (HTTP 503 with Retry-After).
+    db_lock_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Request bodies larger than this are refused with 413 before they are read whole.
+    max_body_bytes: int = Field(default=1_000_000, ge=1_000, le=1_000_000_000)
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     shop_name: str = Field(default="Shopbot Demo", min_length=1, max_length=200)

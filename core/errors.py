@@ -78,3 +78,13 @@ class TooManyRequests(DomainError):
 
     code = "rate_limited"
     http_status = 429
+
+
+class Unavailable(DomainError):
+    """The request was fine but cannot be served now; the same call may succeed later.
+
+    ``retry_after`` (seconds) is the hint surfaces pass on (HTTP ``Retry-After``)."""
+
+    code = "unavailable"
+    http_status = 503
+    retry_after: int | None = None

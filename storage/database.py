@@ -3,6 +3,8 @@
 ``Database.transaction()`` owns commit and rollback (repositories and tools never commit). On
 SQLite, write transactions are serialised in-process by an ``asyncio.Lock`` and start with
 ``BEGIN IMMEDIATE``, so two writers never deadlock or wait inside SQLite while holding the loop.
+A lock held by another process is waited for with ``asyncio.sleep`` (storage.sqlite_inline),
+up to ``lock_timeout`` seconds; then the call is refused as ``database_busy`` (retryable).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, c
 
 from storage import sqlite_inline
 from storage.base import utcnow
+from storage.errors import DatabaseBusy
 from storage.fastsql import FastExecutor
 
 log = logging.getLogger("shopbot.storage")
@@ -83,8 +86,16 @@ class Tx:
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        echo: bool = False,
+        lock_timeout: float = sqlite_inline.DEFAULT_LOCK_TIMEOUT,
+    ) -> None:
         sqlite_inline.register()
+        self.lock_timeout = lock_timeout
         self.url = normalise_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._memory = self.is_sqlite and self.url.database in (None, "", ":memory:")
@@ -98,7 +109,7 @@ class Database:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
-            _install_sqlite_hooks(self.engine)
+            _install_sqlite_hooks(self.engine, lock_timeout)
         self._write_lock = asyncio.Lock()
         self._writer: AsyncConnection | None = None
         self._writer_fast: FastExecutor | None = None
@@ -110,23 +121,50 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def transaction(self, *, write: bool = True) -> contextlib.AbstractAsyncContextManager[Tx]:
+    def transaction(
+        self, *, write: bool = True, wait: bool = True
+    ) -> contextlib.AbstractAsyncContextManager[Tx]:
+        """One unit of work. ``wait=False`` (SQLite): refuse at once with ``database_busy``
+        rather than wait for the write lock, for work that can be done later instead."""
         if self.is_sqlite and (write or self._memory):
-            return self._sqlite_write()
+            return self._sqlite_write(self.lock_timeout if wait else 0.0)
         return self._pooled(write=write)
+
+    async def ping(self) -> None:
+        """A read that takes no lock a writer needs: for health checks."""
+        async with self.transaction(write=False) as tx:
+            await tx.conn.exec_driver_sql("SELECT 1")
 
     @contextlib.asynccontextmanager
     async def _pooled(self, *, write: bool) -> AsyncIterator[Tx]:
         async with self.engine.connect() as conn:
+            driver_tx: Any = None
             if self.is_sqlite:
                 conn = await conn.execution_options(shopbot_begin="DEFERRED")
-            await conn.begin()
-            tx = Tx(conn, await _fast_executor(conn), self.dialect)
+                await conn.begin()
+                fast = await _fast_executor(conn)
+            else:
+                # SQLAlchemy's asyncpg adapter begins lazily, on its own first statement, and
+                # the fast path may run before that. So the transaction is begun here on the
+                # driver, with asyncpg's public API, and SQLAlchemy runs inside it in
+                # autocommit mode (it issues no BEGIN or COMMIT of its own).
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.begin()
+                driver: Any = (await conn.get_raw_connection()).driver_connection
+                driver_tx = driver.transaction()
+                await driver_tx.start()
+                fast = FastExecutor(conn.dialect, driver)
+            tx = Tx(conn, fast, self.dialect)
             try:
                 yield tx
                 await tx._flush()
+                if driver_tx is not None:
+                    await driver_tx.commit()
                 await conn.commit()
             except BaseException:
+                if driver_tx is not None:
+                    with contextlib.suppress(Exception):
+                        await driver_tx.rollback()
                 with contextlib.suppress(Exception):
                     await conn.rollback()
                 raise
@@ -136,7 +174,7 @@ class Database:
             await hook()
 
     @contextlib.asynccontextmanager
-    async def _sqlite_write(self) -> AsyncIterator[Tx]:
+    async def _sqlite_write(self, patience: float) -> AsyncIterator[Tx]:
         """SQLite has one writer, so write transactions share one long-lived connection.
 
         Checking a connection out of SQLAlchemy's pool and beginning through it costs several
@@ -144,15 +182,23 @@ class Database:
         IMMEDIATE and COMMIT on the driver connection itself. The ORM, when a tool uses it,
         joins the transaction already open (see the begin hook) and is reset after commit.
         """
-        async with self._write_lock:
+        deadline = time.monotonic() + patience
+        await self._acquire_write_lock(patience)
+        try:
             conn, fast = await self._writer_connection()
             driver = fast.driver
-            _plain(driver, "BEGIN IMMEDIATE")
+            left = max(deadline - time.monotonic(), 0.0)
+            try:
+                await sqlite_inline.execute_waiting(driver, "BEGIN IMMEDIATE", left)
+            except sqlite3.OperationalError as exc:
+                if sqlite_inline.is_busy(exc):
+                    raise DatabaseBusy() from None
+                raise
             tx = Tx(conn, fast, self.dialect)
             try:
                 yield tx
                 await tx._flush()
-                _plain(driver, "COMMIT")
+                await sqlite_inline.execute_waiting(driver, "COMMIT", self.lock_timeout)
                 if self._checkpointer is not None:
                     self._checkpointer.committed()
             except BaseException:
@@ -165,8 +211,22 @@ class Database:
                     # SQLAlchemy's view of the transaction the ORM joined; the driver has
                     # already committed or rolled back, so this only resets its bookkeeping.
                     await conn.rollback()
+        finally:
+            self._write_lock.release()
         for hook in tx.after_commit:
             await hook()
+
+    async def _acquire_write_lock(self, patience: float) -> None:
+        """The in-process writers' queue, with the same patience as SQLite's lock."""
+        if not self._write_lock.locked():
+            await self._write_lock.acquire()  # free: taken without suspending
+            return
+        if patience <= 0:
+            raise DatabaseBusy()
+        try:
+            await asyncio.wait_for(self._write_lock.acquire(), patience)
+        except TimeoutError:
+            raise DatabaseBusy() from None
 
     async def _writer_connection(self) -> tuple[AsyncConnection, FastExecutor]:
         if self._writer is None or self._writer.closed or self._writer_fast is None:
@@ -240,30 +300,19 @@ def _plain(driver: Any, statement: str) -> None:
 
 async def _fast_executor(conn: AsyncConnection) -> FastExecutor:
     raw = await conn.get_raw_connection()
-    driver = raw.driver_connection
-    dialect = conn.dialect
-    if dialect.name == "sqlite":
-        return FastExecutor(dialect, driver, None)
-    adapted: Any = raw.dbapi_connection
-
-    async def start() -> None:
-        # SQLAlchemy's asyncpg adapter begins the driver transaction lazily on its first
-        # statement; the fast path may run first, so it begins it the same way.
-        if adapted._transaction is None:
-            await adapted._start_transaction()
-
-    return FastExecutor(dialect, driver, start)
+    return FastExecutor(conn.dialect, raw.driver_connection)
 
 
-def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+def _install_sqlite_hooks(engine: AsyncEngine, lock_timeout: float) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.lock_timeout = lock_timeout  # waited for asynchronously (sqlite_inline)
         for pragma in (
             "PRAGMA journal_mode=WAL",
             # WAL + NORMAL: durable at checkpoints, no fsync per commit.
             "PRAGMA synchronous=NORMAL",
             "PRAGMA foreign_keys=ON",
-            "PRAGMA busy_timeout=5000",  # another process (the CLI) may hold the write lock
+            "PRAGMA busy_timeout=0",  # never a busy wait in the loop thread (sqlite_inline)
             "PRAGMA temp_store=MEMORY",
             "PRAGMA wal_autocheckpoint=10000",
         ):

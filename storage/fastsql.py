@@ -85,7 +85,7 @@ class Sql:
             processors = []
             for i, n in enumerate(names):
                 bind_type = c.binds[n].type
-                proc = bind_type._cached_bind_processor(dialect)
+                proc = bind_type.dialect_impl(dialect).bind_processor(dialect)
                 if proc is None:
                     continue
                 if isinstance(bind_type, UTCDateTime):
@@ -105,24 +105,14 @@ class Sql:
 class FastExecutor:
     """Runs ``Sql`` on the transaction's raw DBAPI connection."""
 
-    def __init__(
-        self, dialect: Dialect, driver_connection: Any, start: Callable[[], Any] | None
-    ) -> None:
+    def __init__(self, dialect: Dialect, driver_connection: Any) -> None:
         self.dialect = dialect
         self.driver = driver_connection
         self._driver = driver_connection
         self._sqlite = dialect.name == "sqlite"
-        self._start = start  # ensures the driver-level transaction has begun (asyncpg)
-        self._started = start is None
         # When set, every statement is appended as (sql, args, many): the benchmark replays an
         # order's exact statements on bare sqlite3 to measure the ceiling.
         self.trace: list[tuple[str, Any, bool]] | None = None
-
-    async def _ensure_started(self) -> None:
-        if not self._started:
-            assert self._start is not None
-            await self._start()
-            self._started = True
 
     async def fetch(
         self, sql: Sql, params: Mapping[str, Any] | None = None
@@ -137,7 +127,6 @@ class FastExecutor:
                 return cur.execute(c.sql, args).fetchall()
             finally:
                 cur.close()
-        await self._ensure_started()
         return [tuple(r) for r in await self._driver.fetch(c.sql, *args)]
 
     async def execute(self, sql: Sql, params: Mapping[str, Any] | None = None) -> int:
@@ -152,7 +141,6 @@ class FastExecutor:
                 return cur.execute(c.sql, args).rowcount
             finally:
                 cur.close()
-        await self._ensure_started()
         status: str = await self._driver.execute(c.sql, *args)
         tail = status.rsplit(" ", 1)[-1]
         return int(tail) if tail.isdigit() else 0
@@ -171,5 +159,4 @@ class FastExecutor:
             finally:
                 cur.close()
             return
-        await self._ensure_started()
         await self._driver.executemany(c.sql, all_args)

@@ -262,17 +262,25 @@ def write_xlsx(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes
     """A sheet a seller can work in: bold frozen header with a filter, readable widths, money
     as integers shown with thousands separators, codes kept as text (leading zeros)."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
+
+    def cell(value: object) -> object:
+        # Control characters cannot be written to a sheet; data stored before the tools
+        # refused them must not make the export fail for good.
+        if isinstance(value, str):
+            return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        return "" if value is None else value
 
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = "Sản phẩm"
-    ws.append(list(header))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    ws.append([cell(h) for h in header])
+    for head in ws[1]:
+        head.font = Font(bold=True)
+        head.fill = PatternFill("solid", fgColor="DDEBF7")
     formats: dict[int, str] = {}
     for i, name in enumerate(header, start=1):
         if name in MONEY_COLUMNS or name in QUANTITY_COLUMNS or name.startswith(STOCK_PREFIX):
@@ -280,13 +288,13 @@ def write_xlsx(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes
         elif name in ("product_code", "sku", "barcode") or name.startswith("value_"):
             formats[i] = "@"
     for r in rows:
-        ws.append(["" if v is None else v for v in r])
+        ws.append([cell(v) for v in r])
     for line in ws.iter_rows(min_row=2):
-        for cell in line:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-            if cell.column in formats:
-                cell.number_format = formats[cell.column]
+        for c in line:
+            if isinstance(c.value, str) and c.value.startswith("="):
+                c.data_type = "s"  # text, never a formula
+            if c.column in formats:
+                c.number_format = formats[c.column]
     for i, name in enumerate(header, start=1):
         longest = max([len(name), *(len(str(r[i - 1])) for r in rows[:1000] if r[i - 1])])
         if i in formats and formats[i] == "#,##0":

@@ -15,21 +15,21 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Integer, String, bindparam, insert
-from sqlalchemy.exc import IntegrityError
 
 from core.cards import Decision
+from core.clean_text import check_all, scrub
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from core.roles import Actor
-from storage.base import Json, UTCDateTime, utcnow
+from storage.base import utcnow
 from storage.database import Database
-from storage.fastsql import Sql
-from storage.models import AuditEntry
+from storage.errors import DatabaseNotMigrated, domain_error_for
 from storage.pending import PendingStatus, get_pending, settle
+from tools.audit_log import INSERT_AUDIT, AuditWriter
 from tools.config import ToolConfig
 from tools.context import ToolContext
 from tools.events import flush_events
 from tools.idempotency import Idempotent, is_key_race, remember, replay
+from tools.input_check import refuse_ambiguous_references, refuse_unknown_fields
 from tools.pending import (
     Decided,
     Proposal,
@@ -46,20 +46,6 @@ log = logging.getLogger("shopbot.tools")
 MAX_ATTEMPTS = 3
 MAX_INTEGER = 2**63 - 1  # ids and counts are 64-bit integers in the database
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
-
-INSERT_AUDIT = Sql(
-    insert(AuditEntry).values(
-        at=bindparam("at", type_=UTCDateTime),
-        actor=bindparam("actor", type_=String),
-        role=bindparam("role", type_=String),
-        tool=bindparam("tool", type_=String),
-        surface=bindparam("surface", type_=String),
-        args=bindparam("args", type_=Json),
-        outcome=bindparam("outcome", type_=String),
-        error=bindparam("error", type_=String),
-        duration_ms=bindparam("duration_ms", type_=Integer),
-    )
-)
 
 # Quote tokens and idempotency keys are handles, not credentials, and stay readable.
 _SECRET = re.compile(
@@ -146,6 +132,10 @@ class ToolRunner:
         self.db = db
         self.registry = registry
         self.config = config or ToolConfig()
+        self.audit_log = AuditWriter(db)
+
+    async def aclose(self) -> None:
+        await self.audit_log.aclose()
 
     async def call(
         self,
@@ -268,7 +258,8 @@ class ToolRunner:
                     },
                 )
             if not isinstance(args, BaseModel):
-                _refuse_unknown_fields(t.input_model, raw_args)
+                refuse_unknown_fields(t.input_model, raw_args)
+            check_all(raw_args)  # control characters, in every string at any depth
             try:
                 parsed = (
                     args
@@ -278,28 +269,30 @@ class ToolRunner:
             except ValidationError as exc:
                 raise validation_error(exc) from None
             _refuse_huge_integers(parsed)
+            refuse_ambiguous_references(parsed, actor)
             _check_consent_step(t, step, surface)
             result = await self._run(t, parsed, actor, audit_args, surface, started, step)
             if not t.write and step is None:
                 await self._audit_alone(actor, name, audit_args, surface, "ok", None, started)
             return result
         except DomainError as exc:
+            audit_args = scrub(audit_args)  # a refused call's arguments may hold NUL
             await self._audit_alone(
                 actor, name, audit_args, surface, exc.code, exc.message, started
             )
             raise
-        except IntegrityError as exc:
-            # A constraint caught what the tool's own checks did not (e.g. a concurrent duplicate).
-            err = Conflict(
-                "That conflicts with existing data.",
-                code="conflict",
-                details={"constraint": _constraint_name(exc)},
-            )
-            await self._audit_alone(
-                actor, name, audit_args, surface, err.code, str(exc.orig), started
-            )
-            raise err from None
         except Exception as exc:
+            # What only the database caught (a constraint, another process's lock, no schema)
+            # becomes a clean refusal; the driver's words, with schema names, stay in the audit.
+            err = domain_error_for(exc)
+            if err is not None:
+                cause = str(exc).split("\n", 1)[0][:1000]
+                log.info("tool %s refused by the database: %s", name, cause)
+                if not isinstance(err, DatabaseNotMigrated):  # no table to write it to
+                    await self._audit_alone(
+                        actor, name, audit_args, surface, err.code, cause, started
+                    )
+                raise err from None
             log.exception("tool %s failed", name)
             await self._audit_alone(
                 actor, name, audit_args, surface, "internal_error", type(exc).__name__, started
@@ -375,7 +368,7 @@ class ToolRunner:
     ) -> None:
         """For a surface that refused a call before it reached ``call`` (e.g. HTTP body
         validation): the audit log still shows every call that was attempted."""
-        audit_args = redact(args)
+        audit_args = scrub(redact(args))
         if name in self.registry and may_hold_blobs(self.registry.get(name).input_model):  # type: ignore[arg-type]
             audit_args = shrink(audit_args)
         await self._audit_alone(
@@ -406,14 +399,9 @@ class ToolRunner:
         error: str | None,
         started: float,
     ) -> None:
-        try:
-            async with self.db.transaction() as tx:
-                await tx.fast.execute(
-                    INSERT_AUDIT,
-                    self._audit_row(actor, name, args, surface, outcome, error, started),
-                )
-        except Exception:  # the audit must never hide the original outcome
-            log.exception("could not write the audit row for %s", name)
+        await self.audit_log.write(
+            self._audit_row(actor, name, args, surface, outcome, error, started)
+        )
 
     @staticmethod
     def _audit_row(
@@ -455,22 +443,6 @@ def _check_consent_step(t: Tool[Any, Any], step: _Step, surface: str) -> None:
         )
 
 
-def _refuse_unknown_fields(model: type[BaseModel], args: dict[str, Any]) -> None:
-    """A misspelt argument is an error, not silently ignored: the caller (often an LLM) learns
-    which names exist instead of wondering why its value had no effect."""
-    known = set(model.model_fields) | {
-        f.alias for f in model.model_fields.values() if f.alias is not None
-    }
-    unknown = sorted(k for k in args if k not in known)
-    if unknown:
-        raise InvalidInput(
-            f"Unknown argument '{unknown[0]}'. Expected: {', '.join(sorted(model.model_fields))}.",
-            field=unknown[0],
-            code="unknown_field",
-            details={"unknown": unknown},
-        )
-
-
 def _refuse_huge_integers(model: BaseModel) -> None:
     """Every id and count is stored in a 64-bit integer: a larger one (a typo, a hand-made
     payload, a probe) is refused naming its field, for every tool, instead of overflowing the
@@ -505,8 +477,3 @@ def _retryable(exc: BaseException) -> bool:
         if code in RETRYABLE_SQLSTATES:
             return True
     return False
-
-
-def _constraint_name(exc: IntegrityError) -> str:
-    text = str(exc.orig)
-    return text.splitlines()[0][:200]

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from core.errors import Conflict, InvalidInput
+from core.phone import normalise_phone
 from storage.models import StockLevel, Variant, Warehouse
 from tools.context import ToolContext
 from tools.registry import MANAGERS, STAFF, tool
@@ -49,6 +50,7 @@ async def create_warehouse(ctx: ToolContext, inp: CreateWarehouseIn) -> Warehous
         raise InvalidInput("The warehouse needs a code.", field="code")
     if not inp.name.strip():
         raise InvalidInput("The warehouse needs a name.", field="name")
+    phone = normalise_phone(inp.phone) if inp.phone and inp.phone.strip() else None
     exists = await ctx.session.scalar(select(func.count()).where(Warehouse.code == code))
     if exists:
         raise Conflict(
@@ -59,7 +61,7 @@ async def create_warehouse(ctx: ToolContext, inp: CreateWarehouseIn) -> Warehous
         name=inp.name.strip(),
         address=inp.address,
         manager=inp.manager,
-        phone=inp.phone,
+        phone=phone,
         kind=inp.kind,
         active=True,
         created_at=ctx.now,

@@ -27,6 +27,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from core.errors import InvalidInput
+from tools.input_check import refuse_unknown_fields
 from tools.registry import Registry, Tool
 
 if TYPE_CHECKING:
@@ -127,6 +128,7 @@ class AgentTool:
                 code="unknown_field",
                 details={"unknown": unknown},
             )
+        refuse_unknown_fields(self.tool.input_model, args)  # nested ones too, with their path
         offered = dict(args)
         self.args_model.model_validate(offered)
         parsed: BaseModel = self.tool.input_model.model_validate({**offered, **fixed})

@@ -7,9 +7,11 @@ shape everywhere: ``{"error": {"code", "message", "field"}}`` with the status of
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -20,18 +22,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.container import Container, load_settings
 from bot.http.docs import add_docs_routes
+from bot.http.limits import BodyLimit
 from bot.http.media import add_media_routes
 from bot.settings import Settings, proxy_list
 from bot.web import chat_router
-from core.errors import DomainError, InvalidInput
+from core.errors import DomainError, InvalidInput, Unavailable
 from core.roles import Actor
+from storage.errors import domain_error_for
+from storage.media import MAX_IMAGE_BYTES
 from tools.registry import Tool
 from tools.staff import actor_for_api_key
 
@@ -40,7 +45,9 @@ log = logging.getLogger("shopbot.http")
 SURFACE = "http"
 
 
+@functools.cache
 def app_version() -> str:
+    """Read once: the lookup scans site-packages on disk, too slow for every health check."""
     try:
         return version("shopbot")
     except PackageNotFoundError:  # running from a checkout that was never installed
@@ -82,6 +89,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown tool or record"},
     409: {"model": ErrorBody, "description": "Conflict (duplicate, stock, state)"},
     422: {"model": ErrorBody, "description": "Invalid input; `field` names the culprit"},
+    503: {"model": ErrorBody, "description": "Database busy (see Retry-After) or not migrated"},
 }
 
 
@@ -116,14 +124,24 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
     resp = error_response(exc.http_status, exc.to_dict())
-    if headers:
-        resp.headers.update(headers)
+    if exc.http_status == 401:
+        resp.headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, Unavailable) and exc.retry_after is not None:
+        resp.headers["Retry-After"] = str(exc.retry_after)
     return resp
 
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+async def _driver_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database error outside the runner (key lookup, web chat): mapped as the runner maps
+    it (busy, no schema, constraints), or the generic 500 for anything else."""
+    err = domain_error_for(exc)
+    if err is None:
+        raise exc
+    return await _domain_error(request, err)
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -235,6 +253,19 @@ def _tool_endpoint(t: Tool[Any, Any]) -> Callable[..., Awaitable[Any]]:
     input model (annotations created in a loop cannot be resolved from strings)."""
     model = t.input_model
 
+    async def permitted(container: ContainerDep, actor: CurrentActor, request: Request) -> Actor:
+        """The role check, as a dependency: FastAPI runs it before it reports body errors, so
+        a role that may not use the tool hears 403, not 422 (refused and audited by the runner,
+        with the body as sent when it is JSON)."""
+        if not t.allows(actor.role):
+            try:
+                sent = await request.json()
+            except ValueError:
+                sent = None
+            args = sent if isinstance(sent, dict) else {}
+            await container.runner.call(t.name, args, actor, surface=SURFACE)
+        return actor
+
     async def endpoint(
         container: Container, actor: Actor, request: Request, body: BaseModel | None
     ) -> Any:
@@ -254,7 +285,11 @@ def _tool_endpoint(t: Tool[Any, Any]) -> Callable[..., Awaitable[Any]]:
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         parameters=[
             inspect.Parameter("container", inspect.Parameter.KEYWORD_ONLY, annotation=ContainerDep),
-            inspect.Parameter("actor", inspect.Parameter.KEYWORD_ONLY, annotation=CurrentActor),
+            inspect.Parameter(
+                "actor",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[Actor, Depends(permitted)],
+            ),
             inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
             body_param,
         ],
@@ -289,8 +324,7 @@ def _add_fixed_routes(app: FastAPI) -> None:
     async def healthz(container: ContainerDep) -> Any:
         """Liveness and database reachability, for load balancers and `make run` checks."""
         try:
-            async with container.db.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            await container.db.ping()  # a read: never waits for a writer
         except Exception:
             log.exception("health check: database unreachable")
             return JSONResponse(
@@ -348,11 +382,19 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _driver_error)
+    app.add_exception_handler(sqlite3.Error, _driver_error)
     app.add_middleware(CatchAll)
     if proxies := proxy_list(container.settings.trusted_proxies):
         # Only then is the client's address taken from X-Forwarded-For (uvicorn itself is run
         # with proxy_headers=False: by default it believes any proxy at 127.0.0.1).
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=container.settings.max_body_bytes,
+        # An image upload is base64 JSON: the image limit plus room for the other fields.
+        per_path={"/api/tools/upload_product_image": MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024},
+    )
     app.include_router(chat_router(container))  # the customer web chat at / (bot/web)
     _add_fixed_routes(app)
     add_docs_routes(app)

@@ -21,19 +21,21 @@ from typing import Any, Literal
 import segno
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from agents.conversation import ChatService
 from agents.types import Incoming, Reply, Responder
 from bot.container import Container
 from bot.settings import Settings
 from bot.web.ratelimit import RateLimiter
+from core.clean_text import first_control
 from core.vietqr import is_payload
 
 log = logging.getLogger("shopbot.web")
 
 SESSION_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 MESSAGE_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
+MAX_ID = 2**63 - 1  # ids are 64-bit: a larger one is a 422, not a driver overflow
 STATIC: dict[str, str] = {"chat.js": "text/javascript", "chat.css": "text/css"}
 # The page loads only its own script and style; product images may come from anywhere.
 CSP = (
@@ -50,6 +52,15 @@ class ChatIn(BaseModel):
         default=None, pattern=MESSAGE_ID_PATTERN, description="Same id on retry: handled once"
     )
     language: Literal["vi", "en"] | None = None
+
+    @field_validator("text", "payload")
+    @classmethod
+    def _no_control_characters(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # NUL cannot be stored (PostgreSQL) and other controls hide in what staff read.
+        found = first_control(value or "", multiline=info.field_name == "text")
+        if found is not None:
+            raise ValueError(f"control character U+{ord(found):04X} is not allowed")
+        return value
 
     @model_validator(mode="after")
     def _something(self) -> ChatIn:
@@ -264,7 +275,7 @@ def chat_router(
     @router.get("/api/chat/history", tags=["web chat"])
     async def history(
         session_id: str = Query(pattern=SESSION_PATTERN),
-        after_id: int = Query(default=0, ge=0),
+        after_id: int = Query(default=0, ge=0, le=MAX_ID),
     ) -> HistoryOut:
         """The session's latest messages: restores the page after a reload, and brings staff
         answers while the chat is handed off."""

@@ -50,6 +50,13 @@ def test_arguments_that_are_not_offered_are_refused(reg: Registry) -> None:
     assert at.validate({"limit": 5}, {}).limit == 5  # type: ignore[attr-defined]
 
 
+def test_a_misspelt_nested_argument_is_refused_with_its_path(reg: Registry) -> None:
+    at = next(a for a in customer_tools(reg) if a.name == "quote_order")
+    with pytest.raises(InvalidInput) as exc:
+        at.validate({"lines": [{"sku": "AT01-DEN-M", "quantity": 1, "qty": 2}]}, {})
+    assert (exc.value.code, exc.value.field) == ("unknown_field", "lines.0.qty")
+
+
 def test_place_order_takes_the_buyer_and_lines_never_a_quote_token_or_channel(
     reg: Registry,
 ) -> None:

@@ -158,7 +158,10 @@ async def test_customer_gets_only_their_own_record_without_notes(shop: Caller) -
     an = await make_customer(shop)
     binh = await shop("create_customer", name="Bình", phones=["0987654321"], note="nợ 200k")
     me = Actor.customer(binh["id"])
-    out = await shop("get_customer", me, customer_id=an["id"])
+    with pytest.raises(PermissionDenied) as named_another:  # a customer names no other one
+        await shop("get_customer", me, customer_id=an["id"])
+    assert named_another.value.field == "customer_id"
+    out = await shop("get_customer", me, customer_id=binh["id"])
     assert out["id"] == binh["id"]
     assert out["note"] is None
     assert (await shop("get_customer", me, phone="0912345678"))["id"] == binh["id"]
@@ -272,15 +275,17 @@ async def test_customer_updates_own_name_phone_and_address_only(shop: Caller) ->
     an = await make_customer(shop)
     binh = await shop("create_customer", name="Bình", phones=["0987654321"])
     me = Actor.customer(binh["id"])
+    with pytest.raises(PermissionDenied) as other:  # naming someone else is refused, not ignored
+        await shop("update_customer", me, customer_id=an["id"], name="Bình Trần")
+    assert other.value.field == "customer_id"
     out = await shop(
         "update_customer",
         me,
-        customer_id=an["id"],
         name="Bình Trần",
         add_phones=["0977 000 111"],
         add_addresses=[{"line": "1 Trần Phú", "province": "Đà Nẵng"}],
     )
-    assert out["id"] == binh["id"]  # the argument never picks someone else
+    assert out["id"] == binh["id"]
     assert out["phones"] == ["+84987654321", "+84977000111"]
     assert out["addresses"][0]["is_default"] is True
     assert (await shop("get_customer", customer_id=an["id"]))["name"] == "Nguyễn Văn An"
