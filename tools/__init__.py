@@ -20,6 +20,8 @@ TOOL_MODULES = (
     "tools.catalog_io",
     "tools.staff",
     "tools.conversations",
+    "tools.staff_access",
+    "tools.handoffs",
 )
 
 

@@ -12,6 +12,7 @@ from storage.models.purchasing import (
     PurchaseOrderLine,
     Supplier,
 )
+from storage.models.staff_desk import Handoff, StaffIdentity, StaffLink, StaffSession
 from storage.models.stock import Quote, StockHold, StockLevel, StockMove, StockWriteOff
 from storage.models.system import (
     ApiKey,
@@ -34,6 +35,7 @@ __all__ = [
     "CustomerPhone",
     "GoodsReceipt",
     "GoodsReceiptLine",
+    "Handoff",
     "Order",
     "OrderEvent",
     "OrderLine",
@@ -46,7 +48,10 @@ __all__ = [
     "Quote",
     "ReturnLine",
     "ReturnRequest",
+    "StaffIdentity",
+    "StaffLink",
     "StaffMember",
+    "StaffSession",
     "StockHold",
     "StockLevel",
     "StockMove",
