@@ -280,9 +280,51 @@ def tool_call(
 def staff_add(
     name: Annotated[str, typer.Argument(help="The person's name")],
     role: Annotated[str, typer.Option("--role", help="owner|manager|sales|warehouse|accountant")],
+    telegram_id: Annotated[
+        int | None, typer.Option("--telegram-id", help="Their Telegram user id (staff bot)")
+    ] = None,
 ) -> None:
     """Add a staff member."""
-    emit(call_tool("add_staff", {"name": name, "role": role.strip().lower()}))
+    args: dict[str, Any] = {"name": name, "role": role.strip().lower()}
+    if telegram_id is not None:
+        args["telegram_user_id"] = telegram_id
+    emit(call_tool("add_staff", args))
+
+
+@staff_app.command("remove")
+def staff_remove(name: Annotated[str, typer.Argument(help="The staff member's name")]) -> None:
+    """Remove a staff member: keys revoked, sessions closed, Telegram unlinked."""
+    emit(call_tool("remove_staff", {"name": name}))
+
+
+@staff_app.command("login")
+def staff_login(
+    name: Annotated[str, typer.Argument(help="The staff member's name")],
+    minutes: Annotated[int, typer.Option("--minutes", help="How long the link is valid")] = 30,
+) -> None:
+    """A one-time link that logs this staff member in to the staff page."""
+    settings = settings_or_exit()
+    link = call_tool(
+        "create_staff_link",
+        {"staff_name": name, "purpose": "page_login", "valid_minutes": minutes},
+    )
+    link["url"] = f"http://{settings.host}:{settings.port}/staff#login={link['link_secret']}"
+    emit(link)
+    typer.echo("Open the url once, before it expires; it logs in only once.", err=True)
+
+
+@staff_app.command("invite")
+def staff_invite(
+    name: Annotated[str, typer.Argument(help="The staff member's name")],
+    hours: Annotated[int, typer.Option("--hours", help="How long the invite is valid")] = 24,
+) -> None:
+    """A one-time invite that links the Telegram account that opens it (staff bot /start)."""
+    link = call_tool(
+        "create_staff_link",
+        {"staff_name": name, "purpose": "telegram_invite", "valid_minutes": hours * 60},
+    )
+    link["telegram_command"] = f"/start {link['link_secret']}"
+    emit(link)
 
 
 @staff_app.command("add-key")

@@ -331,4 +331,3 @@ async def remind_waiting_customers(ctx: ToolContext, inp: RemindIn) -> RemindOut
         await post_to_customer(ctx, conv, role="assistant", text=text, payload={}, kind="reminder")
         done.append(handoff_id)
     return RemindOut(reminded_handoff_ids=done)
-
