@@ -22,6 +22,8 @@ TOOL_MODULES = (
     "tools.conversations",
     "tools.staff_access",
     "tools.handoffs",
+    "tools.planned",
+    "tools.audit",
 )
 
 
