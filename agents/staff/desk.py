@@ -11,12 +11,12 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agents.offline import payloads as customer_payloads
 from agents.offline.messages import t
 from agents.offline.render import button, product_card
-from agents.staff.cards import OrderCard, build_order_card
+from agents.staff.cards import CardButton, OrderCard, build_order_card
 from agents.staff.labels import Lang, word
 from agents.staff.payloads import Act, Press, decode
 from agents.types import Button
@@ -38,11 +38,18 @@ FINISHED = frozenset({OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.
 _PO = re.compile(r"^(?:PO)?0*([0-9]{1,18})$", re.IGNORECASE)
 
 
+class InboxCard(HandoffOut):
+    """A waiting chat with the buttons this viewer may press (take, hand back)."""
+
+    buttons: list[CardButton] = Field(default_factory=list)
+    mine: bool = False  # taken by this viewer: they may reply
+
+
 class DeskReply(BaseModel):
     ok: bool = True
     text: str = ""
     cards: list[OrderCard] = []
-    handoffs: list[HandoffOut] = []
+    handoffs: list[InboxCard] = []
 
 
 def parse_po(text: str) -> int:
@@ -209,7 +216,25 @@ class StaffDesk:
 
     async def inbox(self, actor: Actor) -> DeskReply:
         found: ListHandoffsOut = await self.call("list_handoffs", {}, actor)
-        return DeskReply(handoffs=found.handoffs, text=f"{len(found.handoffs)}")
+        return DeskReply(handoffs=[self._inbox_card(h, actor) for h in found.handoffs])
+
+    def _inbox_card(self, h: HandoffOut, actor: Actor) -> InboxCard:
+        allows = self.allows(actor)
+        mine = h.taken_by is not None and h.taken_by == actor.staff_id
+        presses: list[tuple[str, Press]] = []
+        if h.taken_by is None:
+            presses.append((word(self.lang, "take"), Press(Act.TAKE, h.id)))
+        if mine:
+            presses.append((word(self.lang, "hand_back"), Press(Act.HAND_BACK, h.conversation_id)))
+        return InboxCard(
+            **h.model_dump(),
+            mine=mine,
+            buttons=[
+                CardButton(label=label, payload=p.encode())
+                for label, p in presses
+                if allows(p.tool)
+            ],
+        )
 
     async def _take(self, actor: Actor, press: Press) -> DeskReply:
         await self.call("take_handoff", {"handoff_id": press.ref}, actor)

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.container import Container, load_settings
 from bot.settings import Settings
+from bot.staff import staff_router
 from bot.web import chat_router
 from core.errors import DomainError, InvalidInput
 from core.roles import Actor
@@ -345,6 +346,7 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_middleware(CatchAll)
     app.include_router(chat_router(container))  # the customer web chat at / (bot/web)
+    app.include_router(staff_router(container))  # the staff page at /staff (bot/staff)
     _add_fixed_routes(app)
     _add_tool_routes(app, container)
     _add_fallback_route(app)

@@ -1,0 +1,100 @@
+"""Live updates for open staff pages: one outbox consumer per process fans events out.
+
+The consumer (``staff-page``) follows the outbox like any other (storage/outbox.py); each
+event about an order or a conversation becomes a small notice (``order`` with its id, or
+``inbox``) pushed to every open page, which then fetches the card it concerns for its own
+viewer's role. A page is told what changed, never given another role's card.
+
+It starts with the first page and fast-forwards silently past what happened before, so a
+restart does not replay old news; then each page gets ``hello`` and re-reads its lists, so
+nothing between its first load and the feed being live is lost. Events are at-least-once; a
+notice only makes a page re-fetch, so a repeat is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from storage.database import Database
+from storage.outbox import Event, OutboxReader
+
+log = logging.getLogger("shopbot.staff.live")
+
+CONSUMER = "staff-page"
+POLL_SECONDS = 0.3
+QUEUE_SIZE = 100
+HELLO: dict[str, Any] = {"type": "hello"}
+
+
+def notice(event: Event) -> dict[str, Any] | None:
+    """What a page needs to know about one event (None: nothing for the page)."""
+    if event.key.startswith("order:"):
+        return {"type": "order", "order_id": int(event.key.split(":", 1)[1])}
+    if event.key.startswith("conversation:"):
+        return {"type": "inbox", "topic": event.topic}
+    return None
+
+
+class LiveFeed:
+    def __init__(self, db: Database, *, poll_seconds: float = POLL_SECONDS) -> None:
+        self.reader = OutboxReader(db, CONSUMER)
+        self.poll_seconds = poll_seconds
+        self.subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._live = False  # caught up: new pages are greeted at once
+
+    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
+        self.subscribers.add(queue)
+        if self._live:
+            queue.put_nowait(HELLO)
+        if self._task is None or self._task.done():
+            self._live = False
+            self._task = asyncio.create_task(self._run(), name="staff-live-feed")
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self.subscribers.discard(queue)
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def catch_up(self) -> None:
+        """Moves the cursor to the end without telling anyone: old news is not news."""
+        while True:
+            async with self.reader.batch() as batch:
+                if not batch.scanned:
+                    return
+
+    async def poll_once(self) -> int:
+        sent = 0
+        async with self.reader.batch() as batch:
+            for event in batch.events:
+                found = notice(event)
+                if found is not None:
+                    sent += 1
+                    for queue in list(self.subscribers):
+                        if queue.full():  # a stalled page misses notices, not the others
+                            continue
+                        queue.put_nowait(found)
+        return sent
+
+    async def _run(self) -> None:
+        """Runs for the process's life once started (the app's lifespan cancels it)."""
+        await self.catch_up()
+        self._live = True
+        for queue in list(self.subscribers):
+            queue.put_nowait(HELLO)
+        while True:
+            try:
+                await self.poll_once()
+            except Exception:  # a database hiccup must not end live updates for good
+                log.exception("staff live feed: reading the outbox failed")
+            await asyncio.sleep(self.poll_seconds)
