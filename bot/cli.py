@@ -29,6 +29,7 @@ from bot.settings import Settings
 from core.errors import DomainError, InvalidInput
 from core.roles import Actor, Role
 from storage.base import utcnow
+from workers.handoff_reminders import remind_once, run_forever
 
 T = TypeVar("T")
 
@@ -343,6 +344,25 @@ def staff_list(
 ) -> None:
     """Staff members with their roles and key prefixes."""
     emit(call_tool("list_staff", {"include_inactive": include_inactive}))
+
+
+@staff_app.command("remind")
+def staff_remind(
+    loop: Annotated[bool, typer.Option("--loop", help="Keep running, a pass a minute")] = False,
+) -> None:
+    """Tell customers left waiting for a person that they are not forgotten (once each)."""
+    settings = settings_or_exit()
+    minutes = settings.handoff_reminder_minutes
+    if minutes == 0:
+        fail({"code": "disabled", "field": None, "message": "SHOPBOT_HANDOFF_REMINDER_MINUTES=0"})
+
+    async def work(c: Container) -> list[int]:
+        if loop:
+            await run_forever(c.runner, after_minutes=minutes)
+            return []
+        return await remind_once(c.runner, after_minutes=minutes)
+
+    emit({"reminded_handoff_ids": run_with_container(work, settings)})
 
 
 # --- demo data, catalogue, bench ---------------------------------------------------------------

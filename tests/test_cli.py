@@ -346,6 +346,7 @@ def test_staff_add_with_telegram_remove_and_one_time_links(cli: Cli) -> None:
     removed = cli.json("staff", "remove", "Lan")
     assert removed["name"] == "Lan"
     assert cli.json("staff", "list")["staff"] == []
+    assert cli.json("staff", "remind") == {"reminded_handoff_ids": []}
 
 
 def test_staff_add_bad_role(cli: Cli) -> None:
