@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from core.roles import Actor, Role
+from core.roles import STAFF_ROLES, Actor, Role
 from storage.database import Database
 from storage.models import ApiKey, StaffIdentity, StaffMember
 from tools.context import ToolContext
@@ -179,6 +179,15 @@ async def staff_by_name(ctx: ToolContext, name: str, *, field: str = "staff_name
     return member
 
 
+async def active_staff_by_name(ctx: ToolContext, name: str) -> StaffMember:
+    member = await staff_by_name(ctx, name)
+    if not member.active:
+        raise Conflict(
+            f"{member.name} is no longer active.", field="staff_name", code="staff_inactive"
+        )
+    return member
+
+
 @tool(
     name="create_api_key",
     description="Create an API key for a staff member. The key is returned once and never again; "
@@ -186,11 +195,7 @@ async def staff_by_name(ctx: ToolContext, name: str, *, field: str = "staff_name
     roles=OWNER_ONLY,
 )
 async def create_api_key(ctx: ToolContext, inp: CreateApiKeyIn) -> CreatedApiKey:
-    member = await staff_by_name(ctx, inp.staff_name)
-    if not member.active:
-        raise Conflict(
-            f"{member.name} is no longer active.", field="staff_name", code="staff_inactive"
-        )
+    member = await active_staff_by_name(ctx, inp.staff_name)
     key = new_key()
     row = ApiKey(
         staff_id=member.id,
@@ -287,10 +292,19 @@ async def key_actor(session: AsyncSession, key: str | None) -> Actor:
     ).first()
     if row is None or row.revoked_at is not None or not row.active:
         raise refused
-    try:
-        role = Role(row.role)
-    except ValueError:
-        raise refused from None
-    if role in (Role.CUSTOMER, Role.SYSTEM):
+    actor = member_actor(row.id, row.name, row.role)
+    if actor is None:
         raise refused
-    return Actor(role=role, staff_id=row.id, name=row.name)
+    return actor
+
+
+def member_actor(staff_id: int, name: str, role: str) -> Actor | None:
+    """The actor of a staff row; None if its role is not a staff role (never customer or
+    system, whatever a row says)."""
+    try:
+        parsed = Role(role)
+    except ValueError:
+        return None
+    if parsed not in STAFF_ROLES:
+        return None
+    return Actor(role=parsed, staff_id=staff_id, name=name)

@@ -25,19 +25,17 @@ from tools.staff import (
     OWNER_ONLY,
     TELEGRAM,
     StaffRole,
+    active_staff_by_name,
     hash_key,
     key_actor,
     link_telegram,
+    member_actor,
     staff_by_name,
 )
 
 LinkPurpose = Literal["telegram_invite", "page_login"]
 SESSION_HOURS = 12
 SYSTEM_ONLY: frozenset[Role] = frozenset()  # only the surfaces themselves, as the system actor
-
-
-def staff_actor(member_id: int, name: str, role: str) -> Actor:
-    return Actor(role=Role(role), staff_id=member_id, name=name)
 
 
 class RemoveStaffIn(BaseModel):
@@ -108,9 +106,7 @@ class CreatedLink(BaseModel):
     roles=OWNER_ONLY,
 )
 async def create_staff_link(ctx: ToolContext, inp: CreateLinkIn) -> CreatedLink:
-    member = await staff_by_name(ctx, inp.staff_name)
-    if not member.active:
-        raise Conflict(f"{member.name} is no longer active.", field="staff_name", code="inactive")
+    member = await active_staff_by_name(ctx, inp.staff_name)
     secret = secrets.token_urlsafe(24)
     expires = ctx.now + timedelta(minutes=inp.valid_minutes)
     ctx.session.add(
@@ -272,7 +268,10 @@ async def actor_for_session(db: Database, secret: str | None) -> tuple[Actor, st
         now = tx.now
     if row is None or row.revoked_at is not None or not row.active or row.expires_at <= now:
         raise refused
-    return staff_actor(row.id, row.name, row.role), str(row.csrf)
+    actor = member_actor(row.id, row.name, row.role)
+    if actor is None:
+        raise refused
+    return actor, str(row.csrf)
 
 
 async def actor_for_telegram(db: Database, telegram_user_id: int) -> Actor | None:
@@ -289,4 +288,4 @@ async def actor_for_telegram(db: Database, telegram_user_id: int) -> Actor | Non
                 )
             )
         ).first()
-    return staff_actor(row.id, row.name, row.role) if row is not None else None
+    return member_actor(row.id, row.name, row.role) if row is not None else None
