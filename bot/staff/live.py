@@ -5,10 +5,12 @@ event about an order or a conversation becomes a small notice (``order`` with it
 ``inbox``) pushed to every open page, which then fetches the card it concerns for its own
 viewer's role. A page is told what changed, never given another role's card.
 
-It starts with the first page and fast-forwards silently past what happened before, so a
-restart does not replay old news; then each page gets ``hello`` and re-reads its lists, so
-nothing between its first load and the feed being live is lost. Events are at-least-once; a
-notice only makes a page re-fetch, so a repeat is harmless.
+It starts with the app (and, where no lifespan runs, with the first page), so its cursor keeps
+up and ``shopbot outbox prune`` is never held back by it. At start it fast-forwards silently
+past what happened before, so a restart does not replay old news; then each page gets
+``hello`` and re-reads its lists, so nothing between its first load and the feed being live
+is lost. Events are at-least-once; a notice only makes a page re-fetch, so a repeat is
+harmless.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ log = logging.getLogger("shopbot.staff.live")
 
 CONSUMER = "staff-page"
 POLL_SECONDS = 0.3
+IDLE_SECONDS = 2.0  # no page open: keep the cursor moving, slowly
 QUEUE_SIZE = 100
 HELLO: dict[str, Any] = {"type": "hello"}
 
@@ -46,14 +49,17 @@ class LiveFeed:
         self._task: asyncio.Task[None] | None = None
         self._live = False  # caught up: new pages are greeted at once
 
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._live = False
+            self._task = asyncio.create_task(self._run(), name="staff-live-feed")
+
     def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
         self.subscribers.add(queue)
         if self._live:
             queue.put_nowait(HELLO)
-        if self._task is None or self._task.done():
-            self._live = False
-            self._task = asyncio.create_task(self._run(), name="staff-live-feed")
+        self.start()
         return queue
 
     def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
@@ -97,4 +103,4 @@ class LiveFeed:
                 await self.poll_once()
             except Exception:  # a database hiccup must not end live updates for good
                 log.exception("staff live feed: reading the outbox failed")
-            await asyncio.sleep(self.poll_seconds)
+            await asyncio.sleep(self.poll_seconds if self.subscribers else IDLE_SECONDS)

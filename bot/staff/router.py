@@ -102,6 +102,7 @@ def staff_router(container: Container, *, feed: LiveFeed | None = None) -> APIRo
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        live.start()
         try:
             yield
         finally:
