@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -132,18 +133,24 @@ async def test_warehouse_gets_no_invoice_or_refund_buttons_and_is_refused_them(
 
 
 async def test_the_live_feed_tells_pages_which_order_changed(
-    container: Container, shop: Caller
+    container: Container, shop: Caller, backend: str
 ) -> None:
     await make_warehouses(shop)
     await make_product(shop)
-    await make_order(shop, {"AT01-DEN-M": 1})  # before the feed: old news, not sent
+    old = await make_order(shop, {"AT01-DEN-M": 1})  # before the feed: old news
     feed = LiveFeed(container.db)
     queue = feed.subscribe()
     try:
         assert (await queue.get())["type"] == "hello"
         order = await make_order(shop, {"AT01-DEN-M": 1})
         await shop("confirm_order", order_id=order["id"])
-        seen = [await queue.get(), await queue.get()]
-        assert seen == [{"type": "order", "order_id": order["id"]}] * 2
+        seen: list[dict[str, Any]] = []
+        while seen.count({"type": "order", "order_id": order["id"]}) < 2:
+            seen.append(await asyncio.wait_for(queue.get(), 30))  # a guard, not a speed test
+        assert {n["type"] for n in seen} == {"order"}
+        if backend == "sqlite":
+            # On PostgreSQL an old event may still be behind the horizon of a transaction
+            # running elsewhere in the cluster when the feed starts; then it comes as news.
+            assert {"type": "order", "order_id": old["id"]} not in seen
     finally:
         await feed.aclose()
