@@ -328,6 +328,7 @@ async def remind_waiting_customers(ctx: ToolContext, inp: RemindIn) -> RemindOut
         conv = await ctx.session.get(Conversation, conv_id)
         assert conv is not None
         text = inp.message_en if conv.language == "en" else inp.message_vi
-        await post_to_customer(ctx, conv, role="assistant", text=text, payload={}, kind="reminder")
+        # Role "staff": the web chat shows staff messages while a chat is handed off.
+        await post_to_customer(ctx, conv, role="staff", text=text, payload={}, kind="reminder")
         done.append(handoff_id)
     return RemindOut(reminded_handoff_ids=done)
