@@ -16,8 +16,8 @@ from agents.staff.labels import MOVE_TO, STATUS, Lang, pick, word
 from agents.staff.payloads import Act, Press
 from core.cards import CardField
 from core.money import format_vnd
-from core.order_status import HOLDS_RESERVATION, SHIPPED, TRANSITIONS, OrderStatus
-from tools.order_models import OrderOut
+from core.order_status import EDITABLE, HOLDS_RESERVATION, SHIPPED, TRANSITIONS, OrderStatus
+from tools.order_models import AddressIn, OrderOut
 
 S = OrderStatus
 # Statuses an order reaches by itself (confirming without stock waits): never a button.
@@ -34,6 +34,9 @@ class CardButton(BaseModel):
     label: str
     payload: str
     note: str = ""  # e.g. "not set up yet": shown beside the label, the press still answers
+    # A form the surface opens instead of sending the press (the page's edit form); surfaces
+    # without forms send the press and show its answer.
+    form: str | None = None
 
 
 class CardLineOut(BaseModel):
@@ -59,6 +62,7 @@ class OrderCard(BaseModel):
     buyer_name: str
     buyer_phone: str
     address: str
+    address_fields: AddressIn | None  # what an edit form starts from
     lines: list[CardLineOut]
     subtotal: int
     discount: int
@@ -93,6 +97,8 @@ def next_presses(order: OrderOut) -> list[Press]:
         if target is S.RETURNED and current is not S.DELIVERY_FAILED:
             continue  # delivered goods come back through a return (/return)
         out.append(status_press(order.id, current, target))
+    if current in EDITABLE:
+        out.append(Press(Act.EDIT, order.id))
     if current in SHIPPABLE:
         out.append(Press(Act.SHIP, order.id))
     if current in INVOICEABLE:
@@ -114,6 +120,8 @@ def _label(press: Press, order: OrderOut, lang: Lang) -> tuple[str, str]:
         if _ORDER.index(press.status) < _ORDER.index(current) and current is not S.DELIVERY_FAILED:
             return word(lang, "back_to", status=pick(lang, STATUS[press.status])), ""
         return pick(lang, MOVE_TO[press.status]), ""
+    if press.act is Act.EDIT:
+        return word(lang, "edit"), ""
     if press.act is Act.SHIP:
         return word(lang, "ship"), word(lang, "not_set_up")
     if press.act is Act.INVOICE:
@@ -139,7 +147,8 @@ def build_order_card(order: OrderOut, allows: Callable[[str], bool], lang: Lang)
     for press in next_presses(order):
         if allows(press.tool):
             label, hint = _label(press, order, lang)
-            buttons.append(CardButton(label=label, payload=press.encode(), note=hint))
+            form = "edit_order" if press.act is Act.EDIT else None
+            buttons.append(CardButton(label=label, payload=press.encode(), note=hint, form=form))
     addr = order.address
     address = (
         ", ".join(x for x in (addr.line, addr.ward, addr.district, addr.province) if x)
@@ -171,6 +180,7 @@ def build_order_card(order: OrderOut, allows: Callable[[str], bool], lang: Lang)
         buyer_name=order.buyer_name,
         buyer_phone=order.buyer_phone or "",
         address=address,
+        address_fields=addr,
         lines=lines,
         subtotal=order.subtotal,
         discount=order.discount,

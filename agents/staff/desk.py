@@ -26,7 +26,7 @@ from core.order_status import OrderStatus
 from core.roles import Actor
 from tools.catalog import ProductOut
 from tools.handoffs import HandoffOut, ListHandoffsOut
-from tools.order_models import OrderOut
+from tools.order_models import AddressIn, OrderOut
 from tools.orders import ListOrdersOut
 from tools.payments import PaymentDetailsOut
 from tools.purchasing import PurchaseOrderOut, ReceiveGoodsOut, SuggestPurchasesOut
@@ -43,6 +43,15 @@ class InboxCard(HandoffOut):
 
     buttons: list[CardButton] = Field(default_factory=list)
     mine: bool = False  # taken by this viewer: they may reply
+
+
+class EditOrder(BaseModel):
+    """What the staff page's edit form may change (update_order validates each field); the
+    customer's note is theirs and is not edited here."""
+
+    buyer_name: str | None = Field(default=None, max_length=200)
+    buyer_phone: str | None = Field(default=None, max_length=30)
+    address: AddressIn | None = None
 
 
 class DeskReply(BaseModel):
@@ -70,6 +79,7 @@ class StaffDesk:
             Act.CONFIRM: self._order_tool,
             Act.CANCEL: self._order_tool,
             Act.STATUS: self._order_tool,
+            Act.EDIT: self._edit_hint,
             Act.SHIP: self._order_tool,
             Act.INVOICE: self._order_tool,
             Act.REFUND: self._order_tool,
@@ -130,6 +140,22 @@ class StaffDesk:
             result if isinstance(result, OrderOut) else await self.call("get_order", args, actor)
         )
         return DeskReply(text=word(self.lang, "done"), cards=[self.render(order, actor)])
+
+    async def _edit_hint(self, actor: Actor, press: Press) -> DeskReply:
+        """A surface without forms (a Telegram chat) says where orders are edited."""
+        return DeskReply(
+            text=word(self.lang, "edit_how"), cards=[await self.card(actor, press.ref)]
+        )
+
+    async def edit_order(self, actor: Actor, order_id: int, changes: EditOrder) -> DeskReply:
+        """The edit form's answer: only the fields given change (update_order's rules)."""
+
+        async def run() -> DeskReply:
+            args = {"order_id": order_id, **changes.model_dump(exclude_none=True)}
+            order: OrderOut = await self.call("update_order", args, actor)
+            return DeskReply(text=word(self.lang, "done"), cards=[self.render(order, actor)])
+
+        return await self.guarded(run())
 
     # --- purchasing -------------------------------------------------------------------------
 

@@ -37,6 +37,11 @@ MOVE_TO: dict[S, tuple[str, str]] = {
 
 WORDS: dict[str, tuple[str, str]] = {
     "back_to": ("↩ {status}", "↩ {status}"),
+    "edit": ("Sửa đơn", "Edit"),
+    "edit_how": (
+        "Sửa đơn trên trang nhân viên (/staff) hoặc qua API update_order.",
+        "Edit the order on the staff page (/staff) or with the update_order API.",
+    ),
     "ship": ("Đặt giao hàng", "Book shipment"),
     "invoice": ("Xuất hoá đơn", "Issue invoice"),
     "refund": ("Hoàn tiền {amount}", "Refund {amount}"),

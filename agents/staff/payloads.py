@@ -20,6 +20,7 @@ class Act(StrEnum):
     CONFIRM = "oc"
     CANCEL = "ox"
     STATUS = "os"  # arg: the target status
+    EDIT = "oe"  # opens the surface's edit form (buyer, phone, address, note)
     SHIP = "sh"
     INVOICE = "iv"
     REFUND = "rf"
@@ -32,6 +33,7 @@ TOOL_OF: dict[Act, str] = {
     Act.CONFIRM: "confirm_order",
     Act.CANCEL: "cancel_order",
     Act.STATUS: "set_order_status",
+    Act.EDIT: "update_order",
     Act.SHIP: "book_shipment",
     Act.INVOICE: "issue_invoice",
     Act.REFUND: "refund_payment",

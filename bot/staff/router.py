@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from agents.staff.cards import OrderCard
 from agents.staff.commands import run_command
-from agents.staff.desk import DeskReply, StaffDesk
+from agents.staff.desk import DeskReply, EditOrder, StaffDesk
 from bot.container import Container
 from bot.staff.live import LiveFeed
 from core.errors import DomainError, PermissionDenied
@@ -201,6 +201,10 @@ def staff_router(container: Container, *, feed: LiveFeed | None = None) -> APIRo
     @router.post("/staff/api/press", tags=["staff page"])
     async def press(body: PressIn, actor: Poster) -> DeskReply:
         return await desk.press(actor, body.payload)
+
+    @router.post("/staff/api/orders/{order_id}/edit", tags=["staff page"])
+    async def edit(order_id: int, body: EditOrder, actor: Poster) -> DeskReply:
+        return await desk.edit_order(actor, order_id, body)
 
     @router.post("/staff/api/command", tags=["staff page"])
     async def command(body: CommandIn, actor: Poster) -> DeskReply:

@@ -7,7 +7,7 @@ import pytest
 
 from agents.staff.cards import OrderCard
 from agents.staff.commands import SPECS, UsageError, parse, run_command
-from agents.staff.desk import StaffDesk
+from agents.staff.desk import EditOrder, StaffDesk
 from agents.staff.payloads import MAX_PAYLOAD, Act, Press, decode
 from core.errors import InvalidInput
 from core.roles import Actor, Role
@@ -210,3 +210,30 @@ async def test_commands_answer_from_the_tools(shop: Caller, desk: StaffDesk) -> 
 async def test_help_needs_no_tool_and_unknown_commands_point_to_it(desk: StaffDesk) -> None:
     unknown = await run_command(desk, SALES, "/fly")
     assert (unknown.ok, unknown.text) == (False, "Unknown command /fly; /help lists them.")
+
+
+async def test_an_editable_order_is_edited_by_sales_not_by_the_warehouse(
+    shop: Caller, desk: StaffDesk
+) -> None:
+    await make_warehouses(shop)
+    await make_product(shop)
+    order = await make_order(shop, {"AT01-DEN-M": 1})
+    edit = [b for b in (await desk.card(SALES, order["id"])).buttons if b.form == "edit_order"]
+    assert [b.label for b in edit] == ["Edit"]
+    assert all(b.form is None for b in (await desk.card(KEEPER, order["id"])).buttons)
+    hint = await desk.press(SALES, edit[0].payload)  # a surface without forms
+    assert "staff page" in hint.text
+    done = await desk.edit_order(
+        SALES,
+        order["id"],
+        EditOrder(buyer_phone="0987 654 321", address={"line": "10 Tràng Thi", "province": "HN"}),
+    )
+    assert done.ok, done.text
+    assert (done.cards[0].buyer_phone, done.cards[0].address) == (
+        "+84987654321",
+        "10 Tràng Thi, HN",
+    )
+    refused = await desk.edit_order(KEEPER, order["id"], EditOrder(buyer_name="X"))
+    assert not refused.ok
+    shipped = await make_order(shop, {"AT01-DEN-M": 1}, upto=["confirmed", "packing"])
+    assert all(b.form is None for b in (await desk.card(SALES, shipped["id"])).buttons)

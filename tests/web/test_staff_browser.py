@@ -129,6 +129,13 @@ def test_a_web_chat_order_is_walked_to_completed_and_a_handoff_answered(
         expect(card).to_have_attribute("data-status", "new")
         expect(card.locator(".stock")).to_have_text("đã giữ hàng")
 
+        # The address is corrected on the card's edit form.
+        card.get_by_role("button", name="Sửa đơn").click()
+        card.locator("form.edit input[name=line]").fill("10 Tràng Thi")
+        card.locator("form.edit").get_by_role("button", name="Lưu").click()
+        expect(card).to_contain_text("10 Tràng Thi, Phường Tràng Tiền")
+        expect(card.locator("form.edit")).to_have_count(0)
+
         for payload, status in [
             (f"oc:{order_id}", "confirmed"),
             (f"os:{order_id}:packing", "packing"),

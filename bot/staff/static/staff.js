@@ -51,11 +51,16 @@
 
   // --- order cards -----------------------------------------------------------------------
 
-  function buttonRow(buttons, onDone) {
+  function buttonRow(buttons, onDone, forms) {
     const row = el("div", { class: "buttons" });
     for (const b of buttons) {
       const btn = el("button", { type: "button", "data-payload": b.payload }, b.label);
       if (b.note) btn.append(el("span", { class: "later" }, "(" + b.note + ")"));
+      if (b.form && forms && forms[b.form]) {
+        btn.addEventListener("click", () => forms[b.form](btn));
+        row.append(btn);
+        continue;
+      }
       btn.addEventListener("click", async () => {
         btn.disabled = true;
         try {
@@ -112,9 +117,60 @@
       c.purchase_suggestions.length
         ? el("div", { class: "suggest" }, "Cần nhập: " + c.purchase_suggestions.map((s) => s.sku + " × " + s.missing).join(", "))
         : null,
-      buttonRow(c.buttons, applyCards),
+      buttonRow(c.buttons, applyCards, { edit_order: (btn) => toggleEdit(btn, c) }),
     );
     return node;
+  }
+
+  // The edit form of a card: buyer, phone and address (the customer's note stays theirs);
+  // only what changed is sent.
+  function toggleEdit(btn, c) {
+    const card = btn.closest(".card");
+    const open = card.querySelector("form.edit");
+    if (open) {
+      open.remove();
+      return;
+    }
+    const a = c.address_fields || { line: "", ward: "", district: "", province: "" };
+    const fields = [
+      ["buyer_name", c.buyer_name, "Người nhận"],
+      ["buyer_phone", c.buyer_phone, "Số điện thoại"],
+      ["line", a.line, "Địa chỉ"],
+      ["ward", a.ward, "Phường/Xã"],
+      ["district", a.district, "Quận/Huyện"],
+      ["province", a.province, "Tỉnh/Thành phố"],
+    ];
+    const inputs = {};
+    const form = el("form", { class: "reply edit", autocomplete: "off" });
+    for (const [name, value, label] of fields) {
+      inputs[name] = el("input", { name, value: value || "", placeholder: label, title: label });
+      form.append(inputs[name]);
+    }
+    form.append(el("button", { type: "submit" }, "Lưu"));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const changed = (name, old) => (inputs[name].value.trim() !== (old || "") ? inputs[name].value.trim() : null);
+      const body = {
+        buyer_name: changed("buyer_name", c.buyer_name),
+        buyer_phone: changed("buyer_phone", c.buyer_phone),
+      };
+      if (["line", "ward", "district", "province"].some((k) => changed(k, a[k]) !== null)) {
+        body.address = {
+          line: inputs.line.value.trim(),
+          ward: inputs.ward.value.trim(),
+          district: inputs.district.value.trim(),
+          province: inputs.province.value.trim(),
+        };
+      }
+      try {
+        const reply = await api("POST", "/staff/api/orders/" + c.order_id + "/edit", body);
+        say(reply.text, reply.ok);
+        applyCards(reply);
+      } catch (e) {
+        say(e.message, false);
+      }
+    });
+    card.append(form);
   }
 
   function putCard(card, onTop) {
