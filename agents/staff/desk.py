@@ -207,10 +207,7 @@ class StaffDesk:
             made.append(f"{po.number} · {po.supplier_name} · {po.units_ordered}")
         text = "\n".join(made) or "—"
         if unknown:
-            text += "\n" + (
-                "No supplier known for: " if self.lang == "en" else "Chưa có nhà cung cấp cho: "
-            )
-            text += ", ".join(unknown) + " (/po SUPPLIER SKU:QTY:COST)"
+            text += "\n" + word(self.lang, "no_supplier", skus=", ".join(unknown))
         return DeskReply(ok=bool(made), text=text)
 
     async def receive_purchase_order(
@@ -226,7 +223,7 @@ class StaffDesk:
             po = await self.call("confirm_purchase_order", {"purchase_order_id": po_id}, actor)
         lines = [{"sku": ln.sku, "quantity": ln.remaining} for ln in po.lines if ln.remaining > 0]
         if not lines:
-            return DeskReply(ok=False, text=f"{po.number}: nothing left to receive.")
+            return DeskReply(ok=False, text=word(self.lang, "nothing_to_receive", po=po.number))
         args: dict[str, Any] = {"purchase_order_id": po_id, "lines": lines}
         if key:
             args["idempotency_key"] = key

@@ -61,6 +61,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "discount": ("Giảm giá", "Discount"),
     "suggest": ("Cần nhập: {lines}", "To buy: {lines}"),
     "done": ("Xong.", "Done."),
+    "no_supplier": (
+        "Chưa có nhà cung cấp cho: {skus} (/po NCC SKU:SL:GIÁ)",
+        "No supplier known for: {skus} (/po SUPPLIER SKU:QTY:COST)",
+    ),
+    "nothing_to_receive": ("{po}: không còn gì để nhận.", "{po}: nothing left to receive."),
 }
 
 
