@@ -213,6 +213,9 @@ def outbox_prune(
     emit(run_with_container(work))
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
 @app.command()
 def serve() -> None:
     """Run the HTTP API (migrates first). Docs at http://HOST:PORT/docs."""
@@ -231,6 +234,9 @@ def serve() -> None:
         port=settings.port,
         log_level=settings.log_level.lower(),
         log_config=None,  # keep our logging set-up
+        # Open staff pages hold a server-sent-events stream; without a limit a stop would wait
+        # for every one of them to close.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 

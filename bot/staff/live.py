@@ -18,6 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 from storage.database import Database
@@ -30,6 +34,38 @@ POLL_SECONDS = 0.3
 IDLE_SECONDS = 2.0  # no page open: keep the cursor moving, slowly
 QUEUE_SIZE = 100
 HELLO: dict[str, Any] = {"type": "hello"}
+
+
+class StreamClosed(Exception):
+    """The server is stopping: end the page's stream (the browser reconnects later)."""
+
+
+def close_streams_on_stop(feed: LiveFeed) -> Callable[[], None]:
+    """Chains a handler before the server's own SIGINT/SIGTERM handlers that ends open streams
+    first: otherwise a server stopping waits for every open page to go away. Returns what
+    puts the previous handlers back. Outside the main thread (tests) it does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(sig: int, frame: FrameType | None) -> None:
+        loop.call_soon_threadsafe(feed.closing.set)
+        before = previous[signal.Signals(sig)]
+        if callable(before):
+            before(sig, frame)
+        else:  # no server handler: behave as if we were not here
+            signal.signal(sig, before)
+            signal.raise_signal(sig)
+
+    for sig in previous:
+        signal.signal(sig, handler)
+
+    def restore() -> None:
+        for sig, before in previous.items():
+            signal.signal(sig, before)
+
+    return restore
 
 
 def notice(event: Event) -> dict[str, Any] | None:
@@ -48,6 +84,8 @@ class LiveFeed:
         self.subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
         self._task: asyncio.Task[None] | None = None
         self._live = False  # caught up: new pages are greeted at once
+        # Set when the server is stopping: open streams end, so the stop does not wait.
+        self.closing = asyncio.Event()
 
     def start(self) -> None:
         if self._task is None or self._task.done():
@@ -71,6 +109,25 @@ class LiveFeed:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+    async def next_notice(
+        self, queue: asyncio.Queue[dict[str, Any]], keepalive: float
+    ) -> dict[str, Any] | None:
+        """The queue's next notice; None after ``keepalive`` seconds (one is due). Raises
+        ``StreamClosed`` when the server is stopping."""
+        getter = asyncio.ensure_future(queue.get())
+        closing = asyncio.ensure_future(self.closing.wait())
+        done, _ = await asyncio.wait(
+            {getter, closing}, timeout=keepalive, return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in (getter, closing):
+            if task not in done:
+                task.cancel()
+        if getter in done:
+            return getter.result()
+        if closing in done:
+            raise StreamClosed
+        return None
 
     async def catch_up(self) -> None:
         """Moves the cursor to the end without telling anyone: old news is not news."""

@@ -10,7 +10,6 @@ origin is refused. What a viewer sees and may press is their role's, from the re
 
 # No ``from __future__ import annotations``: FastAPI must see the dependency aliases built
 # inside ``staff_router`` as objects, not as names it cannot resolve.
-import asyncio
 import json
 import logging
 import secrets
@@ -30,7 +29,7 @@ from agents.staff.cards import OrderCard
 from agents.staff.commands import run_command
 from agents.staff.desk import DeskReply, EditOrder, StaffDesk
 from bot.container import Container
-from bot.staff.live import LiveFeed
+from bot.staff.live import LiveFeed, StreamClosed, close_streams_on_stop
 from core.errors import DomainError, PermissionDenied
 from core.roles import Actor
 from tools.staff_access import OpenedSession, actor_for_session
@@ -103,9 +102,11 @@ def staff_router(container: Container, *, feed: LiveFeed | None = None) -> APIRo
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         live.start()
+        restore = close_streams_on_stop(live)
         try:
             yield
         finally:
+            restore()
             await live.aclose()
 
     router = APIRouter(lifespan=lifespan)
@@ -230,12 +231,13 @@ def staff_router(container: Container, *, feed: LiveFeed | None = None) -> APIRo
             try:
                 yield "retry: 2000\n\n"
                 while not await request.is_disconnected():
-                    try:
-                        item = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
-                    except TimeoutError:
+                    item = await live.next_notice(queue, KEEPALIVE_SECONDS)
+                    if item is None:
                         yield ": keep-alive\n\n"
                         continue
                     yield f"event: {item['type']}\ndata: {json.dumps(item)}\n\n"
+            except StreamClosed:
+                return
             finally:
                 live.unsubscribe(queue)
 

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.cli import GRACEFUL_SHUTDOWN_SECONDS
 from bot.http.app import create_app
 from tests.web.conftest import offline_settings
 
@@ -59,7 +60,14 @@ def live_server(db_url: str) -> Iterator[str]:
     port = free_port()
     app = create_app(offline_settings(db_url))
     srv = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
     )
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
