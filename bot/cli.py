@@ -33,6 +33,7 @@ from storage.errors import domain_error_for
 
 if TYPE_CHECKING:
     import uvicorn
+from workers.handoff_reminders import remind_once, run_forever
 
 T = TypeVar("T")
 
@@ -222,6 +223,9 @@ def outbox_prune(
     emit(run_with_container(work))
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
 @app.command()
 def serve() -> None:
     """Run the HTTP API (migrates first). Docs at http://HOST:PORT/docs."""
@@ -250,6 +254,9 @@ def server_config(settings: Settings, *, port: int | None = None) -> uvicorn.Con
         # Proxy headers are the app's business (SHOPBOT_TRUSTED_PROXIES); uvicorn's default
         # would believe X-Forwarded-For from anything at 127.0.0.1.
         proxy_headers=False,
+        # Open staff pages hold a server-sent-events stream; without a limit a stop would wait
+        # for every one of them to close.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 
@@ -300,9 +307,51 @@ def tool_call(
 def staff_add(
     name: Annotated[str, typer.Argument(help="The person's name")],
     role: Annotated[str, typer.Option("--role", help="owner|manager|sales|warehouse|accountant")],
+    telegram_id: Annotated[
+        int | None, typer.Option("--telegram-id", help="Their Telegram user id (staff bot)")
+    ] = None,
 ) -> None:
     """Add a staff member."""
-    emit(call_tool("add_staff", {"name": name, "role": role.strip().lower()}))
+    args: dict[str, Any] = {"name": name, "role": role.strip().lower()}
+    if telegram_id is not None:
+        args["telegram_user_id"] = telegram_id
+    emit(call_tool("add_staff", args))
+
+
+@staff_app.command("remove")
+def staff_remove(name: Annotated[str, typer.Argument(help="The staff member's name")]) -> None:
+    """Remove a staff member: keys revoked, sessions closed, Telegram unlinked."""
+    emit(call_tool("remove_staff", {"name": name}))
+
+
+@staff_app.command("login")
+def staff_login(
+    name: Annotated[str, typer.Argument(help="The staff member's name")],
+    minutes: Annotated[int, typer.Option("--minutes", help="How long the link is valid")] = 30,
+) -> None:
+    """A one-time link that logs this staff member in to the staff page."""
+    settings = settings_or_exit()
+    link = call_tool(
+        "create_staff_link",
+        {"staff_name": name, "purpose": "page_login", "valid_minutes": minutes},
+    )
+    link["url"] = f"http://{settings.host}:{settings.port}/staff#login={link['link_secret']}"
+    emit(link)
+    typer.echo("Open the url once, before it expires; it logs in only once.", err=True)
+
+
+@staff_app.command("invite")
+def staff_invite(
+    name: Annotated[str, typer.Argument(help="The staff member's name")],
+    hours: Annotated[int, typer.Option("--hours", help="How long the invite is valid")] = 24,
+) -> None:
+    """A one-time invite that links the Telegram account that opens it (staff bot /start)."""
+    link = call_tool(
+        "create_staff_link",
+        {"staff_name": name, "purpose": "telegram_invite", "valid_minutes": hours * 60},
+    )
+    link["telegram_command"] = f"/start {link['link_secret']}"
+    emit(link)
 
 
 @staff_app.command("add-key")
@@ -321,6 +370,25 @@ def staff_list(
 ) -> None:
     """Staff members with their roles and key prefixes."""
     emit(call_tool("list_staff", {"include_inactive": include_inactive}))
+
+
+@staff_app.command("remind")
+def staff_remind(
+    loop: Annotated[bool, typer.Option("--loop", help="Keep running, a pass a minute")] = False,
+) -> None:
+    """Tell customers left waiting for a person that they are not forgotten (once each)."""
+    settings = settings_or_exit()
+    minutes = settings.handoff_reminder_minutes
+    if minutes == 0:
+        fail({"code": "disabled", "field": None, "message": "SHOPBOT_HANDOFF_REMINDER_MINUTES=0"})
+
+    async def work(c: Container) -> list[int]:
+        if loop:
+            await run_forever(c.runner, after_minutes=minutes)
+            return []
+        return await remind_once(c.runner, after_minutes=minutes)
+
+    emit({"reminded_handoff_ids": run_with_container(work, settings)})
 
 
 # --- demo data, catalogue, bench ---------------------------------------------------------------

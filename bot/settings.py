@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     return_policy: str = Field(default="", max_length=1000)
     return_policy_en: str = Field(default="", max_length=1000)
     default_language: Language = "vi"
+    # A customer waiting for a person this long with no answer is told once they are not
+    # forgotten (workers/handoff_reminders.py; 0: never).
+    handoff_reminder_minutes: int = Field(default=10, ge=0, le=7 * 24 * 60)
     log_level: LogLevel = "INFO"
 
     # The LLM used by the chat agents (OpenAI-compatible endpoint).

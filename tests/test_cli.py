@@ -341,6 +341,19 @@ def test_staff_add_key_and_list(cli: Cli) -> None:
     assert all(key not in json.dumps(r.args) for r in audit_rows(cli.url))
 
 
+def test_staff_add_with_telegram_remove_and_one_time_links(cli: Cli) -> None:
+    cli.json("staff", "add", "Lan", "--role", "sales", "--telegram-id", "4242")
+    login = cli.json("staff", "login", "Lan")
+    assert login["url"].endswith("/staff#login=" + login["link_secret"])
+    invite = cli.json("staff", "invite", "Lan")
+    assert invite["telegram_command"] == "/start " + invite["link_secret"]
+    assert all(login["link_secret"] not in json.dumps(r.args) for r in audit_rows(cli.url))
+    removed = cli.json("staff", "remove", "Lan")
+    assert removed["name"] == "Lan"
+    assert cli.json("staff", "list")["staff"] == []
+    assert cli.json("staff", "remind") == {"reminded_handoff_ids": []}
+
+
 def test_staff_add_bad_role(cli: Cli) -> None:
     err = cli.json("staff", "add", "Nam", "--role", "king", code=2)
     assert err["error"]["field"] == "role"

@@ -22,6 +22,10 @@ TOOL_MODULES = (
     "tools.product_images",
     "tools.staff",
     "tools.conversations",
+    "tools.staff_access",
+    "tools.handoffs",
+    "tools.planned",
+    "tools.audit",
 )
 
 

@@ -8,10 +8,10 @@ These are tools so the LLM agent can hand over too, with the same checks and aud
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.errors import InvalidInput, NotFound
-from storage.models import ChatMessage, Conversation
+from storage.models import ChatMessage, Conversation, Handoff
 from tools.context import ToolContext
 from tools.registry import CUSTOMER, SALES, tool
 
@@ -98,12 +98,15 @@ async def request_handoff(ctx: ToolContext, inp: RequestHandoffIn) -> Conversati
     ).scalar_one_or_none()
     conv.mode = "human"
     conv.updated_at = ctx.now
+    handoff = Handoff(conversation_id=conv.id, reason=inp.reason, requested_at=ctx.now)
+    ctx.session.add(handoff)
     await ctx.session.flush()
     ctx.emit(
         "handoff.requested",
         f"conversation:{conv.id}",
         {
             "conversation_id": conv.id,
+            "handoff_id": handoff.id,
             "customer_id": conv.customer_id,
             "channel": conv.channel,
             "chat_id": conv.chat_id,
@@ -128,6 +131,11 @@ async def hand_back_conversation(ctx: ToolContext, inp: HandBackIn) -> Conversat
         return _out(conv)
     conv.mode = "bot"
     conv.updated_at = ctx.now
+    await ctx.session.execute(
+        update(Handoff)
+        .where(Handoff.conversation_id == conv.id, Handoff.ended_at.is_(None))
+        .values(ended_at=ctx.now)
+    )
     await ctx.session.flush()
     ctx.emit(
         "handoff.ended",

@@ -14,11 +14,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from core.roles import Actor, Role
+from core.roles import STAFF_ROLES, Actor, Role
 from storage.database import Database
-from storage.models import ApiKey, StaffMember
+from storage.models import ApiKey, StaffIdentity, StaffMember
 from tools.context import ToolContext
 from tools.registry import MANAGERS, tool
 
@@ -28,6 +29,7 @@ _SHOWN = len(KEY_PREFIX) + 8
 
 StaffRole = Literal["owner", "manager", "sales", "warehouse", "accountant"]
 OWNER_ONLY = frozenset({Role.OWNER})
+TELEGRAM = "telegram"  # the kind of a staff member's Telegram identity
 
 
 def hash_key(key: str) -> str:
@@ -63,6 +65,9 @@ class StaffOut(BaseModel):
 class AddStaffIn(BaseModel):
     name: str = Field(min_length=1, max_length=200, description="Unique name, e.g. 'Lan'")
     role: StaffRole = Field(description="What this person may do (the tool permission table)")
+    telegram_user_id: int | None = Field(
+        default=None, gt=0, description="Their Telegram user id, to use the staff bot"
+    )
 
 
 @tool(
@@ -85,6 +90,8 @@ async def add_staff(ctx: ToolContext, inp: AddStaffIn) -> StaffOut:
     member = StaffMember(name=name, role=inp.role, active=True, created_at=ctx.now)
     ctx.session.add(member)
     await ctx.session.flush()
+    if inp.telegram_user_id is not None:
+        await link_telegram(ctx, member.id, inp.telegram_user_id)
     return StaffOut.model_validate(member)
 
 
@@ -138,14 +145,45 @@ class CreatedApiKey(BaseModel):
     api_key: str = Field(description="The key itself; it cannot be shown again")
 
 
-async def _staff_by_name(ctx: ToolContext, name: str) -> StaffMember:
+async def link_telegram(ctx: ToolContext, staff_id: int, telegram_user_id: int) -> None:
+    """Links a Telegram account to a staff member (refused if another member has it)."""
+    external = str(telegram_user_id)
+    owner = await ctx.session.scalar(
+        select(StaffIdentity.staff_id).where(
+            StaffIdentity.kind == TELEGRAM, StaffIdentity.external_id == external
+        )
+    )
+    if owner == staff_id:
+        return
+    if owner is not None:
+        raise Conflict(
+            "That Telegram account belongs to another staff member.",
+            field="telegram_user_id",
+            code="identity_taken",
+        )
+    ctx.session.add(
+        StaffIdentity(staff_id=staff_id, kind=TELEGRAM, external_id=external, created_at=ctx.now)
+    )
+    await ctx.session.flush()
+
+
+async def staff_by_name(ctx: ToolContext, name: str, *, field: str = "staff_name") -> StaffMember:
     wanted = " ".join(name.split()).lower()
     member = await ctx.session.scalar(
         select(StaffMember).where(func.lower(StaffMember.name) == wanted)
     )
     if member is None:
         raise NotFound(
-            f"There is no staff member named {name}.", field="staff_name", code="staff_not_found"
+            f"There is no staff member named {name}.", field=field, code="staff_not_found"
+        )
+    return member
+
+
+async def active_staff_by_name(ctx: ToolContext, name: str) -> StaffMember:
+    member = await staff_by_name(ctx, name)
+    if not member.active:
+        raise Conflict(
+            f"{member.name} is no longer active.", field="staff_name", code="staff_inactive"
         )
     return member
 
@@ -157,11 +195,7 @@ async def _staff_by_name(ctx: ToolContext, name: str) -> StaffMember:
     roles=OWNER_ONLY,
 )
 async def create_api_key(ctx: ToolContext, inp: CreateApiKeyIn) -> CreatedApiKey:
-    member = await _staff_by_name(ctx, inp.staff_name)
-    if not member.active:
-        raise Conflict(
-            f"{member.name} is no longer active.", field="staff_name", code="staff_inactive"
-        )
+    member = await active_staff_by_name(ctx, inp.staff_name)
     key = new_key()
     row = ApiKey(
         staff_id=member.id,
@@ -234,29 +268,43 @@ async def revoke_api_key(ctx: ToolContext, inp: RevokeApiKeyIn) -> RevokedApiKey
 async def actor_for_api_key(db: Database, key: str | None) -> Actor:
     """The staff actor a bearer key stands for (HTTP auth). Unknown, revoked keys and keys of
     inactive staff all get the same answer, so a caller learns nothing about which it was."""
+    async with db.transaction(write=False) as tx:
+        return await key_actor(tx.session, key)
+
+
+async def key_actor(session: AsyncSession, key: str | None) -> Actor:
+    """``actor_for_api_key`` inside a transaction the caller already has."""
     refused = Unauthenticated("Missing or invalid API key.", code="invalid_api_key")
     if not key or not key.startswith(KEY_PREFIX) or len(key) > 200:
         raise refused
-    async with db.transaction(write=False) as tx:
-        row = (
-            await tx.session.execute(
-                select(
-                    StaffMember.id,
-                    StaffMember.name,
-                    StaffMember.role,
-                    StaffMember.active,
-                    ApiKey.revoked_at,
-                )
-                .join(ApiKey, ApiKey.staff_id == StaffMember.id)
-                .where(ApiKey.key_hash == hash_key(key))
+    row = (
+        await session.execute(
+            select(
+                StaffMember.id,
+                StaffMember.name,
+                StaffMember.role,
+                StaffMember.active,
+                ApiKey.revoked_at,
             )
-        ).first()
+            .join(ApiKey, ApiKey.staff_id == StaffMember.id)
+            .where(ApiKey.key_hash == hash_key(key))
+        )
+    ).first()
     if row is None or row.revoked_at is not None or not row.active:
         raise refused
-    try:
-        role = Role(row.role)
-    except ValueError:
-        raise refused from None
-    if role in (Role.CUSTOMER, Role.SYSTEM):
+    actor = member_actor(row.id, row.name, row.role)
+    if actor is None:
         raise refused
-    return Actor(role=role, staff_id=row.id, name=row.name)
+    return actor
+
+
+def member_actor(staff_id: int, name: str, role: str) -> Actor | None:
+    """The actor of a staff row; None if its role is not a staff role (never customer or
+    system, whatever a row says)."""
+    try:
+        parsed = Role(role)
+    except ValueError:
+        return None
+    if parsed not in STAFF_ROLES:
+        return None
+    return Actor(role=parsed, staff_id=staff_id, name=name)

@@ -32,6 +32,7 @@ from bot.http.docs import add_docs_routes
 from bot.http.limits import BodyLimit
 from bot.http.media import add_media_routes
 from bot.settings import Settings, proxy_list
+from bot.staff import staff_router
 from bot.web import chat_router
 from core.errors import DomainError, InvalidInput, Unavailable
 from core.roles import Actor
@@ -396,6 +397,7 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
         per_path={"/api/tools/upload_product_image": MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024},
     )
     app.include_router(chat_router(container))  # the customer web chat at / (bot/web)
+    app.include_router(staff_router(container))  # the staff page at /staff (bot/staff)
     _add_fixed_routes(app)
     add_docs_routes(app)
     add_media_routes(app, container.settings.media_dir)

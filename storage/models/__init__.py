@@ -20,6 +20,7 @@ from storage.models.purchasing import (
     PurchaseOrderLine,
     Supplier,
 )
+from storage.models.staff_desk import Handoff, StaffIdentity, StaffLink, StaffSession
 from storage.models.stock import Quote, StockHold, StockLevel, StockMove, StockWriteOff
 from storage.models.system import (
     ApiKey,
@@ -43,6 +44,7 @@ __all__ = [
     "CustomerPhoneClaim",
     "GoodsReceipt",
     "GoodsReceiptLine",
+    "Handoff",
     "Order",
     "OrderEvent",
     "OrderLine",
@@ -57,7 +59,10 @@ __all__ = [
     "RateCounter",
     "ReturnLine",
     "ReturnRequest",
+    "StaffIdentity",
+    "StaffLink",
     "StaffMember",
+    "StaffSession",
     "StockHold",
     "StockLevel",
     "StockMove",

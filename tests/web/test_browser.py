@@ -10,33 +10,16 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot.container import Container
 from bot.demo_data import load_demo_data
-from bot.http.app import create_app
 from storage.migrate import upgrade
 from tests.web.conftest import offline_settings
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 15_000
+from tests.web.live_server import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, live_server
 
 playwright_sync = pytest.importorskip(
     "playwright.sync_api", reason="the playwright Python package is not installed"
@@ -47,15 +30,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
 
     folder = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{folder / 'shop.db'}"
@@ -71,27 +47,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             await c.aclose()
 
     asyncio.run(demo())
-    port = _free_port()
-    app = create_app(settings)
-    srv = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        srv.should_exit = True
-        pytest.fail("the server did not start")
-    yield base
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(url, settings) as base:
+        yield base
 
 
 def test_buy_a_product_by_clicking(server: str) -> None:

@@ -336,6 +336,49 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quotes')),
     sa.UniqueConstraint('token', name=op.f('uq_quotes_token'))
     )
+    op.create_table('staff_identities',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('staff_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('external_id', sa.String(length=128), nullable=False),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_staff_identities_staff_id_staff'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_identities')),
+    sa.UniqueConstraint('kind', 'external_id', name=op.f('uq_staff_identities_kind_external_id'))
+    )
+    with op.batch_alter_table('staff_identities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staff_identities_staff_id'), ['staff_id'], unique=False)
+
+    op.create_table('staff_links',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('staff_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('purpose', sa.String(length=20), nullable=False),
+    sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('expires_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', storage.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_staff_links_staff_id_staff'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_links')),
+    sa.UniqueConstraint('secret_hash', name=op.f('uq_staff_links_secret_hash'))
+    )
+    with op.batch_alter_table('staff_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staff_links_staff_id'), ['staff_id'], unique=False)
+
+    op.create_table('staff_sessions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('staff_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('csrf', sa.String(length=64), nullable=False),
+    sa.Column('expires_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', storage.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_staff_sessions_staff_id_staff'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_sessions')),
+    sa.UniqueConstraint('secret_hash', name=op.f('uq_staff_sessions_secret_hash'))
+    )
+    with op.batch_alter_table('staff_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staff_sessions_staff_id'), ['staff_id'], unique=False)
+
     op.create_table('stocktakes',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -398,6 +441,23 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_goods_receipts_warehouse_id_warehouses')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_goods_receipts'))
     )
+    op.create_table('handoffs',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('conversation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('requested_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('taken_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('taken_at', storage.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', storage.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', storage.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_handoffs_conversation_id_conversations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['taken_by'], ['staff.id'], name=op.f('fk_handoffs_taken_by_staff'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_handoffs'))
+    )
+    with op.batch_alter_table('handoffs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_handoffs_conversation_id'), ['conversation_id'], unique=False)
+        batch_op.create_index('ix_handoffs_open', ['ended_at', 'requested_at'], unique=False)
+
     op.create_table('order_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -636,6 +696,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_order_events_order_id')
 
     op.drop_table('order_events')
+    with op.batch_alter_table('handoffs', schema=None) as batch_op:
+        batch_op.drop_index('ix_handoffs_open')
+        batch_op.drop_index(batch_op.f('ix_handoffs_conversation_id'))
+
+    op.drop_table('handoffs')
     op.drop_table('goods_receipts')
     with op.batch_alter_table('chat_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_chat_messages_conversation_id_id')
@@ -646,6 +711,18 @@ def downgrade() -> None:
 
     op.drop_table('variants')
     op.drop_table('stocktakes')
+    with op.batch_alter_table('staff_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_sessions_staff_id'))
+
+    op.drop_table('staff_sessions')
+    with op.batch_alter_table('staff_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_links_staff_id'))
+
+    op.drop_table('staff_links')
+    with op.batch_alter_table('staff_identities', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_identities_staff_id'))
+
+    op.drop_table('staff_identities')
     op.drop_table('quotes')
     with op.batch_alter_table('purchase_orders', schema=None) as batch_op:
         batch_op.drop_index('ix_purchase_orders_supplier_id')

@@ -1,0 +1,62 @@
+"""The audit log, read back: who called which tool, from where, and how it ended."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from storage.models import AuditEntry
+from tools.context import ToolContext
+from tools.registry import MANAGERS, tool
+
+
+class AuditIn(BaseModel):
+    limit: int = Field(default=20, ge=1, le=200)
+
+
+class AuditRow(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    role: str
+    tool: str
+    surface: str
+    outcome: str
+
+
+class AuditOut(BaseModel):
+    entries: list[AuditRow]
+
+
+@tool(
+    name="list_audit_log",
+    description="The latest tool calls, newest first: who, which tool, from where, outcome.",
+    roles=MANAGERS,
+    write=False,
+)
+async def list_audit_log(ctx: ToolContext, inp: AuditIn) -> AuditOut:
+    rows = (
+        (
+            await ctx.session.execute(
+                select(AuditEntry).order_by(AuditEntry.id.desc()).limit(inp.limit)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return AuditOut(
+        entries=[
+            AuditRow(
+                id=r.id,
+                at=r.at,
+                actor=r.actor,
+                role=r.role,
+                tool=r.tool,
+                surface=r.surface,
+                outcome=r.outcome,
+            )
+            for r in rows
+        ]
+    )
