@@ -24,6 +24,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.channels.app import install_channels
 from bot.container import Container, load_settings
 from bot.settings import Settings
 from bot.web import chat_router
@@ -345,6 +346,7 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_middleware(CatchAll)
     app.include_router(chat_router(container))  # the customer web chat at / (bot/web)
+    install_channels(app, container)  # Telegram, Messenger, Zalo OA and order notifications
     _add_fixed_routes(app)
     _add_tool_routes(app, container)
     _add_fallback_route(app)

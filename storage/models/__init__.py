@@ -1,6 +1,13 @@
 """All tables; importing this package registers them on Base.metadata."""
 
 from storage.models.catalog import Product, Variant, Warehouse
+from storage.models.channels import (
+    ChannelChat,
+    ChannelInbox,
+    ChannelPayload,
+    ChannelSecret,
+    ChannelSend,
+)
 from storage.models.conversations import ChatMessage, Conversation
 from storage.models.customers import Customer, CustomerAddress, CustomerIdentity, CustomerPhone
 from storage.models.operations import ReturnLine, ReturnRequest, Stocktake, StocktakeLine
@@ -24,6 +31,11 @@ from storage.models.system import (
 )
 
 __all__ = [
+    "ChannelChat",
+    "ChannelInbox",
+    "ChannelPayload",
+    "ChannelSecret",
+    "ChannelSend",
     "ApiKey",
     "AuditEntry",
     "ChatMessage",

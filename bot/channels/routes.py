@@ -1,0 +1,78 @@
+"""The platforms' webhooks. A platform that is off has no route (404); a delivery without a
+valid signature or secret gets 401 and changes nothing; a valid one is stored and queued,
+and answered at once (the conversation runs in the background)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from bot.channels.hub import ChannelHub
+from bot.channels.runtime import ChannelRuntime
+
+log = logging.getLogger("shopbot.channels")
+
+
+def _refused(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        status_code=status, content={"error": {"code": code, "message": message, "field": None}}
+    )
+
+
+def _receiver(rt: ChannelRuntime) -> Any:
+    async def receive(request: Request) -> Response:
+        raw = await request.body()
+        if not rt.channel.verify(request.headers, raw):
+            return _refused(401, "bad_signature", "The delivery's signature does not match.")
+        try:
+            update = json.loads(raw)
+        except ValueError:
+            return _refused(400, "bad_json", "The body is not JSON.")
+        if not isinstance(update, dict):
+            return _refused(400, "bad_json", "The body is not a JSON object.")
+        await rt.accept(update)
+        return JSONResponse({"ok": True})
+
+    return receive
+
+
+def _challenger(check: Callable[[dict[str, str]], str | None]) -> Any:
+    """Messenger's GET verification: the challenge back when the verify token matches."""
+
+    async def challenge(request: Request) -> Response:
+        answer = check(dict(request.query_params))
+        if answer is None:
+            return PlainTextResponse("Forbidden", status_code=403)
+        return PlainTextResponse(answer)
+
+    return challenge
+
+
+def channel_router(hub: ChannelHub) -> APIRouter:
+    router = APIRouter(tags=["channels"])
+    for rt in hub.runtimes.values():
+        channel = rt.channel
+        if channel.name == "telegram" and not hub.public_url:
+            continue  # long polling: no webhook to answer
+        router.add_api_route(
+            channel.webhook_path,
+            _receiver(rt),
+            methods=["POST"],
+            include_in_schema=False,
+            name=f"webhook_{channel.name}",
+        )
+        check = getattr(channel, "subscription_challenge", None)
+        if check is not None:
+            router.add_api_route(
+                channel.webhook_path,
+                _challenger(check),
+                methods=["GET"],
+                include_in_schema=False,
+                name=f"webhook_{channel.name}_verify",
+            )
+    return router

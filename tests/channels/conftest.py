@@ -1,0 +1,87 @@
+"""Channel fixtures: fake platform servers on loopback, the channel webhooks in an app with
+its lifespan running, and the web tests' catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from agents.conversation import ChatService
+from bot.channels.app import install_channels
+from bot.channels.base import Channel, Limits
+from bot.channels.hub import ChannelHub
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.container import Container, load_settings
+from storage.database import Database
+from tests.conftest import Caller
+from tests.fakes.telegram_server import FakeTelegram
+from tests.web.conftest import make_catalogue
+from tools.registry import Registry
+
+TG_TOKEN = "123456:TEST-token"
+TG_SECRET = "s3cr3t-Token_1"
+FAST = Limits(per_chat_interval=0.0, per_second=1000.0, payload_bytes=64, max_attempts=4)
+
+
+@pytest.fixture
+async def catalogue(shop: Caller) -> None:
+    await make_catalogue(shop)
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram(TG_TOKEN)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def settings_for(db_url: str, **overrides: Any) -> Any:
+    return load_settings(
+        database_url=db_url, llm_api_key=None, llm_base_url=None, _env_file=None, **overrides
+    )
+
+
+@pytest.fixture
+def container(db: Database, db_url: str, registry: Registry) -> Container:
+    return Container.create(
+        settings_for(db_url, public_url="https://shop.test"), db=db, registry=registry
+    )
+
+
+def telegram_channel(fake: FakeTelegram, limits: Limits = FAST) -> TelegramChannel:
+    return TelegramChannel(make_bot(fake.token, fake.url), webhook_secret=TG_SECRET, limits=limits)
+
+
+class Running:
+    """An app with the given channels, its lifespan entered, and a client for webhooks."""
+
+    def __init__(self, app: FastAPI, hub: ChannelHub, client: httpx.AsyncClient) -> None:
+        self.app = app
+        self.hub = hub
+        self.client = client
+
+
+async def run_channels(
+    container: Container, channels: list[Channel], *, workers: bool = True
+) -> AsyncIterator[Running]:
+    chat = ChatService(container.runner, container.db, shop_name="Shop Test")
+    hub = ChannelHub.build(container, chat, channels=channels)
+    app = FastAPI()
+    install_channels(app, container, hub=hub, workers=workers)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client:
+            yield Running(app, hub, client)
+
+
+@pytest.fixture
+async def telegram(
+    container: Container, fake_telegram: FakeTelegram, catalogue: None
+) -> AsyncIterator[Running]:
+    async for running in run_channels(container, [telegram_channel(fake_telegram)]):
+        yield running

@@ -1,0 +1,158 @@
+"""Customers on the fake platforms: they write and press buttons like a person would, and
+read what the fake server received for their chat."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+import httpx
+
+from bot.channels.hub import ChannelHub
+from tests.fakes.platform import FakePlatform, Sent
+
+ORDER_NUMBER = re.compile(r"DH\d{6}")
+_ids = itertools.count(1)
+
+
+class PlatformUser:
+    """What every platform's customer does; subclasses say how an update looks."""
+
+    def __init__(self, fake: FakePlatform, client: httpx.AsyncClient, hub: ChannelHub) -> None:
+        self.fake = fake
+        self.client = client
+        self.hub = hub
+        self.mark = 0  # what the chat had before the last action
+
+    @property
+    def chat(self) -> str:
+        raise NotImplementedError
+
+    def text_update(self, text: str) -> tuple[dict[str, Any], dict[str, str]]:
+        raise NotImplementedError
+
+    def press_update(self, button: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        raise NotImplementedError
+
+    def buttons(self, sent: Sent) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    async def deliver(self, update: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        raise NotImplementedError
+
+    async def _act(self, update: dict[str, Any], headers: dict[str, str]) -> list[Sent]:
+        self.mark = len(self.fake.sent[self.chat])
+        resp = await self.deliver(update, headers)
+        assert resp.status_code == 200, resp.text
+        await self.hub.drain()
+        return self.replies
+
+    async def say(self, text: str) -> list[Sent]:
+        return await self._act(*self.text_update(text))
+
+    async def press(self, title: str, *, on: str | None = None) -> list[Sent]:
+        """Presses the newest button called ``title`` (on the message mentioning ``on``)."""
+        for sent in reversed(self.replies or self.fake.sent[self.chat]):
+            if on is not None and on not in str(sent.body):
+                continue
+            for b in self.buttons(sent):
+                if b["title"] == title:
+                    return await self._act(*self.press_update(b))
+        raise AssertionError(f"no button {title!r} in {self.titles()}")
+
+    @property
+    def replies(self) -> list[Sent]:
+        return self.fake.sent[self.chat][self.mark :]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.fake.texts(self.chat)[self.mark :])
+
+    def titles(self) -> list[str]:
+        return [b["title"] for s in self.replies for b in self.buttons(s)]
+
+
+async def buy_one_tee(user: PlatformUser) -> str:
+    """The web tests' shortest purchase, on a platform, by buttons and typing (no LLM)."""
+    await user.say("ao thun")
+    await user.press("Xem", on="Áo thun cotton basic")
+    await user.press("Trắng")
+    await user.press("1")
+    await user.press("Đặt hàng")
+    await user.say("Trần Thị Bình")
+    await user.say("0987654321")
+    await user.say("8 Hai Bà Trưng, Phường Tràng Tiền, Quận Hoàn Kiếm, Hà Nội")
+    await user.press("Đúng rồi")
+    await user.press("Tiền mặt khi nhận (COD)")
+    await user.press("Xác nhận")
+    found = ORDER_NUMBER.search(user.text)
+    assert found, user.text
+    return found.group(0)
+
+
+class TelegramUser(PlatformUser):
+    def __init__(self, *args: Any, user_id: int | None = None, secret: str = "") -> None:
+        super().__init__(*args)
+        self.user_id = user_id or 7_000_000 + next(_ids)
+        self.secret = secret
+        self.first_name = "Bình"
+
+    @property
+    def chat(self) -> str:
+        return str(self.user_id)
+
+    def _who(self) -> dict[str, Any]:
+        return {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
+
+    def message(self, **fields: Any) -> dict[str, Any]:
+        fake = self.fake
+        assert hasattr(fake, "next_update_id")
+        uid = fake.next_update_id()
+        return {
+            "update_id": uid,
+            "message": {
+                "message_id": uid,
+                "date": 1_700_000_000,
+                "chat": {"id": self.user_id, "type": "private", "first_name": self.first_name},
+                "from": self._who(),
+                **fields,
+            },
+        }
+
+    def headers(self) -> dict[str, str]:
+        return {"X-Telegram-Bot-Api-Secret-Token": self.secret}
+
+    def text_update(self, text: str) -> tuple[dict[str, Any], dict[str, str]]:
+        return self.message(text=text), self.headers()
+
+    def press_update(self, button: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        fake = self.fake
+        assert hasattr(fake, "next_update_id")
+        uid = fake.next_update_id()
+        update = {
+            "update_id": uid,
+            "callback_query": {
+                "id": f"cq{uid}",
+                "from": self._who(),
+                "chat_instance": "ci",
+                "data": button["payload"],
+                "message": {
+                    "message_id": 1,
+                    "date": 1_700_000_000,
+                    "chat": {"id": self.user_id, "type": "private"},
+                },
+            },
+        }
+        return update, self.headers()
+
+    def buttons(self, sent: Sent) -> list[dict[str, Any]]:
+        markup = sent.body.get("reply_markup") or {}
+        return [
+            {"title": b["text"], "payload": b["callback_data"]}
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+        ]
+
+    async def deliver(self, update: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        return await self.client.post("/webhooks/telegram/customer", json=update, headers=headers)
