@@ -183,8 +183,9 @@ class ChannelRuntime:
             if row.state == "pending":
                 await finish_send(self.db, row, "skipped", note="outside the messaging window")
             return "skipped"
-        if row.state == "pending":
-            self.lanes.submit(chat_id, self._send_job(row))
+        if row.state != "pending":
+            return row.state  # this key was recorded before: sent, skipped, uncertain...
+        self.lanes.submit(chat_id, self._send_job(row))
         return "queued"
 
     def _send_job(self, row: SendRow) -> Callable[[], Awaitable[None]]:

@@ -31,13 +31,13 @@ from storage.models.system import (
 )
 
 __all__ = [
+    "ApiKey",
+    "AuditEntry",
     "ChannelChat",
     "ChannelInbox",
     "ChannelPayload",
     "ChannelSecret",
     "ChannelSend",
-    "ApiKey",
-    "AuditEntry",
     "ChatMessage",
     "Conversation",
     "Customer",
