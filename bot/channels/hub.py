@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from agents.conversation import ChatService
 from bot.channels.base import Channel
+from bot.channels.messenger import MessengerChannel
 from bot.channels.prepare import Preparer
 from bot.channels.runtime import ChannelRuntime
 from bot.channels.telegram import TelegramChannel, make_bot
@@ -35,6 +36,19 @@ def build_channels(settings: Settings, container: Container) -> list[Channel]:
                     settings.telegram_api_base,
                 ),
                 webhook_secret=secret.get_secret_value() if secret else None,
+            )
+        )
+    if settings.channel_on("messenger"):
+        assert settings.messenger_page_token is not None
+        assert settings.messenger_app_secret is not None
+        assert settings.messenger_verify_token is not None
+        out.append(
+            MessengerChannel(
+                api_base=settings.messenger_api_base,
+                page_token=settings.messenger_page_token.get_secret_value(),
+                app_secret=settings.messenger_app_secret.get_secret_value(),
+                verify_token=settings.messenger_verify_token.get_secret_value(),
+                public_url=settings.public_url,
             )
         )
     return out

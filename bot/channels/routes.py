@@ -9,11 +9,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from bot.channels.hub import ChannelHub
 from bot.channels.runtime import ChannelRuntime
+from bot.channels.telegram import qr_png_bytes
+from core.vietqr import is_payload
 
 log = logging.getLogger("shopbot.channels")
 
@@ -41,6 +43,16 @@ def _receiver(rt: ChannelRuntime) -> Any:
     return receive
 
 
+async def qr_png(data: str = Query(max_length=512)) -> Response:
+    """A payment QR (VietQR) as PNG for platforms that show images by URL. Only checksummed
+    EMVCo payloads are drawn: this is not a QR service for anything else."""
+    if not is_payload(data):
+        return _refused(422, "invalid_qr", "Not a payment QR payload.")
+    return Response(
+        qr_png_bytes(data), media_type="image/png", headers={"Cache-Control": "max-age=86400"}
+    )
+
+
 def _challenger(check: Callable[[dict[str, str]], str | None]) -> Any:
     """Messenger's GET verification: the challenge back when the verify token matches."""
 
@@ -55,6 +67,10 @@ def _challenger(check: Callable[[dict[str, str]], str | None]) -> Any:
 
 def channel_router(hub: ChannelHub) -> APIRouter:
     router = APIRouter(tags=["channels"])
+    if hub.runtimes:
+        router.add_api_route(
+            "/api/channels/qr.png", qr_png, methods=["GET"], include_in_schema=False
+        )
     for rt in hub.runtimes.values():
         channel = rt.channel
         if channel.name == "telegram" and not hub.public_url:

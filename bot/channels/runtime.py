@@ -148,19 +148,23 @@ class ChannelRuntime:
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: str) -> AsyncIterator[None]:
+        """ "typing..." until the answer is ready; a request in flight is let finish (cutting
+        it would only leave a broken connection behind)."""
+        done = asyncio.Event()
+
         async def keep_typing() -> None:
-            while True:
+            while not done.is_set():
                 with contextlib.suppress(ChannelError, RetryLater):
                     await self.channel.typing(chat_id)
-                await asyncio.sleep(TYPING_EVERY)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), TYPING_EVERY)
 
         task = asyncio.create_task(keep_typing())
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            done.set()
+            await task
 
     # --- outbound ------------------------------------------------------------------------
 

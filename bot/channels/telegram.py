@@ -9,6 +9,7 @@ platform goes through the same runtime (bot/channels/runtime.py).
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import io
 import logging
@@ -287,11 +288,12 @@ def _build(body: Body) -> TelegramMethod[Any]:
             ]
         )
     if body.get("qr"):
-        params["photo"] = BufferedInputFile(_qr_png(str(body["qr"])), filename="vietqr.png")
+        params["photo"] = BufferedInputFile(qr_png_bytes(str(body["qr"])), filename="vietqr.png")
     return _METHODS[body["method"]](**params)
 
 
-def _qr_png(data: str) -> bytes:
+@functools.lru_cache(maxsize=256)
+def qr_png_bytes(data: str) -> bytes:
     out = io.BytesIO()
     segno.make(data, error="m").save(out, kind="png", scale=6, border=2)
     return out.getvalue()

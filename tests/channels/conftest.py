@@ -14,16 +14,22 @@ from agents.conversation import ChatService
 from bot.channels.app import install_channels
 from bot.channels.base import Channel, Limits
 from bot.channels.hub import ChannelHub
+from bot.channels.messenger import MessengerChannel
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.container import Container, load_settings
 from storage.database import Database
 from tests.conftest import Caller
+from tests.fakes.graph_server import FakeGraph
 from tests.fakes.telegram_server import FakeTelegram
 from tests.web.conftest import make_catalogue
 from tools.registry import Registry
 
 TG_TOKEN = "123456:TEST-token"
 TG_SECRET = "s3cr3t-Token_1"
+FB_PAGE_TOKEN = "page-token-test"
+FB_APP_SECRET = "my_app_secret"
+FB_VERIFY = "verify-me"
+FAST_FB = Limits(per_chat_interval=0.0, per_second=1000.0, payload_bytes=1000, max_attempts=4)
 FAST = Limits(per_chat_interval=0.0, per_second=1000.0, payload_bytes=64, max_attempts=4)
 
 
@@ -44,6 +50,33 @@ def settings_for(db_url: str, **overrides: Any) -> Any:
     return load_settings(
         database_url=db_url, llm_api_key=None, llm_base_url=None, _env_file=None, **overrides
     )
+
+
+@pytest.fixture
+async def fake_graph() -> AsyncIterator[FakeGraph]:
+    fake = FakeGraph(FB_PAGE_TOKEN)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def messenger_channel(fake: FakeGraph, limits: Limits = FAST_FB) -> MessengerChannel:
+    return MessengerChannel(
+        api_base=fake.api_base,
+        page_token=FB_PAGE_TOKEN,
+        app_secret=FB_APP_SECRET,
+        verify_token=FB_VERIFY,
+        public_url="https://shop.test",
+        limits=limits,
+    )
+
+
+@pytest.fixture
+async def messenger(
+    container: Container, fake_graph: FakeGraph, catalogue: None
+) -> AsyncIterator[Running]:
+    async for running in run_channels(container, [messenger_channel(fake_graph)]):
+        yield running
 
 
 @pytest.fixture

@@ -4,12 +4,14 @@ read what the fake server received for their chat."""
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from typing import Any
 
 import httpx
 
 from bot.channels.hub import ChannelHub
+from bot.channels.messenger import messenger_signature
 from tests.fakes.platform import FakePlatform, Sent
 
 ORDER_NUMBER = re.compile(r"DH\d{6}")
@@ -57,7 +59,9 @@ class PlatformUser:
             if on is not None and on not in str(sent.body):
                 continue
             for b in self.buttons(sent):
-                if b["title"] == title:
+                if b["title"] == title or (
+                    b["title"].endswith("…") and title.startswith(b["title"][:-1])
+                ):
                     return await self._act(*self.press_update(b))
         raise AssertionError(f"no button {title!r} in {self.titles()}")
 
@@ -156,3 +160,91 @@ class TelegramUser(PlatformUser):
 
     async def deliver(self, update: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
         return await self.client.post("/webhooks/telegram/customer", json=update, headers=headers)
+
+
+class MessengerUser(PlatformUser):
+    """A Messenger customer: its deliveries are signed with the app secret, as Meta's are."""
+
+    def __init__(self, *args: Any, app_secret: str, psid: str | None = None) -> None:
+        super().__init__(*args)
+        self.psid = psid or f"{9_000_000 + next(_ids)}"
+        self.app_secret = app_secret
+        self._n = 0
+
+    @property
+    def chat(self) -> str:
+        return self.psid
+
+    def envelope(self, event: dict[str, Any]) -> dict[str, Any]:
+        self._n += 1
+        return {
+            "object": "page",
+            "entry": [
+                {
+                    "id": "PAGE_ID",
+                    "time": 1_700_000_000_000 + self._n,
+                    "messaging": [
+                        {
+                            "sender": {"id": self.psid},
+                            "recipient": {"id": "PAGE_ID"},
+                            "timestamp": 1_700_000_000_000 + self._n,
+                            **event,
+                        }
+                    ],
+                }
+            ],
+        }
+
+    def _mid(self) -> str:
+        return f"mid.{self.psid}.{next(_ids)}"
+
+    def text_update(self, text: str) -> tuple[dict[str, Any], dict[str, str]]:
+        return self.envelope({"message": {"mid": self._mid(), "text": text}}), {}
+
+    def press_update(self, button: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        if button["kind"] == "quick":
+            event = {
+                "message": {
+                    "mid": self._mid(),
+                    "text": button["title"],
+                    "quick_reply": {"payload": button["payload"]},
+                }
+            }
+        else:
+            event = {
+                "postback": {
+                    "mid": self._mid(),
+                    "title": button["title"],
+                    "payload": button["payload"],
+                }
+            }
+        return self.envelope(event), {}
+
+    def buttons(self, sent: Sent) -> list[dict[str, Any]]:
+        msg = sent.body.get("message") or {}
+        out = [
+            {"title": q["title"], "payload": q["payload"], "kind": "quick"}
+            for q in msg.get("quick_replies") or []
+        ]
+        payload = (msg.get("attachment") or {}).get("payload") or {}
+        for element in payload.get("elements") or []:
+            out.extend(
+                {"title": b["title"], "payload": b["payload"], "kind": "postback", "on": element}
+                for b in element.get("buttons") or []
+            )
+        return out
+
+    def raw(self, update: dict[str, Any]) -> bytes:
+        return json.dumps(update, ensure_ascii=True, separators=(",", ":")).encode()
+
+    async def deliver(self, update: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        fake = self.fake
+        assert hasattr(fake, "user_wrote")
+        fake.user_wrote(self.psid)
+        raw = self.raw(update)
+        signed = {
+            "X-Hub-Signature-256": messenger_signature(self.app_secret, raw),
+            "Content-Type": "application/json",
+            **headers,
+        }
+        return await self.client.post("/webhooks/messenger", content=raw, headers=signed)

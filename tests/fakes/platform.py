@@ -69,7 +69,10 @@ class FakePlatform:
         return sum(len(v) for v in self.sent.values())
 
     def texts(self, chat_id: str) -> list[str]:
-        return [str(s.body.get("text") or s.body.get("caption") or "") for s in self.sent[chat_id]]
+        return [self.text_of(s.body) for s in self.sent[chat_id]]
+
+    def text_of(self, body: dict[str, Any]) -> str:
+        return str(body.get("text") or body.get("caption") or "")
 
     def count(self) -> int:
         return sum(len(v) for v in self.sent.values())
