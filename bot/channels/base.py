@@ -78,6 +78,8 @@ class Channel(abc.ABC):
     name: ChannelName
     limits: Limits
     webhook_path: str  # where the platform POSTs its deliveries
+    # Every payload becomes a ``~token`` (a platform that sends a press back as typed text).
+    payloads_as_tokens: bool = False
 
     @abc.abstractmethod
     def verify(self, headers: Mapping[str, str], raw: bytes) -> bool:

@@ -12,12 +12,16 @@ import contextlib
 import logging
 from collections.abc import Mapping
 
+import httpx
+
 from agents.conversation import ChatService
 from bot.channels.base import Channel
 from bot.channels.messenger import MessengerChannel
 from bot.channels.prepare import Preparer
 from bot.channels.runtime import ChannelRuntime
 from bot.channels.telegram import TelegramChannel, make_bot
+from bot.channels.zalo import ZaloChannel
+from bot.channels.zalo_tokens import ZaloTokens
 from bot.container import Container
 from bot.settings import Settings
 
@@ -48,6 +52,28 @@ def build_channels(settings: Settings, container: Container) -> list[Channel]:
                 page_token=settings.messenger_page_token.get_secret_value(),
                 app_secret=settings.messenger_app_secret.get_secret_value(),
                 verify_token=settings.messenger_verify_token.get_secret_value(),
+                public_url=settings.public_url,
+            )
+        )
+    if settings.channel_on("zalo"):
+        assert settings.zalo_app_id is not None
+        assert settings.zalo_oa_secret_key is not None
+        assert settings.zalo_app_secret is not None
+        assert settings.zalo_refresh_token is not None
+        tokens = ZaloTokens(
+            container.db,
+            httpx.AsyncClient(timeout=15.0),
+            oauth_base=settings.zalo_oauth_base,
+            app_id=settings.zalo_app_id,
+            app_secret=settings.zalo_app_secret.get_secret_value(),
+            first_refresh_token=settings.zalo_refresh_token.get_secret_value(),
+        )
+        out.append(
+            ZaloChannel(
+                api_base=settings.zalo_api_base,
+                app_id=settings.zalo_app_id,
+                oa_secret_key=settings.zalo_oa_secret_key.get_secret_value(),
+                tokens=tokens,
                 public_url=settings.public_url,
             )
         )

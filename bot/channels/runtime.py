@@ -68,7 +68,9 @@ class ChannelRuntime:
         self.prepare = prepare
         limits = channel.limits
         self.pacer = pacer or Pacer(limits.per_chat_interval, limits.per_second)
-        self.codec = codec or PayloadCodec(db, limits.payload_bytes)
+        self.codec = codec or PayloadCodec(
+            db, limits.payload_bytes, always=channel.payloads_as_tokens
+        )
         self.lanes = Lanes(channel.name)
         # Called with a send row and the platform's message id between the send and its
         # record: tests use it to stand for a crash at the worst moment.
@@ -128,7 +130,8 @@ class ChannelRuntime:
         if incoming.payload is not None:
             decoded = await self.codec.decode(incoming.payload)
             if decoded is None:  # a token nobody issued: read it as typed text
-                incoming = incoming.model_copy(update={"payload": None})
+                text = incoming.text or incoming.payload
+                incoming = incoming.model_copy(update={"payload": None, "text": text})
             else:
                 incoming = incoming.model_copy(update={"payload": decoded})
         if self.prepare is not None:

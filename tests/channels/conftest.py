@@ -16,11 +16,14 @@ from bot.channels.base import Channel, Limits
 from bot.channels.hub import ChannelHub
 from bot.channels.messenger import MessengerChannel
 from bot.channels.telegram import TelegramChannel, make_bot
+from bot.channels.zalo import ZaloChannel
+from bot.channels.zalo_tokens import ZaloTokens
 from bot.container import Container, load_settings
 from storage.database import Database
 from tests.conftest import Caller
 from tests.fakes.graph_server import FakeGraph
 from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.zalo_server import FakeZalo
 from tests.web.conftest import make_catalogue
 from tools.registry import Registry
 
@@ -30,6 +33,11 @@ FB_PAGE_TOKEN = "page-token-test"
 FB_APP_SECRET = "my_app_secret"
 FB_VERIFY = "verify-me"
 FAST_FB = Limits(per_chat_interval=0.0, per_second=1000.0, payload_bytes=1000, max_attempts=4)
+ZL_APP_ID = "360846524940903967"
+ZL_APP_SECRET = "zalo-app-secret"
+ZL_OA_KEY = "oa_secret_key_demo"
+ZL_REFRESH = "first-refresh-token"
+FAST_ZL = Limits(per_chat_interval=0.0, per_second=1000.0, payload_bytes=1000, max_attempts=4)
 FAST = Limits(per_chat_interval=0.0, per_second=1000.0, payload_bytes=64, max_attempts=4)
 
 
@@ -76,6 +84,44 @@ async def messenger(
     container: Container, fake_graph: FakeGraph, catalogue: None
 ) -> AsyncIterator[Running]:
     async for running in run_channels(container, [messenger_channel(fake_graph)]):
+        yield running
+
+
+@pytest.fixture
+async def fake_zalo() -> AsyncIterator[FakeZalo]:
+    fake = FakeZalo(app_id=ZL_APP_ID, app_secret=ZL_APP_SECRET, refresh_token=ZL_REFRESH)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def zalo_channel(
+    fake: FakeZalo, db: Database, limits: Limits = FAST_ZL, **token_args: Any
+) -> ZaloChannel:
+    tokens = ZaloTokens(
+        db,
+        httpx.AsyncClient(timeout=10.0),
+        oauth_base=fake.url,
+        app_id=ZL_APP_ID,
+        app_secret=ZL_APP_SECRET,
+        first_refresh_token=ZL_REFRESH,
+        **token_args,
+    )
+    return ZaloChannel(
+        api_base=fake.url,
+        app_id=ZL_APP_ID,
+        oa_secret_key=ZL_OA_KEY,
+        tokens=tokens,
+        public_url="https://shop.test",
+        limits=limits,
+    )
+
+
+@pytest.fixture
+async def zalo(
+    container: Container, fake_zalo: FakeZalo, db: Database, catalogue: None
+) -> AsyncIterator[Running]:
+    async for running in run_channels(container, [zalo_channel(fake_zalo, db)]):
         yield running
 
 

@@ -17,8 +17,8 @@ from storage.channels import record_sends
 from storage.database import Database
 from storage.models import ChannelInbox, ChannelSend
 from tests.channels.conftest import TG_SECRET, TG_TOKEN, Running, run_channels, telegram_channel
-from tests.conftest import Caller
 from tests.channels.users import TelegramUser, buy_one_tee
+from tests.conftest import Caller
 from tests.fakes.telegram_server import FakeTelegram
 from tests.web.chat_client import order_count
 

@@ -12,6 +12,7 @@ import httpx
 
 from bot.channels.hub import ChannelHub
 from bot.channels.messenger import messenger_signature
+from bot.channels.zalo import zalo_signature
 from tests.fakes.platform import FakePlatform, Sent
 
 ORDER_NUMBER = re.compile(r"DH\d{6}")
@@ -248,3 +249,62 @@ class MessengerUser(PlatformUser):
             **headers,
         }
         return await self.client.post("/webhooks/messenger", content=raw, headers=signed)
+
+
+class ZaloUser(PlatformUser):
+    """A Zalo customer: events signed as Zalo signs them; a button press is the button's
+    payload sent back as text (oa.query.hide)."""
+
+    def __init__(self, *args: Any, app_id: str, oa_secret_key: str) -> None:
+        super().__init__(*args)
+        self.user_id = f"{2_468_000_000 + next(_ids)}"
+        self.app_id = app_id
+        self.oa_secret_key = oa_secret_key
+
+    @property
+    def chat(self) -> str:
+        return self.user_id
+
+    def event(self, text: str) -> dict[str, Any]:
+        return {
+            "app_id": self.app_id,
+            "event_name": "user_send_text",
+            "sender": {"id": self.user_id},
+            "recipient": {"id": "388613280878808645"},
+            "user_id_by_app": "552177279717587730",
+            "message": {"text": text, "msg_id": f"zm{next(_ids)}"},
+            "timestamp": str(1_700_000_000_000 + next(_ids)),
+        }
+
+    def text_update(self, text: str) -> tuple[dict[str, Any], dict[str, str]]:
+        return self.event(text), {}
+
+    def press_update(self, button: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        return self.event(button["payload"]), {}
+
+    def buttons(self, sent: Sent) -> list[dict[str, Any]]:
+        payload = ((sent.body.get("message") or {}).get("attachment") or {}).get("payload") or {}
+        out = [{"title": b["title"], "payload": b["payload"]} for b in payload.get("buttons") or []]
+        for e in payload.get("elements") or []:
+            action = e.get("default_action") or {}
+            if action.get("payload"):
+                # tapping a list element runs its default action: the card's first button
+                out.append({"title": "Xem", "payload": action["payload"], "on": e["title"]})
+        return out
+
+    def raw(self, update: dict[str, Any]) -> bytes:
+        return json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode()
+
+    async def deliver(self, update: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        fake = self.fake
+        assert hasattr(fake, "user_wrote")
+        fake.user_wrote(self.user_id)
+        raw = self.raw(update)
+        signed = {
+            "X-ZEvent-Signature": zalo_signature(
+                self.app_id, raw, update["timestamp"], self.oa_secret_key
+            ),
+            "Content-Type": "application/json",
+            **headers,
+        }
+        return await self.client.post("/webhooks/zalo", content=raw, headers=signed)
