@@ -29,6 +29,9 @@ OPTIONAL: dict[ChannelKey, tuple[str, ...]] = {
 
 
 class ChannelSettings(BaseSettings):
+    # `shopbot serve` runs the workers (order notifications) in-process unless told not to
+    # (`serve --no-workers`, with `shopbot worker` running them on their own).
+    run_workers: bool = True
     # Where the platforms reach this server (https://shop.example); without it Telegram
     # uses long polling, the easy local start.
     public_url: str | None = None

@@ -13,6 +13,7 @@ from agents.conversation import ChatService
 from bot.channels.hub import ChannelHub
 from bot.channels.routes import channel_router
 from bot.container import Container
+from bot.settings import Settings
 from workers.notifications import OrderNotifier
 
 log = logging.getLogger("shopbot.channels")
@@ -40,6 +41,7 @@ def install_channels(
     """The webhooks, and with the app's life: the platforms' clients, polling, the send
     queues and (``workers``) the order notifications."""
     channels = hub or default_hub(container)
+    workers = workers and container.settings.run_workers
     app.state.channels = channels
 
     @contextlib.asynccontextmanager
@@ -63,3 +65,16 @@ def install_channels(
     router.include_router(channel_router(channels))
     app.include_router(router)
     return channels
+
+
+async def run_workers(settings: Settings) -> None:
+    """``shopbot worker``: the platforms' send queues and the workers, without webhooks or
+    polling (the server process receives)."""
+    container = Container.create(settings)
+    hub = default_hub(container)
+    await hub.start(receive=False)
+    try:
+        await OrderNotifier(container.db, hub).run()
+    finally:
+        await hub.stop()
+        await container.aclose()

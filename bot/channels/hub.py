@@ -102,7 +102,7 @@ class ChannelHub:
         settings = container.settings
         found = build_channels(settings, container) if channels is None else channels
         prepare = Preparer(container.runner)
-        runtimes = {
+        runtimes: dict[str, ChannelRuntime] = {
             c.name: ChannelRuntime(c, container.db, chat.handle, prepare=prepare) for c in found
         }
         return cls(runtimes, public_url=settings.public_url)
@@ -110,11 +110,12 @@ class ChannelHub:
     def runtime(self, name: str) -> ChannelRuntime | None:
         return self.runtimes.get(name)
 
-    async def start(self) -> None:
+    async def start(self, *, receive: bool = True) -> None:
+        """``receive=False``: send only (a worker process beside the server)."""
         for rt in self.runtimes.values():
-            await rt.start()
+            await rt.start(receive=receive)
             channel = rt.channel
-            if isinstance(channel, TelegramChannel):
+            if receive and isinstance(channel, TelegramChannel):
                 if self.public_url:
                     await channel.set_webhook(self.public_url + channel.webhook_path)
                 else:

@@ -82,13 +82,13 @@ class ChannelRuntime:
 
     # --- life ----------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, *, receive: bool = True) -> None:
         """Opens the platform client and takes up what a previous run left: unsent
-        messages and unhandled events."""
+        messages and (``receive``: this process takes deliveries) unhandled events."""
         await self.channel.start()
         for row in await recover_sends(self.db, self.name):
             self.lanes.submit(row.chat_id, self._send_job(row))
-        for inbox in await pending_inbound(self.db, self.name):
+        for inbox in await pending_inbound(self.db, self.name) if receive else []:
             self.lanes.submit(inbox.chat_id, self._inbound_job(inbox))
 
     async def stop(self) -> None:
