@@ -65,12 +65,15 @@ async def test_a_rolled_back_change_is_not_told(
     await notify_all(notifier, telegram)
     before = len(fake_telegram.sent[u.chat])
     order_id = int(number[2:])
-    with pytest.raises(RuntimeError):
+    async def change_that_fails() -> None:
         async with db.transaction() as tx:
             ctx = ToolContext(tx=tx, actor=Actor.system(), config=container.config)
             await order_event(ctx, order_id, "status", from_status="new", to_status="cancelled")
             await flush_events(ctx)
             raise RuntimeError("the change failed after its event was written")
+
+    with pytest.raises(RuntimeError):
+        await change_that_fails()
     await notify_all(notifier, telegram)
     assert len(fake_telegram.sent[u.chat]) == before
 
