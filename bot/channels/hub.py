@@ -18,7 +18,7 @@ from agents.conversation import ChatService
 from bot.channels.base import Channel
 from bot.channels.messenger import MessengerChannel
 from bot.channels.prepare import Preparer
-from bot.channels.runtime import ChannelRuntime
+from bot.channels.runtime import DEFAULT_SLOTS, ChannelRuntime
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.zalo import ZaloChannel
 from bot.channels.zalo_tokens import ZaloTokens
@@ -102,8 +102,10 @@ class ChannelHub:
         settings = container.settings
         found = build_channels(settings, container) if channels is None else channels
         prepare = Preparer(container.runner)
+        slots = asyncio.Semaphore(DEFAULT_SLOTS)  # one database: one budget for all platforms
         runtimes: dict[str, ChannelRuntime] = {
-            c.name: ChannelRuntime(c, container.db, chat.handle, prepare=prepare) for c in found
+            c.name: ChannelRuntime(c, container.db, chat.handle, prepare=prepare, slots=slots)
+            for c in found
         }
         return cls(runtimes, public_url=settings.public_url)
 

@@ -47,7 +47,8 @@ Handler = Callable[[Incoming], Awaitable[list[Reply]]]
 # Runs before the conversation service sees an event (linking a shared phone, opening the
 # product of a deep link) and may change what it sees.
 Prepare = Callable[[Incoming], Awaitable[Incoming]]
-TYPING_EVERY = 4.0  # Telegram shows "typing" for about 5 s
+TYPING_EVERY = 4.0
+DEFAULT_SLOTS = 8  # Telegram shows "typing" for about 5 s
 MAX_BACKOFF = 30.0
 
 
@@ -61,6 +62,7 @@ class ChannelRuntime:
         prepare: Prepare | None = None,
         pacer: Pacer | None = None,
         codec: PayloadCodec | None = None,
+        slots: asyncio.Semaphore | None = None,
     ) -> None:
         self.channel = channel
         self.db = db
@@ -72,6 +74,10 @@ class ChannelRuntime:
             db, limits.payload_bytes, always=channel.payloads_as_tokens
         )
         self.lanes = Lanes(channel.name)
+        # Turns and sends running at once (shared by the platforms of a hub). SQLite has one
+        # writer: unbounded, a thousand busy chats queue a thousand transactions ahead of the
+        # next webhook's, and its acknowledgement waits for all of them.
+        self.slots = slots or asyncio.Semaphore(DEFAULT_SLOTS)
         # Called with a send row and the platform's message id between the send and its
         # record: tests use it to stand for a crash at the worst moment.
         self.after_deliver: Callable[[SendRow], Awaitable[None]] | None = None
@@ -134,18 +140,19 @@ class ChannelRuntime:
                 incoming = incoming.model_copy(update={"payload": None, "text": text})
             else:
                 incoming = incoming.model_copy(update={"payload": decoded})
-        if self.prepare is not None:
-            incoming = await self.prepare(incoming)
-        async with self._typing(incoming.chat_id):
-            replies = await self.handler(incoming)
-        bodies = await self.channel.render(incoming.chat_id, replies, self.codec)
-        rows = await record_sends(
-            self.db,
-            self.name,
-            incoming.chat_id,
-            [(f"in:{row.id}:{i}", body) for i, body in enumerate(bodies)],
-        )
-        await mark_inbound_done(self.db, row.id)
+        async with self.slots:
+            if self.prepare is not None:
+                incoming = await self.prepare(incoming)
+            async with self._typing(incoming.chat_id):
+                replies = await self.handler(incoming)
+            bodies = await self.channel.render(incoming.chat_id, replies, self.codec)
+            rows = await record_sends(
+                self.db,
+                self.name,
+                incoming.chat_id,
+                [(f"in:{row.id}:{i}", body) for i, body in enumerate(bodies)],
+            )
+            await mark_inbound_done(self.db, row.id)
         for send in rows:
             await self._send(send)
 
@@ -205,27 +212,35 @@ class ChannelRuntime:
         limits = self.channel.limits
         backoff = 1.0
         for attempt in range(1, limits.max_attempts + 1):
-            if not await claim_send(self.db, row.id):
-                return  # sent, skipped or given up already
             await self.pacer.wait(row.chat_id)
-            try:
-                message_id = await self.channel.deliver(row.chat_id, row.body)
-            except RetryLater as exc:
-                await finish_send(self.db, row, "pending", note=str(exc))
-                wait = max(exc.retry_after, 0.0) or backoff
-                backoff = min(backoff * 2, MAX_BACKOFF)
-                self.pacer.hold(row.chat_id, wait)
-                log.info("%s: send %s retried in %.1fs (%s)", self.name, row.key, wait, exc)
-                if attempt == limits.max_attempts:
-                    break
-                await asyncio.sleep(wait)
-                continue
-            except ChannelError as exc:
-                log.warning("%s: send %s refused: %s", self.name, row.key, exc)
-                await finish_send(self.db, row, "failed", note=str(exc))
+            async with self.slots:
+                outcome = await self._attempt(row)
+            if outcome is None:
                 return
-            if self.after_deliver is not None:
-                await self.after_deliver(row)
-            await finish_send(self.db, row, "sent", platform_message_id=message_id)
-            return
+            wait = max(outcome.retry_after, 0.0) or backoff
+            backoff = min(backoff * 2, MAX_BACKOFF)
+            self.pacer.hold(row.chat_id, wait)
+            log.info("%s: send %s retried in %.1fs (%s)", self.name, row.key, wait, outcome)
+            if attempt == limits.max_attempts:
+                break
+            await asyncio.sleep(wait)
         await finish_send(self.db, row, "failed", note="gave up after retries")
+
+    async def _attempt(self, row: SendRow) -> RetryLater | None:
+        """One try: None when it ended (sent, refused, or not ours to send), the RetryLater
+        when the platform asked for another go (the row is pending again)."""
+        if not await claim_send(self.db, row.id):
+            return None  # sent, skipped or given up already
+        try:
+            message_id = await self.channel.deliver(row.chat_id, row.body)
+        except RetryLater as exc:
+            await finish_send(self.db, row, "pending", note=str(exc))
+            return exc
+        except ChannelError as exc:
+            log.warning("%s: send %s refused: %s", self.name, row.key, exc)
+            await finish_send(self.db, row, "failed", note=str(exc))
+            return None
+        if self.after_deliver is not None:
+            await self.after_deliver(row)
+        await finish_send(self.db, row, "sent", platform_message_id=message_id)
+        return None

@@ -65,6 +65,7 @@ async def test_a_rolled_back_change_is_not_told(
     await notify_all(notifier, telegram)
     before = len(fake_telegram.sent[u.chat])
     order_id = int(number[2:])
+
     async def change_that_fails() -> None:
         async with db.transaction() as tx:
             ctx = ToolContext(tx=tx, actor=Actor.system(), config=container.config)
