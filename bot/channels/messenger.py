@@ -15,7 +15,6 @@ import hmac
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -31,6 +30,7 @@ from bot.channels.base import (
     Window,
     split_text,
 )
+from bot.channels.http import post, qr_image_url, retry_after
 
 log = logging.getLogger("shopbot.channels.messenger")
 
@@ -127,7 +127,7 @@ class MessengerChannel(Channel):
             if reply.cards:
                 out.append(_send(chat_id, await self._generic(reply, encoder)))
             if reply.qr and self.public_url:
-                url = f"{self.public_url}/api/channels/qr.png?data={quote(reply.qr, safe='')}"
+                url = qr_image_url(self.public_url, reply.qr)
                 out.append(
                     _send(chat_id, {"attachment": {"type": "image", "payload": {"url": url}}})
                 )
@@ -194,11 +194,13 @@ class MessengerChannel(Channel):
         return str(found) if found else None
 
     async def _post(self, body: Body) -> dict[str, Any]:
-        url = f"{self.api_base}/me/messages"
-        try:
-            resp = await self.http.post(url, params={"access_token": self.page_token}, json=body)
-        except httpx.TransportError as exc:
-            raise RetryLater(0.0, f"messenger unreachable: {type(exc).__name__}") from None
+        resp = await post(
+            self.http,
+            "messenger",
+            f"{self.api_base}/me/messages",
+            params={"access_token": self.page_token},
+            json=body,
+        )
         try:
             data = resp.json()
         except ValueError:
@@ -206,9 +208,8 @@ class MessengerChannel(Channel):
         if resp.status_code == 200 and isinstance(data, dict) and "error" not in data:
             return data
         error = data.get("error", {}) if isinstance(data, dict) else {}
-        retry = float(resp.headers.get("Retry-After") or 0)
-        if resp.status_code == 429 or resp.status_code >= 500 or error.get("code") in THROTTLED:
-            raise RetryLater(retry, f"messenger {resp.status_code} code {error.get('code')}")
+        if error.get("code") in THROTTLED:
+            raise RetryLater(retry_after(resp), f"messenger throttled (code {error.get('code')})")
         raise ChannelError(
             f"messenger refused ({resp.status_code}, code {error.get('code')}): "
             f"{str(error.get('message', ''))[:200]}"

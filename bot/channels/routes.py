@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from bot.channels.http import QR_PATH
 from bot.channels.hub import ChannelHub
 from bot.channels.runtime import ChannelRuntime
 from bot.channels.telegram import qr_png_bytes
@@ -68,9 +69,7 @@ def _challenger(check: Callable[[dict[str, str]], str | None]) -> Any:
 def channel_router(hub: ChannelHub) -> APIRouter:
     router = APIRouter(tags=["channels"])
     if hub.runtimes:
-        router.add_api_route(
-            "/api/channels/qr.png", qr_png, methods=["GET"], include_in_schema=False
-        )
+        router.add_api_route(QR_PATH, qr_png, methods=["GET"], include_in_schema=False)
     for rt in hub.runtimes.values():
         channel = rt.channel
         if channel.name == "telegram" and not hub.public_url:

@@ -20,7 +20,6 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -32,10 +31,10 @@ from bot.channels.base import (
     Encoder,
     Inbound,
     Limits,
-    RetryLater,
     Window,
     split_text,
 )
+from bot.channels.http import post, qr_image_url
 from bot.channels.payloads import MARK
 from bot.channels.zalo_tokens import ZaloTokens
 
@@ -158,7 +157,7 @@ class ZaloChannel(Channel):
             if reply.cards:
                 out.append(_send(chat_id, await self._list(reply, encoder)))
             if reply.qr and self.public_url:
-                url = f"{self.public_url}/api/channels/qr.png?data={quote(reply.qr, safe='')}"
+                url = qr_image_url(self.public_url, reply.qr)
                 out.append(
                     _send(
                         chat_id,
@@ -223,15 +222,13 @@ class ZaloChannel(Channel):
         return str(found) if found else None
 
     async def _post(self, body: Body, token: str) -> dict[str, Any]:
-        try:
-            resp = await self.http.post(
-                f"{self.api_base}/v3.0/oa/message/cs", headers={"access_token": token}, json=body
-            )
-        except httpx.TransportError as exc:
-            raise RetryLater(0.0, f"zalo unreachable: {type(exc).__name__}") from None
-        if resp.status_code == 429 or resp.status_code >= 500:
-            retry = float(resp.headers.get("Retry-After") or 0)
-            raise RetryLater(retry, f"zalo {resp.status_code}")
+        resp = await post(
+            self.http,
+            "zalo",
+            f"{self.api_base}/v3.0/oa/message/cs",
+            headers={"access_token": token},
+            json=body,
+        )
         try:
             data = resp.json()
         except ValueError:
