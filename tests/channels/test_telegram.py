@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from agents.types import Button, Reply
+from agents.types import Button, ProductCard, Reply
 from bot.channels.base import Limits
 from bot.channels.payloads import PayloadCodec
 from bot.container import Container
+from core.vietqr import bank_account, vietqr_payload
 from storage.channels import record_sends
 from storage.database import Database
 from storage.models import ChannelInbox, ChannelSend
@@ -236,3 +237,26 @@ async def test_a_friends_contact_card_links_nothing(
     await u._act(update, u.headers())
     found = await shop("find_customers", channel="telegram", external_id=u.chat)
     assert [c["id"] for c in found["customers"]] != [known["id"]]
+
+
+async def test_product_photos_and_payment_qr_codes_reach_the_chat(
+    telegram: Running, fake_telegram: FakeTelegram, db: Database
+) -> None:
+    account = bank_account("970436", "0123456789", "CONG TY TNHH AO DEP", "Vietcombank")
+    qr = vietqr_payload(account, 179_000, "DH000001")
+    card = ProductCard(
+        product_id=1,
+        title="Áo thun cotton basic",
+        price_text="149.000₫",
+        image_url="https://shop.example/ao.jpg",
+        buttons=[Button(title="Xem", payload="p:1")],
+    )
+    rt = telegram.hub.runtimes["telegram"]
+    bodies = await rt.channel.render("601", [Reply(text="Đây ạ", cards=[card], qr=qr)], rt.codec)
+    assert [b["method"] for b in bodies] == ["sendMessage", "sendPhoto", "sendPhoto"]
+    for body in bodies:
+        await rt.channel.deliver("601", body)
+    sent = fake_telegram.sent["601"]
+    assert sent[1].body["photo"] == "https://shop.example/ao.jpg"
+    assert sent[1].body["reply_markup"]["inline_keyboard"][0][0]["text"] == "Xem"
+    assert sent[2].body["photo"] == "<upload>"  # the QR drawn here and uploaded as PNG

@@ -135,6 +135,12 @@ class FakeTelegram(FakePlatform):
     async def _m_sendPhoto(self, p: dict[str, Any]) -> Any:
         if not p.get("chat_id"):
             return _error(400, "Bad Request: chat_id is empty")
+        photo = p.get("photo")
+        if isinstance(photo, str) and photo.startswith("attach://"):
+            uploaded = p.pop(photo.removeprefix("attach://"), None)
+            if not isinstance(uploaded, bytes) or not uploaded.startswith(b"\x89PNG"):
+                return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            p["photo"] = uploaded
         if not p.get("photo"):
             return _error(400, "Bad Request: there is no photo in the request")
         if len(str(p.get("caption") or "")) > 1024:
