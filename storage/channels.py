@@ -118,13 +118,6 @@ async def pending_inbound(db: Database, channel: str) -> list[InboxRow]:
         return [InboxRow(r.id, r.channel, r.chat_id, dict(r.body)) for r in rows]
 
 
-async def mark_inbound_done(db: Database, inbox_id: int) -> None:
-    async with db.transaction() as tx:
-        await tx.session.execute(
-            update(ChannelInbox).where(ChannelInbox.id == inbox_id).values(done=True)
-        )
-
-
 # --- outbound ----------------------------------------------------------------------------------
 
 
@@ -133,12 +126,22 @@ def _send_row(r: ChannelSend) -> SendRow:
 
 
 async def record_sends(
-    db: Database, channel: str, chat_id: str, items: Sequence[tuple[str, dict[str, Any]]]
+    db: Database,
+    channel: str,
+    chat_id: str,
+    items: Sequence[tuple[str, dict[str, Any]]],
+    *,
+    answered: int | None = None,
 ) -> list[SendRow]:
     """Records messages to send under their idempotency keys; a key recorded before keeps
-    its row (and its state): the same reply or notification is never queued twice."""
+    its row (and its state): the same reply or notification is never queued twice. With
+    ``answered`` (an inbox id) that event is marked handled in the same transaction."""
     async with db.transaction() as tx:
         ins = _insert(tx)
+        if answered is not None:
+            await tx.session.execute(
+                update(ChannelInbox).where(ChannelInbox.id == answered).values(done=True)
+            )
         for key, body in items:
             await tx.session.execute(
                 ins(ChannelSend)
@@ -155,6 +158,8 @@ async def record_sends(
                 .on_conflict_do_nothing(index_elements=["channel", "idempotency_key"])
             )
         keys = [k for k, _ in items]
+        if not keys:
+            return []
         rows = (
             await tx.session.execute(
                 select(ChannelSend)

@@ -33,7 +33,6 @@ from storage.channels import (
     chat_window,
     claim_send,
     finish_send,
-    mark_inbound_done,
     pending_inbound,
     record_sends,
     recover_sends,
@@ -151,8 +150,8 @@ class ChannelRuntime:
                 self.name,
                 incoming.chat_id,
                 [(f"in:{row.id}:{i}", body) for i, body in enumerate(bodies)],
+                answered=row.id,
             )
-            await mark_inbound_done(self.db, row.id)
         for send in rows:
             await self._send(send)
 
