@@ -31,6 +31,10 @@ def user(fake: FakeTelegram, running: Running) -> TelegramUser:
 async def test_a_customer_orders_by_buttons(
     telegram: Running, fake_telegram: FakeTelegram, db: Database
 ) -> None:
+    assert fake_telegram.webhook == {
+        "url": "https://shop.test/webhooks/telegram/customer",
+        "secret_token": TG_SECRET,
+    }
     u = user(fake_telegram, telegram)
     await u.say("/start")
     assert u.replies, "the bot answered /start"
