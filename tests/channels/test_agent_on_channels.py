@@ -1,0 +1,65 @@
+"""The LLM agent answers on a platform like on the web: a typed question goes to the model
+(the fake OpenAI server over HTTP) and its answer reaches the customer's chat."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from agents.conversation import ChatService
+from agents.llm import LLMConfig, LLMResponder
+from bot.channels.app import install_channels
+from bot.channels.hub import ChannelHub
+from bot.container import Container
+from tests.channels.conftest import TG_SECRET, Running, telegram_channel
+from tests.channels.users import TelegramUser
+from tests.fakes.openai_server import (  # noqa: F401 (fixtures)
+    FakeOpenAI,
+    Text,
+    fake_openai,
+    openai_server,
+)
+from tests.fakes.telegram_server import FakeTelegram
+
+
+@pytest.fixture
+async def with_agent(
+    container: Container,
+    fake_telegram: FakeTelegram,
+    fake_openai: FakeOpenAI,  # noqa: F811
+    catalogue: None,
+) -> AsyncIterator[Running]:
+    config = LLMConfig(
+        base_url=fake_openai.base_url,
+        api_key=fake_openai.api_key,
+        model="gpt-test",
+        temperature=0.2,
+        timeout_seconds=5.0,
+        max_attempts=2,
+        backoff_initial_seconds=0.01,
+        backoff_max_seconds=0.05,
+    )
+    agent = LLMResponder(config, container.runner)
+    chat = ChatService(container.runner, container.db, responder=agent, shop_name="Shop Test")
+    hub = ChannelHub.build(container, chat, channels=[telegram_channel(fake_telegram)])
+    app = FastAPI()
+    install_channels(app, container, hub=hub, workers=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client:
+            yield Running(app, hub, client)
+    await agent.aclose()
+
+
+async def test_the_agents_answer_reaches_telegram(
+    with_agent: Running,
+    fake_telegram: FakeTelegram,
+    fake_openai: FakeOpenAI,  # noqa: F811
+) -> None:
+    fake_openai.script(Text("Dạ shop còn áo thun trắng size M ạ."))
+    u = TelegramUser(fake_telegram, with_agent.client, with_agent.hub, secret=TG_SECRET)
+    await u.say("Shop còn áo thun trắng không?")
+    assert u.text == "Dạ shop còn áo thun trắng size M ạ."
