@@ -3,11 +3,15 @@ from, once per change, and nothing is said about a change that was rolled back."
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from sqlalchemy import func, select
 
 from bot.container import Container
 from core.roles import Actor
 from storage.database import Database
+from storage.models import OutboxEvent
 from storage.outbox import Event
 from tests.channels.conftest import TG_SECRET, Running, run_channels, telegram_channel
 from tests.channels.users import TelegramUser, buy_one_tee
@@ -26,8 +30,15 @@ async def place(telegram: Running, fake: FakeTelegram) -> tuple[TelegramUser, st
 
 
 async def notify_all(notifier: OrderNotifier, running: Running) -> None:
-    while await notifier.run_once():
-        pass
+    """Until the notifier has read every event written so far. On PostgreSQL an event shows
+    only once every older transaction of the server has ended (storage/outbox.py), and other
+    test sessions share the server: wait for it, with a safety net."""
+    async with notifier.db.transaction(write=False) as tx:
+        last = int(await tx.session.scalar(select(func.max(OutboxEvent.id))) or 0)
+    async with asyncio.timeout(60):
+        while (await notifier.reader.position())[1] < last:
+            if not await notifier.run_once():
+                await asyncio.sleep(0.05)
     await running.hub.drain()
 
 
