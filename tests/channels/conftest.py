@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import func, select
 
 from agents.conversation import ChatService
 from bot.channels.app import install_channels
@@ -20,6 +21,7 @@ from bot.channels.zalo import ZaloChannel
 from bot.channels.zalo_tokens import ZaloTokens
 from bot.container import Container, load_settings
 from storage.database import Database
+from storage.models import ChannelInbox
 from tests.conftest import Caller
 from tests.fakes.graph_server import FakeGraph
 from tests.fakes.telegram_server import FakeTelegram
@@ -146,9 +148,15 @@ class Running:
 
 
 async def run_channels(
-    container: Container, channels: list[Channel], *, workers: bool = True
+    container: Container,
+    channels: list[Channel],
+    *,
+    workers: bool = True,
+    chat: ChatService | None = None,
 ) -> AsyncIterator[Running]:
-    chat = ChatService(container.runner, container.db, shop_name="Shop Test")
+    """The webhooks of ``channels`` in an app with its lifespan entered (the button flow
+    answers unless ``chat`` is given)."""
+    chat = chat or ChatService(container.runner, container.db, shop_name="Shop Test")
     hub = ChannelHub.build(container, chat, channels=channels)
     app = FastAPI()
     install_channels(app, container, hub=hub, workers=workers)
@@ -164,3 +172,9 @@ async def telegram(
 ) -> AsyncIterator[Running]:
     async for running in run_channels(container, [telegram_channel(fake_telegram)]):
         yield running
+
+
+async def inbox_count(db: Database) -> int:
+    """Platform events stored (each delivery once)."""
+    async with db.transaction(write=False) as tx:
+        return int(await tx.session.scalar(select(func.count()).select_from(ChannelInbox)) or 0)

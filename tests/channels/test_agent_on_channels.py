@@ -5,16 +5,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
-from fastapi import FastAPI
 
 from agents.conversation import ChatService
 from agents.llm import LLMConfig, LLMResponder
-from bot.channels.app import install_channels
-from bot.channels.hub import ChannelHub
 from bot.container import Container
-from tests.channels.conftest import TG_SECRET, Running, telegram_channel
+from tests.channels.conftest import TG_SECRET, Running, run_channels, telegram_channel
 from tests.channels.users import TelegramUser
 from tests.fakes.openai_server import (  # noqa: F401 (fixtures)
     FakeOpenAI,
@@ -44,13 +40,9 @@ async def with_agent(
     )
     agent = LLMResponder(config, container.runner)
     chat = ChatService(container.runner, container.db, responder=agent, shop_name="Shop Test")
-    hub = ChannelHub.build(container, chat, channels=[telegram_channel(fake_telegram)])
-    app = FastAPI()
-    install_channels(app, container, hub=hub, workers=False)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client:
-            yield Running(app, hub, client)
+    channels = [telegram_channel(fake_telegram)]
+    async for running in run_channels(container, channels, workers=False, chat=chat):
+        yield running
     await agent.aclose()
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
 
 from bot.channels.base import Window
 from bot.channels.messenger import messenger_signature
 from storage.database import Database
-from storage.models import ChannelInbox
-from tests.channels.conftest import FB_APP_SECRET, FB_VERIFY, Running, messenger_channel
+from tests.channels.conftest import (
+    FB_APP_SECRET,
+    FB_VERIFY,
+    Running,
+    inbox_count,
+    messenger_channel,
+)
 from tests.channels.users import MessengerUser, buy_one_tee
 from tests.fakes.graph_server import FakeGraph
 from tests.web.chat_client import order_count
@@ -17,11 +21,6 @@ from tests.web.chat_client import order_count
 
 def user(fake: FakeGraph, running: Running) -> MessengerUser:
     return MessengerUser(fake, running.client, running.hub, app_secret=FB_APP_SECRET)
-
-
-async def inbox_count(db: Database) -> int:
-    async with db.transaction(write=False) as tx:
-        return int(await tx.session.scalar(select(func.count()).select_from(ChannelInbox)) or 0)
 
 
 def test_the_signing_vector_of_the_reference() -> None:

@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from agents.types import Button, ProductCard, Reply
 from bot.channels.base import Limits
@@ -16,8 +16,15 @@ from bot.container import Container
 from core.vietqr import bank_account, vietqr_payload
 from storage.channels import record_sends
 from storage.database import Database
-from storage.models import ChannelInbox, ChannelSend
-from tests.channels.conftest import TG_SECRET, TG_TOKEN, Running, run_channels, telegram_channel
+from storage.models import ChannelSend
+from tests.channels.conftest import (
+    TG_SECRET,
+    TG_TOKEN,
+    Running,
+    inbox_count,
+    run_channels,
+    telegram_channel,
+)
 from tests.channels.users import TelegramUser, buy_one_tee
 from tests.conftest import Caller
 from tests.fakes.telegram_server import FakeTelegram
@@ -44,11 +51,6 @@ async def test_a_customer_orders_by_buttons(
     # every button fitted Telegram's 64 bytes (the fake refuses more) and presses were answered
     assert fake_telegram.answered
     assert (u.chat, "typing") in fake_telegram.actions
-
-
-async def inbox_count(db: Database) -> int:
-    async with db.transaction(write=False) as tx:
-        return int(await tx.session.scalar(select(func.count()).select_from(ChannelInbox)) or 0)
 
 
 async def send_states(db: Database) -> list[str]:

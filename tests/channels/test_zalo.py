@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
-
 from bot.channels.base import Window
 from bot.channels.zalo import zalo_signature
 from bot.channels.zalo_tokens import SECRET_NAME
 from bot.container import Container
 from storage.channels import load_secret
 from storage.database import Database
-from storage.models import ChannelInbox
 from tests.channels.conftest import (
     ZL_APP_ID,
     ZL_OA_KEY,
     ZL_REFRESH,
     Running,
+    inbox_count,
     run_channels,
     zalo_channel,
 )
@@ -29,11 +27,6 @@ from tests.web.chat_client import order_count
 
 def user(fake: FakeZalo, running: Running) -> ZaloUser:
     return ZaloUser(fake, running.client, running.hub, app_id=ZL_APP_ID, oa_secret_key=ZL_OA_KEY)
-
-
-async def inbox_count(db: Database) -> int:
-    async with db.transaction(write=False) as tx:
-        return int(await tx.session.scalar(select(func.count()).select_from(ChannelInbox)) or 0)
 
 
 def test_the_signing_vector_of_the_reference() -> None:
