@@ -105,14 +105,21 @@ async def store_inbound(db: Database, channel: str, items: Sequence[InboundItem]
     return fresh
 
 
-async def pending_inbound(db: Database, channel: str) -> list[InboxRow]:
-    """Updates stored but not handled (a crash or a stop interrupted them), oldest first."""
+async def pending_inbound(
+    db: Database, channel: str, *, after_id: int = 0, limit: int = 500
+) -> list[InboxRow]:
+    """Updates stored but not handled (not yet, or a crash interrupted them), oldest first."""
     async with db.transaction(write=False) as tx:
         rows = (
             await tx.session.execute(
                 select(ChannelInbox)
-                .where(ChannelInbox.channel == channel, ChannelInbox.done.is_(False))
+                .where(
+                    ChannelInbox.channel == channel,
+                    ChannelInbox.done.is_(False),
+                    ChannelInbox.id > after_id,
+                )
                 .order_by(ChannelInbox.id)
+                .limit(limit)
             )
         ).scalars()
         return [InboxRow(r.id, r.channel, r.chat_id, dict(r.body)) for r in rows]

@@ -49,7 +49,8 @@ def install_channels(
         if not channels.runtimes:
             yield
             return
-        await channels.start()
+        # Without in-process workers the webhooks only store; `shopbot worker` answers.
+        await channels.start(turns=workers)
         notifier = OrderNotifier(container.db, channels) if workers else None
         task = asyncio.create_task(notifier.run()) if notifier else None
         try:
@@ -68,11 +69,12 @@ def install_channels(
 
 
 async def run_workers(settings: Settings) -> None:
-    """``shopbot worker``: the platforms' send queues and the workers, without webhooks or
-    polling (the server process receives)."""
+    """``shopbot worker``: the conversation turns of what the server stored, the platforms'
+    send queues and the order notifications; the server process (``serve --no-workers``)
+    takes the deliveries."""
     container = Container.create(settings)
     hub = default_hub(container)
-    await hub.start(receive=False)
+    await hub.start(receive=False, turns=True)
     try:
         await OrderNotifier(container.db, hub).run()
     finally:

@@ -112,10 +112,14 @@ class ChannelHub:
     def runtime(self, name: str) -> ChannelRuntime | None:
         return self.runtimes.get(name)
 
-    async def start(self, *, receive: bool = True) -> None:
-        """``receive=False``: send only (a worker process beside the server)."""
+    async def start(self, *, receive: bool = True, turns: bool = True) -> None:
+        """``receive``: this process takes deliveries (webhooks, Telegram polling);
+        ``turns``: it answers them. The server alone does both; with ``shopbot worker``
+        beside it, the server receives and the worker answers (and sends)."""
         for rt in self.runtimes.values():
-            await rt.start(receive=receive)
+            await rt.start(turns=turns)
+            if turns and not receive:
+                self._tasks.append(asyncio.create_task(rt.follow_inbox()))
             channel = rt.channel
             if receive and isinstance(channel, TelegramChannel):
                 if self.public_url:

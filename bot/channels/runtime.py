@@ -46,8 +46,9 @@ Handler = Callable[[Incoming], Awaitable[list[Reply]]]
 # Runs before the conversation service sees an event (linking a shared phone, opening the
 # product of a deep link) and may change what it sees.
 Prepare = Callable[[Incoming], Awaitable[Incoming]]
-TYPING_EVERY = 4.0
-DEFAULT_SLOTS = 8  # Telegram shows "typing" for about 5 s
+TYPING_EVERY = 4.0  # Telegram shows "typing" for about 5 s
+DEFAULT_SLOTS = 8
+FOLLOW_IDLE = 0.2  # a worker looks for new events this often when there were none
 MAX_BACKOFF = 30.0
 
 
@@ -80,6 +81,8 @@ class ChannelRuntime:
         # Called with a send row and the platform's message id between the send and its
         # record: tests use it to stand for a crash at the worst moment.
         self.after_deliver: Callable[[SendRow], Awaitable[None]] | None = None
+        self.handles_turns = True  # this process answers what it receives
+        self._taken = 0  # the newest inbox id queued here
 
     @property
     def name(self) -> str:
@@ -87,14 +90,30 @@ class ChannelRuntime:
 
     # --- life ----------------------------------------------------------------------------
 
-    async def start(self, *, receive: bool = True) -> None:
+    async def start(self, *, turns: bool = True) -> None:
         """Opens the platform client and takes up what a previous run left: unsent
-        messages and (``receive``: this process takes deliveries) unhandled events."""
+        messages and, when this process runs the conversation turns (``turns``), the
+        events not handled yet. Without ``turns`` deliveries are only stored: a worker
+        process follows the inbox (``follow_inbox``) and answers them."""
+        self.handles_turns = turns
         await self.channel.start()
         for row in await recover_sends(self.db, self.name):
             self.lanes.submit(row.chat_id, self._send_job(row))
-        for inbox in await pending_inbound(self.db, self.name) if receive else []:
+        if turns:
+            await self._take_pending()
+
+    async def follow_inbox(self, idle: float = FOLLOW_IDLE) -> None:
+        """In a worker process: until cancelled, handles the events another process stored."""
+        while True:
+            if not await self._take_pending():
+                await asyncio.sleep(idle)
+
+    async def _take_pending(self) -> int:
+        rows = await pending_inbound(self.db, self.name, after_id=self._taken)
+        for inbox in rows:
             self.lanes.submit(inbox.chat_id, self._inbound_job(inbox))
+            self._taken = max(self._taken, inbox.id)
+        return len(rows)
 
     async def stop(self) -> None:
         await self.lanes.cancel()
@@ -117,8 +136,10 @@ class ChannelRuntime:
             for e in events
         ]
         fresh = await store_inbound(self.db, self.name, items)
-        for row in fresh:
-            self.lanes.submit(row.chat_id, self._inbound_job(row))
+        if self.handles_turns:
+            for row in fresh:
+                self.lanes.submit(row.chat_id, self._inbound_job(row))
+                self._taken = max(self._taken, row.id)
         return len(fresh)
 
     def _inbound_job(self, row: InboxRow) -> Callable[[], Awaitable[None]]:

@@ -41,7 +41,7 @@ async def with_agent(
     agent = LLMResponder(config, container.runner)
     chat = ChatService(container.runner, container.db, responder=agent, shop_name="Shop Test")
     channels = [telegram_channel(fake_telegram)]
-    async for running in run_channels(container, channels, workers=False, chat=chat):
+    async for running in run_channels(container, channels, chat=chat):
         yield running
     await agent.aclose()
 

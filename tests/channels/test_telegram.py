@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from agents.conversation import ChatService
 from agents.types import Button, ProductCard, Reply
 from bot.channels.base import Limits
+from bot.channels.hub import ChannelHub
 from bot.channels.payloads import PayloadCodec
 from bot.container import Container
 from core.vietqr import bank_account, vietqr_payload
-from storage.channels import record_sends
+from storage.channels import pending_inbound, record_sends
 from storage.database import Database
 from storage.models import ChannelSend
 from tests.channels.conftest import (
@@ -266,3 +268,31 @@ async def test_product_photos_and_payment_qr_codes_reach_the_chat(
     assert sent[1].body["photo"] == "https://shop.example/ao.jpg"
     assert sent[1].body["reply_markup"]["inline_keyboard"][0][0]["text"] == "Xem"
     assert sent[2].body["photo"] == "<upload>"  # the QR drawn here and uploaded as PNG
+
+
+async def test_a_worker_process_answers_what_the_server_stored(
+    container: Container, fake_telegram: FakeTelegram, db: Database, catalogue: None
+) -> None:
+    chat = ChatService(container.runner, container.db, shop_name="Shop Test")
+    worker = ChannelHub.build(container, chat, channels=[telegram_channel(fake_telegram)])
+    await worker.start(receive=False, turns=True)
+    try:
+        async for server in run_channels(
+            container, [telegram_channel(fake_telegram)], workers=False
+        ):
+            u = user(fake_telegram, server)
+            update, headers = u.text_update("/start")
+            resp = await server.client.post(
+                "/webhooks/telegram/customer", json=update, headers=headers
+            )
+            assert resp.status_code == 200
+            await server.hub.drain()  # the server stored it and answers nothing itself
+            async with asyncio.timeout(20):  # a safety net, not a speed check
+                while not fake_telegram.sent[u.chat]:
+                    fake_telegram.changed.clear()
+                    await fake_telegram.changed.wait()
+            await worker.drain()
+    finally:
+        await worker.stop()
+    assert fake_telegram.sent[u.chat]
+    assert await pending_inbound(db, "telegram") == []
