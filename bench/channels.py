@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -30,9 +33,11 @@ from typing import Any
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import func, select
 
 from agents.conversation import ChatService
 from bot.channels.app import install_channels
+from bot.channels.base import Channel
 from bot.channels.hub import ChannelHub
 from bot.channels.messenger import MessengerChannel, messenger_signature
 from bot.channels.telegram import TelegramChannel, make_bot
@@ -41,6 +46,7 @@ from bot.channels.zalo_tokens import ZaloTokens
 from bot.container import Container, load_settings
 from bot.demo_data import load_demo_data
 from storage.migrate import upgrade_async
+from storage.models import ChannelInbox, ChannelSend
 
 SECRET = "bench-secret"
 FB_SECRET = "bench-app-secret"
@@ -53,7 +59,66 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def run(n: int, messages: int, think: float) -> dict[str, Any]:
+def _channels(container: Container, urls: dict[str, str]) -> list[Channel]:
+    return [
+        TelegramChannel(make_bot("123456:TEST-token", urls["telegram"]), webhook_secret=SECRET),
+        MessengerChannel(
+            api_base=urls["messenger"],
+            page_token="page-token-test",
+            app_secret=FB_SECRET,
+            verify_token="v",
+        ),
+        ZaloChannel(
+            api_base=urls["zalo"],
+            app_id=ZL["app_id"],
+            oa_secret_key=ZL["oa_key"],
+            tokens=ZaloTokens(
+                container.db,
+                httpx.AsyncClient(timeout=30.0),
+                oauth_base=urls["zalo"],
+                app_id=ZL["app_id"],
+                app_secret=ZL["app_secret"],
+                first_refresh_token=ZL["refresh_token"],
+            ),
+        ),
+    ]
+
+
+def _spawn_worker(db_url: str, urls: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The conversation turns and the sends in a process of their own (``shopbot worker``)."""
+    config = json.dumps({"db": db_url, "urls": urls})
+    return subprocess.Popen([sys.executable, "-m", "bench.channels", "--worker", config])
+
+
+async def _worker(config: dict[str, Any]) -> None:
+    settings = load_settings(
+        database_url=config["db"], llm_api_key=None, llm_base_url=None, _env_file=None
+    )
+    container = Container.create(settings)
+    chat = ChatService(container.runner, container.db, shop_name="Bench")
+    hub = ChannelHub.build(container, chat, channels=_channels(container, config["urls"]))
+    await hub.start(receive=False, turns=True)
+    await asyncio.Event().wait()  # until terminated
+
+
+async def _settled(container: Container) -> None:
+    """Every stored event answered and every message sent (the worker is another process)."""
+    while True:
+        async with container.db.transaction(write=False) as tx:
+            open_events = await tx.session.scalar(
+                select(func.count()).select_from(ChannelInbox).where(ChannelInbox.done.is_(False))
+            )
+            open_sends = await tx.session.scalar(
+                select(func.count())
+                .select_from(ChannelSend)
+                .where(ChannelSend.state.in_(("pending", "sending")))
+            )
+        if not open_events and not open_sends:
+            return
+        await asyncio.sleep(0.2)
+
+
+async def run(n: int, messages: int, think: float, *, split: bool = False) -> dict[str, Any]:
     from tests.fakes.graph_server import FakeGraph
     from tests.fakes.telegram_server import FakeTelegram
     from tests.fakes.zalo_server import FakeZalo
@@ -71,29 +136,9 @@ async def run(n: int, messages: int, think: float) -> dict[str, Any]:
     )
     for fake in (tg, fb, zl):
         await fake.start()
-    http = httpx.AsyncClient(timeout=30.0)
-    channels = [
-        TelegramChannel(make_bot(tg.token, tg.url), webhook_secret=SECRET),
-        MessengerChannel(
-            api_base=fb.api_base,
-            page_token=fb.page_token,
-            app_secret=FB_SECRET,
-            verify_token="v",
-        ),
-        ZaloChannel(
-            api_base=zl.url,
-            app_id=ZL["app_id"],
-            oa_secret_key=ZL["oa_key"],
-            tokens=ZaloTokens(
-                container.db,
-                http,
-                oauth_base=zl.url,
-                app_id=ZL["app_id"],
-                app_secret=ZL["app_secret"],
-                first_refresh_token=ZL["refresh_token"],
-            ),
-        ),
-    ]
+    urls = {"telegram": tg.url, "messenger": fb.api_base, "zalo": zl.url}
+    channels = _channels(container, urls)
+    worker = _spawn_worker(url, urls) if split else None
     chat = ChatService(container.runner, container.db, shop_name="Bench")
     hub = ChannelHub.build(container, chat, channels=channels)
     hub.public_url = "https://bench.test"
@@ -101,7 +146,7 @@ async def run(n: int, messages: int, think: float) -> dict[str, Any]:
     for rt in hub.runtimes.values():
         rt.accept = _timed(rt.accept, inside)  # type: ignore[method-assign,assignment]
     app = FastAPI()
-    install_channels(app, container, hub=hub, workers=False)
+    install_channels(app, container, hub=hub, workers=not split)
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -136,11 +181,16 @@ async def run(n: int, messages: int, think: float) -> dict[str, Any]:
         began = time.perf_counter()
         await asyncio.gather(*(customer(i) for i in range(n)))
         sent_all = time.perf_counter() - began
-        await hub.drain()
+        if worker is None:
+            await hub.drain()
+        else:
+            await _settled(container)
         done = time.perf_counter() - began
     server.should_exit = True
     await serving
-    await http.aclose()
+    if worker is not None:
+        worker.terminate()
+        worker.wait(timeout=30)
     for fake in (tg, fb, zl):
         await fake.stop()
     await container.aclose()
@@ -232,8 +282,15 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=2)
     parser.add_argument("--think", type=float, default=10.0)
+    parser.add_argument("--split", action="store_true", help="Turns and sends in a worker process")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args.n, args.messages, args.think)), indent=2))
+    if args.worker:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_worker(json.loads(args.worker)))
+        return
+    result = asyncio.run(run(args.n, args.messages, args.think, split=args.split))
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
