@@ -10,6 +10,7 @@ import pytest
 from agents.conversation import ChatService
 from agents.llm import LLMConfig, LLMResponder
 from bot.container import Container
+from tests.agents.conftest import llm_config  # noqa: F401 (fixture)
 from tests.channels.conftest import TG_SECRET, Running, run_channels, telegram_channel
 from tests.channels.users import TelegramUser
 from tests.fakes.openai_server import (  # noqa: F401 (fixtures)
@@ -25,20 +26,10 @@ from tests.fakes.telegram_server import FakeTelegram
 async def with_agent(
     container: Container,
     fake_telegram: FakeTelegram,
-    fake_openai: FakeOpenAI,  # noqa: F811
+    llm_config: LLMConfig,  # noqa: F811 (the agent tests' config, on the fake OpenAI server)
     catalogue: None,
 ) -> AsyncIterator[Running]:
-    config = LLMConfig(
-        base_url=fake_openai.base_url,
-        api_key=fake_openai.api_key,
-        model="gpt-test",
-        temperature=0.2,
-        timeout_seconds=5.0,
-        max_attempts=2,
-        backoff_initial_seconds=0.01,
-        backoff_max_seconds=0.05,
-    )
-    agent = LLMResponder(config, container.runner)
+    agent = LLMResponder(llm_config, container.runner)
     chat = ChatService(container.runner, container.db, responder=agent, shop_name="Shop Test")
     channels = [telegram_channel(fake_telegram)]
     async for running in run_channels(container, channels, chat=chat):
