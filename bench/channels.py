@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
 import socket
 import statistics
@@ -84,21 +85,45 @@ def _channels(container: Container, urls: dict[str, str]) -> list[Channel]:
     ]
 
 
-def _spawn_worker(db_url: str, urls: dict[str, str]) -> subprocess.Popen[bytes]:
-    """The conversation turns and the sends in a process of their own (``shopbot worker``)."""
-    config = json.dumps({"db": db_url, "urls": urls})
-    return subprocess.Popen([sys.executable, "-m", "bench.channels", "--worker", config])
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], env=env)
 
 
-async def _worker(config: dict[str, Any]) -> None:
-    settings = load_settings(
-        database_url=config["db"], llm_api_key=None, llm_base_url=None, _env_file=None
+def _environment(db_url: str, port: int, tg: Any, fb: Any, zl: Any) -> dict[str, str]:
+    """The settings a shop on the three (fake) platforms would set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHOPBOT_", "OPENAI_"))}
+    env.update(
+        {
+            "SHOPBOT_DATABASE_URL": db_url,
+            "SHOPBOT_HOST": "127.0.0.1",
+            "SHOPBOT_PORT": str(port),
+            "SHOPBOT_LOG_LEVEL": "WARNING",
+            "SHOPBOT_PUBLIC_URL": "https://bench.test",
+            "SHOPBOT_TELEGRAM_CUSTOMER_TOKEN": tg.token,
+            "SHOPBOT_TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "SHOPBOT_TELEGRAM_API_BASE": tg.url,
+            "SHOPBOT_MESSENGER_PAGE_TOKEN": fb.page_token,
+            "SHOPBOT_MESSENGER_APP_SECRET": FB_SECRET,
+            "SHOPBOT_MESSENGER_VERIFY_TOKEN": "v",
+            "SHOPBOT_MESSENGER_API_BASE": fb.api_base,
+            "SHOPBOT_ZALO_APP_ID": ZL["app_id"],
+            "SHOPBOT_ZALO_OA_SECRET_KEY": ZL["oa_key"],
+            "SHOPBOT_ZALO_APP_SECRET": ZL["app_secret"],
+            "SHOPBOT_ZALO_REFRESH_TOKEN": ZL["refresh_token"],
+            "SHOPBOT_ZALO_API_BASE": zl.url,
+            "SHOPBOT_ZALO_OAUTH_BASE": zl.url,
+        }
     )
-    container = Container.create(settings)
-    chat = ChatService(container.runner, container.db, shop_name="Bench")
-    hub = ChannelHub.build(container, chat, channels=_channels(container, config["urls"]))
-    await hub.start(receive=False, turns=True)
-    await asyncio.Event().wait()  # until terminated
+    return env
+
+
+async def _healthy(base: str) -> None:
+    async with httpx.AsyncClient(base_url=base) as client, asyncio.timeout(60):
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get("/healthz")).status_code == 200:
+                    return
+            await asyncio.sleep(0.2)
 
 
 async def _settled(container: Container) -> None:
@@ -118,7 +143,7 @@ async def _settled(container: Container) -> None:
         await asyncio.sleep(0.2)
 
 
-async def run(n: int, messages: int, think: float, *, split: bool = False) -> dict[str, Any]:
+async def run(n: int, messages: int, think: float, *, processes: bool = False) -> dict[str, Any]:
     from tests.fakes.graph_server import FakeGraph
     from tests.fakes.telegram_server import FakeTelegram
     from tests.fakes.zalo_server import FakeZalo
@@ -136,31 +161,36 @@ async def run(n: int, messages: int, think: float, *, split: bool = False) -> di
     )
     for fake in (tg, fb, zl):
         await fake.start()
-    urls = {"telegram": tg.url, "messenger": fb.api_base, "zalo": zl.url}
-    channels = _channels(container, urls)
-    worker = _spawn_worker(url, urls) if split else None
-    chat = ChatService(container.runner, container.db, shop_name="Bench")
-    hub = ChannelHub.build(container, chat, channels=channels)
-    hub.public_url = "https://bench.test"
-    inside: list[float] = []  # the webhook's own work: signature checked, parsed, stored
-    for rt in hub.runtimes.values():
-        rt.accept = _timed(rt.accept, inside)  # type: ignore[method-assign,assignment]
-    app = FastAPI()
-    install_channels(app, container, hub=hub, workers=not split)
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="on",
-            timeout_keep_alive=120,
+    inside: list[float] = []  # the webhook's own work: signature checked, parsed, stored
+    children: list[subprocess.Popen[bytes]] = []
+    if processes:  # the real commands, configured as a shop would: serve and a worker
+        env = _environment(url, port, tg, fb, zl)
+        children = [_spawn(["serve", "--no-workers"], env), _spawn(["worker"], env)]
+        await _healthy(f"http://127.0.0.1:{port}")
+        server, serving, hub = None, None, None
+    else:
+        urls = {"telegram": tg.url, "messenger": fb.api_base, "zalo": zl.url}
+        chat = ChatService(container.runner, container.db, shop_name="Bench")
+        hub = ChannelHub.build(container, chat, channels=_channels(container, urls))
+        hub.public_url = "https://bench.test"
+        for rt in hub.runtimes.values():
+            rt.accept = _timed(rt.accept, inside)  # type: ignore[method-assign,assignment]
+        app = FastAPI()
+        install_channels(app, container, hub=hub)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                lifespan="on",
+                timeout_keep_alive=120,
+            )
         )
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn sets a flag, no event)
-        await asyncio.sleep(0.05)
+        serving = asyncio.create_task(server.serve())
+        while not server.started:  # noqa: ASYNC110 (uvicorn sets a flag, no event)
+            await asyncio.sleep(0.05)
 
     acks: list[float] = []
     base = f"http://127.0.0.1:{port}"
@@ -181,16 +211,17 @@ async def run(n: int, messages: int, think: float, *, split: bool = False) -> di
         began = time.perf_counter()
         await asyncio.gather(*(customer(i) for i in range(n)))
         sent_all = time.perf_counter() - began
-        if worker is None:
+        if hub is not None:
             await hub.drain()
         else:
             await _settled(container)
         done = time.perf_counter() - began
-    server.should_exit = True
-    await serving
-    if worker is not None:
-        worker.terminate()
-        worker.wait(timeout=30)
+    if server is not None and serving is not None:
+        server.should_exit = True
+        await serving
+    for child in children:
+        child.terminate()
+        child.wait(timeout=30)
     for fake in (tg, fb, zl):
         await fake.stop()
     await container.aclose()
@@ -202,8 +233,8 @@ async def run(n: int, messages: int, think: float, *, split: bool = False) -> di
         "ack_p50_ms": round(statistics.median(acks) * 1000, 1),
         "ack_p99_ms": round(acks[int(len(acks) * 0.99) - 1] * 1000, 1),
         "ack_max_ms": round(acks[-1] * 1000, 1),
-        "accept_p50_ms": round(statistics.median(inside) * 1000, 1),
-        "accept_p99_ms": round(inside[int(len(inside) * 0.99) - 1] * 1000, 1),
+        "accept_p50_ms": round(statistics.median(inside) * 1000, 1) if inside else None,
+        "accept_p99_ms": round(inside[int(len(inside) * 0.99) - 1] * 1000, 1) if inside else None,
         "last_message_sent_s": round(sent_all, 1),
         "all_replies_delivered_s": round(done, 1),
         "replies": tg.count() + fb.count() + zl.count(),
@@ -282,14 +313,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=2)
     parser.add_argument("--think", type=float, default=10.0)
-    parser.add_argument("--split", action="store_true", help="Turns and sends in a worker process")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--processes",
+        action="store_true",
+        help="The real `shopbot serve --no-workers` and `shopbot worker`, set up by settings",
+    )
     args = parser.parse_args()
-    if args.worker:
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_worker(json.loads(args.worker)))
-        return
-    result = asyncio.run(run(args.n, args.messages, args.think, split=args.split))
+    result = asyncio.run(run(args.n, args.messages, args.think, processes=args.processes))
     print(json.dumps(result, indent=2))
 
 
