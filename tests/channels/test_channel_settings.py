@@ -6,6 +6,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from bot.channels.hub import build_channels
+from bot.channels.messenger import MessengerChannel
+from bot.channels.telegram import TelegramChannel
+from bot.channels.zalo import ZaloChannel
 from bot.container import Container
 from bot.http.app import create_app
 from bot.settings import SettingsError, load
@@ -61,3 +65,27 @@ def test_whole_settings_turn_channels_on_and_secrets_stay_masked() -> None:
     assert s.channels_on() == ["telegram", "messenger"]
     assert "secret-token" not in str(s.safe_dict())
     assert "secret-token" not in repr(s)
+
+
+async def test_the_settings_build_each_platform(
+    db: Database, db_url: str, registry: Registry
+) -> None:
+    settings = settings_for(
+        db_url,
+        public_url="https://shop.example",
+        telegram_customer_token="1:secret-token",
+        telegram_webhook_secret="abc",
+        telegram_api_base="http://127.0.0.1:9",
+        messenger_page_token="p",
+        messenger_app_secret="a",
+        messenger_verify_token="v",
+        zalo_app_id="1",
+        zalo_oa_secret_key="k",
+        zalo_app_secret="s",
+        zalo_refresh_token="r",
+    )
+    container = Container.create(settings, db=db, registry=registry)
+    channels = build_channels(settings, container)
+    assert [type(c) for c in channels] == [TelegramChannel, MessengerChannel, ZaloChannel]
+    for channel in channels:
+        await channel.close()
