@@ -41,6 +41,18 @@ class Reply(BaseModel):
     card: ConfirmationCard | None = None
 
 
+class Attachment(BaseModel):
+    """Something a customer shared besides text: a photo, a place, a phone number."""
+
+    kind: Literal["photo", "location", "contact", "file"]
+    ref: str | None = Field(default=None, max_length=1000, description="Platform file id or URL")
+    latitude: float | None = None
+    longitude: float | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    # The platform vouches that the phone is the sender's own (Telegram's contact button).
+    verified: bool = False
+
+
 class Incoming(BaseModel):
     channel: ChatChannel
     chat_id: str = Field(min_length=1, max_length=128)
@@ -49,6 +61,9 @@ class Incoming(BaseModel):
     message_id: str | None = Field(default=None, max_length=128, description="For de-duplication")
     display_name: str = ""
     language: Literal["vi", "en"] | None = None
+    # The sender's platform account when it differs from the chat (groups); informational.
+    user_id: str | None = Field(default=None, max_length=128)
+    attachments: list[Attachment] = Field(default_factory=list, max_length=10)
 
 
 class TurnContext(BaseModel):

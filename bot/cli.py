@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import functools
 import importlib
@@ -227,11 +228,16 @@ GRACEFUL_SHUTDOWN_SECONDS = 5
 
 
 @app.command()
-def serve() -> None:
+def serve(
+    workers: Annotated[
+        bool, typer.Option(help="Run the background workers in this process too")
+    ] = True,
+) -> None:
     """Run the HTTP API (migrates first). Docs at http://HOST:PORT/docs."""
     import uvicorn
 
     settings = settings_or_exit()
+    settings.run_workers = workers
     configure_logging(settings.log_level, tracebacks=True)
     _migrate(settings)
     typer.echo(f"shopbot on http://{settings.host}:{settings.port} (API docs at /docs)", err=True)
@@ -258,6 +264,23 @@ def server_config(settings: Settings, *, port: int | None = None) -> uvicorn.Con
         # for every one of them to close.
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
+
+
+@app.command()
+def worker() -> None:
+    """Run the background workers alone (order notifications to chat customers); start the
+    server with --no-workers then."""
+    from bot.channels.app import run_workers
+
+    settings = settings_or_exit()
+    configure_logging(settings.log_level, tracebacks=True)
+    _migrate(settings)
+    if not settings.channels_on():
+        typer.echo("No chat channel is configured: there is nobody to notify.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"shopbot workers for {', '.join(settings.channels_on())}", err=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_workers(settings))
 
 
 # --- tools -------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from bot.channel_settings import ChannelSettings
 from core.errors import InvalidInput
 from core.vietqr import bank_account
 from storage.database import normalise_url
@@ -36,7 +37,7 @@ class SettingsError(Exception):
     """A setting could not be used; the message names the environment variable at fault."""
 
 
-class Settings(BaseSettings):
+class Settings(ChannelSettings, BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
         env_file=".env",
@@ -196,6 +197,9 @@ class Settings(BaseSettings):
         out = self.model_dump()
         out["database_url"] = self.safe_database_url
         out["llm_api_key"] = "**********" if self.llm_api_key else None
+        for key, value in out.items():  # the channels' tokens and secrets
+            if isinstance(getattr(self, key, None), SecretStr):
+                out[key] = "**********" if value else None
         return out
 
     def __repr_args__(self) -> Any:

@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from bot.channels.app import install_channels
 from bot.container import Container, load_settings
 from bot.http.docs import add_docs_routes
 from bot.http.limits import BodyLimit
@@ -398,6 +399,7 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
     )
     app.include_router(chat_router(container))  # the customer web chat at / (bot/web)
     app.include_router(staff_router(container))  # the staff page at /staff (bot/staff)
+    install_channels(app, container)  # Telegram, Messenger, Zalo OA and order notifications
     _add_fixed_routes(app)
     add_docs_routes(app)
     add_media_routes(app, container.settings.media_dir)

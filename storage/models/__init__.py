@@ -1,6 +1,13 @@
 """All tables; importing this package registers them on Base.metadata."""
 
 from storage.models.catalog import Product, Variant, Warehouse
+from storage.models.channels import (
+    ChannelChat,
+    ChannelInbox,
+    ChannelPayload,
+    ChannelSecret,
+    ChannelSend,
+)
 from storage.models.consent import PendingAction
 from storage.models.conversations import ChatMessage, Conversation
 from storage.models.customers import (
@@ -35,6 +42,11 @@ from storage.models.system import (
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "ChannelChat",
+    "ChannelInbox",
+    "ChannelPayload",
+    "ChannelSecret",
+    "ChannelSend",
     "ChatMessage",
     "Conversation",
     "Customer",

@@ -35,6 +35,61 @@ def upgrade() -> None:
     sa.Column('duration_ms', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
+    op.create_table('channel_chats',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('chat_id', sa.String(length=128), nullable=False),
+    sa.Column('last_inbound_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_since_inbound', sa.Integer(), nullable=False),
+    sa.Column('last_message_id', sa.String(length=128), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_channel_chats')),
+    sa.UniqueConstraint('channel', 'chat_id', name=op.f('uq_channel_chats_channel_chat_id'))
+    )
+    op.create_table('channel_inbox',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('message_id', sa.String(length=128), nullable=False),
+    sa.Column('chat_id', sa.String(length=128), nullable=False),
+    sa.Column('body', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('done', sa.Boolean(), nullable=False),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_channel_inbox')),
+    sa.UniqueConstraint('channel', 'message_id', name=op.f('uq_channel_inbox_channel_message_id'))
+    )
+    with op.batch_alter_table('channel_inbox', schema=None) as batch_op:
+        batch_op.create_index('ix_channel_inbox_pending', ['done', 'id'], unique=False)
+
+    op.create_table('channel_payloads',
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('token', name=op.f('pk_channel_payloads'))
+    )
+    op.create_table('channel_secrets',
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('ciphertext', sa.LargeBinary(), nullable=False),
+    sa.Column('expires_at', storage.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_channel_secrets'))
+    )
+    op.create_table('channel_sends',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('chat_id', sa.String(length=128), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=160), nullable=False),
+    sa.Column('body', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('platform_message_id', sa.String(length=128), nullable=True),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', storage.base.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_channel_sends')),
+    sa.UniqueConstraint('channel', 'idempotency_key', name=op.f('uq_channel_sends_channel_idempotency_key'))
+    )
+    with op.batch_alter_table('channel_sends', schema=None) as batch_op:
+        batch_op.create_index('ix_channel_sends_state', ['state', 'id'], unique=False)
+
     op.create_table('customers',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -784,5 +839,16 @@ def downgrade() -> None:
 
     op.drop_table('outbox')
     op.drop_table('customers')
+    with op.batch_alter_table('channel_sends', schema=None) as batch_op:
+        batch_op.drop_index('ix_channel_sends_state')
+
+    op.drop_table('channel_sends')
+    op.drop_table('channel_secrets')
+    op.drop_table('channel_payloads')
+    with op.batch_alter_table('channel_inbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_channel_inbox_pending')
+
+    op.drop_table('channel_inbox')
+    op.drop_table('channel_chats')
     op.drop_table('audit_log')
     # ### end Alembic commands ###

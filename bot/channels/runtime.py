@@ -1,0 +1,266 @@
+"""One platform at work: deliveries stored and handled in the background, replies sent in
+order, paced, retried, and recorded so that a restart neither loses nor repeats them.
+
+Inbound: ``accept(update)`` parses the delivery, stores each event under (channel, platform
+message id) (a retry of the same delivery stores nothing) and queues the new ones on their
+chat's lane, then returns: the webhook answers in milliseconds whatever the agent takes.
+Each lane handles its chat's events one after the other; chats run side by side.
+
+Outbound: every message is recorded with an idempotency key first (``in:<inbox id>:<n>`` for
+replies, the caller's key for notifications), marked ``sending`` just before the platform is
+called and ``sent`` after. After a crash the pending ones are sent and the ``sending`` ones are
+left as ``uncertain``: no platform here can tell whether it got them, and a message twice is
+worse than a log line (docs/channels.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from agents.types import Incoming, Reply
+from bot.channels.base import Channel, ChannelError, RetryLater, Window
+from bot.channels.lanes import Lanes
+from bot.channels.pacing import Pacer
+from bot.channels.payloads import PayloadCodec
+from storage.channels import (
+    InboundItem,
+    InboxRow,
+    SendRow,
+    chat_window,
+    claim_send,
+    finish_send,
+    pending_inbound,
+    record_sends,
+    recover_sends,
+    store_inbound,
+)
+from storage.database import Database
+
+log = logging.getLogger("shopbot.channels")
+
+Handler = Callable[[Incoming], Awaitable[list[Reply]]]
+# Runs before the conversation service sees an event (linking a shared phone, opening the
+# product of a deep link) and may change what it sees.
+Prepare = Callable[[Incoming], Awaitable[Incoming]]
+TYPING_EVERY = 4.0  # Telegram shows "typing" for about 5 s
+DEFAULT_SLOTS = 8
+FOLLOW_IDLE = 0.2  # a worker looks for new events this often when there were none
+MAX_BACKOFF = 30.0
+
+
+class ChannelRuntime:
+    def __init__(
+        self,
+        channel: Channel,
+        db: Database,
+        handler: Handler,
+        *,
+        prepare: Prepare | None = None,
+        pacer: Pacer | None = None,
+        codec: PayloadCodec | None = None,
+        slots: asyncio.Semaphore | None = None,
+    ) -> None:
+        self.channel = channel
+        self.db = db
+        self.handler = handler
+        self.prepare = prepare
+        limits = channel.limits
+        self.pacer = pacer or Pacer(limits.per_chat_interval, limits.per_second)
+        self.codec = codec or PayloadCodec(
+            db, limits.payload_bytes, always=channel.payloads_as_tokens
+        )
+        self.lanes = Lanes(channel.name)
+        # Turns and sends running at once (shared by the platforms of a hub). SQLite has one
+        # writer: unbounded, a thousand busy chats queue a thousand transactions ahead of the
+        # next webhook's, and its acknowledgement waits for all of them.
+        self.slots = slots or asyncio.Semaphore(DEFAULT_SLOTS)
+        # Called with a send row and the platform's message id between the send and its
+        # record: tests use it to stand for a crash at the worst moment.
+        self.after_deliver: Callable[[SendRow], Awaitable[None]] | None = None
+        self.handles_turns = True  # this process answers what it receives
+        self._taken = 0  # the newest inbox id queued here
+
+    @property
+    def name(self) -> str:
+        return self.channel.name
+
+    # --- life ----------------------------------------------------------------------------
+
+    async def start(self, *, turns: bool = True) -> None:
+        """Opens the platform client and takes up what a previous run left: unsent
+        messages and, when this process runs the conversation turns (``turns``), the
+        events not handled yet. Without ``turns`` deliveries are only stored: a worker
+        process follows the inbox (``follow_inbox``) and answers them."""
+        self.handles_turns = turns
+        await self.channel.start()
+        for row in await recover_sends(self.db, self.name):
+            self.lanes.submit(row.chat_id, self._send_job(row))
+        if turns:
+            await self._take_pending()
+
+    async def follow_inbox(self, idle: float = FOLLOW_IDLE) -> None:
+        """In a worker process: until cancelled, handles the events another process stored."""
+        while True:
+            if not await self._take_pending():
+                await asyncio.sleep(idle)
+
+    async def _take_pending(self) -> int:
+        rows = await pending_inbound(self.db, self.name, after_id=self._taken)
+        for inbox in rows:
+            self.lanes.submit(inbox.chat_id, self._inbound_job(inbox))
+            self._taken = max(self._taken, inbox.id)
+        return len(rows)
+
+    async def stop(self) -> None:
+        await self.lanes.cancel()
+        await self.channel.close()
+
+    async def drain(self) -> None:
+        await self.lanes.drain()
+
+    # --- inbound -------------------------------------------------------------------------
+
+    async def accept(self, update: dict[str, Any]) -> int:
+        """Stores a delivery's new events and queues them; returns how many were new."""
+        events = await self.channel.parse(update)
+        items = [
+            InboundItem(
+                e.message_id,
+                e.incoming.chat_id,
+                {"incoming": e.incoming.model_dump(mode="json"), "extra": e.extra},
+            )
+            for e in events
+        ]
+        fresh = await store_inbound(self.db, self.name, items)
+        if self.handles_turns:
+            for row in fresh:
+                self.lanes.submit(row.chat_id, self._inbound_job(row))
+                self._taken = max(self._taken, row.id)
+        return len(fresh)
+
+    def _inbound_job(self, row: InboxRow) -> Callable[[], Awaitable[None]]:
+        async def job() -> None:
+            await self._handle(row)
+
+        return job
+
+    async def _handle(self, row: InboxRow) -> None:
+        incoming = Incoming.model_validate(row.body["incoming"])
+        extra = dict(row.body.get("extra") or {})
+        with contextlib.suppress(ChannelError, RetryLater):
+            await self.channel.on_receipt(extra)
+        if incoming.payload is not None:
+            decoded = await self.codec.decode(incoming.payload)
+            if decoded is None:  # a token nobody issued: read it as typed text
+                text = incoming.text or incoming.payload
+                incoming = incoming.model_copy(update={"payload": None, "text": text})
+            else:
+                incoming = incoming.model_copy(update={"payload": decoded})
+        async with self.slots:
+            if self.prepare is not None:
+                incoming = await self.prepare(incoming)
+            async with self._typing(incoming.chat_id):
+                replies = await self.handler(incoming)
+            bodies = await self.channel.render(incoming.chat_id, replies, self.codec)
+            rows = await record_sends(
+                self.db,
+                self.name,
+                incoming.chat_id,
+                [(f"in:{row.id}:{i}", body) for i, body in enumerate(bodies)],
+                answered=row.id,
+            )
+        for send in rows:
+            await self._send(send)
+
+    @contextlib.asynccontextmanager
+    async def _typing(self, chat_id: str) -> AsyncIterator[None]:
+        """ "typing..." until the answer is ready; a request in flight is let finish (cutting
+        it would only leave a broken connection behind)."""
+        done = asyncio.Event()
+
+        async def keep_typing() -> None:
+            while not done.is_set():
+                with contextlib.suppress(ChannelError, RetryLater):
+                    await self.channel.typing(chat_id)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), TYPING_EVERY)
+
+        task = asyncio.create_task(keep_typing())
+        try:
+            yield
+        finally:
+            done.set()
+            await task
+
+    # --- outbound ------------------------------------------------------------------------
+
+    async def notify(self, chat_id: str, text: str, key: str) -> str:
+        """Tells a chat ``text`` once per ``key`` (recorded before it returns); the send
+        itself happens on the chat's lane. Returns what became of it: queued, or skipped
+        when the platform's window is closed (recorded too, so it is not tried again)."""
+        found = await chat_window(self.db, self.name, chat_id)
+        window = Window(
+            found.last_inbound_at if found else None,
+            found.sent_since_inbound if found else 0,
+            found.last_message_id if found else None,
+        )
+        body = await self.channel.notification(chat_id, text, window)
+        rows = await record_sends(
+            self.db, self.name, chat_id, [(key, body if body is not None else {})]
+        )
+        row = rows[0]
+        if body is None:
+            if row.state == "pending":
+                await finish_send(self.db, row, "skipped", note="outside the messaging window")
+            return "skipped"
+        if row.state != "pending":
+            return row.state  # this key was recorded before: sent, skipped, uncertain...
+        self.lanes.submit(chat_id, self._send_job(row))
+        return "queued"
+
+    def _send_job(self, row: SendRow) -> Callable[[], Awaitable[None]]:
+        async def job() -> None:
+            await self._send(row)
+
+        return job
+
+    async def _send(self, row: SendRow) -> None:
+        limits = self.channel.limits
+        backoff = 1.0
+        for attempt in range(1, limits.max_attempts + 1):
+            await self.pacer.wait(row.chat_id)
+            async with self.slots:
+                outcome = await self._attempt(row)
+            if outcome is None:
+                return
+            wait = max(outcome.retry_after, 0.0) or backoff
+            backoff = min(backoff * 2, MAX_BACKOFF)
+            self.pacer.hold(row.chat_id, wait)
+            log.info("%s: send %s retried in %.1fs (%s)", self.name, row.key, wait, outcome)
+            if attempt == limits.max_attempts:
+                break
+            await asyncio.sleep(wait)
+        await finish_send(self.db, row, "failed", note="gave up after retries")
+
+    async def _attempt(self, row: SendRow) -> RetryLater | None:
+        """One try: None when it ended (sent, refused, or not ours to send), the RetryLater
+        when the platform asked for another go (the row is pending again)."""
+        if not await claim_send(self.db, row.id):
+            return None  # sent, skipped or given up already
+        try:
+            message_id = await self.channel.deliver(row.chat_id, row.body)
+        except RetryLater as exc:
+            await finish_send(self.db, row, "pending", note=str(exc))
+            return exc
+        except ChannelError as exc:
+            log.warning("%s: send %s refused: %s", self.name, row.key, exc)
+            await finish_send(self.db, row, "failed", note=str(exc))
+            return None
+        if self.after_deliver is not None:
+            await self.after_deliver(row)
+        await finish_send(self.db, row, "sent", platform_message_id=message_id)
+        return None

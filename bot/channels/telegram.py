@@ -1,0 +1,299 @@
+"""Telegram (Bot API through aiogram 3): updates in, inline keyboards and photos out.
+
+aiogram gives the typed methods and updates and its own aiohttp session; the session's
+``TelegramAPIServer`` is the seam that points it at another Bot API host (a local Bot API
+server, or the fake one in tests). Only ``Bot`` is used, not aiogram's dispatcher: every
+platform goes through the same runtime (bot/channels/runtime.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hmac
+import io
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import segno
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    SendChatAction,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
+)
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+
+from agents.types import Attachment, Button, Incoming, Reply
+from bot.channels.base import (
+    Body,
+    Channel,
+    ChannelError,
+    Encoder,
+    Inbound,
+    Limits,
+    RetryLater,
+    split_text,
+)
+
+log = logging.getLogger("shopbot.channels.telegram")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+POLL_SECONDS = 25
+POLL_PAUSE = 2.0
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CALLBACK_DATA_BYTES = 64
+PER_ROW = 2
+MORE = "⋯"  # the text of a message that only carries buttons (Telegram wants some text)
+# FloodLimit in the Bot FAQ: about one message a second per chat, 30 a second in all.
+LIMITS = Limits(per_chat_interval=1.0, per_second=30.0, payload_bytes=CALLBACK_DATA_BYTES)
+_METHODS: dict[str, type[TelegramMethod[Any]]] = {
+    "sendMessage": SendMessage,
+    "sendPhoto": SendPhoto,
+}
+
+
+def make_bot(token: str, api_base: str | None) -> Bot:
+    """A Bot on the official API, or on ``api_base`` (``http://host:port``) when given."""
+    if api_base:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+        return Bot(token, session=session)
+    return Bot(token)
+
+
+class TelegramChannel(Channel):
+    name = "telegram"
+    webhook_path = "/webhooks/telegram/customer"
+
+    def __init__(
+        self, bot: Bot, *, webhook_secret: str | None = None, limits: Limits = LIMITS
+    ) -> None:
+        self.bot = bot
+        self.webhook_secret = webhook_secret
+        self.limits = limits
+
+    def verify(self, headers: Mapping[str, str], raw: bytes) -> bool:
+        """Telegram signs nothing; it echoes the secret token given to setWebhook."""
+        given = headers.get(SECRET_HEADER)
+        return (
+            self.webhook_secret is not None
+            and given is not None
+            and hmac.compare_digest(given.encode(), self.webhook_secret.encode())
+        )
+
+    async def set_webhook(self, url: str) -> None:
+        await self.bot.set_webhook(
+            url, secret_token=self.webhook_secret, allowed_updates=["message", "callback_query"]
+        )
+
+    async def poll(self, accept: Callable[[dict[str, Any]], Awaitable[int]]) -> None:
+        """Long polling (no public URL): each batch is stored before the offset moves past
+        it, so a crash loses nothing and a restart repeats nothing."""
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        offset: int | None = None
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset,
+                    timeout=POLL_SECONDS,
+                    allowed_updates=["message", "callback_query"],
+                )
+            except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as exc:
+                log.warning("telegram polling: %s; trying again", type(exc).__name__)
+                await asyncio.sleep(POLL_PAUSE)
+                continue
+            for update in updates:
+                await accept(update.model_dump(mode="json", exclude_none=True, by_alias=True))
+                offset = update.update_id + 1
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+
+    # --- in ----------------------------------------------------------------------------
+
+    async def parse(self, update: dict[str, Any]) -> list[Inbound]:
+        parsed = Update.model_validate(update, context={"bot": self.bot})
+        message_id = f"u{parsed.update_id}"
+        if parsed.callback_query is not None:
+            cq = parsed.callback_query
+            chat = cq.message.chat.id if cq.message is not None else cq.from_user.id
+            return [
+                Inbound(
+                    Incoming(
+                        channel="telegram",
+                        chat_id=str(chat),
+                        user_id=str(cq.from_user.id),
+                        payload=(cq.data or "")[:200] or None,
+                        message_id=message_id,
+                        display_name=cq.from_user.full_name,
+                    ),
+                    {"callback_query_id": cq.id},
+                )
+            ]
+        msg = parsed.message
+        if msg is None or msg.from_user is None or msg.chat.type != "private":
+            return []  # edits, channel posts, groups: not customer messages
+        attachments: list[Attachment] = []
+        if msg.photo:
+            attachments.append(Attachment(kind="photo", ref=msg.photo[-1].file_id))
+        if msg.location is not None:
+            attachments.append(
+                Attachment(
+                    kind="location",
+                    latitude=msg.location.latitude,
+                    longitude=msg.location.longitude,
+                )
+            )
+        if msg.contact is not None:
+            # Only the customer's own number counts as theirs (a shared card of a friend
+            # carries another user_id).
+            own = msg.contact.user_id == msg.from_user.id
+            attachments.append(
+                Attachment(kind="contact", phone=msg.contact.phone_number, verified=own)
+            )
+        text = msg.text or msg.caption
+        if text is None and not attachments:
+            return []  # stickers, voice, polls: nothing the shop reads yet
+        return [
+            Inbound(
+                Incoming(
+                    channel="telegram",
+                    chat_id=str(msg.chat.id),
+                    user_id=str(msg.from_user.id),
+                    text=(text or "")[:4000] or None,
+                    message_id=message_id,
+                    display_name=msg.from_user.full_name,
+                    attachments=attachments,
+                )
+            )
+        ]
+
+    async def on_receipt(self, extra: dict[str, Any]) -> None:
+        query = extra.get("callback_query_id")
+        if query:  # stops the spinner on the pressed button
+            await self._call(AnswerCallbackQuery(callback_query_id=str(query)))
+
+    async def typing(self, chat_id: str) -> None:
+        await self._call(SendChatAction(chat_id=int(chat_id), action="typing"))
+
+    # --- out ---------------------------------------------------------------------------
+
+    async def render(self, chat_id: str, replies: list[Reply], encoder: Encoder) -> list[Body]:
+        out: list[Body] = []
+        for reply in replies:
+            keyboard = await self._keyboard(reply.buttons, encoder)
+            pieces = split_text(reply.text, TEXT_LIMIT)
+            if keyboard and (reply.cards or reply.qr or not pieces):
+                trailing = keyboard
+                keyboard = None
+            else:
+                trailing = None
+            for i, piece in enumerate(pieces):
+                last = i == len(pieces) - 1
+                out.append(_message(chat_id, piece, keyboard if last else None))
+            for card in reply.cards:
+                caption = "\n".join(x for x in (card.title, card.subtitle, card.price_text) if x)
+                markup = await self._keyboard(card.buttons, encoder)
+                if card.image_url:
+                    params: dict[str, Any] = {
+                        "chat_id": int(chat_id),
+                        "photo": card.image_url,
+                        "caption": caption[:CAPTION_LIMIT],
+                    }
+                    if markup:
+                        params["reply_markup"] = markup
+                    out.append({"method": "sendPhoto", "params": params})
+                else:
+                    out.append(_message(chat_id, caption[:TEXT_LIMIT], markup))
+            if reply.qr:
+                out.append(
+                    {
+                        "method": "sendPhoto",
+                        "params": {"chat_id": int(chat_id)},
+                        "qr": reply.qr,
+                    }
+                )
+            if trailing:
+                out.append(_message(chat_id, MORE, trailing))
+        return out
+
+    async def _keyboard(self, buttons: list[Button], encoder: Encoder) -> dict[str, Any] | None:
+        if not buttons:
+            return None
+        rows: list[list[dict[str, str]]] = []
+        for b in buttons:
+            data = await encoder.encode(b.payload)
+            if len(data.encode()) > CALLBACK_DATA_BYTES:  # pragma: no cover - the codec's job
+                raise ValueError("callback_data over 64 bytes")
+            item = {"text": b.title, "callback_data": data}
+            if (
+                rows
+                and len(rows[-1]) < PER_ROW
+                and len(b.title) <= 16
+                and len(rows[-1][0]["text"]) <= 16
+            ):
+                rows[-1].append(item)
+            else:
+                rows.append([item])
+        return {"inline_keyboard": rows}
+
+    async def deliver(self, chat_id: str, body: Body) -> str | None:
+        method = _build(body)
+        result = await self._call(method)
+        message_id = getattr(result, "message_id", None)
+        return str(message_id) if message_id is not None else None
+
+    async def _call(self, method: TelegramMethod[Any]) -> Any:
+        try:
+            return await self.bot(method)
+        except TelegramRetryAfter as exc:
+            raise RetryLater(float(exc.retry_after), "429 too many requests") from None
+        except (TelegramServerError, TelegramNetworkError) as exc:
+            raise RetryLater(0.0, f"telegram unavailable: {type(exc).__name__}") from None
+        except TelegramAPIError as exc:
+            raise ChannelError(f"telegram refused {type(method).__name__}: {exc.message}") from None
+
+
+def _message(chat_id: str, text: str, markup: dict[str, Any] | None) -> Body:
+    params: dict[str, Any] = {"chat_id": int(chat_id), "text": text}
+    if markup:
+        params["reply_markup"] = markup
+    return {"method": "sendMessage", "params": params}
+
+
+def _build(body: Body) -> TelegramMethod[Any]:
+    params = dict(body["params"])
+    if "reply_markup" in params:
+        params["reply_markup"] = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(**b) for b in row]
+                for row in params["reply_markup"]["inline_keyboard"]
+            ]
+        )
+    if body.get("qr"):
+        params["photo"] = BufferedInputFile(qr_png_bytes(str(body["qr"])), filename="vietqr.png")
+    return _METHODS[body["method"]](**params)
+
+
+@functools.lru_cache(maxsize=256)
+def qr_png_bytes(data: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(data, error="m").save(out, kind="png", scale=6, border=2)
+    return out.getvalue()

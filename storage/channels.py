@@ -1,0 +1,289 @@
+"""The chat channels' own tables (storage/models/channels.py): SQL here, typed values out.
+
+Each function is one short transaction: the channel layer calls them around platform HTTP
+calls, which never run inside a transaction (SQLite has one writer for the whole process).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.database import Database, Tx
+from storage.models import ChannelChat, ChannelInbox, ChannelPayload, ChannelSecret, ChannelSend
+
+
+def _insert(tx: Tx) -> Any:
+    return postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
+
+
+@dataclasses.dataclass(frozen=True)
+class InboundItem:
+    message_id: str
+    chat_id: str
+    body: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class InboxRow:
+    id: int
+    channel: str
+    chat_id: str
+    body: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class SendRow:
+    id: int
+    channel: str
+    chat_id: str
+    key: str
+    body: dict[str, Any]
+    state: str
+    attempts: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ChatWindow:
+    last_inbound_at: datetime
+    sent_since_inbound: int
+    last_message_id: str | None
+
+
+# --- inbound -----------------------------------------------------------------------------------
+
+
+async def store_inbound(db: Database, channel: str, items: Sequence[InboundItem]) -> list[InboxRow]:
+    """Stores the updates not seen before and returns those (a retried delivery returns
+    nothing); each chat's messaging window restarts with its customer's message."""
+    fresh: list[InboxRow] = []
+    if not items:
+        return fresh
+    async with db.transaction() as tx:
+        ins = _insert(tx)
+        for item in items:
+            new_id = (
+                await tx.session.execute(
+                    ins(ChannelInbox)
+                    .values(
+                        channel=channel,
+                        message_id=item.message_id,
+                        chat_id=item.chat_id,
+                        body=item.body,
+                        done=False,
+                        created_at=tx.now,
+                    )
+                    .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+                    .returning(ChannelInbox.id)
+                )
+            ).scalar_one_or_none()
+            if new_id is None:
+                continue
+            fresh.append(InboxRow(int(new_id), channel, item.chat_id, item.body))
+            chat = ins(ChannelChat).values(
+                channel=channel,
+                chat_id=item.chat_id,
+                last_inbound_at=tx.now,
+                sent_since_inbound=0,
+                last_message_id=item.message_id,
+            )
+            await tx.session.execute(
+                chat.on_conflict_do_update(
+                    index_elements=["channel", "chat_id"],
+                    set_={
+                        "last_inbound_at": tx.now,
+                        "sent_since_inbound": 0,
+                        "last_message_id": item.message_id,
+                    },
+                )
+            )
+    return fresh
+
+
+async def pending_inbound(
+    db: Database, channel: str, *, after_id: int = 0, limit: int = 500
+) -> list[InboxRow]:
+    """Updates stored but not handled (not yet, or a crash interrupted them), oldest first."""
+    async with db.transaction(write=False) as tx:
+        rows = (
+            await tx.session.execute(
+                select(ChannelInbox)
+                .where(
+                    ChannelInbox.channel == channel,
+                    ChannelInbox.done.is_(False),
+                    ChannelInbox.id > after_id,
+                )
+                .order_by(ChannelInbox.id)
+                .limit(limit)
+            )
+        ).scalars()
+        return [InboxRow(r.id, r.channel, r.chat_id, dict(r.body)) for r in rows]
+
+
+# --- outbound ----------------------------------------------------------------------------------
+
+
+def _send_row(r: ChannelSend) -> SendRow:
+    return SendRow(r.id, r.channel, r.chat_id, r.idempotency_key, dict(r.body), r.state, r.attempts)
+
+
+async def record_sends(
+    db: Database,
+    channel: str,
+    chat_id: str,
+    items: Sequence[tuple[str, dict[str, Any]]],
+    *,
+    answered: int | None = None,
+) -> list[SendRow]:
+    """Records messages to send under their idempotency keys; a key recorded before keeps
+    its row (and its state): the same reply or notification is never queued twice. With
+    ``answered`` (an inbox id) that event is marked handled in the same transaction."""
+    async with db.transaction() as tx:
+        ins = _insert(tx)
+        if answered is not None:
+            await tx.session.execute(
+                update(ChannelInbox).where(ChannelInbox.id == answered).values(done=True)
+            )
+        for key, body in items:
+            await tx.session.execute(
+                ins(ChannelSend)
+                .values(
+                    channel=channel,
+                    chat_id=chat_id,
+                    idempotency_key=key,
+                    body=body,
+                    state="pending",
+                    attempts=0,
+                    note="",
+                    created_at=tx.now,
+                )
+                .on_conflict_do_nothing(index_elements=["channel", "idempotency_key"])
+            )
+        keys = [k for k, _ in items]
+        if not keys:
+            return []
+        rows = (
+            await tx.session.execute(
+                select(ChannelSend)
+                .where(ChannelSend.channel == channel, ChannelSend.idempotency_key.in_(keys))
+                .order_by(ChannelSend.id)
+            )
+        ).scalars()
+        return [_send_row(r) for r in rows]
+
+
+async def claim_send(db: Database, send_id: int) -> bool:
+    """pending -> sending, committed before the platform is called. False: someone else has
+    it, or it was sent, skipped or given up already."""
+    async with db.transaction() as tx:
+        result = await tx.session.execute(
+            update(ChannelSend)
+            .where(ChannelSend.id == send_id, ChannelSend.state == "pending")
+            .values(state="sending", attempts=ChannelSend.attempts + 1)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
+async def finish_send(
+    db: Database,
+    row: SendRow,
+    state: str,
+    *,
+    platform_message_id: str | None = None,
+    note: str = "",
+) -> None:
+    """Records how a send ended: sent, failed, skipped, or back to pending (it certainly did
+    not go out, e.g. refused with 429, and is tried again)."""
+    async with db.transaction() as tx:
+        await tx.session.execute(
+            update(ChannelSend)
+            .where(ChannelSend.id == row.id)
+            .values(
+                state=state,
+                platform_message_id=platform_message_id,
+                note=note[:500],
+                sent_at=tx.now if state == "sent" else None,
+            )
+        )
+        if state == "sent":
+            await tx.session.execute(
+                update(ChannelChat)
+                .where(ChannelChat.channel == row.channel, ChannelChat.chat_id == row.chat_id)
+                .values(sent_since_inbound=ChannelChat.sent_since_inbound + 1)
+            )
+
+
+async def recover_sends(db: Database, channel: str) -> list[SendRow]:
+    """At start: a send caught mid-flight by a crash may have reached the customer, so it
+    becomes ``uncertain`` and is never repeated; the pending ones are returned to send."""
+    async with db.transaction() as tx:
+        await tx.session.execute(
+            update(ChannelSend)
+            .where(ChannelSend.channel == channel, ChannelSend.state == "sending")
+            .values(state="uncertain", note="interrupted while sending; not repeated")
+        )
+        rows = (
+            await tx.session.execute(
+                select(ChannelSend)
+                .where(ChannelSend.channel == channel, ChannelSend.state == "pending")
+                .order_by(ChannelSend.id)
+            )
+        ).scalars()
+        return [_send_row(r) for r in rows]
+
+
+async def chat_window(db: Database, channel: str, chat_id: str) -> ChatWindow | None:
+    async with db.transaction(write=False) as tx:
+        row = (
+            await tx.session.execute(
+                select(ChannelChat).where(
+                    ChannelChat.channel == channel, ChannelChat.chat_id == chat_id
+                )
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        return ChatWindow(row.last_inbound_at, row.sent_since_inbound, row.last_message_id)
+
+
+# --- long button payloads and rotated secrets ---------------------------------------------------
+
+
+async def save_payload(db: Database, token: str, payload: str) -> None:
+    async with db.transaction() as tx:
+        await tx.session.execute(
+            _insert(tx)(ChannelPayload)
+            .values(token=token, payload=payload, created_at=tx.now)
+            .on_conflict_do_nothing(index_elements=["token"])
+        )
+
+
+async def load_payload(db: Database, token: str) -> str | None:
+    async with db.transaction(write=False) as tx:
+        found = await tx.session.scalar(
+            select(ChannelPayload.payload).where(ChannelPayload.token == token)
+        )
+        return str(found) if found is not None else None
+
+
+async def load_secret(db: Database, name: str) -> tuple[bytes, datetime | None] | None:
+    async with db.transaction(write=False) as tx:
+        row = await tx.session.get(ChannelSecret, name)
+        return (bytes(row.ciphertext), row.expires_at) if row is not None else None
+
+
+async def save_secret(
+    db: Database, name: str, ciphertext: bytes, expires_at: datetime | None
+) -> None:
+    async with db.transaction() as tx:
+        values = {"ciphertext": ciphertext, "expires_at": expires_at, "updated_at": tx.now}
+        await tx.session.execute(
+            _insert(tx)(ChannelSecret)
+            .values(name=name, **values)
+            .on_conflict_do_update(index_elements=["name"], set_=values)
+        )

@@ -1,0 +1,107 @@
+"""Messenger end to end: signed deliveries to the webhook, replies through the fake Send API."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.channels.base import Window
+from bot.channels.messenger import messenger_signature
+from storage.database import Database
+from tests.channels.conftest import (
+    FB_APP_SECRET,
+    FB_VERIFY,
+    Running,
+    inbox_count,
+    messenger_channel,
+)
+from tests.channels.users import MessengerUser, buy_one_tee
+from tests.fakes.graph_server import FakeGraph
+from tests.web.chat_client import order_count
+
+
+def user(fake: FakeGraph, running: Running) -> MessengerUser:
+    return MessengerUser(fake, running.client, running.hub, app_secret=FB_APP_SECRET)
+
+
+def test_the_signing_vector_of_the_reference() -> None:
+    body = (
+        b'{"object":"page","entry":[{"id":"PAGE_ID","time":1458692752478,"messaging":[{"sender"'
+        b':{"id":"PSID"},"recipient":{"id":"PAGE_ID"},"timestamp":1458692752478,"message":{"mid"'
+        b':"mid.1","text":"hello"}}]}]}'
+    )
+    assert messenger_signature("my_app_secret", body) == (
+        "sha256=b73f8fa508b903b241ca3d2fcc3cdac430790a17b2115f2554e6e69ce31e1576"
+    )
+
+
+async def test_the_webhook_answers_metas_verification(messenger: Running) -> None:
+    query = {"hub.mode": "subscribe", "hub.verify_token": FB_VERIFY, "hub.challenge": "1158201444"}
+    ok = await messenger.client.get("/webhooks/messenger", params=query)
+    assert ok.status_code == 200
+    assert ok.text == "1158201444"
+    bad = await messenger.client.get(
+        "/webhooks/messenger", params={**query, "hub.verify_token": "guess"}
+    )
+    assert bad.status_code == 403
+
+
+async def test_a_customer_orders_by_buttons(
+    messenger: Running, fake_graph: FakeGraph, db: Database
+) -> None:
+    u = user(fake_graph, messenger)
+    await u.say("Bắt đầu")
+    number = await buy_one_tee(u)
+    assert number.startswith("DH")
+    assert await order_count(db) == 1
+    assert (u.chat, "typing_on") in fake_graph.actions
+
+
+async def test_a_badly_signed_delivery_is_refused_and_changes_nothing(
+    messenger: Running, fake_graph: FakeGraph, db: Database
+) -> None:
+    u = user(fake_graph, messenger)
+    update, _ = u.text_update("xin chào")
+    raw = u.raw(update)
+    for headers in (
+        {},
+        {"X-Hub-Signature-256": messenger_signature("another secret", raw)},
+        {"X-Hub-Signature-256": messenger_signature(FB_APP_SECRET, raw + b" ")},
+    ):
+        resp = await messenger.client.post("/webhooks/messenger", content=raw, headers=headers)
+        assert resp.status_code == 401
+    await messenger.hub.drain()
+    assert await inbox_count(db) == 0
+    assert fake_graph.count() == 0
+
+
+async def test_a_retried_delivery_is_handled_once(
+    messenger: Running, fake_graph: FakeGraph, db: Database
+) -> None:
+    u = user(fake_graph, messenger)
+    update, headers = u.text_update("Xin chào shop")
+    await u.deliver(update, headers)
+    await u.deliver(update, headers)
+    await messenger.hub.drain()
+    once = fake_graph.count()
+    assert once > 0
+    assert await inbox_count(db) == 1
+
+
+@pytest.mark.parametrize(
+    ("hours_ago", "expected"), [(1, "UPDATE"), (30, "MESSAGE_TAG"), (None, None)]
+)
+async def test_order_updates_keep_to_the_24_hour_window(
+    fake_graph: FakeGraph, hours_ago: int | None, expected: str | None
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    channel = messenger_channel(fake_graph)
+    last = None if hours_ago is None else datetime.now(UTC) - timedelta(hours=hours_ago)
+    body = await channel.notification("1", "Đơn DH000001 đã giao", Window(last, 0, None))
+    if expected is None:
+        assert body is None
+    else:
+        assert body is not None
+        assert body["messaging_type"] == expected
+        assert expected != "MESSAGE_TAG" or body["tag"] == "POST_PURCHASE_UPDATE"
+    await channel.close()

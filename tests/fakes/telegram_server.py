@@ -1,0 +1,199 @@
+"""A fake Telegram Bot API server: real HTTP, refusing what the real one refuses.
+
+aiogram talks to it through ``TelegramAPIServer.from_base(fake.url)``. It checks the token in
+the path (401), required fields, text (4096) and caption (1024) lengths, callback_data (1-64
+bytes), and answers 429 with ``retry_after`` when one chat gets messages faster than its
+limit. ``getUpdates`` serves the updates a test queued (long polling), ``setWebhook``
+records the URL and secret token. The envelope is the Bot API's:
+``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code", "description", "parameters"}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+import time
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.platform import FakePlatform
+
+SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+SEND_METHODS = frozenset({"sendMessage", "sendPhoto"})
+
+
+class FakeTelegram(FakePlatform):
+    def __init__(self, token: str = "123456:TEST-token", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.token = token
+        self.updates: list[dict[str, Any]] = []
+        self.update_id = 1000
+        self.webhook: dict[str, Any] = {}
+        self.answered: list[str] = []
+        self.actions: list[tuple[str, str]] = []
+        self._new_update = asyncio.Event()
+        self._message_id = 0
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._method)
+        return app
+
+    # --- what tests use ------------------------------------------------------------------
+
+    def next_update_id(self) -> int:
+        self.update_id += 1
+        return self.update_id
+
+    def queue_update(self, update: dict[str, Any]) -> None:
+        """For long polling: the next getUpdates returns it."""
+        self.updates.append(update)
+        self._new_update.set()
+
+    # --- the API -------------------------------------------------------------------------
+
+    async def _method(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        params = await _params(request)
+        method = request.match_info["method"]
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        if method in SEND_METHODS:
+            if self.failures:
+                status = self.failures.pop(0)
+                return _error(status, "Internal Server Error" if status >= 500 else "Error")
+            chat = str(params.get("chat_id", ""))
+            wait = self.too_fast(chat) if chat else 0.0
+            if wait:
+                retry = max(1, math.ceil(wait))
+                return _error(429, f"Too Many Requests: retry after {retry}", retry_after=retry)
+        result: Any = await handler(params)
+        if isinstance(result, web.Response):
+            return result
+        return web.json_response({"ok": True, "result": result})
+
+    async def _m_getMe(self, _p: dict[str, Any]) -> Any:
+        return {"id": 123456, "is_bot": True, "first_name": "Shop", "username": "shop_test_bot"}
+
+    async def _m_setWebhook(self, p: dict[str, Any]) -> Any:
+        if not p.get("url"):
+            return _error(400, "Bad Request: bad webhook: URL is empty")
+        secret = p.get("secret_token")
+        if secret is not None and not SECRET.match(str(secret)):
+            return _error(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = {"url": p["url"], "secret_token": secret}
+        return True
+
+    async def _m_deleteWebhook(self, _p: dict[str, Any]) -> Any:
+        self.webhook = {}
+        return True
+
+    async def _m_getUpdates(self, p: dict[str, Any]) -> Any:
+        if self.webhook:
+            return _error(409, "Conflict: can't use getUpdates method while webhook is active")
+        offset = int(p.get("offset") or 0)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        if not self.updates:
+            self._new_update.clear()
+            timeout = min(float(p.get("timeout") or 0), 5.0)
+            if timeout:
+                try:
+                    await asyncio.wait_for(self._new_update.wait(), timeout)
+                except TimeoutError:
+                    return []
+        return list(self.updates)
+
+    async def _m_sendChatAction(self, p: dict[str, Any]) -> Any:
+        if not p.get("chat_id") or not p.get("action"):
+            return _error(400, "Bad Request: chat_id and action are required")
+        self.actions.append((str(p["chat_id"]), str(p["action"])))
+        return True
+
+    async def _m_answerCallbackQuery(self, p: dict[str, Any]) -> Any:
+        if not p.get("callback_query_id"):
+            return _error(400, "Bad Request: query is required")
+        if len(str(p.get("text") or "")) > 200:
+            return _error(400, "Bad Request: text is too long")
+        self.answered.append(str(p["callback_query_id"]))
+        return True
+
+    async def _m_sendMessage(self, p: dict[str, Any]) -> Any:
+        text = str(p.get("text") or "")
+        if not p.get("chat_id"):
+            return _error(400, "Bad Request: chat_id is empty")
+        if not text.strip():
+            return _error(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            return _error(400, "Bad Request: message is too long")
+        return self._sent("sendMessage", p) or self._message(p, text=text)
+
+    async def _m_sendPhoto(self, p: dict[str, Any]) -> Any:
+        if not p.get("chat_id"):
+            return _error(400, "Bad Request: chat_id is empty")
+        photo = p.get("photo")
+        if isinstance(photo, str) and photo.startswith("attach://"):
+            uploaded = p.pop(photo.removeprefix("attach://"), None)
+            if not isinstance(uploaded, bytes) or not uploaded.startswith(b"\x89PNG"):
+                return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            p["photo"] = uploaded
+        if not p.get("photo"):
+            return _error(400, "Bad Request: there is no photo in the request")
+        if len(str(p.get("caption") or "")) > 1024:
+            return _error(400, "Bad Request: message caption is too long")
+        return self._sent("sendPhoto", p) or self._message(p, caption=p.get("caption"))
+
+    def _sent(self, method: str, p: dict[str, Any]) -> web.Response | None:
+        markup = p.get("reply_markup")
+        if markup is not None:
+            for row in markup.get("inline_keyboard", []):
+                for b in row:
+                    data = b.get("callback_data")
+                    if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                        return _error(400, "Bad Request: BUTTON_DATA_INVALID")
+                    if not b.get("text"):
+                        return _error(400, "Bad Request: text buttons are unallowed")
+        body = {k: v for k, v in p.items() if k != "photo" or isinstance(v, str)}
+        if "photo" in p and not isinstance(p["photo"], str):
+            body["photo"] = "<upload>"
+        self.record(str(p["chat_id"]), method, body)
+        return None
+
+    def _message(self, p: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        self._message_id += 1
+        return {
+            "message_id": self._message_id,
+            "date": int(time.time()),
+            "chat": {"id": int(p["chat_id"]), "type": "private"},
+            **{k: v for k, v in fields.items() if v is not None},
+        }
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """JSON, urlencoded or multipart (aiogram sends multipart, complex fields as JSON)."""
+    if request.content_type == "application/json":
+        return dict(await request.json())
+    out: dict[str, Any] = dict(request.query)
+    if request.can_read_body:
+        form = await request.post()
+        for key, value in form.items():
+            if isinstance(value, web.FileField):
+                out[key] = value.file.read()
+                continue
+            text = str(value)
+            if key in ("reply_markup", "allowed_updates") and text:
+                out[key] = json.loads(text)
+            else:
+                out[key] = text
+    return out
+
+
+def _error(status: int, description: str, *, retry_after: int | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return web.json_response(body, status=status)

@@ -1,0 +1,76 @@
+"""Order notifications: tells the customer, on the chat the order came from and in its
+language, when the order is confirmed, waits for stock, ships, is delivered, cancelled or
+refunded.
+
+It follows the outbox (storage/outbox.py) from its own cursor: only committed changes are
+there, so nothing is said about a change that was rolled back. Delivery is at least once
+(the cursor moves after the batch), and each message is recorded under the event's id
+(``order-event:<id>``) before it is sent, so reading an event twice says it once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Protocol
+
+from storage.database import Database
+from storage.notifications import order_recipient
+from storage.outbox import Event, OutboxReader
+from workers.messages import notification_kind, notification_text
+
+log = logging.getLogger("shopbot.workers")
+
+CONSUMER = "customer-notifications"
+TOPICS = frozenset({"order.status_changed", "order.refund"})
+IDLE_SECONDS = 0.5
+
+
+class Notifier(Protocol):
+    async def notify(self, channel: str, chat_id: str, text: str, key: str) -> str:
+        """Records and queues ``text`` for the chat once per ``key``; says what became of it."""
+        ...
+
+
+class OrderNotifier:
+    def __init__(
+        self, db: Database, notifier: Notifier, *, idle_seconds: float = IDLE_SECONDS
+    ) -> None:
+        self.db = db
+        self.notifier = notifier
+        self.idle_seconds = idle_seconds
+        self.reader = OutboxReader(db, CONSUMER, topics=TOPICS)
+
+    async def run(self) -> None:
+        """Until cancelled: each batch as it comes, a short nap when there is none."""
+        while True:
+            try:
+                handled = await self.run_once()
+            except Exception:
+                log.exception("order notifications: a batch failed; trying again")
+                handled = 0
+            if not handled:
+                await asyncio.sleep(self.idle_seconds)
+
+    async def run_once(self) -> int:
+        """Handles the next batch; how many events it held."""
+        async with self.reader.batch() as batch:
+            for event in batch.events:
+                await self.handle(event)
+                batch.ack(event)
+            return len(batch.events)
+
+    async def handle(self, event: Event) -> str:
+        kind = notification_kind(event.topic, event.payload)
+        if kind is None:
+            return "ignored"
+        order_id = int(event.payload.get("order_id") or 0)
+        recipient = await order_recipient(self.db, order_id)
+        if recipient is None:
+            return "no chat"
+        text = notification_text(kind, recipient.language, recipient.number, event.payload)
+        outcome = await self.notifier.notify(
+            recipient.channel, recipient.chat_id, text, key=f"order-event:{event.id}"
+        )
+        log.info("order %s %s: %s on %s", recipient.number, kind, outcome, recipient.channel)
+        return outcome
