@@ -90,7 +90,7 @@ async def buy_one_tee(user: PlatformUser) -> str:
     await user.say("8 Hai Bà Trưng, Phường Tràng Tiền, Quận Hoàn Kiếm, Hà Nội")
     await user.press("Đúng rồi")
     await user.press("Tiền mặt khi nhận (COD)")
-    await user.press("Xác nhận")
+    await user.press("Xác nhận đặt hàng")
     found = ORDER_NUMBER.search(user.text)
     assert found, user.text
     return found.group(0)
