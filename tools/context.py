@@ -26,6 +26,12 @@ class ToolContext:
     # cancelled order's release, a restock): the runner offers that stock to orders waiting
     # for it before commit (tools.reservations.serve_waiting_orders).
     freed_variants: set[int] = dataclasses.field(default_factory=set)
+    # Variants whose stock rows this transaction holds locked (tools.stock_ops: the global
+    # lock order is checked against it).
+    locked_variants: set[int] = dataclasses.field(default_factory=set)
+    # Freed variants whose waiting orders could not be served here without waiting for a lock
+    # out of order: the runner serves them in a fresh transaction right after commit.
+    deferred_waiting: set[int] = dataclasses.field(default_factory=set)
 
     @property
     def session(self) -> AsyncSession:

@@ -41,12 +41,12 @@ from storage.models import (
     OrderEvent,
     OrderLine,
     Quote,
-    StockHold,
     order_number,
     parse_order_number,
 )
 from tools.context import ToolContext
 from tools.events import order_event
+from tools.holds import hold_quote, plan_quote
 from tools.idempotency import Idempotent
 from tools.order_models import (
     AddressIn,
@@ -527,7 +527,7 @@ class QuoteOut(BaseModel):
 async def quote_order(ctx: ToolContext, inp: QuoteIn) -> QuoteOut:
     items = await _items(ctx, inp.lines)
     needs = [Need(i, it.variant.id, it.quantity) for i, it in enumerate(items)]
-    alloc = await plan_for(ctx, needs)
+    alloc = await plan_quote(ctx, needs)
     totals, _fee = _totals(ctx, items, 0, None, "buyer")
     expires = ctx.now + timedelta(minutes=ctx.config.hold_minutes)
     token = secrets.token_urlsafe(12)
@@ -552,17 +552,7 @@ async def quote_order(ctx: ToolContext, inp: QuoteIn) -> QuoteOut:
     )
     ctx.session.add(quote)
     await ctx.session.flush()
-    holds = [
-        StockHold(
-            quote_id=quote.id,
-            variant_id=items[i].variant.id,
-            warehouse_id=wh,
-            quantity=items[i].quantity,
-            expires_at=expires,
-        )
-        for i, wh in alloc.plan.assigned.items()
-    ]
-    ctx.session.add_all(holds)
+    await hold_quote(ctx, quote.id, alloc, expires)
     short = []
     unserved = {n.line_key for n in alloc.plan.unserved}
     for n in alloc.plan.unserved:

@@ -394,6 +394,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.create_index('ix_order_lines_order_id', ['order_id'], unique=False)
+        batch_op.create_index('ix_order_lines_unallocated', ['variant_id', 'order_id'], unique=False, postgresql_where=sa.text('warehouse_id IS NULL'), sqlite_where=sa.text('warehouse_id IS NULL'))
         batch_op.create_index('ix_order_lines_variant_id', ['variant_id'], unique=False)
 
     op.create_table('purchase_order_lines',
@@ -586,6 +587,7 @@ def downgrade() -> None:
     op.drop_table('purchase_order_lines')
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.drop_index('ix_order_lines_variant_id')
+        batch_op.drop_index('ix_order_lines_unallocated', postgresql_where=sa.text('warehouse_id IS NULL'), sqlite_where=sa.text('warehouse_id IS NULL'))
         batch_op.drop_index('ix_order_lines_order_id')
 
     op.drop_table('order_lines')

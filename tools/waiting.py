@@ -1,0 +1,183 @@
+"""Stock that becomes available goes to the orders waiting for it, in placement order.
+
+Whatever frees stock (a receipt, an adjustment or stocktake up, a transfer, a cancelled
+order's release, a parcel coming back) notes the variant in ``ToolContext.freed_variants``; the
+runner calls ``serve_waiting_orders`` before commit, so no tool can forget it.
+
+The work is proportional to what was freed, not to how many orders wait: candidates come from
+an index of unallocated order lines (``ix_order_lines_unallocated``: variant, order id) in
+placement order (order ids grow with placement), a batch at a time, only lines no larger than
+the most any one warehouse now has; it stops as soon as the freed variants have nothing left.
+
+Locks (docs/stock.md): the freed variants' rows are already held by the caller; everything
+else is taken without waiting (orders and other variants' rows with SKIP LOCKED), because
+waiting while holding stock rows out of the global order is how deadlocks happen. An order
+skipped for a lock someone else holds is served right after commit, in a fresh transaction
+that takes its locks in order (``ToolContext.deferred_waiting``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from core.allocation import Need, WarehouseRef, plan_allocation
+from core.order_status import OrderStatus
+from storage.models import Order, OrderLine
+from tools.context import ToolContext
+from tools.reservations import change_status
+from tools.stock_ops import Level, Move, apply_moves, lock_levels, try_lock_levels
+
+BATCH = 32
+
+
+async def allocate_awaiting_orders(ctx: ToolContext, variant_ids: Iterable[int]) -> list[int]:
+    """Gives the available stock of these variants to waiting orders, oldest first.
+
+    An order whose lines cannot all be served keeps what it already holds and is skipped, so a
+    later, smaller order can still take the stock instead of it sitting idle. Returns the ids
+    of orders that became fully reserved (and moved to confirmed).
+    """
+    vids = sorted(set(variant_ids))
+    ctx.freed_variants.difference_update(vids)  # offered now: serve_waiting_orders skips them
+    if not vids:
+        return []
+    levels = await lock_levels(ctx, vids)  # held already when the caller changed them
+    done: list[int] = []
+    after = 0
+    while True:
+        bound = _largest_free(levels, vids)
+        if bound <= 0:
+            break  # the freed stock is used up
+        candidates = await _candidates(ctx, vids, bound, after)
+        if not candidates:
+            break
+        after = candidates[-1]
+        done += await _serve(ctx, candidates, vids, levels)
+        if len(candidates) < BATCH:
+            break
+    return done
+
+
+def _largest_free(levels: dict[tuple[int, int], Level], vids: list[int]) -> int:
+    wanted = set(vids)
+    return max((lvl.available for (v, _), lvl in levels.items() if v in wanted), default=0)
+
+
+async def _candidates(ctx: ToolContext, vids: list[int], bound: int, after: int) -> list[int]:
+    """The next waiting orders with an unallocated line of these variants that could fit."""
+    rows = await ctx.session.execute(
+        select(OrderLine.order_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            OrderLine.variant_id.in_(vids),
+            OrderLine.warehouse_id.is_(None),
+            OrderLine.quantity <= bound,
+            OrderLine.order_id > after,
+            Order.status == OrderStatus.AWAITING_STOCK.value,
+        )
+        .order_by(OrderLine.order_id)
+        .limit(BATCH)
+    )
+    return list(dict.fromkeys(rows.scalars()))
+
+
+async def _serve(
+    ctx: ToolContext,
+    candidates: list[int],
+    vids: list[int],
+    levels: dict[tuple[int, int], Level],
+) -> list[int]:
+    """Serves the candidates that can be served in full, in order; updates ``levels``."""
+    s = ctx.session
+    lines_of: dict[int, list[OrderLine]] = {}
+    for ln in (
+        await s.execute(
+            select(OrderLine)
+            .where(OrderLine.order_id.in_(candidates), OrderLine.reserved < OrderLine.quantity)
+            .order_by(OrderLine.order_id, OrderLine.id)
+        )
+    ).scalars():
+        lines_of.setdefault(ln.order_id, []).append(ln)
+    others = {ln.variant_id for lines in lines_of.values() for ln in lines} - set(vids)
+    busy: set[int] = set()
+    if others:
+        more, busy = await try_lock_levels(ctx, others)
+        levels.update(more)
+    orders = {
+        o.id: o
+        for o in (
+            await s.execute(
+                select(Order)
+                .where(Order.id.in_(candidates), Order.status == OrderStatus.AWAITING_STOCK.value)
+                .with_for_update(skip_locked=True)
+                .execution_options(populate_existing=True)
+            )
+        ).scalars()
+    }
+    done: list[int] = []
+    for order_id in candidates:
+        todo = lines_of.get(order_id, [])
+        order = orders.get(order_id)
+        if not todo:
+            continue
+        if order is None or busy & {ln.variant_id for ln in todo}:
+            # Being changed by another transaction, or its stock is: try after commit.
+            ctx.deferred_waiting.update(set(vids) & {ln.variant_id for ln in todo})
+            continue
+        if _largest_free(levels, vids) <= 0:
+            break
+        if await _reserve(ctx, order, todo, levels):
+            done.append(order_id)
+    return done
+
+
+async def _reserve(
+    ctx: ToolContext, order: Order, todo: list[OrderLine], levels: dict[tuple[int, int], Level]
+) -> bool:
+    needs = [Need(i, ln.variant_id, ln.quantity - ln.reserved) for i, ln in enumerate(todo)]
+    variants = {n.variant_id for n in needs}
+    warehouses = sorted(
+        {WarehouseRef(w, lvl.kind) for (v, w), lvl in levels.items() if v in variants},
+        key=lambda r: r.id,
+    )
+    available = {k: lvl.available for k, lvl in levels.items() if k[0] in variants}
+    plan = plan_allocation(needs, warehouses, available)
+    if plan.unserved:
+        return False
+    moves = []
+    for need, ln in zip(needs, todo, strict=True):
+        wh = plan.assigned[need.line_key]
+        moves.append(
+            Move(
+                ln.variant_id,
+                wh,
+                d_reserved=need.quantity,
+                reason="reservation",
+                ref_type="order",
+                ref_id=order.id,
+            )
+        )
+        ln.warehouse_id, ln.reserved = wh, ln.quantity
+        lvl = levels[(ln.variant_id, wh)]
+        levels[(ln.variant_id, wh)] = dataclasses.replace(
+            lvl, reserved=lvl.reserved + need.quantity
+        )
+    await apply_moves(ctx, moves)
+    await change_status(ctx, order, OrderStatus.CONFIRMED, note="stock arrived")
+    return True
+
+
+async def serve_waiting_orders(ctx: ToolContext) -> list[int]:
+    """Offers the stock this call made available to the orders waiting for it, oldest first.
+    The runner calls it before every commit. An order confirmed here frees nothing, so this
+    ends."""
+    done: list[int] = []
+    while ctx.freed_variants:
+        done += await allocate_awaiting_orders(ctx, set(ctx.freed_variants))
+    return done
+
+
+__all__ = ["allocate_awaiting_orders", "serve_waiting_orders"]
