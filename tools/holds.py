@@ -38,6 +38,12 @@ SERIALISE_CUSTOMER = Sql(
         )
     )
 )
+LOCK_OPEN_QUOTES = Sql(
+    select(Quote.id)
+    .where(Quote.customer_id == bindparam("customer_id", type_=Integer), Quote.status == "open")
+    .order_by(Quote.id)
+    .with_for_update()
+)
 CUSTOMER_HELD = Sql(
     select(func.coalesce(func.sum(StockHold.quantity), 0))
     .join(Quote, Quote.id == StockHold.quote_id)
@@ -67,6 +73,9 @@ async def plan_quote(ctx: ToolContext, needs: Sequence[Need]) -> Allocation:
         await sql.fetch(
             SERIALISE_CUSTOMER, {"cls": _QUOTE_LOCK_CLASS, "customer": customer_id % 2**31}
         )
+        # The open quotes this one supersedes are documents: locked before any stock row, as
+        # place_order locks its quote before the stock it reserves.
+        await sql.fetch(LOCK_OPEN_QUOTES, {"customer_id": customer_id})
     return await plan_for(ctx, needs)
 
 

@@ -31,6 +31,7 @@ from tools.reservations import change_status
 from tools.stock_ops import Level, Move, apply_moves, lock_levels, try_lock_levels
 
 BATCH = 32
+MAX_QUANTITY = 2**31 - 1
 
 
 async def allocate_awaiting_orders(ctx: ToolContext, variant_ids: Iterable[int]) -> list[int]:
@@ -44,7 +45,19 @@ async def allocate_awaiting_orders(ctx: ToolContext, variant_ids: Iterable[int])
     ctx.freed_variants.difference_update(vids)  # offered now: serve_waiting_orders skips them
     if not vids:
         return []
-    levels = await lock_levels(ctx, vids)  # held already when the caller changed them
+    if not ctx.locked_variants:
+        # Nothing held yet (the follow-up after commit): take the first batch's locks in the
+        # global order, waiting as needed: its orders (ascending), then its variants' rows
+        # with the freed ones in one statement. Serving them then needs no lock out of order.
+        first = await _candidates(ctx, vids, MAX_QUANTITY, 0)
+        if first:
+            await ctx.session.execute(
+                select(Order.id).where(Order.id.in_(first)).order_by(Order.id).with_for_update()
+            )
+        vids_all = set(vids) | set(await _open_line_variants(ctx, first))
+        levels = {k: v for k, v in (await lock_levels(ctx, vids_all)).items() if k[0] in vids}
+    else:
+        levels = await lock_levels(ctx, vids)  # held already: the caller changed them
     done: list[int] = []
     after = 0
     while True:
@@ -82,6 +95,17 @@ async def _candidates(ctx: ToolContext, vids: list[int], bound: int, after: int)
         .limit(BATCH)
     )
     return list(dict.fromkeys(rows.scalars()))
+
+
+async def _open_line_variants(ctx: ToolContext, order_ids: list[int]) -> list[int]:
+    if not order_ids:
+        return []
+    rows = await ctx.session.execute(
+        select(OrderLine.variant_id)
+        .where(OrderLine.order_id.in_(order_ids), OrderLine.reserved < OrderLine.quantity)
+        .distinct()
+    )
+    return list(rows.scalars())
 
 
 async def _serve(
