@@ -157,8 +157,6 @@ async def test_every_stock_tool_mixed_by_20_clients_never_deadlocks(
             .where((StockLevel.reserved > StockLevel.on_hand) | (StockLevel.on_hand < 0))
         )
         held = await tx.session.scalar(select(func.coalesce(func.sum(StockHold.quantity), 0)))
-        free = await tx.session.scalar(
-            select(func.sum(StockLevel.on_hand - StockLevel.reserved))
-        )
+        free = await tx.session.scalar(select(func.sum(StockLevel.on_hand - StockLevel.reserved)))
     assert bad == 0
     assert held <= free
