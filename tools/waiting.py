@@ -49,7 +49,7 @@ async def allocate_awaiting_orders(ctx: ToolContext, variant_ids: Iterable[int])
         # Nothing held yet (the follow-up after commit): take the first batch's locks in the
         # global order, waiting as needed: its orders (ascending), then its variants' rows
         # with the freed ones in one statement. Serving them then needs no lock out of order.
-        first = await _candidates(ctx, vids, MAX_QUANTITY, 0)
+        first, _ = await _candidates(ctx, vids, MAX_QUANTITY, 0)
         if first:
             await ctx.session.execute(
                 select(Order.id).where(Order.id.in_(first)).order_by(Order.id).with_for_update()
@@ -64,12 +64,15 @@ async def allocate_awaiting_orders(ctx: ToolContext, variant_ids: Iterable[int])
         bound = _largest_free(levels, vids)
         if bound <= 0:
             break  # the freed stock is used up
-        candidates = await _candidates(ctx, vids, bound, after)
+        # Each order served takes a unit at least: no more candidates than units to give.
+        units = sum(lvl.available for (v, _), lvl in levels.items() if v in set(vids))
+        limit = min(BATCH, units)
+        candidates, more = await _candidates(ctx, vids, bound, after, limit)
         if not candidates:
             break
         after = candidates[-1]
         done += await _serve(ctx, candidates, vids, levels)
-        if len(candidates) < BATCH:
+        if not more:
             break
     return done
 
@@ -79,8 +82,11 @@ def _largest_free(levels: dict[tuple[int, int], Level], vids: list[int]) -> int:
     return max((lvl.available for (v, _), lvl in levels.items() if v in wanted), default=0)
 
 
-async def _candidates(ctx: ToolContext, vids: list[int], bound: int, after: int) -> list[int]:
-    """The next waiting orders with an unallocated line of these variants that could fit."""
+async def _candidates(
+    ctx: ToolContext, vids: list[int], bound: int, after: int, limit: int = BATCH
+) -> tuple[list[int], bool]:
+    """The next waiting orders with an unallocated line of these variants that could fit, and
+    whether there may be more after them."""
     rows = await ctx.session.execute(
         select(OrderLine.order_id)
         .join(Order, Order.id == OrderLine.order_id)
@@ -92,9 +98,10 @@ async def _candidates(ctx: ToolContext, vids: list[int], bound: int, after: int)
             Order.status == OrderStatus.AWAITING_STOCK.value,
         )
         .order_by(OrderLine.order_id)
-        .limit(BATCH)
+        .limit(limit)
     )
-    return list(dict.fromkeys(rows.scalars()))
+    ids = list(rows.scalars())
+    return list(dict.fromkeys(ids)), len(ids) == limit
 
 
 async def _open_line_variants(ctx: ToolContext, order_ids: list[int]) -> list[int]:
