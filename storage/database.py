@@ -95,11 +95,18 @@ class Database:
             if not self._memory:
                 kwargs.update(pool_size=pool_size, max_overflow=pool_size)
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+            # No pre-ping: on asyncpg it is three round trips (BEGIN, ping, ROLLBACK) before
+            # every transaction, a fifth of an order's. A connection the server dropped fails
+            # its first statement instead; SQLAlchemy then discards it and the runner retries
+            # the call on a fresh one (storage.errors: "disconnect").
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2, pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _install_sqlite_hooks(self.engine)
         self._write_lock = asyncio.Lock()
+        # When set, every fast-path statement of every transaction is appended as (sql, args,
+        # many): the order benchmark replays an order's exact statements on the bare driver.
+        self.trace: list[tuple[str, Any, bool]] | None = None
         self._writer: AsyncConnection | None = None
         self._writer_fast: FastExecutor | None = None
         self._checkpointer = (
@@ -122,6 +129,7 @@ class Database:
                 conn = await conn.execution_options(shopbot_begin="DEFERRED")
             await conn.begin()
             tx = Tx(conn, await _fast_executor(conn), self.dialect)
+            tx.fast.trace = self.trace
             try:
                 yield tx
                 await tx._flush()
@@ -148,6 +156,7 @@ class Database:
             conn, fast = await self._writer_connection()
             driver = fast.driver
             _plain(driver, "BEGIN IMMEDIATE")
+            fast.trace = self.trace
             tx = Tx(conn, fast, self.dialect)
             try:
                 yield tx

@@ -9,6 +9,7 @@ the sqlite3 exception type, never by table or constraint names shown to anyone:
   the tool's own check, or, with an idempotency key, the first call's result); if it persists
   it is a ``Conflict`` with our own code.
 * deadlock or serialization failure: retried, then ``Conflict`` (``busy``: try again).
+* a connection the server dropped (no pre-ping, see storage.database): retried on a fresh one.
 * numeric value out of range: ``InvalidInput`` (``out_of_range``).
 * SQLite "database is locked" after the busy timeout: retried, then ``Conflict`` (``busy``).
 """
@@ -19,9 +20,11 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Literal
 
+import asyncpg  # type: ignore[import-untyped]
+
 from core.errors import Conflict, DomainError, InvalidInput
 
-Kind = Literal["unique", "busy", "out_of_range", "foreign_key", "check"]
+Kind = Literal["unique", "busy", "disconnect", "out_of_range", "foreign_key", "check"]
 
 _SQLSTATES: dict[str, Kind] = {
     "23505": "unique",
@@ -40,7 +43,7 @@ class DriverError:
 
     @property
     def retryable(self) -> bool:
-        return self.kind in ("unique", "busy")
+        return self.kind in ("unique", "busy", "disconnect")
 
     def domain_error(self) -> DomainError:
         """What the caller is told once retrying did not help."""
@@ -49,7 +52,7 @@ class DriverError:
                 "That was just created by another request; check it, or use other values.",
                 code="duplicate",
             )
-        if self.kind == "busy":
+        if self.kind in ("busy", "disconnect"):
             return Conflict(
                 "The shop is busy with the same records right now; please try again.",
                 code="busy",
@@ -73,10 +76,19 @@ def classify(exc: BaseException) -> DriverError | None:
         state = getattr(err, "sqlstate", None) or getattr(err, "pgcode", None)
         if isinstance(state, str) and state in _SQLSTATES:
             return DriverError(_SQLSTATES[state])
+        if (isinstance(state, str) and state.startswith("08")) or _lost_connection(err):
+            return DriverError("disconnect")
         if isinstance(err, sqlite3.Error):
             return _sqlite(err)
         err = getattr(err, "orig", None) or err.__cause__
     return None
+
+
+def _lost_connection(err: BaseException) -> bool:
+    """The server closed the connection (restart, idle timeout): nothing was committed."""
+    if getattr(err, "connection_invalidated", False):
+        return True
+    return isinstance(err, asyncpg.exceptions.ConnectionDoesNotExistError | ConnectionError)
 
 
 def _sqlite(err: sqlite3.Error) -> DriverError | None:
