@@ -29,6 +29,11 @@ class ToolContext:
     # Variants whose stock rows this transaction holds locked (tools.stock_ops: the global
     # lock order is checked against it).
     locked_variants: set[int] = dataclasses.field(default_factory=set)
+    # The locked rows as this transaction last read or changed them (with holds counted for a
+    # caller without a quote), per variant read whole: lock_levels answers from it instead of
+    # reading again. Nobody else can change locked rows; apply_moves keeps it current, and
+    # writing holds empties it.
+    stock_snapshot: dict[int, dict[tuple[int, int], Any]] = dataclasses.field(default_factory=dict)
     # Freed variants whose waiting orders could not be served here without waiting for a lock
     # out of order: the runner serves them in a fresh transaction right after commit.
     deferred_waiting: set[int] = dataclasses.field(default_factory=set)

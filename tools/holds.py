@@ -116,6 +116,7 @@ async def hold_quote(
                 "expires_at": expires_at,
             }
         )
+    ctx.stock_snapshot.clear()  # holds counted in it change
     await sql.execute_many(INSERT_HOLD, rows_out)
     return held
 

@@ -645,6 +645,18 @@ async def _placed_with_key(
     return await order_out(ctx, await load_order(ctx, existing[0][0]))
 
 
+async def _write_or_replay(ctx: ToolContext, d: Draft) -> OrderOut:
+    """A concurrent call with the same key may commit its order between our look-up and our
+    write (PostgreSQL, READ COMMITTED): its order is then this call's answer too."""
+    try:
+        return await write_order(ctx, d)
+    except Conflict as exc:
+        placed = await _placed_with_key(ctx, d.channel, d.external_id)
+        if exc.code != "duplicate_external_id" or placed is None:
+            raise
+        return placed
+
+
 @tool(
     name="place_order",
     description="""Place the customer's order after they explicitly confirmed the quote. Needs
@@ -704,7 +716,7 @@ async def place_order(ctx: ToolContext, inp: PlaceOrderIn) -> OrderOut:
         assert inp.lines is not None
         items = await _items(ctx, inp.lines)
         shipping_fee = None
-    order = await write_order(
+    order = await _write_or_replay(
         ctx,
         Draft(
             channel=inp.channel,

@@ -271,6 +271,7 @@ def check_positive_unique(lines: Sequence[Any]) -> dict[str, int]:
 
 
 async def drop_quote_holds(ctx: ToolContext, quote_id: int) -> None:
+    ctx.stock_snapshot.clear()  # holds counted in it change
     await (await ctx.sql()).execute(DELETE_HOLDS, {"quote_id": quote_id})
 
 

@@ -12,6 +12,7 @@ Rules that keep stock right under any concurrency (docs/stock.md):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Iterable, Sequence
@@ -186,9 +187,32 @@ async def lock_levels(
     vids = sorted(set(variant_ids))
     if not vids:
         return {}
+    snapshot = ctx.stock_snapshot
+    if quote_id == 0 and all(v in snapshot for v in vids):
+        return {k: lvl for v in vids for k, lvl in snapshot[v].items()}
     _note_locked(ctx, vids)
     levels, _ = await _read_locked(ctx, vids, quote_id=quote_id, skip_locked=False)
+    if quote_id == 0:
+        for v in vids:
+            snapshot[v] = {}
+        for k, lvl in levels.items():
+            snapshot[k[0]][k] = lvl
     return levels
+
+
+def _remember_change(ctx: ToolContext, m: Move, on_hand: int, reserved: int) -> None:
+    rows = ctx.stock_snapshot.get(m.variant_id)
+    if rows is None:
+        return
+    known = rows.get((m.variant_id, m.warehouse_id))
+    if known is None:  # a row the snapshot does not have (new, or an inactive warehouse)
+        del ctx.stock_snapshot[m.variant_id]
+        return
+    free = max(0, on_hand - reserved)
+    held = counted_holds(known.holds, free, ctx.config.hold_share_percent)
+    rows[(m.variant_id, m.warehouse_id)] = dataclasses.replace(
+        known, on_hand=on_hand, reserved=reserved, held=held
+    )
 
 
 async def try_lock_levels(
@@ -285,6 +309,7 @@ async def apply_moves(ctx: ToolContext, moves: Sequence[Move]) -> list[tuple[int
             if rows is None:
                 continue
         results[i] = (rows[0][0], rows[0][1])
+        _remember_change(ctx, m, rows[0][0], rows[0][1])
     if short:
         raise InsufficientStock(
             "Not enough stock for: " + ", ".join(f"variant {s['variant_id']}" for s in short),

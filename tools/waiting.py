@@ -21,13 +21,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from sqlalchemy import select
-
 from core.allocation import Need, WarehouseRef, plan_allocation
 from core.order_status import OrderStatus
-from storage.models import Order, OrderLine
+from storage import waiting_orders as q
 from tools.context import ToolContext
-from tools.reservations import change_status
+from tools.events import order_event
 from tools.stock_ops import Level, Move, apply_moves, lock_levels, try_lock_levels
 
 BATCH = 32
@@ -45,16 +43,14 @@ async def allocate_awaiting_orders(ctx: ToolContext, variant_ids: Iterable[int])
     ctx.freed_variants.difference_update(vids)  # offered now: serve_waiting_orders skips them
     if not vids:
         return []
+    sql = await ctx.sql()
     if not ctx.locked_variants:
         # Nothing held yet (the follow-up after commit): take the first batch's locks in the
         # global order, waiting as needed: its orders (ascending), then its variants' rows
         # with the freed ones in one statement. Serving them then needs no lock out of order.
-        first, _ = await _candidates(ctx, vids, MAX_QUANTITY, 0)
-        if first:
-            await ctx.session.execute(
-                select(Order.id).where(Order.id.in_(first)).order_by(Order.id).with_for_update()
-            )
-        vids_all = set(vids) | set(await _open_line_variants(ctx, first))
+        first, _ = await q.candidates(sql, vids, MAX_QUANTITY, 0, BATCH)
+        await q.lock_waiting_orders(sql, first, wait=True)
+        vids_all = set(vids) | {ln.variant_id for ln in await q.open_lines(sql, first)}
         levels = {k: v for k, v in (await lock_levels(ctx, vids_all)).items() if k[0] in vids}
     else:
         levels = await lock_levels(ctx, vids)  # held already: the caller changed them
@@ -66,8 +62,7 @@ async def allocate_awaiting_orders(ctx: ToolContext, variant_ids: Iterable[int])
             break  # the freed stock is used up
         # Each order served takes a unit at least: no more candidates than units to give.
         units = sum(lvl.available for (v, _), lvl in levels.items() if v in set(vids))
-        limit = min(BATCH, units)
-        candidates, more = await _candidates(ctx, vids, bound, after, limit)
+        candidates, more = await q.candidates(sql, vids, bound, after, min(BATCH, units))
         if not candidates:
             break
         after = candidates[-1]
@@ -82,39 +77,6 @@ def _largest_free(levels: dict[tuple[int, int], Level], vids: list[int]) -> int:
     return max((lvl.available for (v, _), lvl in levels.items() if v in wanted), default=0)
 
 
-async def _candidates(
-    ctx: ToolContext, vids: list[int], bound: int, after: int, limit: int = BATCH
-) -> tuple[list[int], bool]:
-    """The next waiting orders with an unallocated line of these variants that could fit, and
-    whether there may be more after them."""
-    rows = await ctx.session.execute(
-        select(OrderLine.order_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(
-            OrderLine.variant_id.in_(vids),
-            OrderLine.warehouse_id.is_(None),
-            OrderLine.quantity <= bound,
-            OrderLine.order_id > after,
-            Order.status == OrderStatus.AWAITING_STOCK.value,
-        )
-        .order_by(OrderLine.order_id)
-        .limit(limit)
-    )
-    ids = list(rows.scalars())
-    return list(dict.fromkeys(ids)), len(ids) == limit
-
-
-async def _open_line_variants(ctx: ToolContext, order_ids: list[int]) -> list[int]:
-    if not order_ids:
-        return []
-    rows = await ctx.session.execute(
-        select(OrderLine.variant_id)
-        .where(OrderLine.order_id.in_(order_ids), OrderLine.reserved < OrderLine.quantity)
-        .distinct()
-    )
-    return list(rows.scalars())
-
-
 async def _serve(
     ctx: ToolContext,
     candidates: list[int],
@@ -122,51 +84,34 @@ async def _serve(
     levels: dict[tuple[int, int], Level],
 ) -> list[int]:
     """Serves the candidates that can be served in full, in order; updates ``levels``."""
-    s = ctx.session
-    lines_of: dict[int, list[OrderLine]] = {}
-    for ln in (
-        await s.execute(
-            select(OrderLine)
-            .where(OrderLine.order_id.in_(candidates), OrderLine.reserved < OrderLine.quantity)
-            .order_by(OrderLine.order_id, OrderLine.id)
-        )
-    ).scalars():
+    sql = await ctx.sql()
+    lines_of: dict[int, list[q.OpenLine]] = {}
+    for ln in await q.open_lines(sql, candidates):
         lines_of.setdefault(ln.order_id, []).append(ln)
     others = {ln.variant_id for lines in lines_of.values() for ln in lines} - set(vids)
     busy: set[int] = set()
     if others:
         more, busy = await try_lock_levels(ctx, others)
         levels.update(more)
-    orders = {
-        o.id: o
-        for o in (
-            await s.execute(
-                select(Order)
-                .where(Order.id.in_(candidates), Order.status == OrderStatus.AWAITING_STOCK.value)
-                .with_for_update(skip_locked=True)
-                .execution_options(populate_existing=True)
-            )
-        ).scalars()
-    }
+    locked = await q.lock_waiting_orders(sql, candidates, wait=False)
     done: list[int] = []
     for order_id in candidates:
         todo = lines_of.get(order_id, [])
-        order = orders.get(order_id)
         if not todo:
             continue
-        if order is None or busy & {ln.variant_id for ln in todo}:
+        if order_id not in locked or busy & {ln.variant_id for ln in todo}:
             # Being changed by another transaction, or its stock is: try after commit.
             ctx.deferred_waiting.update(set(vids) & {ln.variant_id for ln in todo})
             continue
         if _largest_free(levels, vids) <= 0:
             break
-        if await _reserve(ctx, order, todo, levels):
+        if await _reserve(ctx, order_id, todo, levels):
             done.append(order_id)
     return done
 
 
 async def _reserve(
-    ctx: ToolContext, order: Order, todo: list[OrderLine], levels: dict[tuple[int, int], Level]
+    ctx: ToolContext, order_id: int, todo: list[q.OpenLine], levels: dict[tuple[int, int], Level]
 ) -> bool:
     needs = [Need(i, ln.variant_id, ln.quantity - ln.reserved) for i, ln in enumerate(todo)]
     variants = {n.variant_id for n in needs}
@@ -178,7 +123,7 @@ async def _reserve(
     plan = plan_allocation(needs, warehouses, available)
     if plan.unserved:
         return False
-    moves = []
+    moves, placed = [], []
     for need, ln in zip(needs, todo, strict=True):
         wh = plan.assigned[need.line_key]
         moves.append(
@@ -188,16 +133,26 @@ async def _reserve(
                 d_reserved=need.quantity,
                 reason="reservation",
                 ref_type="order",
-                ref_id=order.id,
+                ref_id=order_id,
             )
         )
-        ln.warehouse_id, ln.reserved = wh, ln.quantity
+        placed.append((ln.id, wh))
         lvl = levels[(ln.variant_id, wh)]
         levels[(ln.variant_id, wh)] = dataclasses.replace(
             lvl, reserved=lvl.reserved + need.quantity
         )
     await apply_moves(ctx, moves)
-    await change_status(ctx, order, OrderStatus.CONFIRMED, note="stock arrived")
+    sql = await ctx.sql()
+    await q.allocate_lines(sql, placed)
+    await q.confirm(sql, order_id, ctx.now)
+    await order_event(
+        ctx,
+        order_id,
+        "status",
+        from_status=OrderStatus.AWAITING_STOCK.value,
+        to_status=OrderStatus.CONFIRMED.value,
+        note="stock arrived",
+    )
     return True
 
 
