@@ -400,6 +400,25 @@ def bench_orders(
         raise typer.Exit(result)
 
 
+@bench_app.command("waiting")
+def bench_waiting(
+    waiting: Annotated[int, typer.Option("--waiting", min=1, help="Orders waiting")] = 10_000,
+    calls: Annotated[int, typer.Option("--calls", min=1, help="adjust_stock calls")] = 200,
+    postgres_url: Annotated[
+        str | None,
+        typer.Option(
+            "--postgres-url",
+            envvar="SHOPBOT_BENCH_POSTGRES_URL",
+            help="Also benchmark this disposable PostgreSQL database (its schema is dropped)",
+        ),
+    ] = None,
+) -> None:
+    """adjust_stock +1 with many orders waiting for the SKU and with none (docs/benchmarks.md)."""
+    from bench.waiting import run_cli as run_waiting_bench
+
+    run_waiting_bench(waiting=waiting, calls=calls, postgres_url=postgres_url)
+
+
 @bench_app.command("agent")
 def bench_agent(
     n: Annotated[int, typer.Option("--n", min=1, help="How many scripted orders to run")] = 20,
