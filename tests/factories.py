@@ -293,3 +293,14 @@ async def count_rows(db: Database, *models: Any) -> dict[str, int]:
         }
 
     return await in_tx(db, run)
+
+
+async def impossible_levels(db: Database) -> int:
+    """Stock rows that break the invariants (reserved above on hand, on hand below zero)."""
+    async with db.transaction(write=False) as tx:
+        found = await tx.session.scalar(
+            select(func.count())
+            .select_from(StockLevel)
+            .where((StockLevel.reserved > StockLevel.on_hand) | (StockLevel.on_hand < 0))
+        )
+    return int(found or 0)
