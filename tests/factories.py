@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.roles import Actor, Role
 from storage.database import Database
@@ -211,6 +211,13 @@ async def hold_stock(
                 quantity=quantity,
                 expires_at=quote.expires_at,
             )
+        )
+        # As tools.holds.hold_quote does: the row says a live hold may exist until then.
+        await ctx.session.execute(
+            update(StockLevel)
+            .where(StockLevel.variant_id == v.id, StockLevel.warehouse_id == wh.id)
+            .where(StockLevel.holds_until.is_(None) | (StockLevel.holds_until < quote.expires_at))
+            .values(holds_until=quote.expires_at)
         )
         await ctx.session.flush()
         return quote.id

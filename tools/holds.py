@@ -20,12 +20,12 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Integer, bindparam, func, insert, select
+from sqlalchemy import Integer, bindparam, func, insert, or_, select, update
 
 from core.allocation import Need
 from storage.base import UTCDateTime
 from storage.fastsql import Sql
-from storage.models import Quote, StockHold
+from storage.models import Quote, StockHold, StockLevel
 from tools.context import ToolContext
 from tools.reservations import Allocation, plan_for
 
@@ -61,6 +61,20 @@ INSERT_HOLD = Sql(
         quantity=bindparam("quantity", type_=Integer),
         expires_at=bindparam("expires_at", type_=UTCDateTime),
     )
+)
+
+# The row is locked (plan_quote): its holds_until says a live hold may exist until then.
+MARK_HELD = Sql(
+    update(StockLevel)
+    .where(
+        StockLevel.variant_id == bindparam("variant_id", type_=Integer),
+        StockLevel.warehouse_id == bindparam("warehouse_id", type_=Integer),
+        or_(
+            StockLevel.holds_until.is_(None),
+            StockLevel.holds_until < bindparam("expires_at", type_=UTCDateTime),
+        ),
+    )
+    .values(holds_until=bindparam("expires_at", type_=UTCDateTime))
 )
 
 
@@ -118,6 +132,10 @@ async def hold_quote(
         )
     ctx.stock_snapshot.clear()  # holds counted in it change
     await sql.execute_many(INSERT_HOLD, rows_out)
+    await sql.execute_many(
+        MARK_HELD,
+        [{k: r[k] for k in ("variant_id", "warehouse_id", "expires_at")} for r in rows_out],
+    )
     return held
 
 

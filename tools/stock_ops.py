@@ -55,6 +55,7 @@ def _lock_levels_sql(count: int, skip_locked: bool = False) -> Sql:
             StockLevel.reserved,
             Warehouse.kind,
             Warehouse.active,
+            StockLevel.holds_until > bindparam("now", type_=UTCDateTime),
         )
         .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
         .where(StockLevel.variant_id.in_(ids))
@@ -259,16 +260,19 @@ async def _read_locked(
     """The active warehouses' levels, and how many rows of each variant were locked."""
     sql = await ctx.sql()
     params: dict[str, Any] = {f"v{i}": v for i, v in enumerate(vids)}
+    params["now"] = ctx.now
     rows = await sql.fetch(_lock_levels_sql(len(vids), skip_locked), params)
-    params.update(now=ctx.now, quote_id=quote_id)
-    holds = {
-        (v, w): (int(total), int(own))
-        for v, w, total, own in await sql.fetch(_live_holds_sql(len(vids)), params)
-    }
+    holds: dict[tuple[int, int], tuple[int, int]] = {}
+    if any(r[6] for r in rows):  # some row may have a live hold: count them, after the lock
+        params["quote_id"] = quote_id
+        holds = {
+            (v, w): (int(total), int(own))
+            for v, w, total, own in await sql.fetch(_live_holds_sql(len(vids)), params)
+        }
     share = ctx.config.hold_share_percent
     out: dict[tuple[int, int], Level] = {}
     locked_rows: dict[int, int] = {}
-    for vid, wid, on_hand, reserved, kind, active in rows:
+    for vid, wid, on_hand, reserved, kind, active, _maybe_held in rows:
         locked_rows[vid] = locked_rows.get(vid, 0) + 1
         if not active:
             continue

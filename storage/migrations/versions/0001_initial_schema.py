@@ -457,6 +457,7 @@ def upgrade() -> None:
     sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('on_hand', sa.Integer(), nullable=False),
     sa.Column('reserved', sa.Integer(), nullable=False),
+    sa.Column('holds_until', storage.base.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint('on_hand >= 0', name=op.f('ck_stock_levels_on_hand_nonneg')),
     sa.CheckConstraint('reserved <= on_hand', name=op.f('ck_stock_levels_reserved_le_on_hand')),
     sa.CheckConstraint('reserved >= 0', name=op.f('ck_stock_levels_reserved_nonneg')),
