@@ -12,7 +12,6 @@ Rules that keep stock right under any concurrency (docs/stock.md):
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 from collections.abc import Iterable, Sequence
@@ -211,8 +210,8 @@ def _remember_change(ctx: ToolContext, m: Move, on_hand: int, reserved: int) -> 
         return
     free = max(0, on_hand - reserved)
     held = counted_holds(known.holds, free, ctx.config.hold_share_percent)
-    rows[(m.variant_id, m.warehouse_id)] = dataclasses.replace(
-        known, on_hand=on_hand, reserved=reserved, held=held
+    rows[(m.variant_id, m.warehouse_id)] = Level(
+        m.variant_id, m.warehouse_id, on_hand, reserved, held, known.kind, known.holds
     )
 
 
