@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-
+from bench.orders_pg import Column, bench_postgres
+from bench.orders_pg import report as pg_report
 from core.roles import Actor
 from storage.database import Database
 from storage.migrate import upgrade_async
@@ -112,13 +112,9 @@ async def bench_sqlite(
         runner, actor = await _prepare(db)
         await _place(runner, actor, 200, 1)  # warm caches and compiled statements
         # Record the statements of one real order for the ceiling replay.
-        async with db.transaction():
-            pass
-        fast = db._writer_fast
-        assert fast is not None
-        fast.trace = []
+        db.trace = []
         await runner.call("place_order", ORDER, actor, surface="bench")
-        trace, fast.trace = fast.trace, None
+        trace, db.trace = db.trace, None
         # A consistent copy (WAL included) for the replay, taken with SQLite's backup API.
         pristine = workdir / "replay.db"
         with sqlite3.connect(path) as src, sqlite3.connect(pristine) as dst:
@@ -156,26 +152,6 @@ def replay_ceiling(path: Path, trace: list[tuple[str, Any, bool]], n: int) -> Re
     return Result("SQLite, raw sqlite3 replay (ceiling)", n, seconds)
 
 
-async def bench_postgres(n: int, url: str) -> list[Result]:
-    """Uses a disposable database: its public schema is dropped and rebuilt."""
-    db = Database(url, pool_size=20)
-    async with db.engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await db.dispose()
-    await upgrade_async(url)
-    db = Database(url, pool_size=20)
-    try:
-        runner, actor = await _prepare(db)
-        await _place(runner, actor, 100, 1)
-        return [
-            Result("PostgreSQL, tools layer, 1 client", n, await _place(runner, actor, n, 1)),
-            Result("PostgreSQL, tools layer, 16 clients", n, await _place(runner, actor, n, 16)),
-        ]
-    finally:
-        await db.dispose()
-
-
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -189,14 +165,13 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs ({cpu}), Python {python}, SQLite {sqlite3.sqlite_version}"
 
 
-async def run(n: int, postgres_url: str | None) -> list[Result]:
+async def run(n: int, postgres_url: str | None) -> tuple[list[Result], list[Column]]:
     workdir = Path(tempfile.mkdtemp(prefix="shopbot-bench-"))
     try:
         results, pristine, trace = await bench_sqlite(n, workdir)
         results.insert(0, replay_ceiling(pristine, trace, n))
-        if postgres_url:
-            results.extend(await bench_postgres(n, postgres_url))
-        return results
+        columns = await bench_postgres(n, postgres_url) if postgres_url else []
+        return results, columns
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -211,7 +186,8 @@ def report(results: list[Result]) -> str:
 
 
 def run_cli(n: int = 5000, postgres_url: str | None = None) -> str:
-    out = report(asyncio.run(run(n, postgres_url)))
+    results, columns = asyncio.run(run(n, postgres_url))
+    out = report(results) + (pg_report(columns) if columns else "")
     print(out)
     return out
 

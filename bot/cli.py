@@ -480,17 +480,20 @@ def catalog_export(
     )
 
 
+BenchPostgresUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--postgres-url",
+        envvar="SHOPBOT_BENCH_POSTGRES_URL",
+        help="Also benchmark this disposable PostgreSQL database (its schema is dropped)",
+    ),
+]
+
+
 @bench_app.command("orders")
 def bench_orders(
     n: Annotated[int, typer.Option("--n", min=1, help="How many orders to place")] = 5000,
-    postgres_url: Annotated[
-        str | None,
-        typer.Option(
-            "--postgres-url",
-            envvar="SHOPBOT_BENCH_POSTGRES_URL",
-            help="Also benchmark this disposable PostgreSQL database (its schema is dropped)",
-        ),
-    ] = None,
+    postgres_url: BenchPostgresUrl = None,
 ) -> None:
     """Order throughput benchmark; it prints its own report (see docs/benchmarks.md)."""
     try:
@@ -519,6 +522,18 @@ def bench_http(
     from bench.http import run_cli as run_http_bench  # imported lazily: it starts a server
 
     run_http_bench(n)
+
+
+@bench_app.command("waiting")
+def bench_waiting(
+    waiting: Annotated[int, typer.Option("--waiting", min=1, help="Orders waiting")] = 10_000,
+    calls: Annotated[int, typer.Option("--calls", min=1, help="adjust_stock calls")] = 200,
+    postgres_url: BenchPostgresUrl = None,
+) -> None:
+    """adjust_stock +1 with many orders waiting for the SKU and with none (docs/benchmarks.md)."""
+    from bench.waiting import run_cli as run_waiting_bench
+
+    run_waiting_bench(waiting=waiting, calls=calls, postgres_url=postgres_url)
 
 
 @bench_app.command("agent")

@@ -31,6 +31,8 @@ def tool_config(settings: Settings) -> ToolConfig:
         shop_name=settings.shop_name,
         prices_include_vat=settings.prices_include_vat,
         hold_minutes=settings.hold_minutes,
+        hold_max_units_per_customer=settings.hold_max_units_per_customer,
+        hold_share_percent=settings.hold_share_percent,
         shipping_fee=settings.shipping_fee,
         free_shipping_from=settings.free_shipping_from,
         timezone=settings.timezone,

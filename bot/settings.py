@@ -62,6 +62,8 @@ class Settings(ChannelSettings, BaseSettings):
     shop_name: str = Field(default="Shopbot Demo", min_length=1, max_length=200)
     prices_include_vat: bool = True
     hold_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    hold_max_units_per_customer: int = Field(default=50, ge=0, le=1_000_000)
+    hold_share_percent: int = Field(default=100, ge=0, le=100)
     # Web chat messages one network address may send per minute, all its sessions together (0:
     # no limit). Offices and mobile networks put many customers behind one address: generous.
     web_chat_per_address_per_minute: int = Field(default=120, ge=0, le=100_000)

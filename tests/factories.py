@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.roles import Actor, Role
 from storage.database import Database
@@ -212,6 +212,13 @@ async def hold_stock(
                 expires_at=quote.expires_at,
             )
         )
+        # As tools.holds.hold_quote does: the row says a live hold may exist until then.
+        await ctx.session.execute(
+            update(StockLevel)
+            .where(StockLevel.variant_id == v.id, StockLevel.warehouse_id == wh.id)
+            .where(StockLevel.holds_until.is_(None) | (StockLevel.holds_until < quote.expires_at))
+            .values(holds_until=quote.expires_at)
+        )
         await ctx.session.flush()
         return quote.id
 
@@ -293,3 +300,14 @@ async def count_rows(db: Database, *models: Any) -> dict[str, int]:
         }
 
     return await in_tx(db, run)
+
+
+async def impossible_levels(db: Database) -> int:
+    """Stock rows that break the invariants (reserved above on hand, on hand below zero)."""
+    async with db.transaction(write=False) as tx:
+        found = await tx.session.scalar(
+            select(func.count())
+            .select_from(StockLevel)
+            .where((StockLevel.reserved > StockLevel.on_hand) | (StockLevel.on_hand < 0))
+        )
+    return int(found or 0)

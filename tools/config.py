@@ -12,6 +12,10 @@ class ToolConfig(BaseModel):
     shop_name: str = "Shopbot Demo"
     prices_include_vat: bool = True
     hold_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Abuse limits on quote holds (docs/stock.md): units one customer may hold at once, and
+    # the share of a row's free stock that holds may keep from other buyers.
+    hold_max_units_per_customer: int = Field(default=50, ge=0, le=1_000_000)
+    hold_share_percent: int = Field(default=100, ge=0, le=100)
     shipping_fee: int = Field(default=30_000, ge=0)
     free_shipping_from: int | None = Field(default=500_000, ge=0)
     timezone: str = "Asia/Ho_Chi_Minh"

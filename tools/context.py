@@ -26,6 +26,17 @@ class ToolContext:
     # cancelled order's release, a restock): the runner offers that stock to orders waiting
     # for it before commit (tools.reservations.serve_waiting_orders).
     freed_variants: set[int] = dataclasses.field(default_factory=set)
+    # Variants whose stock rows this transaction holds locked (tools.stock_ops: the global
+    # lock order is checked against it).
+    locked_variants: set[int] = dataclasses.field(default_factory=set)
+    # The locked rows as this transaction last read or changed them (with holds counted for a
+    # caller without a quote), per variant read whole: lock_levels answers from it instead of
+    # reading again. Nobody else can change locked rows; apply_moves keeps it current, and
+    # writing holds empties it.
+    stock_snapshot: dict[int, dict[tuple[int, int], Any]] = dataclasses.field(default_factory=dict)
+    # Freed variants whose waiting orders could not be served here without waiting for a lock
+    # out of order: the runner serves them in a fresh transaction right after commit.
+    deferred_waiting: set[int] = dataclasses.field(default_factory=set)
 
     @property
     def session(self) -> AsyncSession:

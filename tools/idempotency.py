@@ -97,9 +97,3 @@ async def remember(ctx: ToolContext, tool: str, parsed: Idempotent, result: Base
             "at": ctx.now,
         },
     )
-
-
-def is_key_race(exc: BaseException) -> bool:
-    """Two first calls with one key committed at once (PostgreSQL): the loser is retried and
-    then finds the winner's result."""
-    return "uq_tool_results_tool_key" in str(getattr(exc, "orig", exc))

@@ -57,13 +57,13 @@ from storage.models import (
     OrderEvent,
     OrderLine,
     Quote,
-    StockHold,
     order_number,
     parse_order_number,
 )
 from tools.context import ToolContext
 from tools.customer_links import claim_phone
 from tools.events import order_event
+from tools.holds import hold_quote, plan_quote
 from tools.idempotency import Idempotent
 from tools.order_models import (
     AddressIn,
@@ -591,7 +591,7 @@ async def quote_order(ctx: ToolContext, inp: QuoteIn) -> QuoteOut:
     buyer = _quote_buyer(inp)
     items = await _items(ctx, inp.lines)
     needs = [Need(i, it.variant.id, it.quantity) for i, it in enumerate(items)]
-    alloc = await plan_for(ctx, needs)
+    alloc = await plan_quote(ctx, needs)
     totals, _fee = _totals(ctx, items, 0, None, "buyer")
     expires = ctx.now + timedelta(minutes=ctx.config.hold_minutes)
     token = secrets.token_urlsafe(12)
@@ -656,17 +656,7 @@ async def quote_order(ctx: ToolContext, inp: QuoteIn) -> QuoteOut:
     )
     ctx.session.add(quote)
     await ctx.session.flush()
-    holds = [
-        StockHold(
-            quote_id=quote.id,
-            variant_id=items[i].variant.id,
-            warehouse_id=wh,
-            quantity=items[i].quantity,
-            expires_at=expires,
-        )
-        for i, wh in alloc.plan.assigned.items()
-    ]
-    ctx.session.add_all(holds)
+    await hold_quote(ctx, quote.id, alloc, expires)
     return out
 
 
@@ -852,6 +842,18 @@ async def _place_order_card(ctx: ToolContext, inp: PlaceOrderIn) -> Prepared:
     )
 
 
+async def _write_or_replay(ctx: ToolContext, d: Draft) -> OrderOut:
+    """A concurrent call with the same key may commit its order between our look-up and our
+    write (PostgreSQL, READ COMMITTED): its order is then this call's answer too."""
+    try:
+        return await write_order(ctx, d)
+    except Conflict as exc:
+        placed = await _placed_with_key(ctx, d.channel, d.external_id)
+        if exc.code != "duplicate_external_id" or placed is None:
+            raise
+        return placed
+
+
 @tool(
     name="place_order",
     description="""Place the customer's order after they explicitly confirmed the quote. Needs
@@ -901,7 +903,7 @@ async def place_order(ctx: ToolContext, inp: PlaceOrderIn) -> OrderOut:
         name, phone, address = _given_buyer(inp)
         items = await _items(ctx, inp.lines)
         shipping_fee = None
-    order = await write_order(
+    order = await _write_or_replay(
         ctx,
         Draft(
             channel=inp.channel,

@@ -47,8 +47,8 @@ from tools.context import ToolContext
 from tools.idempotency import Idempotent
 from tools.queries import children
 from tools.registry import ACCOUNTING, MANAGERS, WAREHOUSE, tool
-from tools.reservations import allocate_awaiting_orders
 from tools.stock_ops import Move, apply_moves, get_warehouse, lock_levels
+from tools.waiting import allocate_awaiting_orders
 
 MAX_UNIT_COST = 1_000_000_000  # one billion đồng a unit: anything above is a typo
 MAX_QUANTITY = 1_000_000

@@ -105,6 +105,7 @@ async def active_warehouses(ctx: ToolContext) -> list[WarehouseRef]:
 class Allocation:
     plan: Plan
     levels: dict[tuple[int, int], Level]
+    needs: tuple[Need, ...] = ()
 
 
 async def plan_for(ctx: ToolContext, needs: Sequence[Need], *, quote_id: int = 0) -> Allocation:
@@ -116,7 +117,7 @@ async def plan_for(ctx: ToolContext, needs: Sequence[Need], *, quote_id: int = 0
         {WarehouseRef(id=w, kind=lvl.kind) for (_, w), lvl in levels.items()}, key=lambda r: r.id
     )
     available = {k: lvl.available for k, lvl in levels.items()}
-    return Allocation(plan_allocation(needs, warehouses, available), levels)
+    return Allocation(plan_allocation(needs, warehouses, available), levels, tuple(needs))
 
 
 def shortage_error(alloc: Allocation, skus: dict[int, str]) -> InsufficientStock:
@@ -257,63 +258,6 @@ async def change_status(
     )
 
 
-async def allocate_awaiting_orders(ctx: ToolContext, variant_ids: Iterable[int]) -> list[int]:
-    """Gives newly available stock to waiting orders, oldest first.
-
-    An order whose lines cannot all be served keeps what it already holds and is skipped, so a
-    later, smaller order can still take the stock instead of it sitting idle. Returns the ids
-    of orders that became fully reserved (and moved to confirmed).
-    """
-    vids = sorted(set(variant_ids))
-    ctx.freed_variants.difference_update(vids)  # offered now: serve_waiting_orders skips them
-    if not vids:
-        return []
-    waiting = (
-        (
-            await ctx.session.execute(
-                select(Order)
-                .where(
-                    Order.status == OrderStatus.AWAITING_STOCK.value,
-                    Order.id.in_(
-                        select(OrderLine.order_id).where(
-                            OrderLine.variant_id.in_(vids), OrderLine.reserved < OrderLine.quantity
-                        )
-                    ),
-                )
-                .order_by(Order.created_at, Order.id)
-                # An order another transaction is changing right now is skipped, not waited
-                # for: this call already holds stock locks, and waiting could deadlock.
-                .with_for_update(skip_locked=True)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    done: list[int] = []
-    for order in waiting:
-        lines = await order_lines(ctx, order.id)
-        todo = [ln for ln in lines if ln.reserved < ln.quantity]
-        needs = [Need(i, ln.variant_id, ln.quantity) for i, ln in enumerate(todo)]
-        alloc = await plan_for(ctx, needs)
-        if alloc.plan.unserved:
-            continue
-        await reserve_lines(ctx, order.id, todo)
-        await change_status(ctx, order, OrderStatus.CONFIRMED, note="stock arrived")
-        done.append(order.id)
-    return done
-
-
-async def serve_waiting_orders(ctx: ToolContext) -> list[int]:
-    """Offers the stock this call made available to the orders waiting for it, oldest first.
-    The runner calls it before every commit, so no tool that adds stock (a receipt, an
-    adjustment, a stocktake, a transfer, a restock, a cancellation's release) can leave
-    orders waiting beside stock that could serve them."""
-    done: list[int] = []
-    while ctx.freed_variants:  # an order confirmed here frees nothing, so this ends
-        done += await allocate_awaiting_orders(ctx, set(ctx.freed_variants))
-    return done
-
-
 def check_positive_unique(lines: Sequence[Any]) -> dict[str, int]:
     """Merges repeated SKUs (a chat often adds the same thing twice) into one quantity."""
     merged: dict[str, int] = {}
@@ -327,6 +271,7 @@ def check_positive_unique(lines: Sequence[Any]) -> dict[str, int]:
 
 
 async def drop_quote_holds(ctx: ToolContext, quote_id: int) -> None:
+    ctx.stock_snapshot.clear()  # holds counted in it change
     await (await ctx.sql()).execute(DELETE_HOLDS, {"quote_id": quote_id})
 
 
@@ -334,7 +279,6 @@ __all__ = [
     "Allocation",
     "VariantRow",
     "active_warehouses",
-    "allocate_awaiting_orders",
     "change_status",
     "check_positive_unique",
     "consume_lines",
@@ -344,7 +288,6 @@ __all__ = [
     "release_lines",
     "reserve_lines",
     "restock_lines",
-    "serve_waiting_orders",
     "shortage_error",
     "variants_by_sku",
 ]

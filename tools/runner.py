@@ -22,13 +22,13 @@ from core.errors import Conflict, DomainError, InvalidInput, NotFound, Permissio
 from core.roles import Actor
 from storage.base import utcnow
 from storage.database import Database
-from storage.errors import DatabaseNotMigrated, domain_error_for
+from storage.errors import DatabaseNotMigrated, classify, domain_error_for
 from storage.pending import PendingStatus, get_pending, settle
 from tools.audit_log import INSERT_AUDIT, AuditWriter
 from tools.config import ToolConfig
 from tools.context import ToolContext
 from tools.events import flush_events
-from tools.idempotency import Idempotent, is_key_race, remember, replay
+from tools.idempotency import Idempotent, remember, replay
 from tools.input_check import refuse_ambiguous_references, refuse_unknown_fields
 from tools.pending import (
     Decided,
@@ -39,13 +39,12 @@ from tools.pending import (
     remember_result,
 )
 from tools.registry import Registry, Tool
-from tools.reservations import serve_waiting_orders
+from tools.waiting import serve_waiting_orders
 
 log = logging.getLogger("shopbot.tools")
 
 MAX_ATTEMPTS = 3
 MAX_INTEGER = 2**63 - 1  # ids and counts are 64-bit integers in the database
-RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 
 # Quote tokens and idempotency keys are handles, not credentials, and stay readable.
 _SECRET = re.compile(
@@ -355,13 +354,39 @@ class ToolRunner:
                     await flush_events(ctx)
                     if t.write or step is not None:
                         await self._audit(ctx, t.name, raw_args, surface, "ok", None, started)
+                if ctx.deferred_waiting:
+                    await self._serve_deferred(ctx.deferred_waiting, actor)
                 return result
             except Exception as exc:
-                if attempt == MAX_ATTEMPTS or not (_retryable(exc) or is_key_race(exc)):
+                mapped = classify(exc)
+                if attempt == MAX_ATTEMPTS or mapped is None or not mapped.retryable:
                     raise
-                log.info("retrying %s after %s (attempt %d)", t.name, type(exc).__name__, attempt)
+                log.info("retrying %s after %s (attempt %d)", t.name, mapped.kind, attempt)
                 await asyncio.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
+
+    async def _serve_deferred(self, variants: set[int], actor: Actor) -> None:
+        """Waiting orders the call could not serve without waiting for a lock out of order:
+        served now, in a transaction of their own that takes its locks in order. Best effort:
+        what is still contended after a few tries waits for the next stock change."""
+        pending = set(variants)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                async with self.db.transaction(write=True) as tx:
+                    ctx = ToolContext(tx=tx, actor=actor, config=self.config)
+                    ctx.freed_variants.update(pending)
+                    await serve_waiting_orders(ctx)
+                    await flush_events(ctx)
+                pending = ctx.deferred_waiting
+            except Exception as exc:
+                mapped = classify(exc)
+                if mapped is None or not mapped.retryable:
+                    log.exception("serving waiting orders after commit failed")
+                    return
+            if not pending:
+                return
+            await asyncio.sleep(0.005 * attempt)
+        log.info("waiting orders of variants %s left for the next stock change", sorted(pending))
 
     async def record_refusal(
         self, actor: Actor, name: str, args: dict[str, Any], surface: str, err: DomainError
@@ -469,11 +494,3 @@ def _huge_integer(value: object, path: str) -> tuple[str, int] | None:
         if found is not None:
             return found
     return None
-
-
-def _retryable(exc: BaseException) -> bool:
-    for err in (exc, getattr(exc, "orig", None), exc.__cause__):
-        code = getattr(err, "sqlstate", None) or getattr(err, "pgcode", None)
-        if code in RETRYABLE_SQLSTATES:
-            return True
-    return False

@@ -25,6 +25,7 @@ from tools.stock_ops import (
     Level,
     Move,
     apply_moves,
+    counted_holds,
     get_warehouse,
     held_by_live_quotes,  # the one definition, so reads agree with locked reads
     lock_levels,
@@ -67,8 +68,11 @@ async def read_levels(
         .order_by(StockLevel.variant_id, StockLevel.warehouse_id)
     )
     rows = await ctx.session.execute(q, {"now": ctx.now, "quote_id": 0})
+    share = ctx.config.hold_share_percent
     for vid, wid, on_hand, reserved, held, code, name in rows:
-        out[vid].append(WarehouseLevel(Level(vid, wid, on_hand, reserved, int(held)), code, name))
+        counted = counted_holds(int(held), max(0, on_hand - reserved), share)
+        level = Level(vid, wid, on_hand, reserved, counted, holds=int(held))
+        out[vid].append(WarehouseLevel(level, code, name))
     return out
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -92,6 +93,15 @@ class OrderLine(Base):
         CheckConstraint("reserved >= 0 AND reserved <= quantity", name="reserved_range"),
         Index("ix_order_lines_order_id", "order_id"),
         Index("ix_order_lines_variant_id", "variant_id"),
+        # Lines waiting for stock (never allocated a warehouse), per variant in placement
+        # order: what newly available stock is offered to (tools/waiting.py).
+        Index(
+            "ix_order_lines_unallocated",
+            "variant_id",
+            "order_id",
+            postgresql_where=text("warehouse_id IS NULL"),
+            sqlite_where=text("warehouse_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -28,6 +28,10 @@ class StockLevel(Base):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
     reserved: Mapped[int] = mapped_column(Integer, default=0)
+    # The latest expiry of any hold ever put on this row (None: never held). Written with the
+    # hold, under the row's lock: a row whose holds_until has passed has no live hold, so
+    # lock_levels need not count holds for it (docs/stock.md, Locking).
+    holds_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class StockMove(Base):

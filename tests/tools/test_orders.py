@@ -389,8 +389,8 @@ async def test_receipt_of_stock_confirms_waiting_orders_first_come_first_served(
     ]
     from tools.config import ToolConfig
     from tools.context import ToolContext
-    from tools.reservations import allocate_awaiting_orders
     from tools.stock_ops import Move, apply_moves
+    from tools.waiting import allocate_awaiting_orders
 
     async with db.transaction() as tx:
         ctx = ToolContext(tx=tx, actor=Actor.system(), config=ToolConfig())

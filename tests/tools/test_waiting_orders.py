@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import event
+
 from core.roles import Actor
 from storage.database import Database
 from tests.conftest import Caller
@@ -32,7 +34,7 @@ async def statuses(shop: Caller, orders: list[dict[str, Any]]) -> list[str]:
 
 
 async def waiting(shop: Caller, db: Database, n: int, stock: int = 0) -> tuple[Seeded, list[Any]]:
-    s = await seed(db, {"S": {"HCM": stock, "HN": 0}})
+    s = await seed(db, {"S": {"HCM": stock, "HN": 0}}, customers=0)
     made = [await order(shop) for _ in range(n)]
     return s, made
 
@@ -112,3 +114,69 @@ async def test_only_moves_that_make_stock_available_count_as_freed(db: Database)
             ctx = ToolContext(tx=tx, actor=Actor.system(), config=ToolConfig())
             await apply_moves(ctx, [move])
             assert ctx.freed_variants == ({v} if frees else set()), move
+
+
+async def test_a_partly_reserved_order_is_confirmed_when_its_missing_line_arrives(
+    shop: Caller, db: Database
+) -> None:
+    await seed(db, {"A": {"HCM": 5}, "B": {"HCM": 0}})
+    both = await shop(
+        "create_order",
+        channel="phone",
+        buyer_name="K",
+        lines=[{"sku": "A", "quantity": 2}, {"sku": "B", "quantity": 1}],
+    )
+    assert both["status"] == "awaiting_stock"
+    assert [ln["reserved"] for ln in both["lines"]] == [2, 0]
+    later = await shop(
+        "create_order", channel="phone", buyer_name="K", lines=[{"sku": "B", "quantity": 1}]
+    )
+    await shop("adjust_stock", KEEPER, sku="B", warehouse_code="HCM", delta=1)
+    assert await statuses(shop, [both, later]) == ["confirmed", "awaiting_stock"]
+    full = await shop("get_order", order_id=both["id"])
+    assert [ln["reserved"] for ln in full["lines"]] == [2, 1]
+
+
+async def test_an_early_order_too_big_for_the_stock_is_passed_over_for_one_that_fits(
+    shop: Caller, db: Database
+) -> None:
+    await waiting(shop, db, 0)
+    big, small, last = await order(shop, 3), await order(shop, 1), await order(shop, 1)
+    await shop("adjust_stock", KEEPER, sku="S", warehouse_code="HCM", delta=1)
+    assert await statuses(shop, [big, small, last]) == [
+        "awaiting_stock",
+        "confirmed",
+        "awaiting_stock",
+    ]
+    await shop("adjust_stock", KEEPER, sku="S", warehouse_code="HCM", delta=3)
+    assert await statuses(shop, [big, small, last]) == ["confirmed", "confirmed", "awaiting_stock"]
+
+
+async def test_serving_one_freed_unit_does_the_same_work_for_2_or_60_waiting_orders(
+    shop: Caller, db: Database
+) -> None:
+    """Waiting orders are reached through an index in placement order and serving stops when
+    the freed stock is used up: the statements run for +1 do not grow with the queue."""
+    await waiting(shop, db, 0)
+    made = [await order(shop) for _ in range(2)]
+
+    async def statements_for_one_unit() -> list[str]:
+        seen: list[str] = []
+
+        def record(_conn: Any, _cur: Any, statement: str, *_: Any) -> None:
+            seen.append(statement.split()[0])
+
+        event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            await shop("adjust_stock", KEEPER, sku="S", warehouse_code="HCM", delta=1)
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+        return seen
+
+    few = await statements_for_one_unit()
+    made += [await order(shop) for _ in range(60)]
+    many = await statements_for_one_unit()
+    assert few == many
+    got = await statuses(shop, made)
+    assert got[:3] == ["confirmed", "confirmed", "awaiting_stock"]  # placement order
+    assert got.count("confirmed") == 2

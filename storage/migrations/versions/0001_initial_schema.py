@@ -552,6 +552,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.create_index('ix_order_lines_order_id', ['order_id'], unique=False)
+        batch_op.create_index('ix_order_lines_unallocated', ['variant_id', 'order_id'], unique=False, postgresql_where=sa.text('warehouse_id IS NULL'), sqlite_where=sa.text('warehouse_id IS NULL'))
         batch_op.create_index('ix_order_lines_variant_id', ['variant_id'], unique=False)
 
     op.create_table('purchase_order_lines',
@@ -614,6 +615,7 @@ def upgrade() -> None:
     sa.Column('warehouse_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('on_hand', sa.Integer(), nullable=False),
     sa.Column('reserved', sa.Integer(), nullable=False),
+    sa.Column('holds_until', storage.base.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint('on_hand >= 0', name=op.f('ck_stock_levels_on_hand_nonneg')),
     sa.CheckConstraint('reserved <= on_hand', name=op.f('ck_stock_levels_reserved_le_on_hand')),
     sa.CheckConstraint('reserved >= 0', name=op.f('ck_stock_levels_reserved_nonneg')),
@@ -744,6 +746,7 @@ def downgrade() -> None:
     op.drop_table('purchase_order_lines')
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.drop_index('ix_order_lines_variant_id')
+        batch_op.drop_index('ix_order_lines_unallocated', postgresql_where=sa.text('warehouse_id IS NULL'), sqlite_where=sa.text('warehouse_id IS NULL'))
         batch_op.drop_index('ix_order_lines_order_id')
 
     op.drop_table('order_lines')

@@ -1,0 +1,152 @@
+"""Queries of the waiting-order allocation (tools/waiting.py), on the compiled fast path.
+
+Typed values in and out, identical on SQLite and PostgreSQL. Statements are compiled once per
+arity of their id lists.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Integer, bindparam, select, update
+
+from storage.base import UTCDateTime
+from storage.fastsql import FastExecutor, Sql
+from storage.models import Order, OrderLine
+
+AWAITING, CONFIRMED = "awaiting_stock", "confirmed"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenLine:
+    """A line of a waiting order that still lacks its stock."""
+
+    id: int
+    order_id: int
+    variant_id: int
+    sku: str
+    quantity: int
+    reserved: int
+
+
+def _ids(prefix: str, count: int) -> list[object]:
+    return [bindparam(f"{prefix}{i}", type_=Integer) for i in range(count)]
+
+
+def _params(prefix: str, values: Sequence[int]) -> dict[str, int]:
+    return {f"{prefix}{i}": v for i, v in enumerate(values)}
+
+
+@functools.lru_cache(maxsize=256)
+def _candidates_sql(variants: int) -> Sql:
+    return Sql(
+        select(OrderLine.order_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            OrderLine.variant_id.in_(_ids("v", variants)),
+            OrderLine.warehouse_id.is_(None),  # the partial index ix_order_lines_unallocated
+            OrderLine.quantity <= bindparam("bound", type_=Integer),
+            OrderLine.order_id > bindparam("after", type_=Integer),
+            Order.status == AWAITING,
+        )
+        .order_by(OrderLine.order_id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+async def candidates(
+    sql: FastExecutor, variant_ids: Sequence[int], bound: int, after: int, limit: int
+) -> tuple[list[int], bool]:
+    """Waiting orders after ``after`` (placement order) with an unallocated line of these
+    variants no larger than ``bound``; and whether there may be more after them."""
+    rows = await sql.fetch(
+        _candidates_sql(len(variant_ids)),
+        {**_params("v", variant_ids), "bound": bound, "after": after, "limit": limit},
+    )
+    ids = [r[0] for r in rows]
+    return list(dict.fromkeys(ids)), len(ids) == limit
+
+
+@functools.lru_cache(maxsize=64)
+def _open_lines_sql(orders: int) -> Sql:
+    return Sql(
+        select(
+            OrderLine.id,
+            OrderLine.order_id,
+            OrderLine.variant_id,
+            OrderLine.sku,
+            OrderLine.quantity,
+            OrderLine.reserved,
+        )
+        .where(OrderLine.order_id.in_(_ids("o", orders)), OrderLine.reserved < OrderLine.quantity)
+        .order_by(OrderLine.order_id, OrderLine.id)
+    )
+
+
+async def open_lines(sql: FastExecutor, order_ids: Sequence[int]) -> list[OpenLine]:
+    if not order_ids:
+        return []
+    rows = await sql.fetch(_open_lines_sql(len(order_ids)), _params("o", order_ids))
+    return [OpenLine(*r) for r in rows]
+
+
+@functools.lru_cache(maxsize=128)
+def _lock_orders_sql(orders: int, skip_locked: bool) -> Sql:
+    return Sql(
+        select(Order.id)
+        .where(Order.id.in_(_ids("o", orders)), Order.status == AWAITING)
+        .order_by(Order.id)
+        .with_for_update(skip_locked=skip_locked)
+    )
+
+
+async def lock_waiting_orders(
+    sql: FastExecutor, order_ids: Sequence[int], *, wait: bool
+) -> set[int]:
+    """Locks those of these orders that still wait, ascending; without ``wait``, the ones
+    another transaction holds are left out (SKIP LOCKED)."""
+    if not order_ids:
+        return set()
+    if sql.dialect.name == "sqlite":
+        # One writer: the candidates were read in this transaction and nobody else holds them.
+        return set(order_ids)
+    rows = await sql.fetch(
+        _lock_orders_sql(len(order_ids), not wait), _params("o", sorted(order_ids))
+    )
+    return {r[0] for r in rows}
+
+
+ALLOCATE_LINE = Sql(
+    update(OrderLine)
+    .where(OrderLine.id == bindparam("line_id", type_=Integer))
+    .values(warehouse_id=bindparam("warehouse_id", type_=Integer), reserved=OrderLine.quantity)
+)
+CONFIRM_ORDER = Sql(
+    update(Order)
+    .where(Order.id == bindparam("order_id", type_=Integer), Order.status == AWAITING)
+    .values(status=CONFIRMED, updated_at=bindparam("now", type_=UTCDateTime))
+)
+
+
+async def allocate_lines(sql: FastExecutor, placed: Sequence[tuple[int, int]]) -> None:
+    """(line id, warehouse id): the line is reserved in full there."""
+    await sql.execute_many(
+        ALLOCATE_LINE, [{"line_id": line, "warehouse_id": wh} for line, wh in placed]
+    )
+
+
+async def confirm(sql: FastExecutor, order_id: int, now: datetime) -> None:
+    await sql.execute(CONFIRM_ORDER, {"order_id": order_id, "now": now})
+
+
+__all__ = [
+    "OpenLine",
+    "allocate_lines",
+    "candidates",
+    "confirm",
+    "lock_waiting_orders",
+    "open_lines",
+]
