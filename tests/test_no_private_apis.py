@@ -18,6 +18,7 @@ PACKAGES = (
     "core",
     "bench",
     "prompts",
+    "workers",
     "tests",
 )
 # Underscore names that are documented public API: namedtuple's and SQLAlchemy Row's.
@@ -58,9 +59,26 @@ def names_we_define(trees: list[ast.AST]) -> set[str]:
     return names
 
 
+def _private_module(module: str) -> bool:
+    """``openai._types`` or ``langsmith._runtime_overrides``: a library's private module (our
+    packages may have private modules of their own)."""
+    top, *rest = module.split(".")
+    return top not in PACKAGES and any(
+        part.startswith("_") and not part.startswith("__") for part in rest
+    )
+
+
 def private_uses(path: Path, tree: ast.AST, ours: set[str]) -> list[str]:
     found = []
     for node in ast.walk(tree):
+        modules: list[str] = []
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules = [node.module]
+        elif isinstance(node, ast.Import):
+            modules = [a.name for a in node.names]
+        for module in modules:
+            if _private_module(module):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {module}")
         name: str | None = None
         if isinstance(node, ast.Attribute):
             if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
@@ -97,3 +115,9 @@ def test_the_check_finds_a_private_attribute() -> None:
     tree = ast.parse("conn = engine.raw\nconn._start_transaction()\ngetattr(conn, '_started')")
     uses = private_uses(ROOT / "x.py", tree, names_we_define([tree]))
     assert sorted(u.rsplit(": ", 1)[-1] for u in uses) == ["_start_transaction", "_started"]
+
+
+def test_the_check_finds_a_private_module_of_a_library() -> None:
+    tree = ast.parse("from openai._types import NOT_GIVEN\nimport tools._helpers\n")
+    uses = private_uses(ROOT / "x.py", tree, names_we_define([tree]))
+    assert [u.rsplit(": ", 1)[-1] for u in uses] == ["openai._types"]

@@ -31,7 +31,6 @@ from agents.llm.breaker import BreakerOpen, CircuitBreaker
 from agents.llm.config import LLMConfig
 from agents.llm.memory import recall_amounts, remember_amounts
 from agents.llm.middleware import build_middleware
-from agents.llm.plain_completions import PlainCompletions
 from agents.llm.prompting import (
     Language,
     earlier_conversation,
@@ -77,8 +76,6 @@ def chat_model(config: LLMConfig, http_client: Any) -> BaseChatModel:
         use_responses_api=False,  # chat completions: what compatible servers implement
         http_async_client=http_client,
     )
-    # The same SDK client, minus its per-request parameter walk (see plain_completions).
-    model.async_client = PlainCompletions(model.root_async_client)
     return model
 
 

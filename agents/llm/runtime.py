@@ -40,20 +40,14 @@ async def inline_unless_tracing(
 
 
 def install() -> bool:
-    """Installs the override once per process; leaves an override someone else set alone.
-    Returns whether ours is in place."""
+    """Installs the override once per process (LangSmith's public setter; there is no public
+    getter, so an override set by someone else in the same process is replaced). Returns
+    whether ours is in place."""
     global _installed
     if _installed:
         return True
     import langsmith
 
-    try:
-        from langsmith._runtime_overrides import get_runtime_overrides
-    except ImportError:  # pragma: no cover - a LangSmith without the getter
-        pass
-    else:
-        if get_runtime_overrides().aio_to_thread is not None:
-            return False
     langsmith.set_runtime_overrides(aio_to_thread=inline_unless_tracing)
     _installed = True
     return True

@@ -199,9 +199,7 @@ async def test_a_returning_customer_is_found_and_merges_are_followed(
 async def test_langsmith_bookkeeping_runs_inline_unless_tracing(
     responder: LLMResponder,
 ) -> None:
-    from langsmith._runtime_overrides import get_runtime_overrides
-
-    assert get_runtime_overrides().aio_to_thread is runtime.inline_unless_tracing
+    assert runtime.install()  # in place (the responder installed it; installing is once)
     used_default: list[object] = []
 
     async def default(ctx: contextvars.Context, func: Any, /, *args: Any, **kwargs: Any) -> Any:
