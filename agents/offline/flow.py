@@ -8,16 +8,13 @@ place ends at the menu, never at an error.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
-from agents.offline import browse, cart, checkout, decisions, lookup, orders, quantity
-from agents.offline import payloads as P
+from agents.offline import browse, buttons, cart, checkout, decisions, lookup, orders, quantity
 from agents.offline.context import FlowContext, Outcome
-from agents.offline.messages import Lang, error_text, t
+from agents.offline.messages import Lang, error_text
 from agents.offline.render import menu, menu_buttons, welcome
 from agents.offline.state import (
-    RETURN_REASONS,
     FlowState,
     intent_of,
     order_number_in,
@@ -67,94 +64,7 @@ class OfflineFlow:
     # --- buttons ----------------------------------------------------------------------------
 
     async def on_payload(self, ctx: FlowContext, state: FlowState, payload: str) -> Outcome:
-        p = P.parse(payload)
-        k = p.kind
-        if k == "menu":
-            state = state.reset_step()
-            return Outcome(state, [menu(ctx.lang, state)])
-        if k == "start":
-            state = state.reset_step()
-            return Outcome(state, [welcome(ctx.lang, state, ctx.shop_name)])
-        if k == "lang" and p.arg(0) in ("vi", "en"):
-            return self.switch_language(ctx, state, "en" if p.arg(0) == "en" else "vi")
-        if k == "cats":
-            return await browse.show_categories(ctx, state)
-        if k == "cat" and p.int_arg(0) is not None and p.arg(1):
-            return await browse.show_category(ctx, state, p.arg(1), p.int_arg(0) or 0)
-        if k == "search":
-            return await browse.prompt_search(ctx, state)
-        if k == "p" and p.int_arg(0):
-            return await browse.show_product(ctx, state, p.int_arg(0) or 0)
-        if k == "v" and p.int_arg(0):
-            chosen = P.parse_indexes(p.arg(1))
-            return await browse.choose_variant(ctx, state, p.int_arg(0) or 0, chosen or ())
-        if k == "q" and p.int_arg(0) and p.arg(1):
-            return await browse.add_quantity(ctx, state, p.arg(1), p.int_arg(0) or 0)
-        if k == "cart":
-            if p.arg(0) == "qty":
-                return await cart.pick_line(ctx, state, remove=False)
-            if p.arg(0) == "del":
-                return await cart.pick_line(ctx, state, remove=True)
-            return await cart.show_cart(ctx, state)
-        if k == "cl" and p.arg(0):
-            return await cart.ask_line_quantity(ctx, state, p.arg(0))
-        if k == "cq" and p.int_arg(0) is not None and p.arg(1):
-            return await cart.set_line_quantity(ctx, state, p.arg(1), p.int_arg(0) or 0)
-        if k == "cd" and p.arg(0):
-            return await cart.remove(ctx, state, p.arg(0))
-        if k == "co":
-            return await self.on_checkout(ctx, state, p)
-        if k == "orders":
-            return await orders.list_recent(ctx, state)
-        if k == "o" and p.int_arg(0):
-            return await orders.show(ctx, state, p.int_arg(0) or 0)
-        if k == "op" and p.int_arg(0):
-            return await orders.how_to_pay(ctx, state, p.int_arg(0) or 0)
-        if k == "oc" and p.int_arg(0):
-            return await orders.ask_cancel(ctx, state, p.int_arg(0) or 0)
-        if k == "ocy" and p.int_arg(0):  # a yes button from before cards: show the card
-            return await orders.ask_cancel(ctx, state, p.int_arg(0) or 0)
-        if k == "or" and p.int_arg(0):
-            return await orders.ask_return(ctx, state, p.int_arg(0) or 0)
-        if k == "orr" and p.int_arg(0) and p.arg(1) in RETURN_REASONS:
-            reason = ctx.t(f"reason_{p.arg(1)}")
-            return await orders.create_return(ctx, state, p.int_arg(0) or 0, reason)
-        if k == "staff":
-            return self.handoff(ctx, state)
-        state = state.reset_step()
-        return Outcome(state, [menu(ctx.lang, state, ctx.t("button_expired"))])
-
-    async def on_checkout(self, ctx: FlowContext, state: FlowState, p: P.Parsed) -> Outcome:
-        action = p.arg(0)
-        if not action:
-            return await checkout.start(ctx, state)
-        if action == "saved":
-            return await checkout.use_saved(ctx, state, "all")
-        if action in ("name", "phone"):
-            return await checkout.use_saved(ctx, state, action)
-        if action == "addr":
-            return await checkout.use_saved(ctx, state, "address")
-        if action == "new":
-            return await checkout.enter_new(ctx, state)
-        if action == "addr_ok":
-            return await checkout.address_ok(ctx, state)
-        if action == "addr_redo":
-            return await checkout.address_redo(ctx, state)
-        if action == "pay":
-            method = p.arg(1)
-            if method == "cod":
-                return await checkout.set_payment(ctx, state, "cod")
-            if method == "bank_transfer":
-                return await checkout.set_payment(ctx, state, "bank_transfer")
-            return await checkout.set_payment(ctx, state, None)
-        if action == "ok":  # a confirm button from before cards: show the order card
-            return await checkout.ask_next(ctx, state)
-        if action == "edit":
-            return await checkout.edit(ctx, state)
-        if action == "cancel":
-            return await checkout.cancel(ctx, state)
-        state = state.reset_step()
-        return Outcome(state, [menu(ctx.lang, state, ctx.t("button_expired"))])
+        return await buttons.press(ctx, state, payload)
 
     # --- typed text -------------------------------------------------------------------------
 
@@ -223,14 +133,7 @@ class OfflineFlow:
     # --- switching language, handing off ----------------------------------------------------
 
     def switch_language(self, ctx: FlowContext, state: FlowState, lang: Lang) -> Outcome:
-        state = state.model_copy(update={"lang_locked": True})
-        new_ctx = dataclasses.replace(ctx, lang=lang)
-        return Outcome(
-            state,
-            [menu(lang, state, t(lang, "lang_switched") + "\n" + new_ctx.t("menu_prompt"))],
-            language=lang,
-        )
+        return buttons.switch_language(ctx, state, lang)
 
     def handoff(self, ctx: FlowContext, state: FlowState) -> Outcome:
-        state = state.reset_step()
-        return Outcome(state, [Reply(text=ctx.t("handoff"))], handoff=True)
+        return buttons.handoff(ctx, state)
