@@ -143,13 +143,20 @@ async def _settled(container: Container) -> None:
         await asyncio.sleep(0.2)
 
 
-async def run(n: int, messages: int, think: float, *, processes: bool = False) -> dict[str, Any]:
+async def run(
+    n: int,
+    messages: int,
+    think: float,
+    *,
+    processes: bool = False,
+    database_url: str | None = None,
+) -> dict[str, Any]:
     from tests.fakes.graph_server import FakeGraph
     from tests.fakes.telegram_server import FakeTelegram
     from tests.fakes.zalo_server import FakeZalo
 
     tmp = Path(tempfile.mkdtemp(prefix="shopbot-bench-channels-"))
-    url = f"sqlite:///{tmp / 'shop.db'}"
+    url = database_url or f"sqlite:///{tmp / 'shop.db'}"
     await upgrade_async(url)
     settings = load_settings(database_url=url, llm_api_key=None, llm_base_url=None, _env_file=None)
     container = Container.create(settings)
@@ -318,8 +325,19 @@ def main() -> None:
         action="store_true",
         help="The real `shopbot serve --no-workers` and `shopbot worker`, set up by settings",
     )
+    parser.add_argument(
+        "--database-url", help="An empty, disposable database (default: a new SQLite file)"
+    )
     args = parser.parse_args()
-    result = asyncio.run(run(args.n, args.messages, args.think, processes=args.processes))
+    result = asyncio.run(
+        run(
+            args.n,
+            args.messages,
+            args.think,
+            processes=args.processes,
+            database_url=args.database_url,
+        )
+    )
     print(json.dumps(result, indent=2))
 
 
