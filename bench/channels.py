@@ -201,7 +201,8 @@ async def run(
 
     acks: list[float] = []
     base = f"http://127.0.0.1:{port}"
-    limits = httpx.Limits(max_connections=200)
+    # Below uvicorn's 5 s keep-alive: a connection the server closed is never reused.
+    limits = httpx.Limits(max_connections=200, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30.0) as client:
 
         async def customer(i: int) -> None:
