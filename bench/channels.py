@@ -16,6 +16,7 @@ with the fakes and the clients makes the figures pessimistic.
 from __future__ import annotations
 
 import argparse
+import atexit
 import asyncio
 import contextlib
 import json
@@ -85,8 +86,22 @@ def _channels(container: Container, urls: dict[str, str]) -> list[Channel]:
     ]
 
 
+_CHILDREN: list[subprocess.Popen[bytes]] = []
+
+
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], env=env)
+    child = subprocess.Popen([sys.executable, "-m", "bot.cli", *args], env=env)
+    _CHILDREN.append(child)
+    return child
+
+
+@atexit.register
+def _stop_children() -> None:
+    """The server and the worker end with the bench, a failed run included."""
+    for child in _CHILDREN:
+        if child.poll() is None:
+            child.terminate()
+            child.wait(timeout=30)
 
 
 def _environment(db_url: str, port: int, tg: Any, fb: Any, zl: Any) -> dict[str, str]:
