@@ -16,8 +16,8 @@ with the fakes and the clients makes the figures pessimistic.
 from __future__ import annotations
 
 import argparse
-import atexit
 import asyncio
+import atexit
 import contextlib
 import json
 import os
