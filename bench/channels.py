@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -87,6 +88,7 @@ def _channels(container: Container, urls: dict[str, str]) -> list[Channel]:
 
 
 _CHILDREN: list[subprocess.Popen[bytes]] = []
+_TEMP: list[Path] = []
 
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -97,11 +99,14 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 @atexit.register
 def _stop_children() -> None:
-    """The server and the worker end with the bench, a failed run included."""
+    """The server, the worker and the temporary database go with the bench, a failed run
+    included."""
     for child in _CHILDREN:
         if child.poll() is None:
             child.terminate()
             child.wait(timeout=30)
+    for tmp in _TEMP:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _environment(db_url: str, port: int, tg: Any, fb: Any, zl: Any) -> dict[str, str]:
@@ -171,6 +176,7 @@ async def run(
     from tests.fakes.zalo_server import FakeZalo
 
     tmp = Path(tempfile.mkdtemp(prefix="shopbot-bench-channels-"))
+    _TEMP.append(tmp)
     url = database_url or f"sqlite:///{tmp / 'shop.db'}"
     await upgrade_async(url)
     settings = load_settings(database_url=url, llm_api_key=None, llm_base_url=None, _env_file=None)
