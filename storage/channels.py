@@ -105,19 +105,13 @@ async def store_inbound(db: Database, channel: str, items: Sequence[InboundItem]
     return fresh
 
 
-async def pending_inbound(
-    db: Database, channel: str, *, after_id: int = 0, limit: int = 500
-) -> list[InboxRow]:
+async def pending_inbound(db: Database, channel: str, *, limit: int = 2000) -> list[InboxRow]:
     """Updates stored but not handled (not yet, or a crash interrupted them), oldest first."""
     async with db.transaction(write=False) as tx:
         rows = (
             await tx.session.execute(
                 select(ChannelInbox)
-                .where(
-                    ChannelInbox.channel == channel,
-                    ChannelInbox.done.is_(False),
-                    ChannelInbox.id > after_id,
-                )
+                .where(ChannelInbox.channel == channel, ChannelInbox.done.is_(False))
                 .order_by(ChannelInbox.id)
                 .limit(limit)
             )
