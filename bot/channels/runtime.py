@@ -114,8 +114,7 @@ class ChannelRuntime:
         """Queues the stored events not handled and not queued here yet. Not "ids above the
         last one seen": on PostgreSQL a delivery stored a moment earlier may commit later
         with a smaller id, and a high-water mark would pass it by for good."""
-        rows = await pending_inbound(self.db, self.name)
-        fresh = [r for r in rows if r.id not in self._queued]
+        fresh = await pending_inbound(self.db, self.name, skip=self._queued)
         for inbox in fresh:
             self._queued.add(inbox.id)
             self.lanes.submit(inbox.chat_id, self._inbound_job(inbox))
