@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import contextlib
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -85,8 +87,26 @@ def _channels(container: Container, urls: dict[str, str]) -> list[Channel]:
     ]
 
 
+_CHILDREN: list[subprocess.Popen[bytes]] = []
+_TEMP: list[Path] = []
+
+
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], env=env)
+    child = subprocess.Popen([sys.executable, "-m", "bot.cli", *args], env=env)
+    _CHILDREN.append(child)
+    return child
+
+
+@atexit.register
+def _stop_children() -> None:
+    """The server, the worker and the temporary database go with the bench, a failed run
+    included."""
+    for child in _CHILDREN:
+        if child.poll() is None:
+            child.terminate()
+            child.wait(timeout=30)
+    for tmp in _TEMP:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _environment(db_url: str, port: int, tg: Any, fb: Any, zl: Any) -> dict[str, str]:
@@ -143,13 +163,21 @@ async def _settled(container: Container) -> None:
         await asyncio.sleep(0.2)
 
 
-async def run(n: int, messages: int, think: float, *, processes: bool = False) -> dict[str, Any]:
+async def run(
+    n: int,
+    messages: int,
+    think: float,
+    *,
+    processes: bool = False,
+    database_url: str | None = None,
+) -> dict[str, Any]:
     from tests.fakes.graph_server import FakeGraph
     from tests.fakes.telegram_server import FakeTelegram
     from tests.fakes.zalo_server import FakeZalo
 
     tmp = Path(tempfile.mkdtemp(prefix="shopbot-bench-channels-"))
-    url = f"sqlite:///{tmp / 'shop.db'}"
+    _TEMP.append(tmp)
+    url = database_url or f"sqlite:///{tmp / 'shop.db'}"
     await upgrade_async(url)
     settings = load_settings(database_url=url, llm_api_key=None, llm_base_url=None, _env_file=None)
     container = Container.create(settings)
@@ -194,7 +222,8 @@ async def run(n: int, messages: int, think: float, *, processes: bool = False) -
 
     acks: list[float] = []
     base = f"http://127.0.0.1:{port}"
-    limits = httpx.Limits(max_connections=200)
+    # Below uvicorn's 5 s keep-alive: a connection the server closed is never reused.
+    limits = httpx.Limits(max_connections=200, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30.0) as client:
 
         async def customer(i: int) -> None:
@@ -318,8 +347,19 @@ def main() -> None:
         action="store_true",
         help="The real `shopbot serve --no-workers` and `shopbot worker`, set up by settings",
     )
+    parser.add_argument(
+        "--database-url", help="An empty, disposable database (default: a new SQLite file)"
+    )
     args = parser.parse_args()
-    result = asyncio.run(run(args.n, args.messages, args.think, processes=args.processes))
+    result = asyncio.run(
+        run(
+            args.n,
+            args.messages,
+            args.think,
+            processes=args.processes,
+            database_url=args.database_url,
+        )
+    )
     print(json.dumps(result, indent=2))
 
 

@@ -7,7 +7,7 @@ calls, which never run inside a transaction (SQLite has one writer for the whole
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -106,20 +106,27 @@ async def store_inbound(db: Database, channel: str, items: Sequence[InboundItem]
 
 
 async def pending_inbound(
-    db: Database, channel: str, *, after_id: int = 0, limit: int = 500
+    db: Database, channel: str, *, skip: Collection[int] = (), limit: int = 2000
 ) -> list[InboxRow]:
-    """Updates stored but not handled (not yet, or a crash interrupted them), oldest first."""
+    """Updates stored but not handled (not yet, or a crash interrupted them), oldest first;
+    those in ``skip`` (already queued by the caller) are left out before their bodies are
+    read, so a follower polling a backlog reads little."""
     async with db.transaction(write=False) as tx:
-        rows = (
-            await tx.session.execute(
-                select(ChannelInbox)
-                .where(
-                    ChannelInbox.channel == channel,
-                    ChannelInbox.done.is_(False),
-                    ChannelInbox.id > after_id,
-                )
+        ids = [
+            int(i)
+            for i in await tx.session.scalars(
+                select(ChannelInbox.id)
+                .where(ChannelInbox.channel == channel, ChannelInbox.done.is_(False))
                 .order_by(ChannelInbox.id)
                 .limit(limit)
+            )
+            if int(i) not in skip
+        ]
+        if not ids:
+            return []
+        rows = (
+            await tx.session.execute(
+                select(ChannelInbox).where(ChannelInbox.id.in_(ids)).order_by(ChannelInbox.id)
             )
         ).scalars()
         return [InboxRow(r.id, r.channel, r.chat_id, dict(r.body)) for r in rows]

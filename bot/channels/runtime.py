@@ -82,7 +82,9 @@ class ChannelRuntime:
         # record: tests use it to stand for a crash at the worst moment.
         self.after_deliver: Callable[[SendRow], Awaitable[None]] | None = None
         self.handles_turns = True  # this process answers what it receives
-        self._taken = 0  # the newest inbox id queued here
+        # Inbox ids queued here and not handled yet (a failed one stays until a restart, so
+        # a message that always fails is not retried in a loop).
+        self._queued: set[int] = set()
 
     @property
     def name(self) -> str:
@@ -109,11 +111,14 @@ class ChannelRuntime:
                 await asyncio.sleep(idle)
 
     async def _take_pending(self) -> int:
-        rows = await pending_inbound(self.db, self.name, after_id=self._taken)
-        for inbox in rows:
+        """Queues the stored events not handled and not queued here yet. Not "ids above the
+        last one seen": on PostgreSQL a delivery stored a moment earlier may commit later
+        with a smaller id, and a high-water mark would pass it by for good."""
+        fresh = await pending_inbound(self.db, self.name, skip=self._queued)
+        for inbox in fresh:
+            self._queued.add(inbox.id)
             self.lanes.submit(inbox.chat_id, self._inbound_job(inbox))
-            self._taken = max(self._taken, inbox.id)
-        return len(rows)
+        return len(fresh)
 
     async def stop(self) -> None:
         await self.lanes.cancel()
@@ -138,13 +143,14 @@ class ChannelRuntime:
         fresh = await store_inbound(self.db, self.name, items)
         if self.handles_turns:
             for row in fresh:
+                self._queued.add(row.id)
                 self.lanes.submit(row.chat_id, self._inbound_job(row))
-                self._taken = max(self._taken, row.id)
         return len(fresh)
 
     def _inbound_job(self, row: InboxRow) -> Callable[[], Awaitable[None]]:
         async def job() -> None:
             await self._handle(row)
+            self._queued.discard(row.id)  # handled (and marked so in the database)
 
         return job
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from agents.conversation import ChatService
-from agents.types import Button, ProductCard, Reply
+from agents.types import Button, Incoming, ProductCard, Reply
 from bot.channels.base import Limits
 from bot.channels.hub import ChannelHub
 from bot.channels.payloads import PayloadCodec
@@ -18,7 +18,7 @@ from bot.container import Container
 from core.vietqr import bank_account, vietqr_payload
 from storage.channels import pending_inbound, record_sends
 from storage.database import Database
-from storage.models import ChannelSend
+from storage.models import ChannelInbox, ChannelSend
 from tests.channels.conftest import (
     TG_SECRET,
     TG_TOKEN,
@@ -295,4 +295,38 @@ async def test_a_worker_process_answers_what_the_server_stored(
     finally:
         await worker.stop()
     assert fake_telegram.sent[u.chat]
+    assert await pending_inbound(db, "telegram") == []
+
+
+async def test_the_worker_takes_an_event_committed_late_with_a_smaller_id(
+    container: Container, fake_telegram: FakeTelegram, db: Database, catalogue: None
+) -> None:
+    """On PostgreSQL a delivery stored first may commit last: the worker must not pass it by."""
+    chat = ChatService(container.runner, container.db, shop_name="Shop Test")
+    worker = ChannelHub.build(container, chat, channels=[telegram_channel(fake_telegram)])
+    await worker.start(receive=False, turns=True)
+    try:
+        for inbox_id, chat_id in ((50, "801"), (40, "802")):  # 40 shows up after 50 was taken
+            incoming = Incoming(
+                channel="telegram", chat_id=chat_id, text="/start", message_id=f"late{inbox_id}"
+            )
+            async with db.transaction() as tx:
+                tx.session.add(
+                    ChannelInbox(
+                        id=inbox_id,
+                        channel="telegram",
+                        message_id=f"late{inbox_id}",
+                        chat_id=chat_id,
+                        body={"incoming": incoming.model_dump(mode="json"), "extra": {}},
+                        done=False,
+                        created_at=tx.now,
+                    )
+                )
+            async with asyncio.timeout(20):  # a safety net, not a speed check
+                while not fake_telegram.sent[chat_id]:
+                    fake_telegram.changed.clear()
+                    await fake_telegram.changed.wait()
+        await worker.drain()
+    finally:
+        await worker.stop()
     assert await pending_inbound(db, "telegram") == []
