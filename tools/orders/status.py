@@ -10,9 +10,11 @@ from core.errors import Conflict, IllegalTransition, PermissionDenied
 from core.order_status import (
     CUSTOMER_CANCELLABLE,
     OrderStatus,
+    Stock,
+    Via,
     check_transition,
-    consumes_stock,
-    restocks,
+    effects,
+    route,
 )
 from core.roles import Role
 from storage.models import Order
@@ -64,7 +66,7 @@ async def _confirm(ctx: ToolContext, order: Order, note: str) -> None:
 async def confirm_order(ctx: ToolContext, inp: ConfirmOrderIn) -> OrderOut:
     order = await load_order(ctx, inp.resolve(), lock=True)
     current = OrderStatus(order.status)
-    if current in (OrderStatus.NEW, OrderStatus.AWAITING_STOCK):
+    if route(current, OrderStatus.CONFIRMED) is Via.CONFIRM:
         await _confirm(ctx, order, inp.note)
     elif current is not OrderStatus.CONFIRMED:  # confirming twice changes nothing
         # Confirm must never undo work done since (packing -> confirmed is an "unpack").
@@ -131,10 +133,10 @@ async def cancel_order(ctx: ToolContext, inp: CancelOrderIn) -> OrderOut:
 
 
 async def _move(ctx: ToolContext, order: Order, target: OrderStatus, note: str) -> None:
-    """Any other move of the state machine, with what it does to stock and payment."""
+    """Any other move of the state machine, with what core.order_status.EFFECTS says it does."""
     current = OrderStatus(order.status)
-    check_transition(current, target)
-    if target is OrderStatus.RETURNED and not restocks(current, target):
+    effect = effects(current, target)
+    if effect.via is Via.RETURN:
         # Delivered goods come back through a return (request, receive, refund), which
         # restocks what arrives; setting the status here would skip all of that.
         raise IllegalTransition(
@@ -143,18 +145,18 @@ async def _move(ctx: ToolContext, order: Order, target: OrderStatus, note: str) 
             field="status",
             details={"from": current.value, "to": target.value},
         )
-    lines = await order_lines(ctx, order.id)
-    if consumes_stock(current, target):
-        await consume_lines(ctx, order.id, lines)
-    elif restocks(current, target):
-        await restock_lines(ctx, order.id, lines)
-    elif target is OrderStatus.AWAITING_STOCK:
+    if effect.via is Via.AUTOMATIC:
         raise Conflict(
             "Orders wait for stock by themselves; confirm or edit the order instead.",
             field="status",
             code="illegal_transition",
         )
-    if target is OrderStatus.DELIVERED and order.payment_method == "cod":
+    lines = await order_lines(ctx, order.id)
+    if effect.stock is Stock.CONSUME:
+        await consume_lines(ctx, order.id, lines)
+    elif effect.stock is Stock.RESTOCK:
+        await restock_lines(ctx, order.id, lines)
+    if effect.collects_cod and order.payment_method == "cod":
         order.payment_status, order.paid_amount = "paid", order.total
     await change_status(ctx, order, target, note=note)
 
@@ -168,8 +170,8 @@ async def _move(ctx: ToolContext, order: Order, target: OrderStatus, note: str) 
 )
 async def set_order_status(ctx: ToolContext, inp: SetStatusIn) -> OrderOut:
     order = await load_order(ctx, inp.resolve(), lock=True)
-    current, target = OrderStatus(order.status), inp.status
-    if target is OrderStatus.CANCELLED:
+    via = route(OrderStatus(order.status), inp.status)
+    if via is Via.CANCEL:
         if not role_allowed(ctx.actor.role, CANCELLERS):
             # Cancelling is cancel_order's decision (sales); this tool must not widen it.
             raise PermissionDenied(
@@ -177,11 +179,8 @@ async def set_order_status(ctx: ToolContext, inp: SetStatusIn) -> OrderOut:
                 details={"tool": "cancel_order", "role": ctx.actor.role.value},
             )
         await _cancel(ctx, order, inp.note)
-    elif target is OrderStatus.CONFIRMED and current in (
-        OrderStatus.NEW,
-        OrderStatus.AWAITING_STOCK,
-    ):
+    elif via is Via.CONFIRM:
         await _confirm(ctx, order, inp.note)
     else:
-        await _move(ctx, order, target, inp.note)
+        await _move(ctx, order, inp.status, inp.note)
     return await order_out(ctx, order)
