@@ -8,7 +8,9 @@ from tools.registry import Registry, Tool
 
 TOOL_MODULES = (
     "tools.warehouses",
-    "tools.catalog",
+    "tools.catalog.editing",
+    "tools.catalog.reading",
+    "tools.catalog.search",
     "tools.stock",
     "tools.customers",
     "tools.orders.quoting",

@@ -11,9 +11,7 @@ from core.catalog_rows import (
     write_csv,
 )
 from storage.models import Product, StockLevel, Variant, Warehouse
-from tools.catalog import (
-    _matching_categories,
-)
+from tools.catalog.search import _matching_categories
 from tools.catalog_io.files import write_xlsx
 from tools.catalog_io.schemas import COLUMNS_HELP, ExportCatalogIn, ExportCatalogOut
 from tools.catalog_io_labels import export_labels

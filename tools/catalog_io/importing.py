@@ -11,12 +11,8 @@ from core.catalog_rows import (
     parse_row,
 )
 from core.errors import InvalidInput
-from tools.catalog import (
-    CATALOG_EDITORS,
-    _add_variant,
-    _create_product,
-    _update_product,
-)
+from tools.catalog.editing import _add_variant, _create_product, _update_product
+from tools.catalog.schemas import CATALOG_EDITORS
 from tools.catalog_io.files import decode_content, format_of, read_grid
 from tools.catalog_io.schemas import (
     COLUMNS_HELP,

@@ -27,14 +27,14 @@ from core.catalog_rows import (
 from core.errors import DomainError
 from core.text import fold
 from storage.models import Product, Variant, Warehouse
-from tools.catalog import (
+from tools.catalog.schemas import (
     AddVariantIn,
     CreateProductIn,
     UpdateProductIn,
     VariantIn,
     VariantPatch,
-    _check_new_variants,
 )
+from tools.catalog.validation import _check_new_variants
 from tools.catalog_io_labels import attribute_labels, label_changes
 from tools.context import ToolContext
 from tools.stock import AdjustStockIn, adjust_stock, ordered_options
