@@ -70,7 +70,22 @@ async def _check_new_variants(
 ) -> list[CleanVariant]:
     """Every check for new variants, before anything is written: format, duplicates in the
     request, duplicates in the database, and the warehouses named for opening stock."""
-    staged: list[tuple[str, str, str | None, dict[str, str], VariantIn]] = []
+    staged, seen_sku, seen_barcode = _staged(attributes, items, existing_options)
+    await _refuse_taken(ctx, seen_sku, seen_barcode)
+    return await _with_stock(ctx, staged)
+
+
+_Staged = tuple[str, str, str | None, dict[str, str], VariantIn]  # field, sku, barcode, options
+
+
+def _staged(
+    attributes: list[str],
+    items: Sequence[tuple[str, VariantIn]],
+    existing_options: Sequence[dict[str, str]],
+) -> tuple[list[_Staged], dict[str, str], dict[str, str]]:
+    """Each variant checked on its own and against the others in the request; with the field
+    of each SKU (folded) and barcode."""
+    staged: list[_Staged] = []
     seen_sku: dict[str, str] = {}
     seen_barcode: dict[str, str] = {}
     seen_options = {frozenset(o.items()) for o in existing_options}
@@ -106,7 +121,13 @@ async def _check_new_variants(
             )
         seen_options.add(key)
         staged.append((field, sku, barcode, options, v))
+    return staged, seen_sku, seen_barcode
 
+
+async def _refuse_taken(
+    ctx: ToolContext, seen_sku: dict[str, str], seen_barcode: dict[str, str]
+) -> None:
+    """A SKU or barcode another variant already has is refused, naming the request's field."""
     if seen_sku:
         taken = (
             (
@@ -143,6 +164,9 @@ async def _check_new_variants(
                 code="duplicate_barcode",
             )
 
+
+async def _with_stock(ctx: ToolContext, staged: list[_Staged]) -> list[CleanVariant]:
+    """The variants with their opening stock, in active warehouses each named once."""
     codes = {s.warehouse_code.strip().upper() for *_, v in staged for s in v.stock}
     warehouses = (
         {

@@ -97,15 +97,7 @@ _CUSTOMER_MAY_CHANGE = {
     roles=SALES | CUSTOMER,
 )
 async def update_customer(ctx: ToolContext, inp: UpdateCustomerIn) -> CustomerOut:
-    if ctx.actor.is_customer:
-        asked = {f for f in inp.model_fields_set if getattr(inp, f) not in (None, [])}
-        blocked = sorted(asked - _CUSTOMER_MAY_CHANGE - {"customer_id"})
-        if blocked:
-            raise PermissionDenied(
-                f"Customers cannot change {blocked[0]}; please ask the shop.",
-                field=blocked[0],
-                code="not_allowed",
-            )
+    _refuse_staff_fields(ctx, inp)
     c = await _own_or_named(ctx, inp.customer_id)
     if not ctx.actor.is_customer and inp.customer_id is not None and c.id != inp.customer_id:
         raise Conflict(
@@ -127,48 +119,8 @@ async def update_customer(ctx: ToolContext, inp: UpdateCustomerIn) -> CustomerOu
         add_phones, claimed = await split_taken(ctx, add_phones, c.id)
     await _check_phones_free(ctx, add_phones, c.id)
     await _check_identities_free(ctx, inp.add_identities, c.id, "add_identities")
-    own_phones = {
-        p.phone: p
-        for p in (
-            await ctx.session.execute(
-                select(CustomerPhone).where(CustomerPhone.customer_id == c.id)
-            )
-        ).scalars()
-    }
-    own_claims = set((await unconfirmed_phones(ctx, [c.id]))[c.id])
-    for phone, field in remove_phones:
-        if phone not in own_phones and phone not in own_claims:
-            raise NotFound(
-                f"{display_phone(phone)} is not one of this customer's phones.",
-                field=field,
-                code="unknown_phone",
-            )
-    own_addresses = {
-        a.id: a
-        for a in (
-            await ctx.session.execute(
-                select(CustomerAddress).where(CustomerAddress.customer_id == c.id)
-            )
-        ).scalars()
-    }
-    for i, aid in enumerate(inp.remove_address_ids):
-        if aid not in own_addresses:
-            raise NotFound(
-                f"Address {aid} is not one of this customer's addresses.",
-                field=f"remove_address_ids.{i}",
-                code="unknown_address",
-            )
-    if inp.default_address_id is not None and (
-        inp.default_address_id not in own_addresses
-        or inp.default_address_id in inp.remove_address_ids
-    ):
-        raise NotFound(
-            f"Address {inp.default_address_id} is not one of this customer's addresses.",
-            field="default_address_id",
-            code="unknown_address",
-        )
-    if inp.default_address_id is not None and any(a.is_default for a in new_addresses):
-        raise InvalidInput("Choose one default address.", field="default_address_id")
+    own_phones = await _own_phones(ctx, c.id, remove_phones)
+    own_addresses = await _own_addresses(ctx, c.id, inp, new_addresses)
 
     if inp.name is not None:
         c.name = inp.name.strip()
@@ -203,3 +155,75 @@ async def update_customer(ctx: ToolContext, inp: UpdateCustomerIn) -> CustomerOu
     await ctx.session.flush()
     await _ensure_one_default(ctx, c.id)
     return await _customer_out(ctx, c)
+
+
+def _refuse_staff_fields(ctx: ToolContext, inp: UpdateCustomerIn) -> None:
+    """A customer changing a field only staff may change is refused, naming the field."""
+    if ctx.actor.is_customer:
+        asked = {f for f in inp.model_fields_set if getattr(inp, f) not in (None, [])}
+        blocked = sorted(asked - _CUSTOMER_MAY_CHANGE - {"customer_id"})
+        if blocked:
+            raise PermissionDenied(
+                f"Customers cannot change {blocked[0]}; please ask the shop.",
+                field=blocked[0],
+                code="not_allowed",
+            )
+
+
+async def _own_phones(
+    ctx: ToolContext, customer_id: int, remove_phones: list[tuple[str, str]]
+) -> dict[str, CustomerPhone]:
+    """The customer's phones; a phone to remove must be one of them (or an unconfirmed one)."""
+    own_phones = {
+        p.phone: p
+        for p in (
+            await ctx.session.execute(
+                select(CustomerPhone).where(CustomerPhone.customer_id == customer_id)
+            )
+        ).scalars()
+    }
+    own_claims = set((await unconfirmed_phones(ctx, [customer_id]))[customer_id])
+    for phone, field in remove_phones:
+        if phone not in own_phones and phone not in own_claims:
+            raise NotFound(
+                f"{display_phone(phone)} is not one of this customer's phones.",
+                field=field,
+                code="unknown_phone",
+            )
+    return own_phones
+
+
+async def _own_addresses(
+    ctx: ToolContext,
+    customer_id: int,
+    inp: UpdateCustomerIn,
+    new_addresses: list[CustomerAddress],
+) -> dict[int, CustomerAddress]:
+    """The customer's addresses; the ones to remove and the new default must be among them."""
+    own_addresses = {
+        a.id: a
+        for a in (
+            await ctx.session.execute(
+                select(CustomerAddress).where(CustomerAddress.customer_id == customer_id)
+            )
+        ).scalars()
+    }
+    for i, aid in enumerate(inp.remove_address_ids):
+        if aid not in own_addresses:
+            raise NotFound(
+                f"Address {aid} is not one of this customer's addresses.",
+                field=f"remove_address_ids.{i}",
+                code="unknown_address",
+            )
+    if inp.default_address_id is not None and (
+        inp.default_address_id not in own_addresses
+        or inp.default_address_id in inp.remove_address_ids
+    ):
+        raise NotFound(
+            f"Address {inp.default_address_id} is not one of this customer's addresses.",
+            field="default_address_id",
+            code="unknown_address",
+        )
+    if inp.default_address_id is not None and any(a.is_default for a in new_addresses):
+        raise InvalidInput("Choose one default address.", field="default_address_id")
+    return own_addresses
