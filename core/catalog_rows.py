@@ -4,7 +4,7 @@ Sellers keep their product lists in Excel or Google Sheets, one row per variant,
 Vietnamese or English and numbers typed the way people type them ("150.000đ", "10%"). This
 module turns such a grid into typed rows and finds every problem a row has on its own or
 against the other rows of the file. It never touches the database: what depends on the shop
-(existing SKUs, warehouses, barcodes in use) is checked by ``tools/catalog_io.py``.
+(existing SKUs, warehouses, barcodes in use) is checked by ``tools/catalog_io/vetting.py``.
 
 The format is documented for sellers in docs/catalog-import.md.
 """

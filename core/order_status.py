@@ -1,7 +1,9 @@
-"""The order state machine: one table of allowed transitions, and what each one does to stock."""
+"""The order state machine: one table of allowed transitions, and one of what each does to stock
+and money and which path carries it out."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from core.errors import IllegalTransition
@@ -79,16 +81,102 @@ def check_transition(current: OrderStatus, target: OrderStatus) -> None:
         )
 
 
+class Stock(StrEnum):
+    """What a move does to the order's stock."""
+
+    NONE = "none"
+    RESERVE = "reserve"  # reserve the lines not yet reserved; short ones make the order wait
+    RELEASE = "release"  # give the reservation back
+    CONSUME = "consume"  # the goods leave: out of on_hand and reserved
+    RESTOCK = "restock"  # the parcel comes back to the warehouse it left
+
+
+class Via(StrEnum):
+    """Which path carries a move out."""
+
+    STATUS = "status"  # set_order_status, as it is
+    CONFIRM = "confirm"  # the confirm path (confirm_order, or set_order_status to confirmed)
+    CANCEL = "cancel"  # the cancel path (cancel_order's rules, whoever asks)
+    RETURN = "return"  # only a return (create_return, receive_return) makes it
+    AUTOMATIC = "automatic"  # the order does it by itself (waiting for stock); never by hand
+
+
+@dataclass(frozen=True, slots=True)
+class Effects:
+    """What an allowed move does besides changing the status."""
+
+    stock: Stock = Stock.NONE
+    via: Via = Via.STATUS
+    # A cash-on-delivery order's money came in with the parcel: the order counts as paid.
+    collects_cod: bool = False
+
+
+_CONFIRM = Effects(Stock.RESERVE, Via.CONFIRM)
+_CANCEL = Effects(Stock.RELEASE, Via.CANCEL)
+_WAIT = Effects(via=Via.AUTOMATIC)
+_PLAIN = Effects()
+
+# Every allowed move and its side effects; tools read this instead of testing statuses.
+EFFECTS: dict[tuple[OrderStatus, OrderStatus], Effects] = {
+    (S.NEW, S.CONFIRMED): _CONFIRM,
+    (S.NEW, S.AWAITING_STOCK): _WAIT,
+    (S.NEW, S.CANCELLED): _CANCEL,
+    (S.AWAITING_STOCK, S.CONFIRMED): _CONFIRM,
+    (S.AWAITING_STOCK, S.CANCELLED): _CANCEL,
+    (S.CONFIRMED, S.PACKING): _PLAIN,
+    (S.CONFIRMED, S.AWAITING_STOCK): _WAIT,
+    (S.CONFIRMED, S.CANCELLED): _CANCEL,
+    (S.PACKING, S.READY_TO_SHIP): _PLAIN,
+    (S.PACKING, S.CONFIRMED): _PLAIN,  # unpacked: the reservation stays
+    (S.PACKING, S.CANCELLED): _CANCEL,
+    (S.READY_TO_SHIP, S.SHIPPING): Effects(Stock.CONSUME),
+    (S.READY_TO_SHIP, S.PACKING): _PLAIN,
+    (S.READY_TO_SHIP, S.CANCELLED): _CANCEL,
+    (S.SHIPPING, S.DELIVERED): Effects(collects_cod=True),
+    (S.SHIPPING, S.DELIVERY_FAILED): _PLAIN,
+    (S.DELIVERY_FAILED, S.SHIPPING): _PLAIN,  # sent again: the goods already left
+    (S.DELIVERY_FAILED, S.RETURNED): Effects(Stock.RESTOCK),
+    (S.DELIVERED, S.COMPLETED): _PLAIN,
+    (S.DELIVERED, S.RETURNED): Effects(via=Via.RETURN),
+    (S.COMPLETED, S.RETURNED): Effects(via=Via.RETURN),
+}
+
+# Orders whose goods may be sent back through a return.
+RETURNABLE: frozenset[OrderStatus] = frozenset(
+    a for (a, _), e in EFFECTS.items() if e.via is Via.RETURN
+)
+
+
+def effects(current: OrderStatus, target: OrderStatus) -> Effects:
+    """The side effects of an allowed move (refused with IllegalTransition otherwise)."""
+    check_transition(current, target)
+    return EFFECTS[(current, target)]
+
+
+def route(current: OrderStatus, target: OrderStatus) -> Via:
+    """Which path carries the move out. Cancelling always goes the cancel way (its own rules
+    and refusals); a move the table does not allow goes the plain way, which refuses it."""
+    if target is S.CANCELLED:
+        return Via.CANCEL
+    entry = EFFECTS.get((current, target))
+    return entry.via if entry is not None else Via.STATUS
+
+
 def releases_stock(current: OrderStatus, target: OrderStatus) -> bool:
     """Cancelling an order that still holds stock gives the reservation back."""
-    return target is S.CANCELLED and current in HOLDS_RESERVATION
+    return _stock(current, target) is Stock.RELEASE
 
 
 def consumes_stock(current: OrderStatus, target: OrderStatus) -> bool:
     """Handing the parcel to the carrier takes the goods out of on_hand and reserved."""
-    return target is S.SHIPPING and current is S.READY_TO_SHIP
+    return _stock(current, target) is Stock.CONSUME
 
 
 def restocks(current: OrderStatus, target: OrderStatus) -> bool:
     """A parcel that could not be delivered comes back to the warehouse it left."""
-    return target is S.RETURNED and current is S.DELIVERY_FAILED
+    return _stock(current, target) is Stock.RESTOCK
+
+
+def _stock(current: OrderStatus, target: OrderStatus) -> Stock:
+    entry = EFFECTS.get((current, target))
+    return entry.stock if entry is not None else Stock.NONE

@@ -25,15 +25,16 @@ from dataclasses import dataclass
 
 from core.costing import prorate
 from core.money import round_half_up_div
+from core.return_status import REFUNDABLE as RETURN_REFUNDABLE
+from core.return_status import ReturnStatus
 
-REQUESTED = "requested"
-RECEIVED = "received"
-# Settled without goods ("chỉ hoàn tiền"): nothing came back, nothing is restocked, and the
-# requested units count as returned (refunded, never claimable again).
-REFUND_ONLY = "refund_only"
-CANCELLED = "cancelled"
+# The statuses as stored (plain strings in the returns.status column); see core.return_status.
+REQUESTED = ReturnStatus.REQUESTED.value
+RECEIVED = ReturnStatus.RECEIVED.value
+REFUND_ONLY = ReturnStatus.REFUND_ONLY.value
+CANCELLED = ReturnStatus.CANCELLED.value
 # Returns that can be refunded: the goods came back, or it was recorded that they will not.
-REFUNDABLE: frozenset[str] = frozenset({RECEIVED, REFUND_ONLY})
+REFUNDABLE: frozenset[str] = frozenset(s.value for s in RETURN_REFUNDABLE)
 # Why nothing came back on a refund-only return.
 NO_GOODS_REASONS: tuple[str, ...] = (
     "lost_in_transit",  # the parcel was lost on its way back

@@ -8,7 +8,7 @@ stored with it in the same transaction, and does nothing else. The same key with
 request, or from another caller, is refused naming the field: a reused key is a bug in the
 caller, and guessing which request was meant would be worse.
 
-place_order has its own key (kept with the order, see tools/orders.py): the order itself is
+place_order has its own key (kept with the order, see tools/orders/placing.py): the order itself is
 the answer.
 """
 

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.money import format_vnd
-from core.order_status import TRANSITIONS, OrderStatus, check_transition
+from core.order_status import RETURNABLE, TRANSITIONS, OrderStatus, check_transition
 from core.returns import (
     CANCELLED,
     NO_GOODS_REASONS,
@@ -53,7 +53,6 @@ from tools.events import order_event
 from tools.registry import ACCOUNTING, CUSTOMER, SALES, STAFF, WAREHOUSE, tool
 from tools.stock_ops import Move, apply_moves
 
-RETURNABLE: frozenset[OrderStatus] = frozenset({OrderStatus.DELIVERED, OrderStatus.COMPLETED})
 RefundMethod = Literal["cash", "bank_transfer", "marketplace", "cod_offset"]
 ReturnStatus = Literal["requested", "received", "refund_only", "cancelled"]
 NoGoodsReason = Literal["lost_in_transit", "buyer_keeps_item", "marketplace_ruling", "other"]

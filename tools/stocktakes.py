@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from core.errors import Conflict, InvalidInput, NotFound
+from core.stocktake_status import APPLIED, CANCELLED, OPEN, can_change
 from storage.models import Product, StockLevel, Stocktake, StocktakeLine, Variant, Warehouse
 from tools.context import ToolContext
 from tools.purchasing import MAX_ID, active_warehouse, variant_info, variants_for_lines
@@ -22,7 +23,6 @@ from tools.queries import children
 from tools.registry import ACCOUNTING, MANAGERS, WAREHOUSE, tool
 from tools.stock_ops import Move, apply_moves, get_warehouse, lock_levels
 
-OPEN, APPLIED, CANCELLED = "open", "applied", "cancelled"
 MAX_UNCOUNTED_LISTED = 200
 
 
@@ -78,7 +78,7 @@ async def _load(ctx: ToolContext, stocktake_id: int, *, lock: bool = False) -> S
 
 
 def _require_open(st: Stocktake) -> None:
-    if st.status != OPEN:
+    if not can_change(st.status):
         raise Conflict(
             f"Stocktake {st.id} is {st.status}; only an open stocktake can change.",
             field="stocktake_id",

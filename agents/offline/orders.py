@@ -13,10 +13,9 @@ from agents.offline.render import button, order_reply, orders_reply
 from agents.offline.state import RETURN_REASONS, FlowState
 from agents.payment import bank_transfer_reply
 from agents.types import Reply
-from core.order_status import CUSTOMER_CANCELLABLE, OrderStatus
+from core.order_status import CUSTOMER_CANCELLABLE, RETURNABLE
 from tools.order_models import OrderOut
 
-RETURNABLE = frozenset({OrderStatus.DELIVERED, OrderStatus.COMPLETED})
 RECENT = 5
 
 

@@ -1,34 +1,17 @@
-"""Catalogue import and export: the seller's spreadsheet (CSV or Excel) in and out.
-
-Sellers keep their product lists in spreadsheets; moving to shopbot should not mean typing them
-again, and a price change for 300 SKUs should be one upload. The file travels as base64 so the
-same tool serves the HTTP API, the CLI and an agent.
-
-An import can do nothing a seller could not do in chat: it runs the catalogue tools' own code
-(``create_product``, ``update_product``, ``add_variant`` and their checks) inside this call's
-single transaction, and sets stock through ``stock_ops`` with an ``adjustment`` ledger row.
-The whole file is checked before anything is written, so a seller gets every bad row at once
-(row number as the spreadsheet shows it, the column, the reason) and a refused file writes
-nothing. Parsing (headers, cells, row rules) is pure and lives in ``core/catalog_rows.py``.
-The format for sellers: docs/catalog-import.md.
-"""
+"""Vetting an import: every row checked against the shop before anything is written, and
+the plan of what the file will do."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from core.catalog_rows import (
-    MAX_COLUMNS,
-    MAX_ROWS,
     MEDIA_COLUMN,
     MONEY_COLUMNS,
     QUANTITY_COLUMNS,
@@ -37,277 +20,30 @@ from core.catalog_rows import (
     Header,
     RowError,
     check_file,
-    columns,
-    is_blank,
-    map_header,
     merged_product_fields,
-    parse_row,
     product_key,
-    read_csv,
     reference_attributes,
-    write_csv,
 )
-from core.errors import DomainError, InvalidInput
+from core.errors import DomainError
 from core.text import fold
-from storage.models import Product, StockLevel, Variant, Warehouse
-from tools.catalog import (
-    CATALOG_EDITORS,
+from storage.models import Product, Variant, Warehouse
+from tools.catalog.schemas import (
     AddVariantIn,
     CreateProductIn,
     UpdateProductIn,
     VariantIn,
     VariantPatch,
-    _add_variant,
-    _check_new_variants,
-    _create_product,
-    _matching_categories,
-    _update_product,
 )
-from tools.catalog_io_labels import attribute_labels, export_labels, label_changes
+from tools.catalog.validation import _check_new_variants
+from tools.catalog_io_labels import attribute_labels, label_changes
 from tools.context import ToolContext
-from tools.registry import STAFF, tool
 from tools.stock import AdjustStockIn, adjust_stock, ordered_options
-from tools.stock_ops import Level, Move, apply_moves, lock_levels
+from tools.stock_ops import Level, Move, lock_levels
 
-Format = Literal["csv", "xlsx"]
-FORMATS: dict[str, Format] = {".csv": "csv", ".xlsx": "xlsx"}
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_ERRORS_LISTED = 500
 IMPORT_NOTE = "catalog import"
 _CHUNK = 1000  # ids or keys per IN (...) list
 _VARIANT_FIELD = re.compile(r"^variants\.(\d+)(?:\.(\w+))?(?:\.(\d+))?")
 _PATCHABLE = (*MONEY_COLUMNS, "vat_rate", *QUANTITY_COLUMNS)
-
-COLUMNS_HELP = """One row per variant. Columns (English names or Vietnamese headers such as
-    Mã SP, Tên sản phẩm, Danh mục, Thương hiệu, Mô tả, Mã SKU, Mã vạch, Giá vốn, Giá bán,
-    Thuế GTGT, Tồn kho HCM; case and accents do not matter): product_code, product_name,
-    category, brand, description, attribute_1..attribute_3 (names, e.g. Màu, Size) with
-    value_1..value_3, sku (required), barcode, cost_price, sale_price (đồng; "150.000",
-    "150,000" and "150.000đ" are read as 150000), vat_rate (0, 5, 8 or 10), reorder_point,
-    weight_grams, media_urls (separated by | or spaces) and stock_<WAREHOUSE_CODE> per
-    warehouse (e.g. stock_HCM). Rows with the same product_code form one product."""
-
-
-# ------------------------------------------------------------------------------------- models
-
-
-class ImportCatalogIn(BaseModel):
-    filename: str = Field(
-        min_length=1,
-        max_length=255,
-        description="The file's name; its extension picks the format: .csv or .xlsx",
-    )
-    content_base64: str = Field(
-        min_length=1,
-        max_length=MAX_FILE_BYTES * 4 // 3 + 16,
-        description="The file's bytes, base64-encoded",
-    )
-    skip_bad_rows: bool = Field(
-        default=False,
-        description="Import the good rows and list the bad ones. By default a file with any "
-        "bad row imports nothing.",
-    )
-    dry_run: bool = Field(
-        default=False, description="Check the file and count what would change; write nothing"
-    )
-
-
-class RowErrorOut(BaseModel):
-    row: int = Field(description="Row number as the spreadsheet shows it; the header is row 1")
-    column: str = Field(description="The column's header as written in the file")
-    message: str
-    code: str
-
-
-class ImportCatalogOut(BaseModel):
-    dry_run: bool
-    format: Format
-    rows_read: int = Field(description="Non-empty rows under the header")
-    rows_imported: int = Field(
-        description="Rows applied (would be, on a dry run), unchanged ones included"
-    )
-    rows_skipped: int = Field(description="Bad rows left out (skip_bad_rows)")
-    products_created: int
-    products_updated: int
-    variants_created: int
-    variants_updated: int
-    variants_unchanged: int
-    stock_rows_set: int = Field(
-        description="(SKU, warehouse) stock levels set: opening stock "
-        "of new variants and adjustments of existing ones"
-    )
-    errors: list[RowErrorOut] = Field(description=f"Bad rows, the first {MAX_ERRORS_LISTED}")
-    errors_total: int
-    ignored_columns: list[str] = Field(description="Headers that are not catalogue columns")
-
-
-class ExportCatalogIn(BaseModel):
-    format: Format = Field(default="xlsx", description="csv or xlsx")
-    category: str | None = Field(
-        default=None, max_length=120, description="Only this category (accents and case ignored)"
-    )
-    include_inactive: bool = Field(default=False, description="Also hidden products and variants")
-
-
-class ExportCatalogOut(BaseModel):
-    filename: str
-    format: Format
-    content_base64: str
-    rows: int = Field(description="Variant rows under the header")
-    products: int
-
-
-# ---------------------------------------------------------------------------------- file I/O
-
-
-def format_of(filename: str) -> Format:
-    """The extension decides: sellers know their file by its name, and sniffing an Excel file
-    that was renamed .csv would only hide the mistake."""
-    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if suffix in FORMATS:
-        return FORMATS[suffix]
-    hint = " Open it in Excel and save it as .xlsx." if suffix in (".xls", ".ods") else ""
-    raise InvalidInput(
-        f"{filename} is not a .csv or .xlsx file.{hint}",
-        field="filename",
-        code="unsupported_format",
-    )
-
-
-def decode_content(text: str) -> bytes:
-    """Base64 (a data: URL prefix and line breaks are tolerated), at most MAX_FILE_BYTES."""
-    body = text.strip()
-    if body.startswith("data:") and "," in body:
-        body = body.split(",", 1)[1]
-    try:
-        data = base64.b64decode(re.sub(r"\s+", "", body), validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput(
-            "content_base64 is not valid base64.", field="content_base64", code="bad_base64"
-        ) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput(
-            f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it.",
-            field="content_base64",
-            code="file_too_large",
-        )
-    if not data:
-        raise InvalidInput("The file is empty.", field="content_base64", code="empty_file")
-    return data
-
-
-Grid = list[tuple[int, list[object]]]  # (spreadsheet row number, cells) of non-blank rows
-
-
-def _trim(cells: Sequence[object]) -> list[object]:
-    out = list(cells)
-    while out and (out[-1] is None or (isinstance(out[-1], str) and not out[-1].strip())):
-        out.pop()
-    return out
-
-
-def read_grid(fmt: Format, data: bytes) -> Grid:
-    """The non-blank rows of the file with the row numbers the spreadsheet shows."""
-    if fmt == "csv":
-        if data.startswith(b"PK\x03\x04"):
-            raise InvalidInput(
-                "This is an Excel file; name it .xlsx.", field="filename", code="bad_file"
-            )
-        return [(i, _trim(r)) for i, r in enumerate(read_csv(data), start=1) if not is_blank(r)]
-    return _read_xlsx(data)
-
-
-def _read_xlsx(data: bytes) -> Grid:
-    from openpyxl import load_workbook
-
-    if not data.startswith(b"PK"):
-        raise InvalidInput(
-            "That is not an .xlsx file (an old .xls? Open it in Excel and save as .xlsx).",
-            field="content_base64",
-            code="bad_file",
-        )
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged or foreign zip
-        raise InvalidInput(
-            "The .xlsx file cannot be read; is it damaged or password protected?",
-            field="content_base64",
-            code="bad_file",
-        ) from None
-    grid: Grid = []
-    try:
-        ws = wb.worksheets[0]
-        blank_run = 0
-        for number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
-            cells = _trim(values[: MAX_COLUMNS + 1])
-            if is_blank(cells):
-                blank_run += 1
-                if grid and blank_run > 1000:  # formatting dragged far below the data
-                    break
-                continue
-            blank_run = 0
-            grid.append((number, cells))
-            if len(grid) > MAX_ROWS + 1:
-                raise InvalidInput(
-                    f"The file has more than {MAX_ROWS} rows; split it.",
-                    field="content_base64",
-                    code="too_many_rows",
-                )
-    finally:
-        wb.close()
-    return grid
-
-
-def write_xlsx(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
-    """A sheet a seller can work in: bold frozen header with a filter, readable widths, money
-    as integers shown with thousands separators, codes kept as text (leading zeros)."""
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    def cell(value: object) -> object:
-        # Control characters cannot be written to a sheet; data stored before the tools
-        # refused them must not make the export fail for good.
-        if isinstance(value, str):
-            return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-        return "" if value is None else value
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Sản phẩm"
-    ws.append([cell(h) for h in header])
-    for head in ws[1]:
-        head.font = Font(bold=True)
-        head.fill = PatternFill("solid", fgColor="DDEBF7")
-    formats: dict[int, str] = {}
-    for i, name in enumerate(header, start=1):
-        if name in MONEY_COLUMNS or name in QUANTITY_COLUMNS or name.startswith(STOCK_PREFIX):
-            formats[i] = "#,##0"
-        elif name in ("product_code", "sku", "barcode") or name.startswith("value_"):
-            formats[i] = "@"
-    for r in rows:
-        ws.append([cell(v) for v in r])
-    for line in ws.iter_rows(min_row=2):
-        for c in line:
-            if isinstance(c.value, str) and c.value.startswith("="):
-                c.data_type = "s"  # text, never a formula
-            if c.column in formats:
-                c.number_format = formats[c.column]
-    for i, name in enumerate(header, start=1):
-        longest = max([len(name), *(len(str(r[i - 1])) for r in rows[:1000] if r[i - 1])])
-        if i in formats and formats[i] == "#,##0":
-            longest += longest // 3
-        ws.column_dimensions[get_column_letter(i)].width = min(max(longest + 2, 8), 50)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-# ------------------------------------------------------------------------------------ vetting
 
 
 @dataclass
@@ -317,7 +53,7 @@ class _Existing:
 
 
 @dataclass
-class _Plan:
+class Plan:
     """What the file will do, decided before anything is written."""
 
     updates: list[UpdateProductIn] = field(default_factory=list)
@@ -330,7 +66,7 @@ class _Plan:
     opening_stock_rows: int = 0
 
 
-class _Vetting:
+class Vetting:
     """Checks every row against the shop and builds the plan; collects errors per row."""
 
     def __init__(
@@ -348,7 +84,7 @@ class _Vetting:
         self.errors: list[RowError] = []
         self.bad: set[int] = set()
         self.add(errors)
-        self.plan = _Plan()
+        self.plan = Plan()
         self.by_sku: dict[str, _Existing] = {}
         self.products: dict[str, Product] = {}
         self.barcode_owner: dict[str, tuple[int, str]] = {}
@@ -809,7 +545,7 @@ def _chunks(keys: Sequence[str]) -> Iterable[list[str]]:
         yield list(keys[start : start + _CHUNK])
 
 
-async def _warehouse_columns(
+async def warehouse_columns(
     ctx: ToolContext, header: Header, header_row: int
 ) -> dict[str, Warehouse]:
     """The stock_ columns must name active warehouses; a wrong one is a header error because
@@ -838,189 +574,3 @@ async def _warehouse_columns(
         else:
             out[code] = wh
     return out
-
-
-# ---------------------------------------------------------------------------------- import
-
-
-@tool(
-    name="import_catalog",
-    description=f"""Import products, variants, prices and stock from a seller's spreadsheet
-    (.csv or .xlsx, sent as base64). {COLUMNS_HELP} New product codes are created, new SKUs of
-    existing products added; existing SKUs get the file's prices, VAT, barcode, reorder point
-    and weight, and their stock in each stock_ column is SET to the number given (a ledger
-    adjustment). Blank cells keep what the shop has. The whole file is checked first and a
-    file with any bad row imports nothing (every bad row is listed with its row number and
-    reason) unless skip_bad_rows is true; dry_run checks and counts without writing.""",
-    roles=CATALOG_EDITORS,
-)
-async def import_catalog(ctx: ToolContext, inp: ImportCatalogIn) -> ImportCatalogOut:
-    fmt = format_of(inp.filename)
-    grid = read_grid(fmt, decode_content(inp.content_base64))
-    if not grid:
-        raise InvalidInput("The file has no rows.", field="content_base64", code="empty_file")
-    header_row, header_cells = grid[0]
-    header = map_header(header_cells, header_row)
-    warehouses = await _warehouse_columns(ctx, header, header_row)
-    rows: list[CatalogRow] = []
-    errors: list[RowError] = list(header.errors)
-    if not header.errors:
-        for number, cells in grid[1:]:
-            row, row_errors = parse_row(number, cells, header)
-            rows.append(row)
-            errors += row_errors
-    vetting = _Vetting(ctx, header, warehouses, rows, errors)
-    if not header.errors:
-        await vetting.run()
-    errors = sorted(set(vetting.errors))
-    plan = vetting.plan
-    skipped = len({e.row for e in errors})
-    refused = bool(header.errors) or (bool(errors) and not inp.skip_bad_rows)
-    if refused and not inp.dry_run:
-        raise _refusal(errors, len(rows), header, header_row)
-    if refused:
-        plan = _Plan()
-    out = ImportCatalogOut(
-        dry_run=inp.dry_run,
-        format=fmt,
-        rows_read=len(rows),
-        rows_imported=0 if refused else len(rows) - skipped,
-        rows_skipped=0 if refused else skipped,
-        products_created=len(plan.creates),
-        products_updated=plan.products_updated,
-        variants_created=sum(len(c.variants) for c in plan.creates) + len(plan.additions),
-        variants_updated=plan.variants_updated,
-        variants_unchanged=plan.variants_unchanged,
-        stock_rows_set=plan.opening_stock_rows + len(plan.moves),
-        errors=[
-            RowErrorOut(row=e.row, column=e.column, message=e.message, code=e.code)
-            for e in errors[:MAX_ERRORS_LISTED]
-        ],
-        errors_total=len(errors),
-        ignored_columns=header.ignored,
-    )
-    if inp.dry_run:
-        return out
-    # The catalogue tools' own code (without reading each product back), in this transaction:
-    # a refusal now, which the checks above should have made impossible, rolls back all.
-    for update in plan.updates:
-        await _update_product(ctx, update)
-    for addition in plan.additions:
-        await _add_variant(ctx, addition)
-    for create in plan.creates:
-        await _create_product(ctx, create)
-    if plan.moves:
-        await apply_moves(ctx, plan.moves)
-    return out
-
-
-def _refusal(
-    errors: list[RowError], rows_read: int, header: Header, header_row: int
-) -> InvalidInput:
-    rows = sorted({e.row for e in errors})
-    first = errors[0]
-    where = "The header" if first.row == header_row else f"Row {first.row}"
-    listed = [
-        {"row": e.row, "column": e.column, "message": e.message, "code": e.code}
-        for e in errors[:MAX_ERRORS_LISTED]
-    ]
-    return InvalidInput(
-        f"{len(rows)} row(s) have errors, so nothing was imported. {where}, {first.column}: "
-        f"{first.message} Fix the file, or import with skip_bad_rows to leave the bad rows out.",
-        field="content_base64",
-        code="bad_rows",
-        details={
-            "errors": listed,
-            "errors_total": len(errors),
-            "bad_rows": rows,
-            "rows_read": rows_read,
-            "ignored_columns": header.ignored,
-        },
-    )
-
-
-# ---------------------------------------------------------------------------------- export
-
-
-@tool(
-    name="export_catalog",
-    description=f"""Export the catalogue as a spreadsheet (xlsx or csv, returned as base64),
-    one row per variant with stock on hand per active warehouse. {COLUMNS_HELP} The file can be
-    edited and given back to import_catalog; unchanged it changes nothing. Optionally one
-    category only.""",
-    roles=STAFF,
-    write=False,
-)
-async def export_catalog(ctx: ToolContext, inp: ExportCatalogIn) -> ExportCatalogOut:
-    s = ctx.session
-    warehouses = list(
-        (
-            await s.execute(
-                select(Warehouse).where(Warehouse.active.is_(True)).order_by(Warehouse.id)
-            )
-        ).scalars()
-    )
-    products_q = select(Product).order_by(Product.id)
-    if not inp.include_inactive:
-        products_q = products_q.where(Product.active.is_(True))
-    if inp.category is not None and inp.category.strip():
-        cats = await _matching_categories(ctx, inp.category, inp.include_inactive)
-        products_q = products_q.where(Product.category.in_(cats or [""]), Product.category != "")
-    products = list((await s.execute(products_q)).scalars())
-    chosen = products_q.with_only_columns(Product.id).order_by(None)
-    variants_q = (
-        select(Variant)
-        .where(Variant.product_id.in_(chosen))
-        .order_by(Variant.product_id, Variant.id)
-    )
-    if not inp.include_inactive:
-        variants_q = variants_q.where(Variant.active.is_(True))
-    variants: dict[int, list[Variant]] = {}
-    for v in (await s.execute(variants_q)).scalars():
-        variants.setdefault(v.product_id, []).append(v)
-    on_hand: dict[tuple[int, int], int] = {}
-    levels_q = (
-        select(StockLevel.variant_id, StockLevel.warehouse_id, StockLevel.on_hand)
-        .join(Variant, Variant.id == StockLevel.variant_id)
-        .where(Variant.product_id.in_(chosen))
-    )
-    for vid, wid, qty in await s.execute(levels_q):
-        on_hand[(vid, wid)] = qty
-
-    header = columns([w.code for w in warehouses])
-    rows: list[list[object]] = []
-    for p in products:
-        media = " | ".join(p.media)
-        for v in variants.get(p.id, []):
-            pairs = list(ordered_options(v.options, p.attributes).items())
-            attrs: list[object] = []
-            for n in range(3):
-                attrs += list(pairs[n]) if n < len(pairs) else ["", ""]
-            rows.append(
-                [
-                    p.code,
-                    p.name,
-                    p.category,
-                    p.brand,
-                    p.description,
-                    *attrs,
-                    v.sku,
-                    v.barcode or "",
-                    v.cost_price,
-                    v.sale_price,
-                    v.vat_rate,
-                    v.reorder_point,
-                    v.weight_grams,
-                    media,
-                    *export_labels(p, pairs),
-                    *(on_hand.get((v.id, w.id), 0) for w in warehouses),
-                ]
-            )
-    content = write_csv(header, rows) if inp.format == "csv" else write_xlsx(header, rows)
-    return ExportCatalogOut(
-        filename=f"catalog-{ctx.now:%Y%m%d-%H%M}.{inp.format}",
-        format=inp.format,
-        content_base64=base64.b64encode(content).decode("ascii"),
-        rows=len(rows),
-        products=sum(1 for p in products if variants.get(p.id)),
-    )
