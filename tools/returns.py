@@ -50,6 +50,7 @@ from storage.models import (
 )
 from tools.context import ToolContext
 from tools.events import order_event
+from tools.pending import generic_card
 from tools.registry import ACCOUNTING, CUSTOMER, SALES, STAFF, WAREHOUSE, tool
 from tools.stock_ops import Move, apply_moves
 
@@ -503,6 +504,7 @@ def _receipt_lines(
     separate return for the rest. If the buyer is neither sending goods nor being refunded, use
     cancel_return instead. Then accounting refunds with refund_return.""",
     roles=WAREHOUSE,
+    confirm=generic_card("Nhận hàng trả về kho / Receive a return"),
 )
 async def receive_return(ctx: ToolContext, inp: ReceiveReturnIn) -> ReturnOut:
     ret, order = await _locked(ctx, inp.return_id)
@@ -791,6 +793,7 @@ class RefundReturnIn(BaseModel):
     total when no payment was recorded). Sets the order's payment status to refunded or
     partially_refunded.""",
     roles=ACCOUNTING,
+    confirm=generic_card("Hoàn tiền hàng trả / Refund a return"),
 )
 async def refund_return(ctx: ToolContext, inp: RefundReturnIn) -> ReturnOut:
     ret, order = await _locked(ctx, inp.return_id)
