@@ -16,6 +16,7 @@ from agents.staff.consent import ConfirmCard
 from agents.staff.desk import DeskReply, StaffDesk
 from bot.container import Container, load_settings
 from bot.http.app import create_app
+from bot.staff.telegram import StaffTelegram
 from core.roles import Actor, Role
 from storage.database import Database
 from tests.conftest import SYSTEM, Caller
@@ -50,7 +51,9 @@ async def stocked(shop: Caller) -> None:
 async def on_hand(shop: Caller, sku: str, warehouse: str) -> int:
     found = await shop("check_stock", sku=sku)
     [variant] = found["variants"]
-    return int(next(w["on_hand"] for w in variant["warehouses"] if w["warehouse_code"] == warehouse))
+    return int(
+        next(w["on_hand"] for w in variant["warehouses"] if w["warehouse_code"] == warehouse)
+    )
 
 
 def the_card(reply: DeskReply) -> ConfirmCard:
@@ -201,3 +204,35 @@ async def test_the_staff_page_shows_the_card_and_confirm_runs_it_once(
         pressed = await page.post("/staff/api/press", json={"payload": confirm}, headers=headers)
         assert pressed.json()["ok"], pressed.text
     assert await on_hand(shop, DEN, "HCM") == 30
+
+
+# ---------------------------------------------------------------- through the Telegram adapter
+
+
+async def test_telegram_sends_the_card_as_an_inline_keyboard_and_cancel_runs_nothing(
+    stocked: None,
+    shop: Caller,
+    runner: ToolRunner,
+    db: Database,
+    agent: StaffAgent,
+    fake_openai: FakeOpenAI,
+) -> None:
+    await shop("add_staff", SYSTEM, name="Tâm", role="warehouse", telegram_user_id=501)
+    bot = StaffTelegram(StaffDesk(runner, language="vi", surface="telegram_staff"), db, agent)
+    fake_openai.script(ToolCalls(ADD_20))
+    message = {"message_id": 5, "chat": {"id": 501}, "from": {"id": 501}, "text": RECEIVE_20}
+
+    [sent] = await bot.handle({"update_id": 7, "message": message})
+    assert sent.method == "sendMessage"
+    [row] = sent.params["reply_markup"]["inline_keyboard"]
+    assert [b["text"] for b in row] == ["Xác nhận", "Huỷ"]
+    assert all(len(b["callback_data"].encode()) <= 64 for b in row)
+
+    shown = {"message_id": 6, "chat": {"id": 501}, "text": sent.params["text"]}
+    callback = {"id": "cb", "from": {"id": 501}, "data": row[1]["callback_data"], "message": shown}
+    answer, edit = await bot.handle({"update_id": 8, "callback_query": callback})
+    assert answer.method == "answerCallbackQuery"
+    assert edit.method == "editMessageText"
+    assert edit.params["reply_markup"] == {"inline_keyboard": []}
+    assert edit.params["text"].endswith("Đã bỏ qua, không có gì thay đổi.")
+    assert await on_hand(shop, DEN, "HCM") == 10
