@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from agents.cards import parse_card_payload
 from agents.staff.assistant import StaffAgent, answer_text
 from agents.staff.cards import CardButton, OrderCard
+from agents.staff.consent import ConfirmCard
 from agents.staff.desk import DeskReply, StaffDesk
 from core.errors import DomainError
 from core.roles import Actor
@@ -56,13 +57,26 @@ def keyboard(buttons: list[CardButton]) -> dict[str, Any]:
     return {"inline_keyboard": rows}
 
 
-def card_message(chat_id: int, card: OrderCard) -> BotCall:
+def card_message(chat_id: int, card: OrderCard | ConfirmCard) -> BotCall:
     return BotCall(
         method="sendMessage",
         params={
             "chat_id": chat_id,
             "text": card.text[:MAX_TEXT],
             "reply_markup": keyboard(card.buttons),
+        },
+    )
+
+
+def edit_message(source: dict[str, Any], text: str, buttons: list[CardButton]) -> BotCall:
+    """The pressed message, edited in place (an empty keyboard removes the buttons)."""
+    return BotCall(
+        method="editMessageText",
+        params={
+            "chat_id": source["chat"]["id"],
+            "message_id": source["message_id"],
+            "text": text[:MAX_TEXT],
+            "reply_markup": keyboard(buttons),
         },
     )
 
@@ -112,32 +126,11 @@ class StaffTelegram:
             )
         ]
         source = callback.get("message") or {}
-        if source and not reply.cards and is_card_press(callback):
+        if source and reply.cards:
+            calls.append(edit_message(source, reply.cards[0].text, reply.cards[0].buttons))
+        elif source and is_card_press(callback):
             # A confirmation card answered: its message says what became of it, no buttons.
-            calls.append(
-                BotCall(
-                    method="editMessageText",
-                    params={
-                        "chat_id": source["chat"]["id"],
-                        "message_id": source["message_id"],
-                        "text": f"{source.get('text', '')}\n\n{reply.text}"[:MAX_TEXT],
-                        "reply_markup": {"inline_keyboard": []},
-                    },
-                )
-            )
-        if reply.cards and source:
-            card = reply.cards[0]
-            calls.append(
-                BotCall(
-                    method="editMessageText",
-                    params={
-                        "chat_id": source["chat"]["id"],
-                        "message_id": source["message_id"],
-                        "text": card.text[:MAX_TEXT],
-                        "reply_markup": keyboard(card.buttons),
-                    },
-                )
-            )
+            calls.append(edit_message(source, f"{source.get('text', '')}\n\n{reply.text}", []))
         return calls
 
     async def _redeem(self, secret: str, user_id: int) -> str:
@@ -161,16 +154,5 @@ class StaffTelegram:
         shown = [c.text for c in reply.cards[:1]] + [c.text for c in reply.confirmations[:1]]
         if reply.text and reply.text not in shown:
             calls.append(self._say(chat_id, reply.text))
-        calls += [card_message(chat_id, c) for c in reply.cards]
-        calls += [
-            BotCall(
-                method="sendMessage",
-                params={
-                    "chat_id": chat_id,
-                    "text": c.text[:MAX_TEXT],
-                    "reply_markup": keyboard(c.buttons),
-                },
-            )
-            for c in reply.confirmations
-        ]
+        calls += [card_message(chat_id, c) for c in [*reply.cards, *reply.confirmations]]
         return calls
