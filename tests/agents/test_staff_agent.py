@@ -17,10 +17,11 @@ from agents.staff.desk import DeskReply, StaffDesk
 from bot.container import Container, load_settings
 from bot.http.app import create_app
 from bot.staff.telegram import StaffTelegram
+from core.money import format_vnd
 from core.roles import Actor, Role
 from storage.database import Database
 from tests.conftest import SYSTEM, Caller
-from tests.factories import DEN, make_product, make_warehouses
+from tests.factories import ACCOUNTANT, DEN, SALES, make_order, make_product, make_warehouses
 from tests.fakes.openai_server import Call, FakeOpenAI, Text, ToolCalls
 from tools.registry import Registry
 from tools.runner import ToolRunner
@@ -236,3 +237,27 @@ async def test_telegram_sends_the_card_as_an_inline_keyboard_and_cancel_runs_not
     assert edit.params["reply_markup"] == {"inline_keyboard": []}
     assert edit.params["text"].endswith("Đã bỏ qua, không có gì thay đổi.")
     assert await on_hand(shop, DEN, "HCM") == 10
+
+
+async def test_a_refund_card_names_the_order_and_refunds_exactly_the_amount_shown(
+    stocked: None,
+    shop: Caller,
+    desk: StaffDesk,
+    agent: StaffAgent,
+    fake_openai: FakeOpenAI,
+) -> None:
+    order = await make_order(shop, {DEN: 1}, upto=["confirmed"], payment_method="bank_transfer")
+    await shop("record_payment", order_id=order["id"], amount=order["total"])
+    await shop("cancel_order", SALES, order_id=order["id"], reason="khách đổi ý")
+    fake_openai.script(ToolCalls(Call("refund_payment", {"number": order["number"]})))
+
+    card = the_card(await answer_text(desk, agent, ACCOUNTANT, f"hoàn tiền đơn {order['number']}"))
+    assert order["number"] in card.text
+    assert format_vnd(order["total"]) in card.text
+    assert (await shop("get_order", order_id=order["id"]))["paid_amount"] == order["total"]
+
+    done = await desk.press(ACCOUNTANT, button(card, "Xác nhận"))
+    assert done.ok, done.text
+    [shown] = done.cards
+    assert shown.number == order["number"]
+    assert (await shop("get_order", order_id=order["id"]))["paid_amount"] == 0
