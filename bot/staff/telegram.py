@@ -154,5 +154,6 @@ class StaffTelegram:
         shown = [c.text for c in reply.cards[:1]] + [c.text for c in reply.confirmations[:1]]
         if reply.text and reply.text not in shown:
             calls.append(self._say(chat_id, reply.text))
-        calls += [card_message(chat_id, c) for c in [*reply.cards, *reply.confirmations]]
+        shown_cards: list[OrderCard | ConfirmCard] = [*reply.cards, *reply.confirmations]
+        calls += [card_message(chat_id, c) for c in shown_cards]
         return calls
