@@ -261,3 +261,23 @@ async def test_a_refund_card_names_the_order_and_refunds_exactly_the_amount_show
     [shown] = done.cards
     assert shown.number == order["number"]
     assert (await shop("get_order", order_id=order["id"]))["paid_amount"] == 0
+
+
+async def test_staff_cancel_through_the_agent_uses_the_order_cancel_card(
+    stocked: None,
+    shop: Caller,
+    desk: StaffDesk,
+    agent: StaffAgent,
+    fake_openai: FakeOpenAI,
+) -> None:
+    order = await make_order(shop, {DEN: 1})
+    cancel = Call("cancel_order", {"number": order["number"], "reason": "khách đổi ý"})
+    fake_openai.script(ToolCalls(cancel))
+
+    text = f"huỷ đơn {order['number']} vì khách đổi ý"
+    card = the_card(await answer_text(desk, agent, SALES, text))
+    assert card.tool == "cancel_order"
+    assert (await shop("get_order", order_id=order["id"]))["status"] == "new"
+    done = await desk.press(SALES, card.buttons[0].payload)
+    assert done.ok, done.text
+    assert (await shop("get_order", order_id=order["id"]))["status"] == "cancelled"
