@@ -281,3 +281,22 @@ async def test_staff_cancel_through_the_agent_uses_the_order_cancel_card(
     done = await desk.press(SALES, card.buttons[0].payload)
     assert done.ok, done.text
     assert (await shop("get_order", order_id=order["id"]))["status"] == "cancelled"
+
+
+async def test_a_receipt_card_shows_the_cost_in_dong_and_runs_once(
+    stocked: None,
+    shop: Caller,
+    desk: StaffDesk,
+    agent: StaffAgent,
+    fake_openai: FakeOpenAI,
+) -> None:
+    line = {"sku": DEN, "quantity": 20, "unit_cost": 85_000}
+    fake_openai.script(ToolCalls(Call("receive_goods", {"warehouse_code": "HCM", "lines": [line]})))
+
+    card = the_card(await answer_text(desk, agent, KHO, "nhập thêm 20 cái AT01-DEN-M giá 85k"))
+    assert card.tool == "receive_goods"
+    assert "85.000₫" in card.text
+    assert await on_hand(shop, DEN, "HCM") == 10
+    for _ in range(2):
+        assert (await desk.press(KHO, button(card, "Xác nhận"))).ok
+    assert await on_hand(shop, DEN, "HCM") == 30
