@@ -47,6 +47,17 @@ _TEXT: dict[str, tuple[str, str]] = {
     "field_order": ("Đơn", "Order"),
     "field_status": ("Trạng thái", "Status"),
     "field_reason": ("Lý do", "Reason"),
+    # The arguments staff cards show most (generic cards label any other by its name).
+    "field_sku": ("SKU", "SKU"),
+    "field_warehouse_code": ("Kho", "Warehouse"),
+    "field_from_warehouse_code": ("Từ kho", "From warehouse"),
+    "field_to_warehouse_code": ("Đến kho", "To warehouse"),
+    "field_delta": ("Thay đổi", "Change"),
+    "field_set_to": ("Đặt thành", "Set to"),
+    "field_quantity": ("Số lượng", "Quantity"),
+    "field_amount": ("Số tiền", "Amount"),
+    "field_lines": ("Hàng", "Lines"),
+    "field_supplier_code": ("Nhà cung cấp", "Supplier"),
     "expires": ("Giữ hàng đến {time}.", "Held for you until {time}."),
     "ask_place_order": (
         "Bấm “Xác nhận đặt hàng” (hoặc trả lời “đồng ý”) để đặt đơn này.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from core.cards import CardField, CardKind
 from core.errors import Conflict, InvalidInput
 from core.money import balance, format_vnd
 from core.order_status import OrderStatus
@@ -19,6 +20,7 @@ from tools.events import order_event
 from tools.idempotency import Idempotent
 from tools.order_models import OrderOut, PaymentMethod
 from tools.orders import OrderRef, load_order, order_out, settle
+from tools.pending import Prepared, card_fields
 from tools.registry import ACCOUNTING, CUSTOMER, STAFF, tool
 
 
@@ -91,6 +93,29 @@ class RefundPaymentIn(OrderRef, Idempotent):
     reason: str = Field(default="", max_length=500)
 
 
+async def _refund_card(ctx: ToolContext, inp: RefundPaymentIn) -> Prepared:
+    """The card names the order by its number and states the amount: when none was given,
+    what is due back now is written into the arguments, so confirming gives back exactly
+    the amount shown even if the order changes meanwhile (more than is due is refused)."""
+    order = await load_order(ctx, inp.resolve())
+    _due, back = balance(
+        order.total, order.paid_amount, cancelled=order.status == OrderStatus.CANCELLED
+    )
+    if back == 0:
+        raise Conflict(
+            f"Nothing is due back on {order.number}.", field="order_id", code="nothing_to_refund"
+        )
+    args = inp.model_copy(update={"amount": inp.amount or back})
+    args.model_fields_set.add("amount")
+    shown = [f for f in card_fields(args) if f.key not in ("order_id", "number")]
+    return Prepared(
+        args=args,
+        kind=CardKind.GENERIC,
+        title="Hoàn tiền / Refund",
+        fields=[CardField(key="order", value=order.number), *shown],
+    )
+
+
 @tool(
     name="refund_payment",
     description="""Give back money a buyer paid beyond what the order now costs: the prepayment
@@ -98,6 +123,7 @@ class RefundPaymentIn(OrderRef, Idempotent):
     refund_due). Goods that come back are refunded through their return instead
     (create_return, receive_return). More than is due back is refused.""",
     roles=ACCOUNTING,
+    confirm=_refund_card,
 )
 async def refund_payment(ctx: ToolContext, inp: RefundPaymentIn) -> OrderOut:
     order = await load_order(ctx, inp.resolve(), lock=True)

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from core.cards import CardField, CardKind, CardLine, CardTotals, ConfirmationCard
 from core.errors import Conflict, DomainError
+from core.money import format_vnd
 from storage.pending import (
     PendingRow,
     PendingStatus,
@@ -134,30 +135,39 @@ async def remember_result(ctx: ToolContext, token: str, result: BaseModel) -> No
     await record_result(ctx.tx, token, result.model_dump(mode="json"))
 
 
+# Arguments that are amounts of money (integer đồng): a card shows them as 85.000₫.
+MONEY_FIELDS = frozenset({"amount", "unit_cost", "unit_price", "price", "cost", "shipping_fee"})
+
+
 def generic_card(title: str) -> Any:
     """A card builder for tools whose arguments speak for themselves (staff stock and money
-    tools): every given argument as a labelled field, run exactly as given."""
+    tools: SKUs, warehouse codes, quantities, amounts): every given argument as a labelled
+    field, amounts in đồng, run exactly as given."""
 
     async def build(ctx: ToolContext, inp: BaseModel) -> Prepared:
-        return Prepared(args=inp, kind=CardKind.GENERIC, title=title, fields=_fields(inp))
+        return Prepared(args=inp, kind=CardKind.GENERIC, title=title, fields=card_fields(inp))
 
     return build
 
 
-def _fields(inp: BaseModel) -> list[CardField]:
+def card_fields(inp: BaseModel) -> list[CardField]:
+    """Every given argument of ``inp`` as a field (the idempotency key is a handle, not a
+    choice the person makes, and is left out)."""
     out = []
     for key, value in inp.model_dump(mode="json", exclude_unset=True, exclude_none=True).items():
         if key == "idempotency_key":
             continue
-        out.append(CardField(key=key, value=_plain(value)))
+        out.append(CardField(key=key, value=_plain(value, key)))
     return out
 
 
-def _plain(value: Any) -> str:
+def _plain(value: Any, key: str = "") -> str:
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+        return ", ".join(f"{k}: {_plain(v, k)}" for k, v in value.items())
     if isinstance(value, list):
-        return "; ".join(_plain(v) for v in value)
+        return "; ".join(_plain(v, key) for v in value)
+    if key in MONEY_FIELDS and isinstance(value, int) and not isinstance(value, bool):
+        return format_vnd(value)
     return str(value)
 
 
@@ -169,6 +179,7 @@ __all__ = [
     "Prepared",
     "Proposal",
     "agent_surface",
+    "card_fields",
     "claim",
     "generic_card",
     "record_proposal",

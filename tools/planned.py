@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from core.errors import Conflict
 from tools.context import ToolContext
 from tools.orders import OrderRef
+from tools.pending import generic_card
 from tools.registry import ACCOUNTING, SALES, WAREHOUSE, tool
 
 
@@ -25,6 +26,7 @@ def _not_set_up(what: str) -> Conflict:
     name="book_shipment",
     description="Book a carrier pickup for an order that is ready to ship. Not set up yet.",
     roles=SALES | WAREHOUSE,
+    confirm=generic_card("Đặt giao hàng / Book shipment"),
 )
 async def book_shipment(ctx: ToolContext, inp: OrderRef) -> NotSetUpOut:
     raise _not_set_up("Booking shipments")
@@ -34,6 +36,7 @@ async def book_shipment(ctx: ToolContext, inp: OrderRef) -> NotSetUpOut:
     name="issue_invoice",
     description="Issue the e-invoice (hóa đơn điện tử) of an order. Not set up yet.",
     roles=ACCOUNTING,
+    confirm=generic_card("Xuất hoá đơn / Issue invoice"),
 )
 async def issue_invoice(ctx: ToolContext, inp: OrderRef) -> NotSetUpOut:
     raise _not_set_up("Issuing invoices")

@@ -45,6 +45,7 @@ from storage.models import (
 )
 from tools.context import ToolContext
 from tools.idempotency import Idempotent
+from tools.pending import generic_card
 from tools.queries import children
 from tools.registry import ACCOUNTING, MANAGERS, WAREHOUSE, tool
 from tools.stock_ops import Move, apply_moves, get_warehouse, lock_levels
@@ -418,6 +419,7 @@ class CreatePurchaseOrderIn(BaseModel):
     with confirm_purchase_order once the supplier agrees, then record arrivals with
     receive_goods.""",
     roles=MANAGERS | ACCOUNTING,
+    confirm=generic_card("Tạo đơn mua hàng / Create purchase order"),
 )
 async def create_purchase_order(ctx: ToolContext, inp: CreatePurchaseOrderIn) -> PurchaseOrderOut:
     supplier = await _supplier(ctx, inp.supplier_id, inp.supplier_code)
@@ -553,6 +555,7 @@ async def list_purchase_orders(
     description="""Confirm a draft purchase order (the supplier agreed): it then counts as goods
     on order and can be received with receive_goods.""",
     roles=MANAGERS | ACCOUNTING,
+    confirm=generic_card("Xác nhận đơn mua hàng / Confirm purchase order"),
 )
 async def confirm_purchase_order(ctx: ToolContext, inp: PurchaseOrderIdIn) -> PurchaseOrderOut:
     po = await _load_po(ctx, inp.purchase_order_id, lock=True)
@@ -765,6 +768,7 @@ class ReceiveGoodsOut(BaseModel):
     that were waiting for this stock (awaiting_stock) are then served first come, first served;
     the output lists the ones now fully reserved.""",
     roles=WAREHOUSE,
+    confirm=generic_card("Nhập hàng vào kho / Receive goods"),
 )
 async def receive_goods(ctx: ToolContext, inp: ReceiveGoodsIn) -> ReceiveGoodsOut:
     # Everything is checked before anything is written; a refusal leaves nothing behind.

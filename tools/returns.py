@@ -20,6 +20,7 @@ from typing import Any, Literal, cast, get_args
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from core.cards import CardField, CardKind
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.money import format_vnd
 from core.order_status import RETURNABLE, TRANSITIONS, OrderStatus, check_transition
@@ -50,6 +51,7 @@ from storage.models import (
 )
 from tools.context import ToolContext
 from tools.events import order_event
+from tools.pending import Prepared, card_fields, generic_card
 from tools.registry import ACCOUNTING, CUSTOMER, SALES, STAFF, WAREHOUSE, tool
 from tools.stock_ops import Move, apply_moves
 
@@ -502,6 +504,7 @@ def _receipt_lines(
     separate return for the rest. If the buyer is neither sending goods nor being refunded, use
     cancel_return instead. Then accounting refunds with refund_return.""",
     roles=WAREHOUSE,
+    confirm=generic_card("Nhận hàng trả về kho / Receive a return"),
 )
 async def receive_return(ctx: ToolContext, inp: ReceiveReturnIn) -> ReturnOut:
     ret, order = await _locked(ctx, inp.return_id)
@@ -777,6 +780,32 @@ class RefundReturnIn(BaseModel):
     note: str = Field(default="", max_length=1000)
 
 
+async def _refund_return_card(ctx: ToolContext, inp: RefundReturnIn) -> Prepared:
+    """Names the return and its order, and writes the default amount (the paid value of the
+    returned units, as it stands now) into the arguments: Confirm refunds what was shown."""
+    ret, order = await _locked(ctx, inp.return_id)
+    amount = inp.amount or (await _out(ctx, ret, order)).refund_value
+    if amount <= 0:
+        raise InvalidInput(
+            f"{ret.number} has nothing to refund; give amount if needed.",
+            field="amount",
+            code="nothing_to_refund",
+        )
+    args = inp.model_copy(update={"amount": amount})
+    args.model_fields_set.add("amount")
+    shown = [f for f in card_fields(args) if f.key != "return_id"]
+    return Prepared(
+        args=args,
+        kind=CardKind.GENERIC,
+        title="Hoàn tiền hàng trả / Refund a return",
+        fields=[
+            CardField(key="return", value=ret.number),
+            CardField(key="order", value=order.number),
+            *shown,
+        ],
+    )
+
+
 @tool(
     name="refund_return",
     description="""Refund a received return, or a refund-only one (nothing came back: recorded
@@ -790,6 +819,7 @@ class RefundReturnIn(BaseModel):
     total when no payment was recorded). Sets the order's payment status to refunded or
     partially_refunded.""",
     roles=ACCOUNTING,
+    confirm=_refund_return_card,
 )
 async def refund_return(ctx: ToolContext, inp: RefundReturnIn) -> ReturnOut:
     ret, order = await _locked(ctx, inp.return_id)

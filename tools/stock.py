@@ -20,6 +20,7 @@ from core.errors import InsufficientStock, InvalidInput, NotFound
 from storage.models import Product, StockLevel, StockMove, StockWriteOff, Variant, Warehouse
 from tools.context import ToolContext
 from tools.idempotency import Idempotent
+from tools.pending import generic_card
 from tools.registry import CUSTOMER, STAFF, WAREHOUSE, tool
 from tools.stock_ops import (
     Level,
@@ -246,6 +247,7 @@ class StockChangeOut(BaseModel):
     be removed. For goods from a supplier use the purchasing tools; to move goods between
     warehouses use transfer_stock.""",
     roles=WAREHOUSE,
+    confirm=generic_card("Điều chỉnh tồn kho / Adjust stock"),
 )
 async def adjust_stock(ctx: ToolContext, inp: AdjustStockIn) -> StockChangeOut:
     if (inp.delta is None) == (inp.set_to is None):
@@ -351,6 +353,7 @@ class TransferStockOut(BaseModel):
     from the main warehouse). Only available units move: stock reserved for orders or held by
     open quotes stays. Records a transfer_out and a transfer_in ledger row with the same ref.""",
     roles=WAREHOUSE,
+    confirm=generic_card("Chuyển kho / Transfer stock"),
 )
 async def transfer_stock(ctx: ToolContext, inp: TransferStockIn) -> TransferStockOut:
     variant = await variant_by_sku(ctx, inp.sku)

@@ -18,6 +18,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.stocktake_status import APPLIED, CANCELLED, OPEN, can_change
 from storage.models import Product, StockLevel, Stocktake, StocktakeLine, Variant, Warehouse
 from tools.context import ToolContext
+from tools.pending import generic_card
 from tools.purchasing import MAX_ID, active_warehouse, variant_info, variants_for_lines
 from tools.queries import children
 from tools.registry import ACCOUNTING, MANAGERS, WAREHOUSE, tool
@@ -317,6 +318,7 @@ async def list_stocktakes(ctx: ToolContext, inp: ListStocktakesIn) -> ListStockt
     changed, if any SKU would end with less on hand than is reserved for orders (code
     stocktake_below_reserved, the SKUs are named): release or re-count those first.""",
     roles=MANAGERS | WAREHOUSE,
+    confirm=generic_card("Áp dụng kiểm kê / Apply stocktake"),
 )
 async def apply_stocktake(ctx: ToolContext, inp: StocktakeIdIn) -> StocktakeOut:
     st = await _load(ctx, inp.stocktake_id, lock=True)

@@ -52,7 +52,7 @@ from tenacity.wait import wait_exponential_jitter
 
 from agents.llm.config import LLMConfig
 from agents.llm.toolset import LOCAL_HANDOFF_TOOL, AgentTool, validation_message
-from agents.llm.turn import SURFACE, ToolExecutor, TurnDeps, error_content
+from agents.llm.turn import ToolExecutor, TurnDeps, error_content
 from core.errors import DomainError, NotFound, PermissionDenied
 from tools.registry import Registry
 
@@ -275,21 +275,18 @@ class ToolGuard(AgentMiddleware[AgentState[Any], TurnDeps]):
     async def _refuse_unoffered(
         self, name: str, args: dict[str, Any], deps: TurnDeps
     ) -> dict[str, Any]:
-        """A tool the model was not given never runs. A staff tool goes to the runner, whose
-        role check refuses the customer (and writes the attempt to the audit log)."""
-        if (
-            name not in self.registry
-            or self.registry.get(name).customer_safe
-            or not deps.actor.is_customer
-        ):
+        """A tool the model was not given never runs. A tool the actor's role may not use (a
+        staff tool for a customer, a refund for the warehouse) goes to the runner, whose role
+        check refuses it and writes the attempt to the audit log."""
+        if name not in self.registry or self.registry.get(name).allows(deps.actor.role):
             return NotFound(
                 f"There is no tool named '{name}'.", code="unknown_tool", field="name"
             ).to_dict()
         try:
-            await self.executor.runner.call(name, args, deps.actor, surface=SURFACE)
+            await self.executor.runner.call(name, args, deps.actor, surface=self.executor.surface)
         except DomainError as exc:
             return exc.to_dict()
-        log.error("the runner let customer %s run staff tool %s", deps.actor.customer_id, name)
+        log.error("the runner let %s run %s, which its role may not use", deps.actor.label, name)
         return PermissionDenied(f"You may not use {name}.").to_dict()
 
     @staticmethod

@@ -190,7 +190,7 @@ class LLMResponder:
             raise
         except Exception as exc:
             self.breaker.failure()
-            reason = _reason(exc)
+            reason = failure_reason(exc)
             if reason is None:
                 log.exception("agent turn failed unexpectedly")
                 reason = f"unexpected {type(exc).__name__}"
@@ -269,7 +269,7 @@ def _language(ctx: TurnContext) -> Language:
     return "en" if ctx.language == "en" else "vi"
 
 
-def _reason(exc: BaseException) -> str | None:
+def failure_reason(exc: BaseException) -> str | None:
     """A one-line reason for the expected failures (None: a bug, log its traceback)."""
     import openai
 

@@ -27,6 +27,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from core.errors import InvalidInput
+from core.roles import Role
 from tools.input_check import refuse_unknown_fields
 from tools.registry import Registry, Tool
 
@@ -185,6 +186,28 @@ def customer_tools(
         t = registry.get(name)
         if not t.customer_safe:
             continue
+        out.append(AgentTool(t, exposure, args_model(t, exposure)))
+    return out
+
+
+# Arguments no agent chooses: handles set by code (a retry key), never offered to a model.
+HIDDEN_FIELDS = frozenset({"idempotency_key"})
+
+
+def role_tools(
+    registry: Registry, role: Role, *, skip: Callable[[Tool[Any, Any]], bool]
+) -> list[AgentTool]:
+    """Every registry tool ``role`` may use (the registry's roles are the permission table), as
+    the staff agent offers them: the tool's own description and input fields, minus handles
+    set by code and the tools ``skip`` leaves out (e.g. file uploads)."""
+    out = []
+    for t in registry.for_role(role):
+        if skip(t):
+            continue
+        exposure = Exposure(
+            " ".join(t.description.split()),
+            tuple(f for f in t.input_model.model_fields if f not in HIDDEN_FIELDS),
+        )
         out.append(AgentTool(t, exposure, args_model(t, exposure)))
     return out
 

@@ -1,4 +1,8 @@
-"""One customer turn as the tools see it: who is asking, and what happened.
+"""One agent turn as the tools see it: who is asking, and what happened.
+
+Shared by the customer agent (agents/llm/responder.py, surface ``agent``) and the staff agent
+(agents/staff/assistant.py, surface ``staff_agent``): each builds its own ``ToolExecutor``
+with its surface.
 
 ``TurnDeps`` is the LangGraph runtime context of a turn: tools and middleware read the actor
 from it, so the customer's identity never passes through the model. It also collects what the
@@ -43,7 +47,7 @@ class TurnDeps:
     """The runtime context of one turn (invisible to the model)."""
 
     actor: Actor
-    conversation_id: int
+    conversation_id: int | None  # None: the staff agent (a staff member has no conversation)
     channel: str
     language: str
     latest_text: str
@@ -103,8 +107,9 @@ def error_content(error: dict[str, Any]) -> str:
 class ToolExecutor:
     """Runs offered registry tools for a turn; proposes the ones that need a card."""
 
-    def __init__(self, runner: ToolRunner) -> None:
+    def __init__(self, runner: ToolRunner, *, surface: str = SURFACE) -> None:
         self.runner = runner
+        self.surface = surface  # an agent surface: confirmable tools are only proposed on it
 
     def fixed_args(self, name: str, args: dict[str, Any], deps: TurnDeps) -> dict[str, Any]:
         """Arguments set by code, never by the model."""
@@ -131,13 +136,17 @@ class ToolExecutor:
         self.guard(at.name, parsed, deps)
         if at.tool.needs_confirmation:
             proposal = await self.runner.propose(
-                at.name, parsed, deps.actor, conversation_id=deps.conversation_id, surface=SURFACE
+                at.name,
+                parsed,
+                deps.actor,
+                conversation_id=deps.conversation_id,
+                surface=self.surface,
             )
             deps.proposal = proposal
             deps.executed.append((f"propose:{at.name}", True))
             deps.amounts.update(proposal.card.amounts())
             return compact({"card_shown": True})
-        result = await self.runner.call(at.name, parsed, deps.actor, surface=SURFACE)
+        result = await self.runner.call(at.name, parsed, deps.actor, surface=self.surface)
         content = compact(result)
         self.record(at.name, result, deps)
         return content

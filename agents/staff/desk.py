@@ -13,13 +13,16 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from agents.cards import parse_card_payload
 from agents.offline import payloads as customer_payloads
 from agents.offline.messages import t
 from agents.offline.render import button, product_card
 from agents.staff.cards import CardButton, OrderCard, build_order_card
+from agents.staff.consent import STAFF_DECISIONS, ConfirmCard, outcome_text
 from agents.staff.labels import Lang, word
 from agents.staff.payloads import Act, Press, decode
 from agents.types import Button
+from core.cards import Decision
 from core.errors import DomainError, InvalidInput
 from core.money import format_vnd
 from core.order_status import OrderStatus
@@ -29,6 +32,7 @@ from tools.handoffs import HandoffOut, ListHandoffsOut
 from tools.order_models import AddressIn, OrderOut
 from tools.orders import ListOrdersOut
 from tools.payments import PaymentDetailsOut
+from tools.pending import PendingStatus
 from tools.purchasing import PurchaseOrderOut, ReceiveGoodsOut, SuggestPurchasesOut
 from tools.runner import ToolRunner
 from tools.warehouses import ListWarehousesOut
@@ -59,6 +63,8 @@ class DeskReply(BaseModel):
     text: str = ""
     cards: list[OrderCard] = []
     handoffs: list[InboxCard] = []
+    # Actions the staff agent proposed: shown with Confirm / Cancel, run only on Confirm.
+    confirmations: list[ConfirmCard] = []
 
 
 def parse_po(text: str) -> int:
@@ -123,10 +129,28 @@ class StaffDesk:
         """A pressed button: decoded strictly, dispatched to its tool as this actor."""
 
         async def run() -> DeskReply:
+            card = parse_card_payload(payload)
+            if card is not None:
+                return await self.decide(actor, *card)
             press = decode(payload)
             return await self._press[press.act](actor, press)
 
         return await self.guarded(run())
+
+    async def decide(self, actor: Actor, token: str, decision: Decision) -> DeskReply:
+        """A press on a confirmation card, answered by the runner as this staff member: the
+        stored call runs once on Confirm (as proposed, on the staff agent's surface), nothing
+        runs on Cancel. An order the action changed comes back as its card."""
+        if decision not in STAFF_DECISIONS:
+            raise InvalidInput("That button is not valid.", field="payload", code="bad_payload")
+        decided = await self.runner.decide(token, actor, decision)
+        reply = DeskReply(
+            ok=decided.status is PendingStatus.DONE or decision is Decision.CANCEL,
+            text=outcome_text(decided, self.lang),
+        )
+        if isinstance(decided.result, OrderOut):
+            reply.cards = [self.render(decided.result, actor)]
+        return reply
 
     async def _order_tool(self, actor: Actor, press: Press) -> DeskReply:
         args: dict[str, Any] = {"order_id": press.ref}

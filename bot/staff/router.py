@@ -25,8 +25,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
+from agents.staff.assistant import StaffAgent, answer_text
 from agents.staff.cards import OrderCard
-from agents.staff.commands import run_command
 from agents.staff.desk import DeskReply, EditOrder, StaffDesk
 from bot.container import Container
 from bot.staff.live import LiveFeed, StreamClosed, close_streams_on_stop
@@ -93,11 +93,20 @@ def _same_origin(request: Request) -> None:
         raise PermissionDenied("Cross-site request refused.", code="cross_site")
 
 
+def default_staff_agent(container: Container) -> StaffAgent | None:
+    """The staff LLM agent when an endpoint is configured; None: commands and buttons only."""
+    from agents.llm import LLMConfig
+
+    config = LLMConfig.from_settings(container.settings)
+    return StaffAgent(config, container.runner) if config.configured else None
+
+
 def staff_router(container: Container, *, feed: LiveFeed | None = None) -> APIRouter:
     desk = StaffDesk(
         container.runner, language=container.settings.default_language, surface=SURFACE
     )
     live = feed or LiveFeed(container.db)
+    agent = default_staff_agent(container)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -108,6 +117,8 @@ def staff_router(container: Container, *, feed: LiveFeed | None = None) -> APIRo
         finally:
             restore()
             await live.aclose()
+            if agent is not None:
+                await agent.aclose()
 
     router = APIRouter(lifespan=lifespan)
 
@@ -209,7 +220,9 @@ def staff_router(container: Container, *, feed: LiveFeed | None = None) -> APIRo
 
     @router.post("/staff/api/command", tags=["staff page"])
     async def command(body: CommandIn, actor: Poster) -> DeskReply:
-        return await run_command(desk, actor, body.text)
+        """A /command, or free text for the staff agent (the /help line without an LLM).
+        What the agent would change comes back in ``confirmations``: nothing has run yet."""
+        return await answer_text(desk, agent, actor, body.text)
 
     @router.post("/staff/api/handoffs/{handoff_id}/reply", tags=["staff page"])
     async def reply(handoff_id: int, body: ReplyIn, actor: Poster) -> DeskReply:

@@ -15,8 +15,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from agents.cards import parse_card_payload
+from agents.staff.assistant import StaffAgent, answer_text
 from agents.staff.cards import CardButton, OrderCard
-from agents.staff.commands import run_command
+from agents.staff.consent import ConfirmCard
 from agents.staff.desk import DeskReply, StaffDesk
 from core.errors import DomainError
 from core.roles import Actor
@@ -31,6 +33,10 @@ NOT_STAFF = (
 )
 MAX_TEXT = 4096
 ALERT_TEXT = 200
+
+
+def is_card_press(callback: dict[str, Any]) -> bool:
+    return parse_card_payload(str(callback.get("data") or "")) is not None
 
 
 class BotCall(BaseModel):
@@ -51,7 +57,7 @@ def keyboard(buttons: list[CardButton]) -> dict[str, Any]:
     return {"inline_keyboard": rows}
 
 
-def card_message(chat_id: int, card: OrderCard) -> BotCall:
+def card_message(chat_id: int, card: OrderCard | ConfirmCard) -> BotCall:
     return BotCall(
         method="sendMessage",
         params={
@@ -62,10 +68,24 @@ def card_message(chat_id: int, card: OrderCard) -> BotCall:
     )
 
 
+def edit_message(source: dict[str, Any], text: str, buttons: list[CardButton]) -> BotCall:
+    """The pressed message, edited in place (an empty keyboard removes the buttons)."""
+    return BotCall(
+        method="editMessageText",
+        params={
+            "chat_id": source["chat"]["id"],
+            "message_id": source["message_id"],
+            "text": text[:MAX_TEXT],
+            "reply_markup": keyboard(buttons),
+        },
+    )
+
+
 class StaffTelegram:
-    def __init__(self, desk: StaffDesk, db: Database) -> None:
+    def __init__(self, desk: StaffDesk, db: Database, agent: StaffAgent | None = None) -> None:
         self.desk = desk
         self.db = db
+        self.agent = agent  # free text goes to it when set (an LLM is configured)
 
     async def handle(self, update: dict[str, Any]) -> list[BotCall]:
         message = update.get("message")
@@ -85,9 +105,11 @@ class StaffTelegram:
         actor = await actor_for_telegram(self.db, user_id) if user_id else None
         if actor is None:
             return [self._say(chat_id, NOT_STAFF)]
-        if not text.startswith("/") or text == "/start":
+        if not text or text == "/start":
             text = "/help"
-        reply = await run_command(self.desk, actor, text, key=f"tg:{update.get('update_id')}")
+        reply = await answer_text(
+            self.desk, self.agent, actor, text, key=f"tg:{update.get('update_id')}"
+        )
         return self._reply(chat_id, reply)
 
     async def _callback(self, callback: dict[str, Any]) -> list[BotCall]:
@@ -104,19 +126,11 @@ class StaffTelegram:
             )
         ]
         source = callback.get("message") or {}
-        if reply.cards and source:
-            card = reply.cards[0]
-            calls.append(
-                BotCall(
-                    method="editMessageText",
-                    params={
-                        "chat_id": source["chat"]["id"],
-                        "message_id": source["message_id"],
-                        "text": card.text[:MAX_TEXT],
-                        "reply_markup": keyboard(card.buttons),
-                    },
-                )
-            )
+        if source and reply.cards:
+            calls.append(edit_message(source, reply.cards[0].text, reply.cards[0].buttons))
+        elif source and is_card_press(callback):
+            # A confirmation card answered: its message says what became of it, no buttons.
+            calls.append(edit_message(source, f"{source.get('text', '')}\n\n{reply.text}", []))
         return calls
 
     async def _redeem(self, secret: str, user_id: int) -> str:
@@ -137,7 +151,9 @@ class StaffTelegram:
 
     def _reply(self, chat_id: int, reply: DeskReply) -> list[BotCall]:
         calls = []
-        if reply.text and not (reply.cards and reply.text == reply.cards[0].text):
+        shown = [c.text for c in reply.cards[:1]] + [c.text for c in reply.confirmations[:1]]
+        if reply.text and reply.text not in shown:
             calls.append(self._say(chat_id, reply.text))
-        calls += [card_message(chat_id, c) for c in reply.cards]
+        shown_cards: list[OrderCard | ConfirmCard] = [*reply.cards, *reply.confirmations]
+        calls += [card_message(chat_id, c) for c in shown_cards]
         return calls

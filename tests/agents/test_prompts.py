@@ -30,6 +30,13 @@ VARIABLES: dict[str, dict[str, object]] = {
     "policy_shipping_flat": {"fee": "30.000₫"},
     "policy_vat_included": {},
     "policy_vat_excluded": {},
+    # agents/staff/assistant.py
+    "staff_agent": {
+        "shop_name": "Shop Áo Đẹp",
+        "staff_name": "Lan",
+        "role": "warehouse",
+        "today": "2026-12-07",
+    },
 }
 
 

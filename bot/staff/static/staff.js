@@ -78,6 +78,23 @@
     return row;
   }
 
+  // What the staff agent proposed: nothing has run; Confirm runs it once, Cancel drops it.
+  function showConfirmations(list) {
+    $("confirmations").replaceChildren(
+      ...list.map((c) => {
+        const box = el("div", { class: "confirm-card", "data-token": c.token });
+        box.append(
+          el("pre", {}, c.text),
+          buttonRow(c.buttons, (reply) => {
+            box.remove();
+            applyCards(reply);
+          })
+        );
+        return box;
+      })
+    );
+  }
+
   function applyCards(reply) {
     for (const card of reply.cards || []) putCard(card, false);
   }
@@ -321,6 +338,7 @@
     try {
       const reply = await api("POST", "/staff/api/command", { text });
       say(reply.text, reply.ok);
+      showConfirmations(reply.confirmations || []);
       for (const card of reply.cards || []) putCard(card, true);
       if (reply.handoffs && reply.handoffs.length) renderInbox(reply.handoffs);
     } catch (e) {
