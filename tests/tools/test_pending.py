@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from core.cards import CardKind, Decision
 from core.errors import Conflict, InvalidInput, NotFound
-from core.roles import Actor
+from core.roles import Actor, Role
 from storage.database import Database
 from storage.models import Order, PendingAction
 from storage.pending import PendingStatus
@@ -187,3 +187,20 @@ async def test_a_cancellation_card_names_the_order_and_runs_on_yes(
     assert (await shop("get_order", number=order["number"]))["status"] == "new"
     await runner.decide(proposal.token, lan, Decision.CONFIRM)
     assert (await shop("get_order", number=order["number"]))["status"] == "cancelled"
+
+
+async def test_a_payment_recorded_by_an_agent_is_a_card_first(
+    runner: ToolRunner, lan: Actor, shop: Caller, db: Database
+) -> None:
+    order = await shop("place_order", lan, lines=[{"sku": DEN, "quantity": 1}], **BUYER)
+    accountant = Actor(role=Role.ACCOUNTANT, staff_id=7, name="Thu")
+    args = {"order_id": order["id"], "amount": 50_000, "method": "bank_transfer"}
+    with pytest.raises(Conflict) as err:
+        await runner.call("record_payment", args, accountant, surface="staff_agent")
+    assert err.value.code == "confirmation_required"
+    proposal = await runner.propose("record_payment", args, accountant, conversation_id=None)
+    assert "50.000" in " ".join(f.value for f in proposal.card.fields)
+    assert (await shop("get_order", order_id=order["id"]))["paid_amount"] == 0
+    await runner.decide(proposal.token, accountant, Decision.CONFIRM)
+    await runner.decide(proposal.token, accountant, Decision.CONFIRM)
+    assert (await shop("get_order", order_id=order["id"]))["paid_amount"] == 50_000

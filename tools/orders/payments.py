@@ -11,6 +11,7 @@ from tools.order_models import OrderOut
 from tools.orders.editing import settle
 from tools.orders.reading import load_order, order_out
 from tools.orders.schemas import RecordPaymentIn
+from tools.pending import generic_card
 from tools.registry import ACCOUNTING, SALES, tool
 
 
@@ -20,6 +21,7 @@ from tools.registry import ACCOUNTING, SALES, tool
     marketplace settlement). The order becomes paid once payments reach its total; a payment
     beyond what is still owed is refused.""",
     roles=ACCOUNTING | SALES,
+    confirm=generic_card("Ghi nhận thanh toán / Record payment"),
 )
 async def record_payment(ctx: ToolContext, inp: RecordPaymentIn) -> OrderOut:
     order = await load_order(ctx, inp.resolve(), lock=True)
