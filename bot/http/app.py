@@ -32,6 +32,7 @@ from bot.container import Container, load_settings
 from bot.http.docs import add_docs_routes
 from bot.http.limits import BodyLimit
 from bot.http.media import add_media_routes
+from bot.http.reminders import install_reminders
 from bot.settings import Settings, proxy_list
 from bot.staff import staff_router
 from bot.web import chat_router
@@ -400,6 +401,7 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
     app.include_router(chat_router(container))  # the customer web chat at / (bot/web)
     app.include_router(staff_router(container))  # the staff page at /staff (bot/staff)
     install_channels(app, container)  # Telegram, Messenger, Zalo OA and order notifications
+    install_reminders(app, container)  # "we have not forgotten you" to waiting customers
     _add_fixed_routes(app)
     add_docs_routes(app)
     add_media_routes(app, container.settings.media_dir)
