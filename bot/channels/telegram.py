@@ -28,6 +28,8 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import (
     AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
     SendChatAction,
     SendMessage,
     SendPhoto,
@@ -67,6 +69,10 @@ LIMITS = Limits(per_chat_interval=1.0, per_second=30.0, payload_bytes=CALLBACK_D
 _METHODS: dict[str, type[TelegramMethod[Any]]] = {
     "sendMessage": SendMessage,
     "sendPhoto": SendPhoto,
+    # the staff bot's cards, edited in place (bot/staff/telegram_bot.py)
+    "editMessageText": EditMessageText,
+    "editMessageReplyMarkup": EditMessageReplyMarkup,
+    "answerCallbackQuery": AnswerCallbackQuery,
 }
 
 

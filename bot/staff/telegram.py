@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from agents.staff.cards import CardButton, OrderCard
 from agents.staff.commands import run_command
 from agents.staff.desk import DeskReply, StaffDesk
+from agents.staff.payloads import Act, decode
 from core.errors import DomainError
 from core.roles import Actor
 from storage.database import Database
@@ -63,9 +64,17 @@ def card_message(chat_id: int, card: OrderCard) -> BotCall:
 
 
 class StaffTelegram:
-    def __init__(self, desk: StaffDesk, db: Database) -> None:
+    def __init__(self, desk: StaffDesk, db: Database, *, group_chat_id: int | None = None) -> None:
         self.desk = desk
         self.db = db
+        # The staff group (SHOPBOT_TELEGRAM_STAFF_CHAT_ID): the one chat besides private ones
+        # where the bot works; in any other group it only says it is not for them.
+        self.group_chat_id = group_chat_id
+
+    def _chat_allowed(self, chat: dict[str, Any]) -> bool:
+        if chat.get("type", "private") == "private":
+            return True
+        return self.group_chat_id is not None and int(chat["id"]) == self.group_chat_id
 
     async def handle(self, update: dict[str, Any]) -> list[BotCall]:
         message = update.get("message")
@@ -80,6 +89,8 @@ class StaffTelegram:
         chat_id = int(message["chat"]["id"])
         user_id = int(message.get("from", {}).get("id", 0))
         text = str(message.get("text") or "").strip()
+        if not self._chat_allowed(message["chat"]):
+            return [self._say(chat_id, NOT_STAFF)] if text.startswith("/") else []
         if text.startswith("/start ") and user_id:
             return [self._say(chat_id, await self._redeem(text.split(maxsplit=1)[1], user_id))]
         actor = await actor_for_telegram(self.db, user_id) if user_id else None
@@ -96,6 +107,9 @@ class StaffTelegram:
         answer: dict[str, Any] = {"callback_query_id": callback["id"]}
         if actor is None:
             return [BotCall(method="answerCallbackQuery", params={**answer, "text": NOT_STAFF})]
+        source = callback.get("message") or {}
+        if source and not self._chat_allowed(source["chat"]):
+            return [BotCall(method="answerCallbackQuery", params={**answer, "text": NOT_STAFF})]
         reply = await self.desk.press(actor, str(callback.get("data") or ""))
         calls = [
             BotCall(
@@ -103,7 +117,8 @@ class StaffTelegram:
                 params={**answer, "text": reply.text[:ALERT_TEXT], "show_alert": not reply.ok},
             )
         ]
-        source = callback.get("message") or {}
+        if reply.ok and reply.handoffs and not reply.cards and source:
+            calls += self._taken(str(callback.get("data") or ""), reply, source)
         if reply.cards and source:
             card = reply.cards[0]
             calls.append(
@@ -118,6 +133,26 @@ class StaffTelegram:
                 )
             )
         return calls
+
+    @staticmethod
+    def _taken(data: str, reply: DeskReply, source: dict[str, Any]) -> list[BotCall]:
+        """A handoff announcement whose "Take" was pressed: its buttons become what the taker
+        may do now (hand back), so no one else presses Take on it."""
+        press = decode(data)
+        if press.act is not Act.TAKE:
+            return []
+        mine = [h for h in reply.handoffs if h.id == press.ref]
+        buttons = mine[0].buttons if mine else []
+        return [
+            BotCall(
+                method="editMessageReplyMarkup",
+                params={
+                    "chat_id": source["chat"]["id"],
+                    "message_id": source["message_id"],
+                    "reply_markup": keyboard(buttons),
+                },
+            )
+        ]
 
     async def _redeem(self, secret: str, user_id: int) -> str:
         try:
