@@ -35,6 +35,7 @@ class FakeTelegram(FakePlatform):
         self.update_id = 1000
         self.webhook: dict[str, Any] = {}
         self.answered: list[str] = []
+        self.answers: dict[str, dict[str, Any]] = {}  # callback query id -> the answer
         self.actions: list[tuple[str, str]] = []
         # (chat, message id) -> the message as it is now: text and reply_markup
         self.messages: dict[tuple[str, int], dict[str, Any]] = {}
@@ -125,6 +126,9 @@ class FakeTelegram(FakePlatform):
         if len(str(p.get("text") or "")) > 200:
             return _error(400, "Bad Request: text is too long")
         self.answered.append(str(p["callback_query_id"]))
+        # form fields arrive as text: keep show_alert as the boolean it stands for
+        alert = str(p.get("show_alert", "false")).lower() in ("true", "1")
+        self.answers[str(p["callback_query_id"])] = {**p, "show_alert": alert}
         return True
 
     async def _m_sendMessage(self, p: dict[str, Any]) -> Any:
