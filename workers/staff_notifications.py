@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Protocol
+from typing import Protocol
 
 from agents.staff.cards import CardButton
 from agents.staff.desk import StaffDesk
 from agents.staff.labels import word
 from agents.staff.payloads import Act, Press
-from bot.staff.telegram import MAX_TEXT, keyboard
 from core.errors import DomainError
 from core.roles import Actor, Role
 from storage.database import Database
@@ -38,12 +37,20 @@ log = logging.getLogger("shopbot.workers")
 CONSUMER = "staff-telegram"
 IDLE_SECONDS = 0.5
 HANDOFF_TOPIC = "handoff.requested"
-CARD = "card_of"  # see bot/staff/telegram_bot.py
 
 
 class Poster(Protocol):
-    async def post(self, chat_id: str, key: str, body: dict[str, Any]) -> str:
-        """Records ``body`` for the chat once per ``key`` and queues it."""
+    async def post(
+        self,
+        chat_id: str,
+        key: str,
+        text: str,
+        buttons: list[CardButton],
+        *,
+        card_of: int | None = None,
+    ) -> str:
+        """Records a message for the chat once per ``key`` and queues it; ``card_of``: the
+        order whose card it is (it replaces the card's message in that chat)."""
         ...
 
 
@@ -109,16 +116,8 @@ class StaffNotifier:
                 card = await self.desk.card(actor, order_id)
             except DomainError:  # this viewer may not see orders (or it is gone)
                 continue
-            body = {
-                "method": "sendMessage",
-                "params": {
-                    "chat_id": int(chat_id),
-                    "text": card.text[:MAX_TEXT],
-                    "reply_markup": keyboard(card.buttons),
-                },
-                CARD: order_id,
-            }
-            await self.poster.post(chat_id, f"{card_prefix(order_id, chat_id)}e{event.id}", body)
+            key = f"{card_prefix(order_id, chat_id)}e{event.id}"
+            await self.poster.post(chat_id, key, card.text, card.buttons, card_of=order_id)
             posted += 1
         return posted
 
@@ -138,10 +137,6 @@ class StaffNotifier:
                 f"🙋 #{handoff_id} · {p.get('channel') or '-'} · {p.get('reason') or '-'}\n"
                 f"«{p.get('last_message') or ''}»\n/reply {handoff_id} …"
             )
-            params: dict[str, Any] = {"chat_id": int(chat_id), "text": text[:MAX_TEXT]}
-            if buttons:
-                params["reply_markup"] = keyboard(buttons)
-            body = {"method": "sendMessage", "params": params}
-            await self.poster.post(chat_id, f"handoff:{handoff_id}:{chat_id}", body)
+            await self.poster.post(chat_id, f"handoff:{handoff_id}:{chat_id}", text, buttons)
             posted += 1
         return posted

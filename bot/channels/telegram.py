@@ -47,6 +47,7 @@ from bot.channels.base import (
     Body,
     Channel,
     ChannelError,
+    ChannelName,
     Encoder,
     Inbound,
     Limits,
@@ -85,7 +86,7 @@ def make_bot(token: str, api_base: str | None) -> Bot:
 
 
 class TelegramChannel(Channel):
-    name = "telegram"
+    name: ChannelName = "telegram"
     webhook_path = "/webhooks/telegram/customer"
 
     def __init__(

@@ -16,13 +16,14 @@ import dataclasses
 import logging
 from typing import Any
 
+from agents.staff.cards import CardButton
 from agents.staff.desk import StaffDesk
 from agents.types import Incoming, Reply
 from bot.channels.base import Body, ChannelError, Encoder, Inbound, RetryLater
 from bot.channels.runtime import ChannelRuntime
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.container import Container
-from bot.staff.telegram import StaffTelegram
+from bot.staff.telegram import MAX_TEXT, StaffTelegram, keyboard
 from storage.channels import InboundItem, InboxRow, SendRow, record_sends, store_inbound
 from storage.database import Database
 from storage.staff_cards import card_message_id
@@ -111,8 +112,23 @@ class StaffBotRuntime(ChannelRuntime):
         for send in rows:
             await self._send(send)
 
-    async def post(self, chat_id: str, key: str, body: Body) -> str:
-        """Records ``body`` once per ``key`` and queues it on the chat's lane."""
+    async def post(
+        self,
+        chat_id: str,
+        key: str,
+        text: str,
+        buttons: list[CardButton],
+        *,
+        card_of: int | None = None,
+    ) -> str:
+        """Records a message once per ``key`` and queues it on the chat's lane; a card
+        (``card_of``) is sent or edited in place when its turn comes (``_attempt``)."""
+        params: dict[str, Any] = {"chat_id": int(chat_id), "text": text[:MAX_TEXT]}
+        if buttons:
+            params["reply_markup"] = keyboard(buttons)
+        body: Body = {"method": "sendMessage", "params": params}
+        if card_of is not None:
+            body[CARD] = card_of
         [row] = await record_sends(self.db, self.name, chat_id, [(key, body)])
         if row.state != "pending":
             return row.state
@@ -144,8 +160,6 @@ def staff_runtime(container: Container, **kwargs: Any) -> StaffBotRuntime | None
         make_bot(settings.telegram_staff_token.get_secret_value(), settings.telegram_api_base),
         webhook_secret=secret.get_secret_value() if secret else None,
     )
-    desk = StaffDesk(
-        container.runner, language=settings.default_language, surface="telegram_staff"
-    )
+    desk = StaffDesk(container.runner, language=settings.default_language, surface="telegram_staff")
     bot = StaffTelegram(desk, container.db, group_chat_id=settings.telegram_staff_chat_id)
     return StaffBotRuntime(channel, container.db, bot, **kwargs)

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 
 from bot.channels.app import staff_notifier
 from bot.channels.hub import ChannelHub
+from bot.channels.telegram import SECRET_HEADER as SECRET_HEADER_NAME
 from bot.container import Container
 from bot.http.app import create_app
 from bot.staff.telegram import NOT_STAFF
-from bot.channels.telegram import SECRET_HEADER as SECRET_HEADER_NAME
 from core.roles import Actor
 from storage.database import Database
 from storage.models import OutboxEvent
@@ -226,7 +226,7 @@ async def test_a_web_order_is_one_card_walked_to_completed_in_place(
     lan = Staff(desk, LAN)
     number = await buy_one_tee(WebChat(desk.client))
     await desk.settle()
-    [(card_id, card)] = desk.messages(LAN, number)
+    [(card_id, _)] = desk.messages(LAN, number)
     order = await shop("get_order", number=number)
     for _ in range(len(FORWARD)):
         status = order["status"]

@@ -5,8 +5,9 @@ the path (401), required fields, text (4096) and caption (1024) lengths, callbac
 bytes), and answers 429 with ``retry_after`` when one chat gets messages faster than its
 limit. ``editMessageText`` / ``editMessageReplyMarkup`` change a message it sent (400 for a
 message it never sent, and 400 "message is not modified" when nothing would change, as the
-real one does); ``messages`` holds each message's current text and keyboard. ``getUpdates`` serves the updates a test queued (long polling), ``setWebhook``
-records the URL and secret token. The envelope is the Bot API's:
+real one does); ``messages`` holds each message's current text and keyboard, ``answers``
+each answered button press. ``getUpdates`` serves the updates a test queued (long polling),
+``setWebhook`` records the URL and secret token. The envelope is the Bot API's:
 ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code", "description", "parameters"}``.
 """
 
