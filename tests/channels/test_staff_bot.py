@@ -91,6 +91,20 @@ class Desk:
         )
 
 
+def text_update(fake: FakeTelegram, user_id: int, text: str) -> dict[str, Any]:
+    """What Telegram sends when ``user_id`` writes ``text`` in their private chat."""
+    return {
+        "update_id": fake.next_update_id(),
+        "message": {
+            "message_id": next(_ids),
+            "date": 0,
+            "chat": {"id": user_id, "type": "private"},
+            "from": {"id": user_id, "is_bot": False, "first_name": f"u{user_id}"},
+            "text": text,
+        },
+    }
+
+
 class Staff:
     """A staff member (or a stranger) in their private chat with the staff bot."""
 
@@ -105,16 +119,7 @@ class Staff:
         return {"id": self.user_id, "type": "private"}
 
     def text_update(self, text: str) -> dict[str, Any]:
-        return {
-            "update_id": self.desk.fake.next_update_id(),
-            "message": {
-                "message_id": next(_ids),
-                "date": 0,
-                "chat": self._chat(),
-                "from": self._from(),
-                "text": text,
-            },
-        }
+        return text_update(self.desk.fake, self.user_id, text)
 
     def press_update(self, message_id: int, data: str) -> tuple[str, dict[str, Any]]:
         query = f"cq{next(_ids)}"
@@ -322,3 +327,43 @@ async def test_two_staff_racing_to_take_one_handoff_one_wins(desk: Desk, shop: C
     assert sorted(bool(a.get("show_alert")) for a in answers) == [False, True]
     [handoff] = (await shop("list_handoffs"))["handoffs"]
     assert handoff["taken_by_name"] in {"Lan", "Minh"}
+
+
+async def test_a_webhook_delivery_without_the_staff_secret_is_refused(
+    desk: Desk, shop: Caller
+) -> None:
+    await link(shop, "Lan", "sales", LAN)
+    update = Staff(desk, LAN).text_update("/help")
+    for headers in ({}, {SECRET_HEADER_NAME: "wrong"}):
+        resp = await desk.client.post("/webhooks/telegram/staff", json=update, headers=headers)
+        assert resp.status_code == 401
+    await desk.settle()
+    assert desk.fake.texts(str(LAN)) == []
+
+
+async def test_without_a_public_url_the_staff_bot_long_polls(
+    db: Database,
+    db_url: str,
+    registry: Registry,
+    fake_staff_telegram: FakeTelegram,
+    shop: Caller,
+) -> None:
+    settings = settings_for(
+        db_url, telegram_staff_token=STAFF_TOKEN, telegram_api_base=fake_staff_telegram.url
+    )
+    container = Container.create(settings, db=db, registry=registry)
+    app = create_app(container)
+    hub: ChannelHub = app.state.channels
+    await link(shop, "Lan", "sales", LAN)
+    fake_staff_telegram.webhook = {"url": "https://old.example/hook", "secret_token": None}
+    await hub.start()
+    try:
+        fake_staff_telegram.queue_update(text_update(fake_staff_telegram, LAN, "/help"))
+        async with asyncio.timeout(30):  # a safety net, not a speed check
+            while not fake_staff_telegram.sent[str(LAN)]:
+                fake_staff_telegram.changed.clear()
+                await fake_staff_telegram.changed.wait()
+        assert "/orders" in fake_staff_telegram.texts(str(LAN))[0]
+        assert fake_staff_telegram.webhook == {}  # polling dropped the one left behind
+    finally:
+        await hub.stop()
