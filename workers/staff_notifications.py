@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from agents.staff.cards import CardButton
@@ -37,6 +38,9 @@ log = logging.getLogger("shopbot.workers")
 CONSUMER = "staff-telegram"
 IDLE_SECONDS = 0.5
 HANDOFF_TOPIC = "handoff.requested"
+# A new consumer starts at the oldest event kept: turning the bot on in a shop with a history
+# must not post a card for every order ever made. Older events than this are passed over.
+STALE_AFTER = timedelta(hours=24)
 
 
 class Poster(Protocol):
@@ -102,6 +106,8 @@ class StaffNotifier:
 
     async def handle(self, event: Event) -> int:
         """Posts what ``event`` calls for to every staff chat; how many notices it queued."""
+        if event.created_at < datetime.now(UTC) - STALE_AFTER:
+            return 0
         if event.key.startswith("order:"):
             order_id = int(event.key.split(":", 1)[1])
             return await self._cards(order_id, event)

@@ -249,6 +249,24 @@ async def test_a_web_order_is_one_card_walked_to_completed_in_place(
     assert "oc:" not in str(payloads(desk.fake.messages[(str(LAN), card_id)]))
 
 
+async def test_reading_the_events_again_posts_nothing_new(desk: Desk, shop: Caller) -> None:
+    """At least once: a second reader of the same events (a crash before the cursor moved)
+    finds every notice recorded under its key and sends nothing."""
+    await link(shop, "Lan", "sales", LAN)
+    number = await buy_one_tee(WebChat(desk.client))
+    await handoff_from_web(desk)
+    await desk.settle()
+    assert len(desk.messages(LAN, "🙋")) == 1
+    seen = (len(desk.fake.sent[str(LAN)]), len(desk.fake.edits))
+    again = StaffNotifier(desk.notifier.db, desk.notifier.desk, desk.notifier.poster)
+    again.reader.consumer = "staff-telegram-replay"
+    desk.notifier = again
+    await desk.settle()
+    assert (len(desk.fake.sent[str(LAN)]), len(desk.fake.edits)) == seen
+    assert len(desk.messages(LAN, number)) == 1
+    assert len(desk.messages(LAN, "🙋")) == 1
+
+
 async def test_an_order_confirmed_over_the_api_edits_its_card(desk: Desk, shop: Caller) -> None:
     await link(shop, "Lan", "sales", LAN)
     await link(shop, "Kho", "warehouse", KHO)
