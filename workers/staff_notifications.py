@@ -17,7 +17,6 @@ private chat of every active staff member with a linked Telegram account.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -32,6 +31,7 @@ from storage.database import Database
 from storage.outbox import Event, OutboxReader
 from storage.staff_cards import card_prefix, linked_telegram_staff
 from tools.staff import member_actor
+from workers.consumer import OutboxConsumer
 
 log = logging.getLogger("shopbot.workers")
 
@@ -58,7 +58,9 @@ class Poster(Protocol):
         ...
 
 
-class StaffNotifier:
+class StaffNotifier(OutboxConsumer):
+    label = "staff notifications"
+
     def __init__(
         self,
         db: Database,
@@ -74,24 +76,6 @@ class StaffNotifier:
         self.group_chat_id = group_chat_id
         self.idle_seconds = idle_seconds
         self.reader = OutboxReader(db, CONSUMER)
-
-    async def run(self) -> None:
-        """Until cancelled: each batch as it comes, a short nap when there is none."""
-        while True:
-            try:
-                handled = await self.run_once()
-            except Exception:
-                log.exception("staff notifications: a batch failed; trying again")
-                handled = 0
-            if not handled:
-                await asyncio.sleep(self.idle_seconds)
-
-    async def run_once(self) -> int:
-        async with self.reader.batch() as batch:
-            for event in batch.events:
-                await self.handle(event)
-                batch.ack(event)
-            return len(batch.events)
 
     async def chats(self) -> list[tuple[str, Actor]]:
         """Where staff notices go, each with the viewer its cards are drawn for."""
