@@ -31,6 +31,7 @@ from storage.staff_cards import card_message_id
 log = logging.getLogger("shopbot.staff.telegram")
 
 NOT_MODIFIED = "message is not modified"
+GONE = "message to edit not found"
 CARD = "card_of"  # a body field: the order whose card this is (the message found when sent)
 
 
@@ -51,6 +52,9 @@ class StaffTelegramChannel(TelegramChannel):
             if NOT_MODIFIED in str(exc):  # the message shows this already: done
                 message_id = body["params"].get("message_id")
                 return str(message_id) if message_id is not None else None
+            if GONE in str(exc) and CARD in body:  # someone deleted the card: show it anew
+                params = {k: v for k, v in body["params"].items() if k != "message_id"}
+                return await super().deliver(chat_id, {"method": "sendMessage", "params": params})
             raise
 
 
@@ -145,9 +149,10 @@ class StaffBotRuntime(ChannelRuntime):
     async def _resolve_card(self, row: SendRow) -> Body:
         params = {k: v for k, v in row.body["params"].items() if k != "message_id"}
         shown = await card_message_id(self.db, self.name, int(row.body[CARD]), row.chat_id)
+        card = {CARD: row.body[CARD]}
         if shown is None:
-            return {"method": "sendMessage", "params": params}
-        return {"method": "editMessageText", "params": {**params, "message_id": shown}}
+            return {"method": "sendMessage", "params": params, **card}
+        return {"method": "editMessageText", "params": {**params, "message_id": shown}, **card}
 
 
 def staff_runtime(container: Container, **kwargs: Any) -> StaffBotRuntime | None:

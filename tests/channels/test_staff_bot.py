@@ -249,6 +249,21 @@ async def test_a_web_order_is_one_card_walked_to_completed_in_place(
     assert "oc:" not in str(payloads(desk.fake.messages[(str(LAN), card_id)]))
 
 
+async def test_a_deleted_card_is_shown_anew_on_the_next_change(
+    desk: Desk, shop: Caller
+) -> None:
+    await link(shop, "Lan", "owner", LAN)
+    number = await buy_one_tee(WebChat(desk.client))
+    await desk.settle()
+    [(card_id, _)] = desk.messages(LAN, number)
+    del desk.fake.messages[(str(LAN), card_id)]  # the staff member deleted it
+    await shop("cancel_order", number=number, reason="test")
+    await desk.settle()
+    [(new_id, card)] = desk.messages(LAN, number)
+    assert new_id != card_id
+    assert "oc:" not in str(payloads(card))
+
+
 async def test_reading_the_events_again_posts_nothing_new(desk: Desk, shop: Caller) -> None:
     """At least once: a second reader of the same events (a crash before the cursor moved)
     finds every notice recorded under its key and sends nothing."""
