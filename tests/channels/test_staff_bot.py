@@ -249,9 +249,7 @@ async def test_a_web_order_is_one_card_walked_to_completed_in_place(
     assert "oc:" not in str(payloads(desk.fake.messages[(str(LAN), card_id)]))
 
 
-async def test_a_deleted_card_is_shown_anew_on_the_next_change(
-    desk: Desk, shop: Caller
-) -> None:
+async def test_a_deleted_card_is_shown_anew_on_the_next_change(desk: Desk, shop: Caller) -> None:
     await link(shop, "Lan", "owner", LAN)
     number = await buy_one_tee(WebChat(desk.client))
     await desk.settle()
