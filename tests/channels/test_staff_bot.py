@@ -33,7 +33,7 @@ from workers.staff_notifications import StaffNotifier
 
 STAFF_TOKEN = "654321:STAFF-token"
 STAFF_SECRET = "staff-Secret_2"
-LAN, MINH, KHO, STRANGER = 1001, 1002, 1003, 6666
+LAN, MINH, KHO, CHU, STRANGER = 1001, 1002, 1003, 1004, 6666
 _ids = itertools.count(1)
 # The forward path of an order, as the button payload that takes it one step on.
 FORWARD = {
@@ -283,6 +283,7 @@ async def test_reading_the_events_again_posts_nothing_new(desk: Desk, shop: Call
 async def test_an_order_confirmed_over_the_api_edits_its_card(desk: Desk, shop: Caller) -> None:
     await link(shop, "Lan", "sales", LAN)
     await link(shop, "Kho", "warehouse", KHO)
+    await link(shop, "Chu", "owner", CHU)
     number = await buy_one_tee(WebChat(desk.client))
     await desk.settle()
     [(card_id, card)] = desk.messages(LAN, number)
@@ -311,8 +312,12 @@ async def test_an_order_confirmed_over_the_api_edits_its_card(desk: Desk, shop: 
     # The warehouse clerk's card has no invoice or refund button, and a forced one is refused.
     [(kho_card, kho)] = desk.messages(KHO, number)
     assert not [p for p in payloads(kho) if p.startswith(("iv:", "rf:"))]
-    answer = await Staff(desk, KHO).press(kho_card, f"iv:{order['id']}")
-    assert answer["show_alert"] is True
+    [(_, owners)] = desk.messages(CHU, number)
+    assert f"iv:{order['id']}" in payloads(owners)  # the owner's card of the same order has it
+    for forced in (f"iv:{order['id']}", f"rf:{order['id']}"):
+        answer = await Staff(desk, KHO).press(kho_card, forced)
+        assert answer["show_alert"] is True
+        assert answer["text"].startswith("The warehouse role may not use"), answer
 
 
 async def handoff_from_web(desk: Desk) -> WebChat:
