@@ -125,10 +125,6 @@ class ChannelSettings(BaseSettings):
                 "uses a webhook, which needs a secret token (1-256 of A-Z a-z 0-9 _ -)"
             )
 
-    @property
-    def staff_bot_on(self) -> bool:
-        return self.telegram_staff_token is not None
-
     def channel_on(self, channel: ChannelKey) -> bool:
         return all(getattr(self, f) is not None for f in REQUIRED[channel])
 
