@@ -139,6 +139,15 @@ class StaffBotRuntime(ChannelRuntime):
         self.lanes.submit(chat_id, self._send_job(row))
         return "queued"
 
+    async def _send(self, row: SendRow) -> None:
+        """Answering a pressed button is not a message (Telegram's per-chat limit is about
+        messages) and the button spins until it is answered: the first try goes unpaced."""
+        if row.body.get("method") == "answerCallbackQuery":
+            async with self.slots:
+                if await self._attempt(row) is None:
+                    return
+        await super()._send(row)
+
     async def _attempt(self, row: SendRow) -> RetryLater | None:
         """A card body becomes, when its turn comes, an edit of the message that shows the
         order in this chat, or a new message when none does yet."""
