@@ -13,7 +13,6 @@ retried. The outbox consumer (workers/staff_notifications.py) posts through ``po
 from __future__ import annotations
 
 import dataclasses
-import logging
 from typing import Any
 
 from agents.staff.cards import CardButton
@@ -28,7 +27,6 @@ from storage.channels import InboundItem, InboxRow, SendRow, record_sends, store
 from storage.database import Database
 from storage.staff_cards import card_message_id
 
-log = logging.getLogger("shopbot.staff.telegram")
 
 NOT_MODIFIED = "message is not modified"
 GONE = "message to edit not found"
@@ -100,12 +98,10 @@ class StaffBotRuntime(ChannelRuntime):
         return len(fresh)
 
     async def _handle(self, row: InboxRow) -> None:
+        # A failure here propagates to the lane (logged there) and leaves the update not
+        # done: the next start takes it up again, as for customer events.
         async with self.slots:
-            try:
-                calls = await self.bot.handle(dict(row.body["update"]))
-            except Exception:  # a bug must not stop the lane; the staff member sees nothing
-                log.exception("staff bot: update %s failed", row.id)
-                calls = []
+            calls = await self.bot.handle(dict(row.body["update"]))
             rows = await record_sends(
                 self.db,
                 self.name,
