@@ -27,7 +27,6 @@ from storage.channels import InboundItem, InboxRow, SendRow, record_sends, store
 from storage.database import Database
 from storage.staff_cards import card_message_id
 
-
 NOT_MODIFIED = "message is not modified"
 GONE = "message to edit not found"
 CARD = "card_of"  # a body field: the order whose card this is (the message found when sent)
