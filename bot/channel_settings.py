@@ -39,6 +39,11 @@ class ChannelSettings(BaseSettings):
     telegram_customer_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base: str | None = None  # another Bot API host: a local server, a fake
+    # The staff bot (bot/staff/telegram_bot.py): its own token, its own webhook secret, and
+    # optionally a staff group that gets the order cards instead of each linked staff member.
+    telegram_staff_token: SecretStr | None = None
+    telegram_staff_webhook_secret: SecretStr | None = None
+    telegram_staff_chat_id: int | None = None
 
     messenger_page_token: SecretStr | None = None
     messenger_app_secret: SecretStr | None = None
@@ -57,6 +62,9 @@ class ChannelSettings(BaseSettings):
         "telegram_customer_token",
         "telegram_webhook_secret",
         "telegram_api_base",
+        "telegram_staff_token",
+        "telegram_staff_webhook_secret",
+        "telegram_staff_chat_id",
         "messenger_page_token",
         "messenger_app_secret",
         "messenger_verify_token",
@@ -98,7 +106,24 @@ class ChannelSettings(BaseSettings):
                 "SHOPBOT_TELEGRAM_WEBHOOK_SECRET: with SHOPBOT_PUBLIC_URL Telegram uses a "
                 "webhook, which needs a secret token (1-256 of A-Z a-z 0-9 _ -)"
             )
+        self._whole_staff_bot()
         return self
+
+    def _whole_staff_bot(self) -> None:
+        """The staff bot: its extras need its token; with a public URL, a webhook secret."""
+        extras = (self.telegram_staff_webhook_secret, self.telegram_staff_chat_id)
+        if self.telegram_staff_token is None:
+            if any(x is not None for x in extras):
+                raise ValueError(
+                    "SHOPBOT_TELEGRAM_STAFF_TOKEN: the staff bot's other settings are given "
+                    "without its token"
+                )
+            return
+        if self.public_url and self.telegram_staff_webhook_secret is None:
+            raise ValueError(
+                "SHOPBOT_TELEGRAM_STAFF_WEBHOOK_SECRET: with SHOPBOT_PUBLIC_URL the staff bot "
+                "uses a webhook, which needs a secret token (1-256 of A-Z a-z 0-9 _ -)"
+            )
 
     def channel_on(self, channel: ChannelKey) -> bool:
         return all(getattr(self, f) is not None for f in REQUIRED[channel])

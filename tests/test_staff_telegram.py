@@ -85,3 +85,28 @@ async def test_an_order_card_and_its_button_edit_the_message_in_place(
     assert "Confirmed" in edit.params["text"]
     [usage] = await bot.handle(message(LAN, "/order"))
     assert usage.params["text"] == "Usage: /order NUMBER"
+
+
+async def test_only_the_staff_group_is_served_besides_private_chats(
+    runner: ToolRunner, db: Database, shop: Caller
+) -> None:
+    await shop("add_staff", SYSTEM, name="Lan", role="sales", telegram_user_id=LAN)
+    group = StaffTelegram(
+        StaffDesk(runner, language="en", surface="telegram_staff"), db, group_chat_id=CHAT
+    )
+    other = {
+        "update_id": 5,
+        "message": {
+            "message_id": 1,
+            "chat": {"id": -100999, "type": "group"},
+            "from": {"id": LAN},
+            "text": "/help",
+        },
+    }
+    [refused] = await group.handle(other)
+    assert refused.params["text"] == NOT_STAFF
+    chatter = {**other, "message": {**other["message"], "text": "hello all"}}
+    assert await group.handle(chatter) == []  # the bot does not answer talk in other groups
+    ours = {**other, "message": {**other["message"], "chat": {"id": CHAT, "type": "group"}}}
+    [helped] = await group.handle(ours)
+    assert "/orders" in helped.params["text"]

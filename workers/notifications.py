@@ -10,13 +10,13 @@ there, so nothing is said about a change that was rolled back. Delivery is at le
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Protocol
 
 from storage.database import Database
 from storage.notifications import order_recipient
 from storage.outbox import Event, OutboxReader
+from workers.consumer import OutboxConsumer
 from workers.messages import notification_kind, notification_text
 
 log = logging.getLogger("shopbot.workers")
@@ -32,7 +32,9 @@ class Notifier(Protocol):
         ...
 
 
-class OrderNotifier:
+class OrderNotifier(OutboxConsumer):
+    label = "order notifications"
+
     def __init__(
         self, db: Database, notifier: Notifier, *, idle_seconds: float = IDLE_SECONDS
     ) -> None:
@@ -40,25 +42,6 @@ class OrderNotifier:
         self.notifier = notifier
         self.idle_seconds = idle_seconds
         self.reader = OutboxReader(db, CONSUMER, topics=TOPICS)
-
-    async def run(self) -> None:
-        """Until cancelled: each batch as it comes, a short nap when there is none."""
-        while True:
-            try:
-                handled = await self.run_once()
-            except Exception:
-                log.exception("order notifications: a batch failed; trying again")
-                handled = 0
-            if not handled:
-                await asyncio.sleep(self.idle_seconds)
-
-    async def run_once(self) -> int:
-        """Handles the next batch; how many events it held."""
-        async with self.reader.batch() as batch:
-            for event in batch.events:
-                await self.handle(event)
-                batch.ack(event)
-            return len(batch.events)
 
     async def handle(self, event: Event) -> str:
         kind = notification_kind(event.topic, event.payload)

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from agents.staff.desk import DeskReply, StaffDesk
+from agents.staff.labels import word
 from core.errors import DomainError, InvalidInput, NotFound
 from core.money import format_vnd
 from core.order_status import OrderStatus
@@ -54,6 +55,7 @@ SPECS: dict[str, Spec] = {
     "report": Spec("/report [today|week|month]", "sales_report", 0, 1),
     "audit": Spec("/audit [n]", "list_audit_log", 0, 1),
     "inbox": Spec("/inbox", "list_handoffs"),
+    "reply": Spec("/reply HANDOFF TEXT", "reply_to_customer", 2, None),
     "help": Spec("/help", None),
 }
 
@@ -95,6 +97,7 @@ def parse(text: str) -> Command:
         "return": lambda a: bool(_ORDER_NUMBER.match(a[0])),
         "report": lambda a: not a or a[0].lower() in PERIODS,
         "audit": lambda a: not a or (a[0].isdigit() and 1 <= int(a[0]) <= 200),
+        "reply": lambda a: a[0].lstrip("#").isdigit(),
         "po": lambda a: not a or (len(a) >= 2 and all(_PO_LINE.match(x) for x in a[1:])),
     }
     check = checks.get(name)
@@ -272,6 +275,14 @@ async def _inbox(desk: StaffDesk, actor: Actor, _cmd: Command, _key: str | None)
     return reply
 
 
+async def _reply(desk: StaffDesk, actor: Actor, cmd: Command, _key: str | None) -> DeskReply:
+    """A text answer to the customer of a chat this staff member has taken."""
+    reply = await desk.reply(actor, int(cmd.args[0].lstrip("#")), text=" ".join(cmd.args[1:]))
+    if reply.ok:
+        reply.text = word(desk.lang, "done")
+    return reply
+
+
 async def _help(desk: StaffDesk, actor: Actor, _cmd: Command, _key: str | None) -> DeskReply:
     allows = desk.allows(actor)
     return DeskReply(
@@ -293,6 +304,7 @@ HANDLERS: dict[str, Handler] = {
     "report": _report,
     "audit": _audit,
     "inbox": _inbox,
+    "reply": _reply,
     "help": _help,
 }
 assert HANDLERS.keys() == SPECS.keys()

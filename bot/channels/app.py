@@ -14,7 +14,9 @@ from bot.channels.hub import ChannelHub
 from bot.channels.routes import channel_router
 from bot.container import Container
 from bot.settings import Settings
+from bot.staff.telegram_bot import StaffBotRuntime
 from workers.notifications import OrderNotifier
+from workers.staff_notifications import StaffNotifier
 
 log = logging.getLogger("shopbot.channels")
 
@@ -35,6 +37,19 @@ def default_hub(container: Container) -> ChannelHub:
     return ChannelHub.build(container, chat)
 
 
+def staff_notifier(container: Container, hub: ChannelHub) -> StaffNotifier | None:
+    """The staff bot's outbox consumer, when the hub runs the staff bot."""
+    rt = hub.runtime("telegram_staff")
+    if not isinstance(rt, StaffBotRuntime):
+        return None
+    return StaffNotifier(
+        container.db,
+        rt.bot.desk,
+        rt,
+        group_chat_id=container.settings.telegram_staff_chat_id,
+    )
+
+
 def install_channels(
     app: FastAPI, container: Container, *, hub: ChannelHub | None = None, workers: bool = True
 ) -> ChannelHub:
@@ -51,12 +66,16 @@ def install_channels(
             return
         # Without in-process workers the webhooks only store; `shopbot worker` answers.
         await channels.start(turns=workers)
-        notifier = OrderNotifier(container.db, channels) if workers else None
-        task = asyncio.create_task(notifier.run()) if notifier else None
+        tasks = []
+        if workers:
+            tasks.append(asyncio.create_task(OrderNotifier(container.db, channels).run()))
+            staff = staff_notifier(container, channels)
+            if staff is not None:
+                tasks.append(asyncio.create_task(staff.run()))
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -75,8 +94,12 @@ async def run_workers(settings: Settings) -> None:
     container = Container.create(settings)
     hub = default_hub(container)
     await hub.start(receive=False, turns=True)
+    staff = staff_notifier(container, hub)
     try:
-        await OrderNotifier(container.db, hub).run()
+        async with asyncio.TaskGroup() as group:
+            group.create_task(OrderNotifier(container.db, hub).run())
+            if staff is not None:
+                group.create_task(staff.run())
     finally:
         await hub.stop()
         await container.aclose()

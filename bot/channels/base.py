@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from agents.types import Incoming, Reply
 
-ChannelName = Literal["telegram", "messenger", "zalo"]
+ChannelName = Literal["telegram", "messenger", "zalo", "telegram_staff"]
 Body = dict[str, Any]
 
 

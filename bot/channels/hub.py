@@ -24,6 +24,7 @@ from bot.channels.zalo import ZaloChannel
 from bot.channels.zalo_tokens import ZaloTokens
 from bot.container import Container
 from bot.settings import Settings
+from bot.staff.telegram_bot import staff_runtime
 
 log = logging.getLogger("shopbot.channels")
 
@@ -107,6 +108,9 @@ class ChannelHub:
             c.name: ChannelRuntime(c, container.db, chat.handle, prepare=prepare, slots=slots)
             for c in found
         }
+        staff = staff_runtime(container, slots=slots) if channels is None else None
+        if staff is not None:
+            runtimes[staff.name] = staff
         return cls(runtimes, public_url=settings.public_url)
 
     def runtime(self, name: str) -> ChannelRuntime | None:

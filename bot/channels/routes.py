@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from bot.channels.http import QR_PATH
 from bot.channels.hub import ChannelHub
 from bot.channels.runtime import ChannelRuntime
-from bot.channels.telegram import qr_png_bytes
+from bot.channels.telegram import TelegramChannel, qr_png_bytes
 from core.vietqr import is_payload
 
 log = logging.getLogger("shopbot.channels")
@@ -72,7 +72,7 @@ def channel_router(hub: ChannelHub) -> APIRouter:
         router.add_api_route(QR_PATH, qr_png, methods=["GET"], include_in_schema=False)
     for rt in hub.runtimes.values():
         channel = rt.channel
-        if channel.name == "telegram" and not hub.public_url:
+        if isinstance(channel, TelegramChannel) and not hub.public_url:
             continue  # long polling: no webhook to answer
         router.add_api_route(
             channel.webhook_path,

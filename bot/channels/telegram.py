@@ -28,6 +28,8 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import (
     AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
     SendChatAction,
     SendMessage,
     SendPhoto,
@@ -45,6 +47,7 @@ from bot.channels.base import (
     Body,
     Channel,
     ChannelError,
+    ChannelName,
     Encoder,
     Inbound,
     Limits,
@@ -67,6 +70,10 @@ LIMITS = Limits(per_chat_interval=1.0, per_second=30.0, payload_bytes=CALLBACK_D
 _METHODS: dict[str, type[TelegramMethod[Any]]] = {
     "sendMessage": SendMessage,
     "sendPhoto": SendPhoto,
+    # the staff bot's cards, edited in place (bot/staff/telegram_bot.py)
+    "editMessageText": EditMessageText,
+    "editMessageReplyMarkup": EditMessageReplyMarkup,
+    "answerCallbackQuery": AnswerCallbackQuery,
 }
 
 
@@ -79,7 +86,7 @@ def make_bot(token: str, api_base: str | None) -> Bot:
 
 
 class TelegramChannel(Channel):
-    name = "telegram"
+    name: ChannelName = "telegram"
     webhook_path = "/webhooks/telegram/customer"
 
     def __init__(

@@ -20,6 +20,7 @@ from agents.staff.assistant import StaffAgent, answer_text
 from agents.staff.cards import CardButton, OrderCard
 from agents.staff.consent import ConfirmCard
 from agents.staff.desk import DeskReply, StaffDesk
+from agents.staff.payloads import Act, decode
 from core.errors import DomainError
 from core.roles import Actor
 from storage.database import Database
@@ -82,10 +83,25 @@ def edit_message(source: dict[str, Any], text: str, buttons: list[CardButton]) -
 
 
 class StaffTelegram:
-    def __init__(self, desk: StaffDesk, db: Database, agent: StaffAgent | None = None) -> None:
+    def __init__(
+        self,
+        desk: StaffDesk,
+        db: Database,
+        agent: StaffAgent | None = None,
+        *,
+        group_chat_id: int | None = None,
+    ) -> None:
         self.desk = desk
         self.db = db
         self.agent = agent  # free text goes to it when set (an LLM is configured)
+        # The staff group (SHOPBOT_TELEGRAM_STAFF_CHAT_ID): the one chat besides private ones
+        # where the bot works; in any other group it only says it is not for them.
+        self.group_chat_id = group_chat_id
+
+    def _chat_allowed(self, chat: dict[str, Any]) -> bool:
+        if chat.get("type", "private") == "private":
+            return True
+        return self.group_chat_id is not None and int(chat["id"]) == self.group_chat_id
 
     async def handle(self, update: dict[str, Any]) -> list[BotCall]:
         message = update.get("message")
@@ -100,6 +116,8 @@ class StaffTelegram:
         chat_id = int(message["chat"]["id"])
         user_id = int(message.get("from", {}).get("id", 0))
         text = str(message.get("text") or "").strip()
+        if not self._chat_allowed(message["chat"]):
+            return [self._say(chat_id, NOT_STAFF)] if text.startswith("/") else []
         if text.startswith("/start ") and user_id:
             return [self._say(chat_id, await self._redeem(text.split(maxsplit=1)[1], user_id))]
         actor = await actor_for_telegram(self.db, user_id) if user_id else None
@@ -118,6 +136,9 @@ class StaffTelegram:
         answer: dict[str, Any] = {"callback_query_id": callback["id"]}
         if actor is None:
             return [BotCall(method="answerCallbackQuery", params={**answer, "text": NOT_STAFF})]
+        source = callback.get("message") or {}
+        if source and not self._chat_allowed(source["chat"]):
+            return [BotCall(method="answerCallbackQuery", params={**answer, "text": NOT_STAFF})]
         reply = await self.desk.press(actor, str(callback.get("data") or ""))
         calls = [
             BotCall(
@@ -125,13 +146,34 @@ class StaffTelegram:
                 params={**answer, "text": reply.text[:ALERT_TEXT], "show_alert": not reply.ok},
             )
         ]
-        source = callback.get("message") or {}
+        if reply.ok and reply.handoffs and not reply.cards and source:
+            calls += self._taken(str(callback.get("data") or ""), reply, source)
         if source and reply.cards:
             calls.append(edit_message(source, reply.cards[0].text, reply.cards[0].buttons))
         elif source and is_card_press(callback):
             # A confirmation card answered: its message says what became of it, no buttons.
             calls.append(edit_message(source, f"{source.get('text', '')}\n\n{reply.text}", []))
         return calls
+
+    @staticmethod
+    def _taken(data: str, reply: DeskReply, source: dict[str, Any]) -> list[BotCall]:
+        """A handoff announcement whose "Take" was pressed: its buttons become what the taker
+        may do now (hand back), so no one else presses Take on it."""
+        press = decode(data)
+        if press.act is not Act.TAKE:
+            return []
+        mine = [h for h in reply.handoffs if h.id == press.ref]
+        buttons = mine[0].buttons if mine else []
+        return [
+            BotCall(
+                method="editMessageReplyMarkup",
+                params={
+                    "chat_id": source["chat"]["id"],
+                    "message_id": source["message_id"],
+                    "reply_markup": keyboard(buttons),
+                },
+            )
+        ]
 
     async def _redeem(self, secret: str, user_id: int) -> str:
         try:

@@ -25,7 +25,12 @@ async def test_channels_without_settings_are_off(
     app = create_app(container)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client:
-        for path in ("/webhooks/telegram/customer", "/webhooks/messenger", "/webhooks/zalo"):
+        for path in (
+            "/webhooks/telegram/customer",
+            "/webhooks/telegram/staff",
+            "/webhooks/messenger",
+            "/webhooks/zalo",
+        ):
             assert (await client.post(path, json={})).status_code == 404
         assert (await client.get("/webhooks/messenger")).status_code == 404
 
@@ -43,6 +48,12 @@ async def test_channels_without_settings_are_off(
         (
             {"telegram_customer_token": "1:a", "public_url": "https://shop.example"},
             "SHOPBOT_TELEGRAM_WEBHOOK_SECRET",
+        ),
+        ({"telegram_staff_chat_id": "-100200"}, "SHOPBOT_TELEGRAM_STAFF_TOKEN"),
+        ({"telegram_staff_webhook_secret": "abc"}, "SHOPBOT_TELEGRAM_STAFF_TOKEN"),
+        (
+            {"telegram_staff_token": "2:b", "public_url": "https://shop.example"},
+            "SHOPBOT_TELEGRAM_STAFF_WEBHOOK_SECRET",
         ),
     ],
 )

@@ -3,8 +3,11 @@
 aiogram talks to it through ``TelegramAPIServer.from_base(fake.url)``. It checks the token in
 the path (401), required fields, text (4096) and caption (1024) lengths, callback_data (1-64
 bytes), and answers 429 with ``retry_after`` when one chat gets messages faster than its
-limit. ``getUpdates`` serves the updates a test queued (long polling), ``setWebhook``
-records the URL and secret token. The envelope is the Bot API's:
+limit. ``editMessageText`` / ``editMessageReplyMarkup`` change a message it sent (400 for a
+message it never sent, and 400 "message is not modified" when nothing would change, as the
+real one does); ``messages`` holds each message's current text and keyboard, ``answers``
+each answered button press. ``getUpdates`` serves the updates a test queued (long polling),
+``setWebhook`` records the URL and secret token. The envelope is the Bot API's:
 ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code", "description", "parameters"}``.
 """
 
@@ -33,7 +36,11 @@ class FakeTelegram(FakePlatform):
         self.update_id = 1000
         self.webhook: dict[str, Any] = {}
         self.answered: list[str] = []
+        self.answers: dict[str, dict[str, Any]] = {}  # callback query id -> the answer
         self.actions: list[tuple[str, str]] = []
+        # (chat, message id) -> the message as it is now: text and reply_markup
+        self.messages: dict[tuple[str, int], dict[str, Any]] = {}
+        self.edits: list[tuple[str, int]] = []
         self._new_update = asyncio.Event()
         self._message_id = 0
 
@@ -120,6 +127,9 @@ class FakeTelegram(FakePlatform):
         if len(str(p.get("text") or "")) > 200:
             return _error(400, "Bad Request: text is too long")
         self.answered.append(str(p["callback_query_id"]))
+        # form fields arrive as text: keep show_alert as the boolean it stands for
+        alert = str(p.get("show_alert", "false")).lower() in ("true", "1")
+        self.answers[str(p["callback_query_id"])] = {**p, "show_alert": alert}
         return True
 
     async def _m_sendMessage(self, p: dict[str, Any]) -> Any:
@@ -147,16 +157,60 @@ class FakeTelegram(FakePlatform):
             return _error(400, "Bad Request: message caption is too long")
         return self._sent("sendPhoto", p) or self._message(p, caption=p.get("caption"))
 
+    async def _m_editMessageText(self, p: dict[str, Any]) -> Any:
+        text = str(p.get("text") or "")
+        if not text.strip():
+            return _error(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            return _error(400, "Bad Request: message is too long")
+        return self._edit(p, {"text": text, "reply_markup": p.get("reply_markup")})
+
+    async def _m_editMessageReplyMarkup(self, p: dict[str, Any]) -> Any:
+        return self._edit(p, {"reply_markup": p.get("reply_markup")})
+
+    def _edit(self, p: dict[str, Any], change: dict[str, Any]) -> Any:
+        if not p.get("chat_id") or not p.get("message_id"):
+            return _error(400, "Bad Request: message identifier is not specified")
+        key = (str(p["chat_id"]), int(p["message_id"]))
+        current = self.messages.get(key)
+        if current is None:
+            return _error(400, "Bad Request: message to edit not found")
+        bad = self._bad_markup(change.get("reply_markup"))
+        if bad is not None:
+            return bad
+        if all(current.get(k) == v for k, v in change.items()):
+            return _error(
+                400,
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup "
+                "of the message",
+            )
+        current.update(change)
+        self.edits.append(key)
+        return {
+            "message_id": key[1],
+            "date": int(time.time()),
+            "chat": {"id": int(key[0]), "type": "private"},
+            "text": current.get("text"),
+        }
+
+    @staticmethod
+    def _bad_markup(markup: Any) -> web.Response | None:
+        if markup is None:
+            return None
+        for row in markup.get("inline_keyboard", []):
+            for b in row:
+                data = b.get("callback_data")
+                if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                    return _error(400, "Bad Request: BUTTON_DATA_INVALID")
+                if not b.get("text"):
+                    return _error(400, "Bad Request: text buttons are unallowed")
+        return None
+
     def _sent(self, method: str, p: dict[str, Any]) -> web.Response | None:
-        markup = p.get("reply_markup")
-        if markup is not None:
-            for row in markup.get("inline_keyboard", []):
-                for b in row:
-                    data = b.get("callback_data")
-                    if data is not None and not 1 <= len(str(data).encode()) <= 64:
-                        return _error(400, "Bad Request: BUTTON_DATA_INVALID")
-                    if not b.get("text"):
-                        return _error(400, "Bad Request: text buttons are unallowed")
+        bad = self._bad_markup(p.get("reply_markup"))
+        if bad is not None:
+            return bad
         body = {k: v for k, v in p.items() if k != "photo" or isinstance(v, str)}
         if "photo" in p and not isinstance(p["photo"], str):
             body["photo"] = "<upload>"
@@ -165,6 +219,10 @@ class FakeTelegram(FakePlatform):
 
     def _message(self, p: dict[str, Any], **fields: Any) -> dict[str, Any]:
         self._message_id += 1
+        self.messages[(str(p["chat_id"]), self._message_id)] = {
+            "text": fields.get("text"),
+            "reply_markup": p.get("reply_markup"),
+        }
         return {
             "message_id": self._message_id,
             "date": int(time.time()),
