@@ -17,6 +17,7 @@ from bot.settings import Settings
 from bot.staff.telegram_bot import StaffBotRuntime
 from workers.notifications import OrderNotifier
 from workers.staff_notifications import StaffNotifier
+from workers.staff_replies import StaffReplyForwarder
 
 log = logging.getLogger("shopbot.channels")
 
@@ -69,6 +70,7 @@ def install_channels(
         tasks = []
         if workers:
             tasks.append(asyncio.create_task(OrderNotifier(container.db, channels).run()))
+            tasks.append(asyncio.create_task(StaffReplyForwarder(container.db, channels).run()))
             staff = staff_notifier(container, channels)
             if staff is not None:
                 tasks.append(asyncio.create_task(staff.run()))
@@ -98,6 +100,7 @@ async def run_workers(settings: Settings) -> None:
     try:
         async with asyncio.TaskGroup() as group:
             group.create_task(OrderNotifier(container.db, hub).run())
+            group.create_task(StaffReplyForwarder(container.db, hub).run())
             if staff is not None:
                 group.create_task(staff.run())
     finally:

@@ -17,10 +17,12 @@ from tests.channels.conftest import TG_SECRET, Running, run_channels, telegram_c
 from tests.channels.users import TelegramUser, buy_one_tee
 from tests.conftest import Caller
 from tests.fakes.telegram_server import FakeTelegram
+from tests.tools.test_handoffs import staff
 from tools.context import ToolContext
 from tools.events import flush_events, order_event
 from workers.messages import notification_text
 from workers.notifications import OrderNotifier
+from workers.staff_replies import StaffReplyForwarder
 
 
 async def place(telegram: Running, fake: FakeTelegram) -> tuple[TelegramUser, str]:
@@ -117,3 +119,36 @@ async def test_events_customers_do_not_hear_of_are_skipped(telegram: Running, db
     notifier = OrderNotifier(db, telegram.hub)
     event = Event(1, 0, "order.status_changed", "order:1", {"order_id": 1, "to": "packing"}, None)  # type: ignore[arg-type]
     assert await notifier.handle(event) == "ignored"
+
+
+async def test_a_staff_answer_reaches_the_customer_on_telegram_once(
+    telegram: Running, fake_telegram: FakeTelegram, db: Database, shop: Caller
+) -> None:
+    """A customer on Telegram asks for a person; staff take the chat and answer with a text
+    and a product card; the answer is sent to the Telegram chat, once however often the
+    event is read (workers/staff_replies.py)."""
+    u = TelegramUser(fake_telegram, telegram.client, telegram.hub, secret=TG_SECRET)
+    await u.say("/start")
+    await u.press("Gặp nhân viên")
+    lan = await staff(shop, "Lan")
+    [handoff] = (await shop("list_handoffs"))["handoffs"]
+    await shop("take_handoff", lan, handoff_id=handoff["id"])
+    before = len(fake_telegram.texts(u.chat))
+    tee = (await shop("search_products", query="ao thun"))["results"][0]["product_id"]
+    await shop(
+        "reply_to_customer",
+        lan,
+        handoff_id=handoff["id"],
+        text="Chào bạn, shop còn áo này nhé",
+        cards=[{"product_id": tee, "title": "Áo thun cotton basic", "price_text": "149.000₫"}],
+    )
+    forwarder = StaffReplyForwarder(db, telegram.hub)
+    for reader in (forwarder, StaffReplyForwarder(db, telegram.hub)):
+        for _ in range(100):
+            if not await reader.run_once() and len(fake_telegram.texts(u.chat)) > before:
+                break
+            await telegram.hub.drain()
+            await asyncio.sleep(0.02)
+        reader.reader.consumer = "customer-staff-replies-replay"  # the second reads it all again
+    told = fake_telegram.texts(u.chat)[before:]
+    assert told == ["Chào bạn, shop còn áo này nhé\n• Áo thun cotton basic — 149.000₫"]
