@@ -11,7 +11,7 @@ there, so nothing is said about a change that was rolled back. Delivery is at le
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from storage.database import Database
 from storage.notifications import order_recipient
@@ -32,8 +32,12 @@ class Notifier(Protocol):
         ...
 
 
-class OrderNotifier(OutboxConsumer):
-    label = "order notifications"
+class ChatConsumer(OutboxConsumer):
+    """An outbox consumer that tells customers something on their chats (``Notifier``): its
+    own cursor (``consumer``) over its ``topics``."""
+
+    consumer: ClassVar[str]
+    topics: ClassVar[frozenset[str]]
 
     def __init__(
         self, db: Database, notifier: Notifier, *, idle_seconds: float = IDLE_SECONDS
@@ -41,7 +45,13 @@ class OrderNotifier(OutboxConsumer):
         self.db = db
         self.notifier = notifier
         self.idle_seconds = idle_seconds
-        self.reader = OutboxReader(db, CONSUMER, topics=TOPICS)
+        self.reader = OutboxReader(db, self.consumer, topics=self.topics)
+
+
+class OrderNotifier(ChatConsumer):
+    label = "order notifications"
+    consumer = CONSUMER
+    topics = TOPICS
 
     async def handle(self, event: Event) -> str:
         kind = notification_kind(event.topic, event.payload)

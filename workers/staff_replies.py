@@ -12,16 +12,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from storage.database import Database
-from storage.outbox import Event, OutboxReader
-from workers.consumer import OutboxConsumer
-from workers.notifications import Notifier
+from storage.outbox import Event
+from workers.notifications import ChatConsumer
 
 log = logging.getLogger("shopbot.workers")
 
 CONSUMER = "customer-staff-replies"
 TOPICS = frozenset({"chat.staff_reply"})
-IDLE_SECONDS = 0.5
 
 
 def reply_text(payload: dict[str, Any]) -> str:
@@ -35,16 +32,10 @@ def reply_text(payload: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
-class StaffReplyForwarder(OutboxConsumer):
+class StaffReplyForwarder(ChatConsumer):
     label = "staff replies"
-
-    def __init__(
-        self, db: Database, notifier: Notifier, *, idle_seconds: float = IDLE_SECONDS
-    ) -> None:
-        self.db = db
-        self.notifier = notifier
-        self.idle_seconds = idle_seconds
-        self.reader = OutboxReader(db, CONSUMER, topics=TOPICS)
+    consumer = CONSUMER
+    topics = TOPICS
 
     async def handle(self, event: Event) -> str:
         payload = event.payload

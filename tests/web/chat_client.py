@@ -83,8 +83,9 @@ class WebChat:
         return [c for r in self.replies for c in r["cards"]]
 
 
-async def buy_one_tee(chat: WebChat, payment: str = "Tiền mặt khi nhận (COD)") -> str:
-    """The shortest purchase by buttons and typing; returns the order number."""
+async def to_review(chat: WebChat, payment: str = "Tiền mặt khi nhận (COD)") -> None:
+    """From anywhere to the order card of one white tee (the details typed the first time,
+    the saved ones after)."""
     await chat.send(payload="start")
     await chat.say("ao thun")
     await chat.press_card("Áo thun cotton basic", "Xem")
@@ -99,6 +100,11 @@ async def buy_one_tee(chat: WebChat, payment: str = "Tiền mặt khi nhận (CO
         await chat.say("8 Hai Bà Trưng, Phường Tràng Tiền, Quận Hoàn Kiếm, Hà Nội")
         await chat.press("Đúng rồi")
     await chat.press(payment)
+
+
+async def buy_one_tee(chat: WebChat, payment: str = "Tiền mặt khi nhận (COD)") -> str:
+    """The shortest purchase by buttons and typing; returns the order number."""
+    await to_review(chat, payment)
     await chat.press("Xác nhận đặt hàng")
     found = ORDER_NUMBER.search(chat.text)
     assert found, chat.text

@@ -14,6 +14,7 @@ from core.consent import Verdict, read_reply
 from storage.database import Database
 from tests.core.consent_corpus import rows_of
 from tests.web.chat_client import ORDER_NUMBER, WebChat, order_count
+from tests.web.chat_client import to_review as review
 from tools.registry import Registry
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -46,21 +47,7 @@ def confirm_offered(chat: WebChat) -> bool:
 
 
 async def to_review(chat: WebChat) -> None:
-    """From anywhere to the order card of one white tee, with the details typed once."""
-    await chat.send(payload="start")
-    await chat.say("ao thun")
-    await chat.press_card("Áo thun cotton basic", "Xem")
-    await chat.press("Trắng")
-    await chat.press("1")
-    await chat.press("Đặt hàng")
-    if "Dùng thông tin này" in chat.titles():
-        await chat.press("Dùng thông tin này")
-    else:
-        await chat.say("Trần Thị Bình")
-        await chat.say("0987654321")
-        await chat.say("8 Hai Bà Trưng, Phường Tràng Tiền, Quận Hoàn Kiếm, Hà Nội")
-        await chat.press("Đúng rồi")
-    await chat.press("Tiền mặt khi nhận (COD)")
+    await review(chat)
     assert confirm_offered(chat), chat.text
 
 
