@@ -55,7 +55,7 @@ SPECS: dict[str, Spec] = {
     "report": Spec("/report [today|week|month]", "sales_report", 0, 1),
     "audit": Spec("/audit [n]", "list_audit_log", 0, 1),
     "inbox": Spec("/inbox", "list_handoffs"),
-    "reply": Spec("/reply HANDOFF TEXT", "reply_to_customer", 2, None),
+    "reply": Spec("/reply HANDOFF [sp:PRODUCT] [pay:ORDER] TEXT", "reply_to_customer", 2, None),
     "help": Spec("/help", None),
 }
 
@@ -276,8 +276,26 @@ async def _inbox(desk: StaffDesk, actor: Actor, _cmd: Command, _key: str | None)
 
 
 async def _reply(desk: StaffDesk, actor: Actor, cmd: Command, _key: str | None) -> DeskReply:
-    """A text answer to the customer of a chat this staff member has taken."""
-    reply = await desk.reply(actor, int(cmd.args[0].lstrip("#")), text=" ".join(cmd.args[1:]))
+    """Text, and (``sp:CODE``) a product card and/or (``pay:ORDER``) that order's payment
+    details with its VietQR code, as on the page."""
+    product: str | None = None
+    order: str | None = None
+    words: list[str] = []
+    for arg in cmd.args[1:]:
+        kind, _, value = arg.partition(":")
+        if kind.lower() in ("sp", "product") and value:
+            product = value
+        elif kind.lower() in ("pay", "tt") and value:
+            order = value
+        else:
+            words.append(arg)
+    reply = await desk.reply(
+        actor,
+        int(cmd.args[0].lstrip("#")),
+        text=" ".join(words),
+        product_code=product,
+        order_number=order,
+    )
     if reply.ok:
         reply.text = word(desk.lang, "done")
     return reply

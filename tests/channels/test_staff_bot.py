@@ -345,6 +345,14 @@ async def test_a_handoff_is_taken_and_answered_from_telegram(desk: Desk, shop: C
     seen = await desk.client.get("/api/chat/history", params={"session_id": web.session_id})
     last = seen.json()["messages"][-1]
     assert (last["role"], last["text"]) == ("staff", "Dạ còn size L ạ")
+    # A product card from Telegram too, as on the page.
+    assert await lan.say(f"/reply {handoff_id} sp:AT01 Mẫu này nhé") == ["Xong."]
+    seen = await desk.client.get("/api/chat/history", params={"session_id": web.session_id})
+    last = seen.json()["messages"][-1]
+    assert (last["text"], [c["title"] for c in last["cards"]]) == (
+        "Mẫu này nhé",
+        ["Áo thun cotton basic"],
+    )
 
 
 async def test_two_staff_racing_to_take_one_handoff_one_wins(desk: Desk, shop: Caller) -> None:
