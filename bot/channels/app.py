@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, FastAPI
 
-from agents.conversation import ChatService
 from bot.channels.hub import ChannelHub
 from bot.channels.routes import channel_router
 from bot.container import Container
@@ -23,19 +22,11 @@ log = logging.getLogger("shopbot.channels")
 
 
 def default_hub(container: Container) -> ChannelHub:
-    """The platforms the settings turn on, answering with the conversation service (and the
-    LLM agent when one is configured)."""
-    from bot.web.router import default_responder
+    """The platforms the settings turn on, answering with their own conversation service (for
+    ``shopbot worker``; the app shares the web chat's, see bot.http.app)."""
+    from bot.web.router import default_chat
 
-    settings = container.settings
-    chat = ChatService(
-        container.runner,
-        container.db,
-        responder=default_responder(container) if settings.channels_on() else None,
-        shop_name=settings.shop_name,
-        default_language=settings.default_language,
-    )
-    return ChannelHub.build(container, chat)
+    return ChannelHub.build(container, default_chat(container))
 
 
 def staff_notifier(container: Container, hub: ChannelHub) -> StaffNotifier | None:

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.channels.app import install_channels
+from bot.channels.hub import ChannelHub
 from bot.container import Container, load_settings
 from bot.http.docs import add_docs_routes
 from bot.http.limits import BodyLimit
@@ -36,6 +37,7 @@ from bot.http.reminders import install_reminders
 from bot.settings import Settings, proxy_list
 from bot.staff import staff_router
 from bot.web import chat_router
+from bot.web.router import default_chat
 from core.errors import DomainError, InvalidInput, Unavailable
 from core.roles import Actor
 from storage.errors import domain_error_for
@@ -398,9 +400,13 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
         # An image upload is base64 JSON: the image limit plus room for the other fields.
         per_path={"/api/tools/upload_product_image": MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024},
     )
-    app.include_router(chat_router(container))  # the customer web chat at / (bot/web)
+    # One conversation service for the web chat and the platforms (one LLM agent, one
+    # breaker, one set of per-chat locks); the web chat's router closes its agent.
+    chat = default_chat(container)
+    app.include_router(chat_router(container, chat=chat))  # the customer web chat at /
     app.include_router(staff_router(container))  # the staff page at /staff (bot/staff)
-    install_channels(app, container)  # Telegram, Messenger, Zalo OA and order notifications
+    # Telegram, Messenger, Zalo OA and order notifications
+    install_channels(app, container, hub=ChannelHub.build(container, chat))
     install_reminders(app, container)  # "we have not forgotten you" to waiting customers
     _add_fixed_routes(app)
     add_docs_routes(app)

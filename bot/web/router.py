@@ -115,6 +115,20 @@ def default_responder(container: Container) -> Responder | None:
     return build_customer_responder(config, container.runner)
 
 
+def default_chat(container: Container) -> ChatService:
+    """The app's one conversation service: the web chat and every platform channel answer
+    through it, so they share one LLM agent (one HTTP client, one circuit breaker: an LLM
+    found down on Telegram is down for the web chat too) and one set of per-chat locks."""
+    settings = container.settings
+    return ChatService(
+        container.runner,
+        container.db,
+        responder=default_responder(container),
+        shop_name=settings.shop_name,
+        default_language=settings.default_language,
+    )
+
+
 def freeze_startup_heap() -> None:
     """Moves what start-up built (modules, the agent graph, prompts, the registry: objects
     that live as long as the process) out of the cyclic garbage collector's view. Otherwise
@@ -167,12 +181,14 @@ def chat_router(
     """The page and its API. ``chat`` or ``responder`` may be given by tests; by default the
     LLM responder is built from the settings (and closed with the app)."""
     settings = container.settings
-    if chat is None:
-        agent = default_responder(container) if responder == "default" else responder
+    if chat is None and responder == "default":
+        chat = default_chat(container)
+    elif chat is None:
+        assert responder != "default"
         chat = ChatService(
             container.runner,
             container.db,
-            responder=agent,
+            responder=responder,
             shop_name=settings.shop_name,
             default_language=settings.default_language,
         )
