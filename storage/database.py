@@ -76,6 +76,15 @@ class Tx:
     def has_session(self) -> bool:
         return self._session is not None
 
+    async def raw(self) -> FastExecutor:
+        """The compiled fast path (storage.fastsql), after flushing pending ORM changes so
+        both paths see one state. Only storage/ modules use it."""
+        if self._session is not None:
+            s = self._session
+            if s.new or s.dirty or s.deleted:
+                await s.flush()
+        return self.fast
+
     async def _flush(self) -> None:
         if self._session is not None:
             await self._session.flush()

@@ -48,11 +48,7 @@ class ToolContext:
 
     async def sql(self) -> FastExecutor:
         """The raw fast path. Pending ORM changes are flushed first so both see one state."""
-        if self.tx.has_session:
-            s = self.tx.session
-            if s.new or s.dirty or s.deleted:
-                await s.flush()
-        return self.tx.fast
+        return await self.tx.raw()
 
     def customer_id(self) -> int | None:
         """The customer this call is bound to, or None for staff and system."""
