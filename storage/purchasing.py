@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import BigInteger, cast, func, or_, select
 
@@ -29,6 +30,8 @@ from storage.models import (
     Variant,
     Warehouse,
 )
+
+H = TypeVar("H", PurchaseOrder, GoodsReceipt)
 
 # Purchase orders still expecting goods: what counts as "on order".
 OPEN_STATUSES = (PurchaseStatus.CONFIRMED.value, PurchaseStatus.PARTIALLY_RECEIVED.value)
@@ -176,13 +179,7 @@ async def add_purchase_order(
     tx: Tx, po: PurchaseOrder, lines: Iterable[PurchaseOrderLine]
 ) -> PurchaseOrder:
     """Stores a new PO with its lines (the lines get the PO's id here)."""
-    tx.session.add(po)
-    await tx.session.flush()
-    for line in lines:
-        line.purchase_order_id = po.id
-        tx.session.add(line)
-    await tx.session.flush()
-    return po
+    return await _add_with_lines(tx, po, lines, "purchase_order_id")
 
 
 async def parties_of(tx: Tx, po: PurchaseOrder) -> tuple[Supplier, Warehouse]:
@@ -285,13 +282,20 @@ async def add_receipt(
 ) -> GoodsReceipt:
     """Stores a goods receipt with its lines (the lines get the receipt's id here), together
     with whatever the caller changed on the PO and variants."""
-    tx.session.add(receipt)
+    return await _add_with_lines(tx, receipt, lines, "receipt_id")
+
+
+async def _add_with_lines(
+    tx: Tx, head: H, lines: Iterable[PurchaseOrderLine | GoodsReceiptLine], key: str
+) -> H:
+    """Inserts a document, then its lines pointing at it through their ``key`` column."""
+    tx.session.add(head)
     await tx.session.flush()
     for line in lines:
-        line.receipt_id = receipt.id
+        setattr(line, key, head.id)
         tx.session.add(line)
     await tx.session.flush()
-    return receipt
+    return head
 
 
 # --------------------------------------------------------------------------- purchase advice

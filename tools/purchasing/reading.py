@@ -68,17 +68,7 @@ async def po_out(ctx: ToolContext, po: PurchaseOrder) -> PurchaseOrderOut:
         total_cost=sum(ln.quantity * ln.unit_cost for ln in lines),
         units_ordered=sum(ln.quantity for ln in lines),
         units_received=sum(ln.received for ln in lines),
-        receipts=[
-            ReceiptRef(
-                id=r.id,
-                number=r.number,
-                warehouse_code=r.warehouse_code,
-                units=r.units,
-                received_by=r.received_by,
-                created_at=r.created_at,
-            )
-            for r in receipts
-        ],
+        receipts=[ReceiptRef.model_validate(r, from_attributes=True) for r in receipts],
     )
 
 
