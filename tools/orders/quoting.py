@@ -8,7 +8,6 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-
 from core.allocation import Need
 from core.errors import Conflict, InvalidInput, NotFound
 from core.money import OrderTotals
