@@ -102,18 +102,26 @@ async def phone_owners(tx: Tx, phones: Sequence[str]) -> dict[str, int]:
     return {phone: int(cid) for phone, cid in rows}
 
 
-async def phones_of(tx: Tx, ids: Sequence[int]) -> dict[int, list[str]]:
-    """Each customer's phones in the order they were added (every id is a key)."""
+async def _values_by_customer(
+    tx: Tx, model: Any, column: Any, ids: Sequence[int]
+) -> dict[int, list[str]]:
+    """``column`` of ``model``'s rows per customer, in the order they were added (every id is a
+    key): one query for a whole page of customers."""
     out: dict[int, list[str]] = {i: [] for i in ids}
     if ids:
         rows = await tx.session.execute(
-            select(CustomerPhone.customer_id, CustomerPhone.phone)
-            .where(CustomerPhone.customer_id.in_(list(ids)))
-            .order_by(CustomerPhone.id)
+            select(model.customer_id, column)
+            .where(model.customer_id.in_(list(ids)))
+            .order_by(model.id)
         )
-        for cid, phone in rows:
-            out[cid].append(phone)
+        for cid, value in rows:
+            out[cid].append(value)
     return out
+
+
+async def phones_of(tx: Tx, ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each customer's phones in the order they were added (every id is a key)."""
+    return await _values_by_customer(tx, CustomerPhone, CustomerPhone.phone, ids)
 
 
 async def phone_rows_of(tx: Tx, customer_id: int) -> list[CustomerPhone]:
@@ -149,17 +157,8 @@ async def identities_of(tx: Tx, customer_id: int) -> list[CustomerIdentity]:
 async def channels_of(tx: Tx, ids: Sequence[int]) -> dict[int, list[str]]:
     """Each customer's channels, once each, in the order the accounts were added (every id is
     a key)."""
-    out: dict[int, list[str]] = {i: [] for i in ids}
-    if ids:
-        rows = await tx.session.execute(
-            select(CustomerIdentity.customer_id, CustomerIdentity.channel)
-            .where(CustomerIdentity.customer_id.in_(list(ids)))
-            .order_by(CustomerIdentity.id)
-        )
-        for cid, channel in rows:
-            if channel not in out[cid]:
-                out[cid].append(channel)
-    return out
+    found = await _values_by_customer(tx, CustomerIdentity, CustomerIdentity.channel, ids)
+    return {cid: list(dict.fromkeys(channels)) for cid, channels in found.items()}
 
 
 _KNOWN_IDENTITY = Sql(
@@ -250,16 +249,7 @@ async def drop_claim(tx: Tx, customer_id: int, phone: str) -> None:
 
 async def claimed_phones(tx: Tx, ids: Sequence[int]) -> dict[int, list[str]]:
     """Each customer's claimed phones, oldest first (every id is a key)."""
-    out: dict[int, list[str]] = {i: [] for i in ids}
-    if ids:
-        rows = await tx.session.execute(
-            select(CustomerPhoneClaim.customer_id, CustomerPhoneClaim.phone)
-            .where(CustomerPhoneClaim.customer_id.in_(list(ids)))
-            .order_by(CustomerPhoneClaim.id)
-        )
-        for cid, phone in rows:
-            out[cid].append(phone)
-    return out
+    return await _values_by_customer(tx, CustomerPhoneClaim, CustomerPhoneClaim.phone, ids)
 
 
 async def claim_pairs(tx: Tx, ids: Sequence[int]) -> list[tuple[int, int]]:
