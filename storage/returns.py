@@ -28,27 +28,6 @@ from storage.models import (
 # --------------------------------------------------------------------------- orders
 
 
-async def order_as_stored(tx: Tx, order_id: int, *, lock: bool = False) -> Order | None:
-    """The order as the database has it now (``lock``: row-locked, the order row first and
-    then stock rows, as everywhere), overwriting the session's copy: the fast path writes
-    orders behind the ORM's back.
-
-    TODO(lead): use storage.orders' function after merge (branch ordersdata).
-    """
-    return await tx.session.get(Order, order_id, populate_existing=True, with_for_update=lock)
-
-
-async def order_lines_of(tx: Tx, order_id: int) -> list[OrderLine]:
-    """The order's lines in the order they were written (what a return may claim).
-
-    TODO(lead): use storage.orders' lines function after merge (branch ordersdata).
-    """
-    found = await tx.session.execute(
-        select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)
-    )
-    return list(found.scalars())
-
-
 # --------------------------------------------------------------------------- returns
 
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
-
 from storage import returns as store
 from storage.database import Database
-from storage.models import Order
 from tests.conftest import Caller
 from tests.factories import (
     DEN,
@@ -56,17 +53,3 @@ async def test_lines_claims_and_refunds_read_as_plain_values(db: Database, shop:
     assert ret.received_at is not None
     assert ret.received_at.tzinfo is not None
     assert [r.id for r, _ in listed] == [first["id"]]
-
-
-async def test_order_as_stored_sees_what_the_fast_path_wrote(db: Database, shop: Caller) -> None:
-    await make_stocked_shop(shop)
-    order = await delivered_order(shop, {DEN: 1})
-    async with db.transaction() as tx:
-        held = await store.order_as_stored(tx, order["id"])
-        assert held is not None
-        # Written behind the session's back, as the fast path writes orders.
-        await tx.conn.execute(update(Order).where(Order.id == held.id).values(status="completed"))
-        again = await store.order_as_stored(tx, order["id"], lock=True)
-    assert again is held
-    assert held.status == "completed"
-    assert held.created_at.tzinfo is not None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from core.errors import Conflict, InvalidInput, NotFound
 from core.order_status import TRANSITIONS, OrderStatus, check_transition
 from core.return_status import ReturnStatus, ReturnStep
+from storage import orders as orders_store
 from storage import returns as store
 from storage.models import Order, OrderLine, ReturnLine, ReturnRequest, StockWriteOff
 from storage.returns import ReturnLineRow
@@ -203,7 +204,7 @@ async def _restock(ctx: ToolContext, ret: ReturnRequest, plan: list[_Back]) -> N
 
 async def _returned_if_all_back(ctx: ToolContext, ret: ReturnRequest, order: Order) -> bool:
     """Sets the order returned when every line's received returns add up to its quantity."""
-    order_lines = await store.order_lines_of(ctx.tx, order.id)
+    order_lines = await orders_store.lines_of(ctx.tx, order.id)
     claims = await store.claims_of_order(ctx.tx, order.id)
     # Units of refund-only returns stay with the buyer: they do not make the order returned.
     back = {ol.id: sum(c.came_back for c in claims.get(ol.id, [])) for ol in order_lines}

@@ -8,6 +8,7 @@ from typing import cast
 from core.errors import Conflict, NotFound, PermissionDenied
 from core.return_status import ReturnStep, allowed_statuses, allows
 from core.returns import NO_GOODS_REASONS, RECEIVED, REFUND_ONLY, claimed_before, line_refund
+from storage import orders as orders_store
 from storage import returns as store
 from storage.models import Order, ReturnRequest, order_number
 from tools.context import ToolContext
@@ -47,7 +48,7 @@ def _hidden() -> PermissionDenied:
 
 async def load_order(ctx: ToolContext, order_id: int, *, lock: bool = False) -> Order:
     """The order (row-locked when changing it: order row first, then stock rows, as elsewhere)."""
-    order = await store.order_as_stored(ctx.tx, order_id, lock=lock)
+    order = await orders_store.order_as_stored(ctx.tx, order_id, lock=lock)
     if order is None:
         if ctx.actor.is_customer:  # a customer learns nothing about orders that are not theirs
             raise _hidden()

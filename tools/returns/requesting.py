@@ -9,6 +9,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.order_status import RETURNABLE, OrderStatus
 from core.return_status import RefundStatus, ReturnStatus, ReturnStep
 from core.returns import Claim, returnable
+from storage import orders as orders_store
 from storage import returns as store
 from storage.models import Order, OrderLine, ReturnLine, ReturnRequest, parse_order_number
 from tools.context import ToolContext
@@ -38,7 +39,7 @@ from tools.returns.schemas import (
 )
 async def create_return(ctx: ToolContext, inp: CreateReturnIn) -> ReturnOut:
     order = await _returnable_order(ctx, inp)
-    order_lines = await store.order_lines_of(ctx.tx, order.id)
+    order_lines = await orders_store.lines_of(ctx.tx, order.id)
     claims = await store.claims_of_order(ctx.tx, order.id)
     chosen = _chosen_lines(order, order_lines, claims, inp.lines)
     ret = ReturnRequest(
