@@ -84,48 +84,32 @@ async def keys_matching(
     return list((await tx.session.execute(q)).scalars())
 
 
+# A credential's member columns, in Credential's order.
+_HOLDER = (StaffMember.id, StaffMember.name, StaffMember.role, StaffMember.active)
+
+
 async def key_holder(tx: Tx, key_hash: str) -> Credential | None:
     """Who holds the key with this hash, whatever the key's or the member's state."""
     row = (
         await tx.session.execute(
-            select(
-                StaffMember.id,
-                StaffMember.name,
-                StaffMember.role,
-                StaffMember.active,
-                ApiKey.revoked_at,
-            )
+            select(*_HOLDER, ApiKey.revoked_at)
             .join(ApiKey, ApiKey.staff_id == StaffMember.id)
             .where(ApiKey.key_hash == key_hash)
         )
     ).first()
-    if row is None:
-        return None
-    return Credential(row.id, row.name, row.role, bool(row.active), row.revoked_at)
+    return None if row is None else Credential(*row)
 
 
 async def session_holder(tx: Tx, secret_hash: str) -> Credential | None:
     """Who holds the page session with this cookie hash, with its expiry and CSRF token."""
     row = (
         await tx.session.execute(
-            select(
-                StaffMember.id,
-                StaffMember.name,
-                StaffMember.role,
-                StaffMember.active,
-                StaffSession.revoked_at,
-                StaffSession.expires_at,
-                StaffSession.csrf,
-            )
+            select(*_HOLDER, StaffSession.revoked_at, StaffSession.expires_at, StaffSession.csrf)
             .join(StaffSession, StaffSession.staff_id == StaffMember.id)
             .where(StaffSession.secret_hash == secret_hash)
         )
     ).first()
-    if row is None:
-        return None
-    return Credential(
-        row.id, row.name, row.role, bool(row.active), row.revoked_at, row.expires_at, row.csrf
-    )
+    return None if row is None else Credential(*row)
 
 
 async def identity_owner(tx: Tx, kind: str, external_id: str) -> int | None:
