@@ -65,7 +65,7 @@ async def inbox_entry(tx: Tx, h: Handoff, last: int) -> InboxEntry:
     ).scalars()
     return InboxEntry(
         conversation=conv,
-        customer_name=(customer.name if customer else "") or "",
+        customer_name=customer.name if customer else "",
         taker_name=await staff_name(tx, h.taken_by),
         last_messages=list(reversed(list(rows))),
     )
