@@ -479,11 +479,10 @@ class ChatService:
             customer_id = await customer_for_identity(
                 ctx, incoming.channel, incoming.chat_id, incoming.display_name
             )
-            await ctx.sql()  # the identity's ORM work is flushed before the fast path runs
             first_language = (
                 incoming.language or self._guess(incoming.text) or self.default_language
             )
-            conv = await store.touch_conversation(
+            conv = await store.touch_conversation_of_new_identity(
                 tx, incoming.channel, incoming.chat_id, customer_id, first_language
             )
             message_payload: dict[str, Any] = (

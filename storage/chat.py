@@ -351,3 +351,13 @@ def _json_object(value: Any) -> dict[str, Any]:
     if isinstance(value, str | bytes):
         value = json.loads(value)
     return dict(value) if isinstance(value, dict) else {}
+
+
+async def touch_conversation_of_new_identity(
+    tx: Tx, channel: str, chat_id: str, customer_id: int, language: str
+) -> ConvRow:
+    """``touch_conversation`` for a customer the ORM may just have created: pending ORM work
+    is flushed first, because the fast path does not see unflushed rows (the conversation's
+    foreign key would miss the new customer)."""
+    await tx.raw()
+    return await touch_conversation(tx, channel, chat_id, customer_id, language)

@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select
-
 from core.errors import InvalidInput
 from core.labels import merged_labels
-from storage.models import Product
+from storage import catalog as store
 from tools.context import ToolContext
 
 MAX_LABEL = 120
@@ -68,13 +66,8 @@ def new_labels(
 async def category_labels(ctx: ToolContext) -> dict[str, str]:
     """Each category's English label: the first one given on an active product of it."""
     out: dict[str, str] = {}
-    rows = await ctx.session.execute(
-        select(Product.category, Product.labels_en)
-        .where(Product.active.is_(True), Product.category != "")
-        .order_by(Product.id)
-    )
-    for category, labels in rows:
-        english = ((labels or {}).get("category") or "").strip()
+    for category, labels in await store.active_category_labels(ctx.tx):
+        english = (labels.get("category") or "").strip()
         if english and category not in out:
             out[category] = english
     return out

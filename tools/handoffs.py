@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import and_, exists, select, update
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.vietqr import is_payload
-from storage.models import ChatMessage, Conversation, Customer, Handoff, StaffMember
+from storage import handoffs as store
+from storage.models import ChatMessage, Conversation, Handoff
 from tools.context import ToolContext
 from tools.registry import SALES, tool
 from tools.staff_access import SYSTEM_ONLY
@@ -60,36 +60,22 @@ class ListHandoffsOut(BaseModel):
 
 
 async def _handoff_out(ctx: ToolContext, h: Handoff) -> HandoffOut:
-    conv = await ctx.session.get(Conversation, h.conversation_id)
-    assert conv is not None
-    customer = await ctx.session.get(Customer, conv.customer_id) if conv.customer_id else None
-    taker = await ctx.session.get(StaffMember, h.taken_by) if h.taken_by else None
-    rows = (
-        (
-            await ctx.session.execute(
-                select(ChatMessage)
-                .where(ChatMessage.conversation_id == conv.id)
-                .order_by(ChatMessage.id.desc())
-                .limit(LAST_MESSAGES)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    entry = await store.inbox_entry(ctx.tx, h, LAST_MESSAGES)
+    conv = entry.conversation
     return HandoffOut(
         id=h.id,
         conversation_id=conv.id,
         channel=conv.channel,
         customer_id=conv.customer_id,
-        customer_name=(customer.name if customer else "") or f"#{conv.customer_id}",
+        customer_name=entry.customer_name or f"#{conv.customer_id}",
         language=conv.language,
         reason=h.reason,
         requested_at=h.requested_at,
         waiting_seconds=max(0, int((ctx.now - h.requested_at).total_seconds())),
         taken_by=h.taken_by,
-        taken_by_name=taker.name if taker else None,
+        taken_by_name=entry.taker_name,
         last_messages=[
-            InboxMessage(role=m.role, text=m.text, at=m.created_at) for m in reversed(rows)
+            InboxMessage(role=m.role, text=m.text, at=m.created_at) for m in entry.last_messages
         ],
     )
 
@@ -102,14 +88,7 @@ async def _handoff_out(ctx: ToolContext, h: Handoff) -> HandoffOut:
     write=False,
 )
 async def list_handoffs(ctx: ToolContext, inp: ListHandoffsIn) -> ListHandoffsOut:
-    q = select(Handoff).where(Handoff.ended_at.is_(None))
-    if not inp.include_taken:
-        q = q.where(Handoff.taken_by.is_(None))
-    found = (
-        (await ctx.session.execute(q.order_by(Handoff.requested_at, Handoff.id).limit(inp.limit)))
-        .scalars()
-        .all()
-    )
+    found = await store.open_handoffs(ctx.tx, include_taken=inp.include_taken, limit=inp.limit)
     return ListHandoffsOut(handoffs=[await _handoff_out(ctx, h) for h in found])
 
 
@@ -118,7 +97,7 @@ class HandoffRef(BaseModel):
 
 
 async def _open_handoff(ctx: ToolContext, handoff_id: int) -> Handoff:
-    h = await ctx.session.get(Handoff, handoff_id)
+    h = await store.handoff(ctx.tx, handoff_id)
     if h is None:
         raise NotFound("That handoff was not found.", field="handoff_id", code="unknown_handoff")
     if h.ended_at is not None:
@@ -131,9 +110,9 @@ async def _open_handoff(ctx: ToolContext, handoff_id: int) -> Handoff:
 
 
 async def _taken_elsewhere(ctx: ToolContext, h: Handoff) -> Conflict:
-    taker = await ctx.session.get(StaffMember, h.taken_by) if h.taken_by else None
+    taker = await store.staff_name(ctx.tx, h.taken_by)
     return Conflict(
-        f"{taker.name if taker else 'Someone'} is already answering this chat.",
+        f"{taker or 'Someone'} is already answering this chat.",
         field="handoff_id",
         code="handoff_taken",
         details={"taken_by": h.taken_by},
@@ -152,14 +131,7 @@ async def take_handoff(ctx: ToolContext, inp: HandoffRef) -> HandoffOut:
         raise InvalidInput("Only a staff member can take a chat.", field="handoff_id")
     if h.taken_by == ctx.actor.staff_id:
         return await _handoff_out(ctx, h)
-    won = await ctx.session.execute(
-        update(Handoff)
-        .where(Handoff.id == h.id, Handoff.taken_by.is_(None), Handoff.ended_at.is_(None))
-        .values(taken_by=ctx.actor.staff_id, taken_at=ctx.now)
-        .execution_options(synchronize_session=False)
-    )
-    await ctx.session.refresh(h)
-    if not won.rowcount:  # type: ignore[attr-defined]
+    if not await store.take(ctx.tx, h, ctx.actor.staff_id):
         raise await _taken_elsewhere(ctx, h)
     ctx.emit(
         "handoff.taken",
@@ -211,12 +183,13 @@ async def post_to_customer(
 ) -> StaffReplyOut:
     """A message written into the customer's chat, and the outbox event that delivers it on
     channels that do not read the history."""
-    msg = ChatMessage(
-        conversation_id=conv.id, role=role, text=text, payload=payload, created_at=ctx.now
+    msg = await store.add_message(
+        ctx.tx,
+        conv,
+        ChatMessage(
+            conversation_id=conv.id, role=role, text=text, payload=payload, created_at=ctx.now
+        ),
     )
-    ctx.session.add(msg)
-    conv.updated_at = ctx.now
-    await ctx.session.flush()
     by_history = conv.channel in READS_HISTORY
     if not by_history:
         ctx.emit(
@@ -257,8 +230,7 @@ async def reply_to_customer(ctx: ToolContext, inp: ReplyIn) -> StaffReplyOut:
         raise Conflict("Take this chat first.", field="handoff_id", code="take_first")
     if ctx.actor.staff_id is not None and h.taken_by != ctx.actor.staff_id:
         raise await _taken_elsewhere(ctx, h)
-    conv = await ctx.session.get(Conversation, h.conversation_id)
-    assert conv is not None
+    conv = await store.conversation_of(ctx.tx, h)
     payload: dict[str, Any] = {}
     if inp.cards:
         payload["cards"] = [c.model_dump() for c in inp.cards]
@@ -287,46 +259,11 @@ class RemindOut(BaseModel):
 )
 async def remind_waiting_customers(ctx: ToolContext, inp: RemindIn) -> RemindOut:
     cutoff = ctx.now - timedelta(minutes=inp.after_minutes)
-    answered = exists().where(
-        and_(
-            ChatMessage.conversation_id == Handoff.conversation_id,
-            ChatMessage.role == "staff",
-            ChatMessage.created_at >= Handoff.requested_at,
-        )
-    )
-    due = (
-        (
-            await ctx.session.execute(
-                select(Handoff.id)
-                .where(
-                    Handoff.ended_at.is_(None),
-                    Handoff.reminded_at.is_(None),
-                    Handoff.requested_at <= cutoff,
-                    ~answered,
-                )
-                .order_by(Handoff.id)
-                .limit(200)
-            )
-        )
-        .scalars()
-        .all()
-    )
     done: list[int] = []
-    for handoff_id in due:
-        # Conditional: a worker running twice (or two workers) reminds each customer once.
-        marked = await ctx.session.execute(
-            update(Handoff)
-            .where(Handoff.id == handoff_id, Handoff.reminded_at.is_(None))
-            .values(reminded_at=ctx.now)
-            .execution_options(synchronize_session=False)
-        )
-        if not marked.rowcount:  # type: ignore[attr-defined]
+    for handoff_id in await store.waiting_unanswered(ctx.tx, cutoff, limit=200):
+        conv = await store.mark_reminded(ctx.tx, handoff_id)
+        if conv is None:
             continue
-        conv_id = await ctx.session.scalar(
-            select(Handoff.conversation_id).where(Handoff.id == handoff_id)
-        )
-        conv = await ctx.session.get(Conversation, conv_id)
-        assert conv is not None
         text = inp.message_en if conv.language == "en" else inp.message_vi
         # Role "staff": the web chat shows staff messages while a chat is handed off.
         await post_to_customer(ctx, conv, role="staff", text=text, payload={}, kind="reminder")

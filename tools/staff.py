@@ -13,12 +13,11 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from core.roles import STAFF_ROLES, Actor, Role
-from storage.database import Database
+from storage import staff as store
+from storage.database import Database, Tx
 from storage.models import ApiKey, StaffIdentity, StaffMember
 from tools.context import ToolContext
 from tools.registry import MANAGERS, tool
@@ -80,16 +79,13 @@ async def add_staff(ctx: ToolContext, inp: AddStaffIn) -> StaffOut:
     name = " ".join(inp.name.split())
     if not name:
         raise InvalidInput("name: must not be blank", field="name")
-    exists = await ctx.session.scalar(
-        select(func.count()).where(func.lower(StaffMember.name) == name.lower())
-    )
-    if exists:
+    if await store.name_taken(ctx.tx, name):
         raise Conflict(
             f"There is already a staff member named {name}.", field="name", code="duplicate_name"
         )
-    member = StaffMember(name=name, role=inp.role, active=True, created_at=ctx.now)
-    ctx.session.add(member)
-    await ctx.session.flush()
+    member = await store.add(
+        ctx.tx, StaffMember(name=name, role=inp.role, active=True, created_at=ctx.now)
+    )
     if inp.telegram_user_id is not None:
         await link_telegram(ctx, member.id, inp.telegram_user_id)
     return StaffOut.model_validate(member)
@@ -114,11 +110,8 @@ class ListStaffOut(BaseModel):
     write=False,
 )
 async def list_staff(ctx: ToolContext, inp: ListStaffIn) -> ListStaffOut:
-    q = select(StaffMember).order_by(StaffMember.id)
-    if not inp.include_inactive:
-        q = q.where(StaffMember.active.is_(True))
-    members = (await ctx.session.execute(q)).scalars().all()
-    keys = (await ctx.session.execute(select(ApiKey).order_by(ApiKey.id))).scalars().all()
+    members = await store.members(ctx.tx, include_inactive=inp.include_inactive)
+    keys = await store.api_keys(ctx.tx)
     by_staff: dict[int, list[ApiKeyInfo]] = {}
     for k in keys:
         by_staff.setdefault(k.staff_id, []).append(ApiKeyInfo.model_validate(k))
@@ -148,11 +141,7 @@ class CreatedApiKey(BaseModel):
 async def link_telegram(ctx: ToolContext, staff_id: int, telegram_user_id: int) -> None:
     """Links a Telegram account to a staff member (refused if another member has it)."""
     external = str(telegram_user_id)
-    owner = await ctx.session.scalar(
-        select(StaffIdentity.staff_id).where(
-            StaffIdentity.kind == TELEGRAM, StaffIdentity.external_id == external
-        )
-    )
+    owner = await store.identity_owner(ctx.tx, TELEGRAM, external)
     if owner == staff_id:
         return
     if owner is not None:
@@ -161,17 +150,14 @@ async def link_telegram(ctx: ToolContext, staff_id: int, telegram_user_id: int) 
             field="telegram_user_id",
             code="identity_taken",
         )
-    ctx.session.add(
-        StaffIdentity(staff_id=staff_id, kind=TELEGRAM, external_id=external, created_at=ctx.now)
+    await store.add(
+        ctx.tx,
+        StaffIdentity(staff_id=staff_id, kind=TELEGRAM, external_id=external, created_at=ctx.now),
     )
-    await ctx.session.flush()
 
 
 async def staff_by_name(ctx: ToolContext, name: str, *, field: str = "staff_name") -> StaffMember:
-    wanted = " ".join(name.split()).lower()
-    member = await ctx.session.scalar(
-        select(StaffMember).where(func.lower(StaffMember.name) == wanted)
-    )
+    member = await store.member_named(ctx.tx, " ".join(name.split()))
     if member is None:
         raise NotFound(
             f"There is no staff member named {name}.", field=field, code="staff_not_found"
@@ -197,15 +183,16 @@ async def active_staff_by_name(ctx: ToolContext, name: str) -> StaffMember:
 async def create_api_key(ctx: ToolContext, inp: CreateApiKeyIn) -> CreatedApiKey:
     member = await active_staff_by_name(ctx, inp.staff_name)
     key = new_key()
-    row = ApiKey(
-        staff_id=member.id,
-        prefix=key[:_SHOWN],
-        key_hash=hash_key(key),
-        label=inp.label,
-        created_at=ctx.now,
+    row = await store.add(
+        ctx.tx,
+        ApiKey(
+            staff_id=member.id,
+            prefix=key[:_SHOWN],
+            key_hash=hash_key(key),
+            label=inp.label,
+            created_at=ctx.now,
+        ),
     )
-    ctx.session.add(row)
-    await ctx.session.flush()
     return CreatedApiKey(
         staff_id=member.id,
         staff_name=member.name,
@@ -236,13 +223,11 @@ class RevokedApiKey(BaseModel):
 async def revoke_api_key(ctx: ToolContext, inp: RevokeApiKeyIn) -> RevokedApiKey:
     if inp.key_id is None and not inp.prefix:
         raise InvalidInput("Give the key's id or its prefix.", field="key_id")
-    q = select(ApiKey)
-    q = (
-        q.where(ApiKey.id == inp.key_id)
+    found = (
+        await store.keys_matching(ctx.tx, key_id=inp.key_id)
         if inp.key_id is not None
-        else q.where(ApiKey.prefix == (inp.prefix or "").strip())
+        else await store.keys_matching(ctx.tx, prefix=(inp.prefix or "").strip())
     )
-    found = (await ctx.session.execute(q)).scalars().all()
     if not found:
         raise NotFound(
             "There is no such API key.",
@@ -258,7 +243,6 @@ async def revoke_api_key(ctx: ToolContext, inp: RevokeApiKeyIn) -> RevokedApiKey
     row = found[0]
     if row.revoked_at is None:
         row.revoked_at = ctx.now
-        await ctx.session.flush()
     assert row.revoked_at is not None
     return RevokedApiKey(
         key_id=row.id, prefix=row.prefix, staff_id=row.staff_id, revoked_at=row.revoked_at
@@ -269,30 +253,18 @@ async def actor_for_api_key(db: Database, key: str | None) -> Actor:
     """The staff actor a bearer key stands for (HTTP auth). Unknown, revoked keys and keys of
     inactive staff all get the same answer, so a caller learns nothing about which it was."""
     async with db.transaction(write=False) as tx:
-        return await key_actor(tx.session, key)
+        return await key_actor(tx, key)
 
 
-async def key_actor(session: AsyncSession, key: str | None) -> Actor:
+async def key_actor(tx: Tx, key: str | None) -> Actor:
     """``actor_for_api_key`` inside a transaction the caller already has."""
     refused = Unauthenticated("Missing or invalid API key.", code="invalid_api_key")
     if not key or not key.startswith(KEY_PREFIX) or len(key) > 200:
         raise refused
-    row = (
-        await session.execute(
-            select(
-                StaffMember.id,
-                StaffMember.name,
-                StaffMember.role,
-                StaffMember.active,
-                ApiKey.revoked_at,
-            )
-            .join(ApiKey, ApiKey.staff_id == StaffMember.id)
-            .where(ApiKey.key_hash == hash_key(key))
-        )
-    ).first()
-    if row is None or row.revoked_at is not None or not row.active:
+    holder = await store.key_holder(tx, hash_key(key))
+    if holder is None or holder.revoked_at is not None or not holder.active:
         raise refused
-    actor = member_actor(row.id, row.name, row.role)
+    actor = member_actor(holder.staff_id, holder.name, holder.role)
     if actor is None:
         raise refused
     return actor

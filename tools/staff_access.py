@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, select, update
 
 from core.errors import Conflict, InvalidInput, Unauthenticated
 from core.roles import Actor, Role
+from storage import staff as store
 from storage.database import Database
-from storage.models import ApiKey, StaffIdentity, StaffLink, StaffMember, StaffSession
+from storage.models import StaffLink, StaffMember, StaffSession
 from tools.context import ToolContext
 from tools.registry import tool
 from tools.staff import (
@@ -61,24 +61,13 @@ async def remove_staff(ctx: ToolContext, inp: RemoveStaffIn) -> RemovedStaff:
     if member.id == ctx.actor.staff_id:
         raise Conflict("You cannot remove yourself.", field="name", code="cannot_remove_self")
     member.active = False
-    keys = await ctx.session.execute(
-        update(ApiKey)
-        .where(ApiKey.staff_id == member.id, ApiKey.revoked_at.is_(None))
-        .values(revoked_at=ctx.now)
-    )
-    sessions = await ctx.session.execute(
-        update(StaffSession)
-        .where(StaffSession.staff_id == member.id, StaffSession.revoked_at.is_(None))
-        .values(revoked_at=ctx.now)
-    )
-    await ctx.session.execute(delete(StaffIdentity).where(StaffIdentity.staff_id == member.id))
-    await ctx.session.flush()
+    cut = await store.cut_off(ctx.tx, member.id, ctx.now)
     return RemovedStaff(
         id=member.id,
         name=member.name,
         role=member.role,  # type: ignore[arg-type]
-        keys_revoked=keys.rowcount or 0,  # type: ignore[attr-defined]
-        sessions_closed=sessions.rowcount or 0,  # type: ignore[attr-defined]
+        keys_revoked=cut.keys_revoked,
+        sessions_closed=cut.sessions_closed,
     )
 
 
@@ -109,16 +98,16 @@ async def create_staff_link(ctx: ToolContext, inp: CreateLinkIn) -> CreatedLink:
     member = await active_staff_by_name(ctx, inp.staff_name)
     secret = secrets.token_urlsafe(24)
     expires = ctx.now + timedelta(minutes=inp.valid_minutes)
-    ctx.session.add(
+    await store.add(
+        ctx.tx,
         StaffLink(
             staff_id=member.id,
             purpose=inp.purpose,
             secret_hash=hash_key(secret),
             expires_at=expires,
             created_at=ctx.now,
-        )
+        ),
     )
-    await ctx.session.flush()
     return CreatedLink(
         staff_name=member.name, purpose=inp.purpose, expires_at=expires, link_secret=secret
     )
@@ -127,20 +116,8 @@ async def create_staff_link(ctx: ToolContext, inp: CreateLinkIn) -> CreatedLink:
 async def _use_link(ctx: ToolContext, secret: str, purpose: LinkPurpose) -> StaffMember:
     """Marks the link used, once: an unknown, used, expired or foreign link all look alike."""
     refused = Unauthenticated("This link is not valid (used, expired or unknown).", code="bad_link")
-    used = (
-        await ctx.session.execute(
-            update(StaffLink)
-            .where(
-                StaffLink.secret_hash == hash_key(secret),
-                StaffLink.purpose == purpose,
-                StaffLink.used_at.is_(None),
-                StaffLink.expires_at > ctx.now,
-            )
-            .values(used_at=ctx.now)
-            .returning(StaffLink.staff_id)
-        )
-    ).scalar_one_or_none()
-    member = await ctx.session.get(StaffMember, used) if used is not None else None
+    used = await store.use_link(ctx.tx, hash_key(secret), purpose)
+    member = await store.member(ctx.tx, used) if used is not None else None
     if member is None or not member.active:
         raise refused
     return member
@@ -191,24 +168,26 @@ async def open_staff_session(ctx: ToolContext, inp: OpenSessionIn) -> OpenedSess
     if bool(inp.api_key) == bool(inp.login_secret):
         raise InvalidInput("Give an API key or a login link.", field="api_key")
     if inp.api_key:
-        actor = await key_actor(ctx.session, inp.api_key)
-        member = await ctx.session.get(StaffMember, actor.staff_id)
-        assert member is not None
+        actor = await key_actor(ctx.tx, inp.api_key)
+        assert actor.staff_id is not None
+        found = await store.member(ctx.tx, actor.staff_id)
+        assert found is not None
+        member = found
     else:
         member = await _use_link(ctx, inp.login_secret or "", "page_login")
     secret = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     expires = ctx.now + timedelta(hours=SESSION_HOURS)
-    ctx.session.add(
+    await store.add(
+        ctx.tx,
         StaffSession(
             staff_id=member.id,
             secret_hash=hash_key(secret),
             csrf=csrf,
             expires_at=expires,
             created_at=ctx.now,
-        )
+        ),
     )
-    await ctx.session.flush()
     return OpenedSession(
         staff_id=member.id,
         name=member.name,
@@ -233,15 +212,7 @@ class ClosedSession(BaseModel):
     roles=SYSTEM_ONLY,
 )
 async def close_staff_session(ctx: ToolContext, inp: CloseSessionIn) -> ClosedSession:
-    done = await ctx.session.execute(
-        update(StaffSession)
-        .where(
-            StaffSession.secret_hash == hash_key(inp.session_secret),
-            StaffSession.revoked_at.is_(None),
-        )
-        .values(revoked_at=ctx.now)
-    )
-    return ClosedSession(closed=bool(done.rowcount))  # type: ignore[attr-defined]
+    return ClosedSession(closed=await store.close_session(ctx.tx, hash_key(inp.session_secret)))
 
 
 async def actor_for_session(db: Database, secret: str | None) -> tuple[Actor, str]:
@@ -250,42 +221,24 @@ async def actor_for_session(db: Database, secret: str | None) -> tuple[Actor, st
     if not secret or len(secret) > 100:
         raise refused
     async with db.transaction(write=False) as tx:
-        row = (
-            await tx.session.execute(
-                select(
-                    StaffMember.id,
-                    StaffMember.name,
-                    StaffMember.role,
-                    StaffMember.active,
-                    StaffSession.csrf,
-                    StaffSession.expires_at,
-                    StaffSession.revoked_at,
-                )
-                .join(StaffSession, StaffSession.staff_id == StaffMember.id)
-                .where(StaffSession.secret_hash == hash_key(secret))
-            )
-        ).first()
+        holder = await store.session_holder(tx, hash_key(secret))
         now = tx.now
-    if row is None or row.revoked_at is not None or not row.active or row.expires_at <= now:
+    if (
+        holder is None
+        or holder.revoked_at is not None
+        or not holder.active
+        or holder.expires_at is None
+        or holder.expires_at <= now
+    ):
         raise refused
-    actor = member_actor(row.id, row.name, row.role)
+    actor = member_actor(holder.staff_id, holder.name, holder.role)
     if actor is None:
         raise refused
-    return actor, str(row.csrf)
+    return actor, holder.csrf
 
 
 async def actor_for_telegram(db: Database, telegram_user_id: int) -> Actor | None:
     """The active staff member a Telegram user is linked to, or None: anyone else is refused."""
     async with db.transaction(write=False) as tx:
-        row = (
-            await tx.session.execute(
-                select(StaffMember.id, StaffMember.name, StaffMember.role)
-                .join(StaffIdentity, StaffIdentity.staff_id == StaffMember.id)
-                .where(
-                    StaffIdentity.kind == TELEGRAM,
-                    StaffIdentity.external_id == str(telegram_user_id),
-                    StaffMember.active.is_(True),
-                )
-            )
-        ).first()
-    return member_actor(row.id, row.name, row.role) if row is not None else None
+        found = await store.active_member_of_identity(tx, TELEGRAM, str(telegram_user_id))
+    return member_actor(found.id, found.name, found.role) if found is not None else None

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-
 from core.catalog import (
     check_attribute_names,
     check_sku,
 )
 from core.errors import Conflict, InvalidInput, NotFound
+from storage import catalog as store
 from storage.models import Product, Variant
-from tools.catalog.reading import _find_product, _load_out, _variants_of
+from tools.catalog.reading import _find_product, _load_out
 from tools.catalog.schemas import (
     CATALOG_EDITORS,
     LABEL_FIELDS,
@@ -48,10 +47,7 @@ async def _create_product(ctx: ToolContext, inp: CreateProductIn) -> Product:
     clean = await _check_new_variants(
         ctx, attributes, [(f"variants.{i}", v) for i, v in enumerate(inp.variants)]
     )
-    taken = await ctx.session.scalar(
-        select(func.count()).where(func.lower(Product.code) == code.lower())
-    )
-    if taken:
+    if await store.code_taken(ctx.tx, code):
         raise Conflict(f"Product code {code} is already used.", field="code", code="duplicate_code")
     product = Product(
         code=code,
@@ -74,8 +70,7 @@ async def _create_product(ctx: ToolContext, inp: CreateProductIn) -> Product:
         created_at=ctx.now,
         updated_at=ctx.now,
     )
-    ctx.session.add(product)
-    await ctx.session.flush()
+    await store.add_product(ctx.tx, product)
     variants = await _write_variants(ctx, product, clean)
     product.search_text = _search_text(product, variants)
     ctx.emit(
@@ -101,7 +96,7 @@ async def create_product(ctx: ToolContext, inp: CreateProductIn) -> ProductOut:
 async def _update_product(ctx: ToolContext, inp: UpdateProductIn) -> Product:
     """update_product's work without reading the product back (import_catalog)."""
     product = await _find_product(ctx, inp)
-    variants = (await _variants_of(ctx, [product.id]))[product.id]
+    variants = (await store.variants_of(ctx.tx, [product.id]))[product.id]
     by_sku = {v.sku.casefold(): v for v in variants}
     fields = {"name", "category", "brand", "description", "specs", "media", "active"}
     changed = [f for f in sorted(fields) if getattr(inp, f) is not None]
@@ -144,7 +139,7 @@ async def _update_product(ctx: ToolContext, inp: UpdateProductIn) -> Product:
                     code="duplicate_barcode",
                 )
             new_barcodes[barcode] = f"variants.{i}.barcode"
-            owner = await ctx.session.scalar(select(Variant.id).where(Variant.barcode == barcode))
+            owner = await store.barcode_owner(ctx.tx, barcode)
             if owner is not None and owner != variant.id:
                 raise Conflict(
                     f"Barcode {barcode} is already used by another variant.",
@@ -198,7 +193,7 @@ async def _add_variant(ctx: ToolContext, inp: AddVariantIn) -> Product:
             field="variant.options",
             code="one_variant_expected",
         )
-    variants = (await _variants_of(ctx, [product.id]))[product.id]
+    variants = (await store.variants_of(ctx.tx, [product.id]))[product.id]
     clean = await _check_new_variants(
         ctx,
         product.attributes,

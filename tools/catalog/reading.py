@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
-
 from core.catalog import (
     variant_label,
 )
 from core.errors import InvalidInput, NotFound
 from core.labels import attribute_label, category_label, options_label
 from core.money import margin_percent
+from storage import catalog as store
 from storage.media import thumbnail_url
 from storage.models import Product, Variant
 from tools.catalog.schemas import (
@@ -30,17 +29,6 @@ from tools.stock import (
 )
 
 
-async def _variants_of(ctx: ToolContext, product_ids: Sequence[int]) -> dict[int, list[Variant]]:
-    out: dict[int, list[Variant]] = {pid: [] for pid in product_ids}
-    if product_ids:
-        rows = await ctx.session.execute(
-            select(Variant).where(Variant.product_id.in_(list(product_ids))).order_by(Variant.id)
-        )
-        for v in rows.scalars():
-            out[v.product_id].append(v)
-    return out
-
-
 async def _find_product(ctx: ToolContext, inp: ProductRef, sku: str | None = None) -> Product:
     """One product by id, code or SKU; inactive products do not exist for customers."""
     given = [x for x in (inp.product_id, inp.code, sku) if x is not None]
@@ -48,19 +36,15 @@ async def _find_product(ctx: ToolContext, inp: ProductRef, sku: str | None = Non
         raise InvalidInput(
             "Name the product by exactly one of product_id, code or sku.", field="product_id"
         )
-    q = select(Product)
     if inp.product_id is not None:
-        q, field, what = q.where(Product.id == inp.product_id), "product_id", str(inp.product_id)
+        field, what = "product_id", str(inp.product_id)
+        found = await store.find_product(ctx.tx, product_id=inp.product_id)
     elif inp.code is not None:
-        code = inp.code.strip()
-        q, field, what = q.where(func.lower(Product.code) == code.lower()), "code", code
+        field, what = "code", inp.code.strip()
+        found = await store.find_product(ctx.tx, code=what)
     else:
-        s = (sku or "").strip()
-        q = q.join(Variant, Variant.product_id == Product.id).where(
-            func.lower(Variant.sku) == s.lower()
-        )
-        field, what = "sku", s
-    found = (await ctx.session.execute(q)).scalars().first()
+        field, what = "sku", (sku or "").strip()
+        found = await store.find_product(ctx.tx, sku=what)
     if found is None or (ctx.actor.is_customer and not found.active):
         raise NotFound(f"There is no product {what}.", field=field, code="unknown_product")
     return found
@@ -123,7 +107,7 @@ def _product_out(
 
 
 async def _load_out(ctx: ToolContext, product: Product) -> ProductOut:
-    variants = (await _variants_of(ctx, [product.id]))[product.id]
+    variants = (await store.variants_of(ctx.tx, [product.id]))[product.id]
     levels = await read_levels(ctx, [v.id for v in variants])
     return _product_out(product, variants, levels, staff=not ctx.actor.is_customer)
 

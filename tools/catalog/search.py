@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from sqlalchemy import Select, func, select
-
 from core.collation import sorted_vi
 from core.labels import category_label
 from core.search import (
@@ -20,9 +18,9 @@ from core.search import (
     vocabulary,
 )
 from core.text import fold
+from storage import catalog as store
+from storage.catalog import ProductDoc, ProductScope
 from storage.media import thumbnail_url
-from storage.models import Product
-from tools.catalog.reading import _variants_of
 from tools.catalog.schemas import (
     MAX_CANDIDATES,
     CategoryOut,
@@ -45,10 +43,7 @@ from tools.stock import (
 
 async def _matching_categories(ctx: ToolContext, category: str, staff_all: bool) -> list[str]:
     """Stored category names equal to the asked one ignoring accents/case, else containing it."""
-    q = select(Product.category).distinct()
-    if not staff_all:
-        q = q.where(Product.active.is_(True))
-    names = list((await ctx.session.execute(q)).scalars())
+    names = await store.category_names(ctx.tx, include_inactive=staff_all)
     wanted = fold(category)
     equal = [n for n in names if fold(n) == wanted]
     return equal or [n for n in names if wanted and wanted in fold(n)]
@@ -67,37 +62,35 @@ async def _matching_categories(ctx: ToolContext, category: str, staff_all: bool)
 )
 async def search_products(ctx: ToolContext, inp: SearchProductsIn) -> SearchProductsOut:
     staff_all = inp.include_inactive and not ctx.actor.is_customer
-    base = select(Product.id, Product.search_text, Product.name, Product.category)
-    if not staff_all:
-        base = base.where(Product.active.is_(True))
+    scope = ProductScope(include_inactive=staff_all)
     if inp.category is not None and inp.category.strip():
         cats = await _matching_categories(ctx, inp.category, staff_all)
         if not cats:
             return SearchProductsOut(results=[])
-        base = base.where(Product.category.in_(cats))
+        scope = ProductScope(include_inactive=staff_all, categories=tuple(cats))
     words = query_tokens(inp.query)
 
     if not words:
-        rows = await ctx.session.execute(base.order_by(Product.name, Product.id))
-        listed: list[Ranked] = [(pid, "list", None) for pid, *_ in rows]
+        ids = await store.product_ids_by_name(ctx.tx, scope)
+        listed: list[Ranked] = [(pid, "list", None) for pid in ids]
         return SearchProductsOut(results=await _take(ctx, listed, words, staff_all, inp))
     # 1. Every folded word appears in the product's text (SQL LIKE), best word matches first.
-    exact = await _containing(ctx, base, words)
-    everything: dict[int, Doc] | None = None
+    exact = await store.docs_containing(ctx.tx, scope, words, MAX_CANDIDATES)
+    everything: dict[int, ProductDoc] | None = None
     if not exact and may_need_catalogue_words(words):
         # English in a Vietnamese catalogue: "jeans" is "Quần jean", "t-shirt" is "Áo thun".
-        everything = await _all_texts(ctx, base)
+        everything = await store.all_docs(ctx.tx, scope)
         translated = catalogue_words(words, vocabulary(_texts(everything).values()))
         if translated != words:
             words = translated
-            exact = await _containing(ctx, base, words)
+            exact = await store.docs_containing(ctx.tx, scope, words, MAX_CANDIDATES)
     ranked = _rank(words, exact, fuzzy_scores(words, _texts(exact), cutoff=0), "exact")
     hits = await _take(ctx, ranked, words, staff_all, inp)
     if len(hits) >= inp.limit:
         return SearchProductsOut(results=hits)
     # 2. Too few: add products whose words are close spellings of every query word.
     if everything is None:
-        everything = await _all_texts(ctx, base)
+        everything = await store.all_docs(ctx.tx, scope)
     pool = {pid: doc for pid, doc in everything.items() if pid not in exact}
     fuzzy = _rank(words, pool, fuzzy_scores(words, _texts(pool)), "fuzzy")
     hits += await _take(ctx, fuzzy, words, staff_all, inp, inp.limit - len(hits))
@@ -108,29 +101,13 @@ async def search_products(ctx: ToolContext, inp: SearchProductsIn) -> SearchProd
     return SearchProductsOut(results=await _take(ctx, partial, words, staff_all, inp))
 
 
-async def _containing(
-    ctx: ToolContext, base: Select[int, str, str, str], words: list[str]
-) -> dict[int, Doc]:
-    like = base.where(*[Product.search_text.like(f"%{w}%") for w in words])
-    rows = await ctx.session.execute(like.order_by(Product.id).limit(MAX_CANDIDATES))
-    return {pid: (text, name, cat) for pid, text, name, cat in rows}
-
-
-async def _all_texts(ctx: ToolContext, base: Select[int, str, str, str]) -> dict[int, Doc]:
-    rows = await ctx.session.execute(base)
-    return {pid: (text, name, cat) for pid, text, name, cat in rows}
-
-
-Doc = tuple[str, str, str]  # (search text, name, category)
-
-
-def _texts(docs: dict[int, Doc]) -> dict[int, str]:
-    return {pid: doc[0] for pid, doc in docs.items()}
+def _texts(docs: dict[int, ProductDoc]) -> dict[int, str]:
+    return {pid: doc.search_text for pid, doc in docs.items()}
 
 
 def _rank(
     words: list[str],
-    docs: dict[int, Doc],
+    docs: dict[int, ProductDoc],
     scores: dict[int, float],
     match: Match,
 ) -> list[Ranked]:
@@ -139,8 +116,11 @@ def _rank(
     first; ties go to
     the product whose name (not just its category or variants) carries the words, then to
     the older product."""
-    names = fuzzy_scores(words, {pid: fold(docs[pid][1]) for pid in scores}, cutoff=0)
-    tiers = {pid: phrase_tier(words, docs[pid][1], docs[pid][2], docs[pid][0]) for pid in scores}
+    names = fuzzy_scores(words, {pid: fold(docs[pid].name) for pid in scores}, cutoff=0)
+    tiers = {
+        pid: phrase_tier(words, docs[pid].name, docs[pid].category, docs[pid].search_text)
+        for pid in scores
+    }
     order = sorted(scores, key=lambda p: (tiers[p], -scores[p], -names.get(p, 0.0), p))
     return [(pid, match, scores[pid]) for pid in order]
 
@@ -177,11 +157,8 @@ async def _hits(
     in_stock_only: bool,
 ) -> list[ProductHit]:
     ids = [pid for pid, _, _ in ranked]
-    products = {
-        p.id: p
-        for p in (await ctx.session.execute(select(Product).where(Product.id.in_(ids)))).scalars()
-    }
-    variants = await _variants_of(ctx, ids)
+    products = await store.products_by_id(ctx.tx, ids)
+    variants = await store.variants_of(ctx.tx, ids)
     live = {pid: [v for v in vs if v.active or staff_all] for pid, vs in variants.items()}
     levels = await read_levels(ctx, [v.id for vs in live.values() for v in vs])
     out: list[ProductHit] = []
@@ -233,14 +210,10 @@ async def _hits(
 )
 async def list_categories(ctx: ToolContext, inp: ListCategoriesIn) -> ListCategoriesOut:
     english = await category_labels(ctx)
-    rows = await ctx.session.execute(
-        select(Product.category, func.count())
-        .where(Product.active.is_(True), Product.category != "")
-        .group_by(Product.category)
-    )
+    rows = await store.active_category_counts(ctx.tx)
     return ListCategoriesOut(
         categories=[
             CategoryOut(name=name, name_en=english.get(name) or name, product_count=n)
-            for name, n in sorted_vi(rows.all(), key=lambda row: row[0])
+            for name, n in sorted_vi(rows, key=lambda row: row[0])
         ]
     )

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from core.catalog import (
     check_price,
     check_sku,
@@ -16,7 +14,8 @@ from core.catalog import (
 )
 from core.errors import Conflict, InvalidInput, NotFound
 from core.text import fold
-from storage.models import Product, Variant, Warehouse
+from storage import catalog as store
+from storage.models import Product, Variant
 from tools.catalog.schemas import (
     VariantIn,
 )
@@ -129,15 +128,7 @@ async def _refuse_taken(
 ) -> None:
     """A SKU or barcode another variant already has is refused, naming the request's field."""
     if seen_sku:
-        taken = (
-            (
-                await ctx.session.execute(
-                    select(Variant.sku).where(func.lower(Variant.sku).in_(list(seen_sku)))
-                )
-            )
-            .scalars()
-            .all()
-        )
+        taken = await store.taken_skus(ctx.tx, seen_sku)
         if taken:
             sku = taken[0]
             raise Conflict(
@@ -147,17 +138,9 @@ async def _refuse_taken(
                 details={"sku": sku},
             )
     if seen_barcode:
-        used = (
-            (
-                await ctx.session.execute(
-                    select(Variant.barcode).where(Variant.barcode.in_(list(seen_barcode)))
-                )
-            )
-            .scalars()
-            .all()
-        )
+        used = await store.taken_barcodes(ctx.tx, seen_barcode)
         if used:
-            code = str(used[0])
+            code = used[0]
             raise Conflict(
                 f"Barcode {code} is already used by another variant.",
                 field=f"{seen_barcode[code]}.barcode",
@@ -168,16 +151,7 @@ async def _refuse_taken(
 async def _with_stock(ctx: ToolContext, staged: list[_Staged]) -> list[CleanVariant]:
     """The variants with their opening stock, in active warehouses each named once."""
     codes = {s.warehouse_code.strip().upper() for *_, v in staged for s in v.stock}
-    warehouses = (
-        {
-            w.code: w
-            for w in (
-                await ctx.session.execute(select(Warehouse).where(Warehouse.code.in_(codes)))
-            ).scalars()
-        }
-        if codes
-        else {}
-    )
+    warehouses = await store.warehouses_by_code(ctx.tx, codes)
     out: list[CleanVariant] = []
     for field, sku, barcode, options, v in staged:
         stock: list[tuple[int, int]] = []
@@ -220,8 +194,7 @@ async def _write_variants(
         )
         for c in clean
     ]
-    ctx.session.add_all(rows)
-    await ctx.session.flush()
+    await store.add_variants(ctx.tx, rows)
     await ensure_levels(ctx, [v.id for v in rows], await warehouse_ids(ctx))
     moves = [
         Move(

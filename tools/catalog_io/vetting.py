@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
 
 from core.catalog_rows import (
     MEDIA_COLUMN,
@@ -26,6 +25,7 @@ from core.catalog_rows import (
 )
 from core.errors import DomainError
 from core.text import fold
+from storage import catalog_io as store
 from storage.models import Product, Variant, Warehouse
 from tools.catalog.schemas import (
     AddVariantIn,
@@ -41,7 +41,6 @@ from tools.stock import AdjustStockIn, adjust_stock, ordered_options
 from tools.stock_ops import Level, Move, lock_levels
 
 IMPORT_NOTE = "catalog import"
-_CHUNK = 1000  # ids or keys per IN (...) list
 _VARIANT_FIELD = re.compile(r"^variants\.(\d+)(?:\.(\w+))?(?:\.(\d+))?")
 _PATCHABLE = (*MONEY_COLUMNS, "vat_rate", *QUANTITY_COLUMNS)
 
@@ -152,31 +151,16 @@ class Vetting:
     async def load_existing(self) -> None:
         """Existing variants of the file's SKUs, products of its codes, owners of its
         barcodes: three kinds of queries, in chunks, whatever the file's length."""
-        s = self.ctx.session
+        tx = self.ctx.tx
         skus = sorted({r.sku.casefold() for r in self.rows if r.sku})
-        for chunk in _chunks(skus):
-            found = await s.execute(
-                select(Variant, Product)
-                .join(Product, Product.id == Variant.product_id)
-                .where(func.lower(Variant.sku).in_(chunk))
-            )
-            for v, p in found:
-                self.by_sku[v.sku.casefold()] = _Existing(v, p)
-                self.products[product_key(p.code)] = p
+        for v, p in await store.variants_by_sku(tx, skus):
+            self.by_sku[v.sku.casefold()] = _Existing(v, p)
+            self.products[product_key(p.code)] = p
         codes = sorted({product_key(r.product_code) for r in self.rows if r.product_code})
-        for chunk in _chunks(codes):
-            for p in (
-                await s.execute(select(Product).where(func.lower(Product.code).in_(chunk)))
-            ).scalars():
-                self.products[product_key(p.code)] = p
+        for p in await store.products_by_code(tx, codes):
+            self.products[product_key(p.code)] = p
         barcodes = sorted({r.barcode for r in self.rows if r.barcode})
-        for chunk in _chunks(barcodes):
-            owners = await s.execute(
-                select(Variant.id, Variant.sku, Variant.barcode).where(Variant.barcode.in_(chunk))
-            )
-            for vid, sku, code in owners:
-                if code is not None:
-                    self.barcode_owner[code] = (vid, sku)
+        self.barcode_owner.update(await store.barcode_owners(tx, barcodes))
 
     def resolve_products(self) -> None:
         """A row's SKU, if it exists, decides its product: a blank product_code is filled in
@@ -388,13 +372,10 @@ class Vetting:
                     "one_variant_expected",
                 )
         elif new_rows:
-            variants = await self.ctx.session.execute(
-                select(Variant.options).where(Variant.product_id == product.id)
-            )
             vetted = await self.vet_new_variants(
                 attributes,
                 self.variant_inputs(new_rows, attributes),
-                [dict(o) for o in variants.scalars()],
+                await store.variant_options(self.ctx.tx, product.id),
             )
             additions = [AddVariantIn(code=product.code, variant=v) for _, v in vetted]
 
@@ -540,17 +521,12 @@ def _shown(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _chunks(keys: Sequence[str]) -> Iterable[list[str]]:
-    for start in range(0, len(keys), _CHUNK):
-        yield list(keys[start : start + _CHUNK])
-
-
 async def warehouse_columns(
     ctx: ToolContext, header: Header, header_row: int
 ) -> dict[str, Warehouse]:
     """The stock_ columns must name active warehouses; a wrong one is a header error because
     every row would be wrong."""
-    found = {w.code: w for w in (await ctx.session.execute(select(Warehouse))).scalars()}
+    found = await store.all_warehouses(ctx.tx)
     out: dict[str, Warehouse] = {}
     for code in header.warehouses:
         wh = found.get(code)
