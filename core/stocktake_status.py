@@ -24,6 +24,12 @@ APPLIED = StocktakeStatus.APPLIED.value
 CANCELLED = StocktakeStatus.CANCELLED.value
 
 
+def can_move(current: str, target: StocktakeStatus) -> bool:
+    """Whether a stocktake in ``current`` may become ``target`` (apply, cancel)."""
+    return target in TRANSITIONS[StocktakeStatus(current)]
+
+
 def can_change(status: str) -> bool:
-    """Whether a stocktake in ``status`` may still change (count, apply, cancel)."""
+    """Whether a stocktake in ``status`` may still change at all: counts are recorded while it
+    can still be applied or cancelled, never once it is final."""
     return bool(TRANSITIONS[StocktakeStatus(status)])

@@ -41,3 +41,12 @@ def test_the_stored_values_are_the_enums() -> None:
     assert set(get_args(ReturnStatusField)) == {s.value for s in ReturnStatus}
     status = StocktakeOut.model_fields["status"].annotation
     assert set(get_args(status)) == {s.value for s in StocktakeStatus}
+
+
+def test_an_open_stocktake_is_applied_or_cancelled_once() -> None:
+    s = StocktakeStatus
+    assert stocktake_status.can_move("open", s.APPLIED)
+    assert stocktake_status.can_move("open", s.CANCELLED)
+    assert not stocktake_status.can_move("open", s.OPEN)
+    for final in ("applied", "cancelled"):
+        assert not any(stocktake_status.can_move(final, target) for target in s)
