@@ -232,8 +232,8 @@ async def claims_of_lines(tx: Tx, order_line_ids: Sequence[int]) -> dict[int, li
     """Every return line of these order lines, by order line, in return order (the order the
     cumulative refund rule counts them in).
 
-    TODO(lead): the same read as tools.returns.claims_where; fold into storage.returns' claims
-    query once branch purchreturns is merged.
+    TODO(lead): the same read as tools.returns.claims_where; after merging branch purchreturns,
+    use storage.returns.claims_of_order_lines instead of this copy.
     """
     out: dict[int, list[Claim]] = defaultdict(list)
     if not order_line_ids:

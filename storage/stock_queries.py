@@ -24,8 +24,9 @@ from storage.models import (
 )
 
 # Units held by live quote holds on a stock row, excluding one quote's own (quote_id 0: none).
-# TODO(lead): one definition with tools.stock_ops.held_by_live_quotes once branch hotpath has
-# moved it into storage.
+# It must agree with what the locked reads count (tools.stock_ops.held_by_live_quotes today).
+# TODO(lead): after merging branch hotpath, import held_by_live_quotes from storage.stock_levels
+# instead of this copy.
 _held_by_live_quotes = (
     select(func.coalesce(func.sum(StockHold.quantity), 0))
     .where(
