@@ -69,7 +69,7 @@ async def adjust_stock(ctx: ToolContext, inp: AdjustStockIn) -> StockChangeOut:
         raise InvalidInput("delta cannot be 0.", field="delta")
     field = "delta" if inp.delta is not None else "set_to"
     variant = await variant_by_sku(ctx, inp.sku)
-    wh = await active_warehouse(ctx, inp.warehouse_code, "warehouse_code")
+    wh = await stock_warehouse(ctx, inp.warehouse_code, "warehouse_code")
     levels = await lock_levels(ctx, [variant.id])
     level = levels.get((variant.id, wh.id)) or Level(variant.id, wh.id, 0, 0, 0)
     delta = inp.delta if inp.delta is not None else (inp.set_to or 0) - level.on_hand
@@ -143,8 +143,9 @@ async def _apply(
     return after
 
 
-async def active_warehouse(ctx: ToolContext, code: str, field: str) -> Warehouse:
-    """The active warehouse of a code, errors naming ``field`` (the stock tools take several)."""
+async def stock_warehouse(ctx: ToolContext, code: str, field: str) -> Warehouse:
+    """The active warehouse of a code; errors name ``field`` (transfers take two) and, unlike
+    tools.purchasing.active_warehouse, an inactive one is invalid input, not a conflict."""
     try:
         wh = await get_warehouse(ctx, code=code.strip().upper())
     except NotFound as exc:

@@ -12,7 +12,7 @@ from tools.context import ToolContext
 from tools.idempotency import Idempotent
 from tools.pending import generic_card
 from tools.registry import WAREHOUSE, tool
-from tools.stock.adjusting import MAX_QUANTITY, active_warehouse
+from tools.stock.adjusting import MAX_QUANTITY, stock_warehouse
 from tools.stock.levels import WarehouseStockOut
 from tools.stock_ops import Level, Move, apply_moves, lock_levels, variant_by_sku
 
@@ -43,8 +43,8 @@ class TransferStockOut(BaseModel):
 )
 async def transfer_stock(ctx: ToolContext, inp: TransferStockIn) -> TransferStockOut:
     variant = await variant_by_sku(ctx, inp.sku)
-    src = await active_warehouse(ctx, inp.from_warehouse_code, "from_warehouse_code")
-    dst = await active_warehouse(ctx, inp.to_warehouse_code, "to_warehouse_code")
+    src = await stock_warehouse(ctx, inp.from_warehouse_code, "from_warehouse_code")
+    dst = await stock_warehouse(ctx, inp.to_warehouse_code, "to_warehouse_code")
     if src.id == dst.id:
         raise InvalidInput(
             "The two warehouses must differ.", field="to_warehouse_code", code="same_warehouse"

@@ -13,7 +13,7 @@ from tools.pending import generic_card
 from tools.purchasing import variant_info
 from tools.registry import MANAGERS, WAREHOUSE, tool
 from tools.stock_ops import Move, apply_moves, lock_levels
-from tools.stocktakes.reading import StocktakeIdIn, StocktakeOut, load, out, require_step
+from tools.stocktakes.reading import StocktakeIdIn, StocktakeOut, load, require_step, stocktake_out
 
 
 @tool(
@@ -54,7 +54,7 @@ async def apply_stocktake(ctx: ToolContext, inp: StocktakeIdIn) -> StocktakeOut:
     )
     st.status = APPLIED
     st.applied_at = ctx.now
-    result = await out(ctx, st)
+    result = await stocktake_out(ctx, st)
     _emit_applied(ctx, st, result)
     return result
 
@@ -144,4 +144,4 @@ async def cancel_stocktake(ctx: ToolContext, inp: StocktakeIdIn) -> StocktakeOut
     st = await load(ctx, inp.stocktake_id, lock=True)
     require_step(st, StocktakeStatus.CANCELLED)
     st.status = CANCELLED
-    return await out(ctx, st)
+    return await stocktake_out(ctx, st)

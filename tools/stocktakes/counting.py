@@ -12,7 +12,7 @@ from storage.models import Stocktake, StocktakeLine
 from tools.context import ToolContext
 from tools.purchasing import MAX_ID, active_warehouse, variants_for_lines
 from tools.registry import WAREHOUSE, tool
-from tools.stocktakes.reading import StocktakeOut, load, out, require_step
+from tools.stocktakes.reading import StocktakeOut, load, require_step, stocktake_out
 
 
 class StartStocktakeIn(BaseModel):
@@ -46,7 +46,7 @@ async def start_stocktake(ctx: ToolContext, inp: StartStocktakeIn) -> StocktakeO
         created_by=ctx.actor.label,
         created_at=ctx.now,
     )
-    return await out(ctx, await stocktakes.add(ctx.tx, st))
+    return await stocktake_out(ctx, await stocktakes.add(ctx.tx, st))
 
 
 class CountLineIn(BaseModel):
@@ -88,4 +88,4 @@ async def record_count(ctx: ToolContext, inp: RecordCountIn) -> StocktakeOut:
             )
         else:
             row.expected, row.counted, row.recorded_at = expected, ln.counted, ctx.now
-    return await out(ctx, st)
+    return await stocktake_out(ctx, st)

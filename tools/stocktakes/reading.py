@@ -1,5 +1,5 @@
-"""A stocktake as staff see it (get_stocktake, list_stocktakes), built in one place (``out``)
-that every stocktake tool returns."""
+"""A stocktake as staff see it (get_stocktake, list_stocktakes), built in one place
+(``stocktake_out``) that every stocktake tool returns."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def require_step(st: Stocktake, target: StocktakeStatus | None = None) -> None:
         )
 
 
-async def out(ctx: ToolContext, st: Stocktake) -> StocktakeOut:
+async def stocktake_out(ctx: ToolContext, st: Stocktake) -> StocktakeOut:
     wh = await get_warehouse(ctx, warehouse_id=st.warehouse_id)
     lines = await stocktakes.lines_of(ctx.tx, st.id)
     out_lines = await _line_outs(ctx, lines)
@@ -159,7 +159,7 @@ class StocktakeIdIn(BaseModel):
     write=False,
 )
 async def get_stocktake(ctx: ToolContext, inp: StocktakeIdIn) -> StocktakeOut:
-    return await out(ctx, await load(ctx, inp.stocktake_id))
+    return await stocktake_out(ctx, await load(ctx, inp.stocktake_id))
 
 
 class ListStocktakesIn(BaseModel):
