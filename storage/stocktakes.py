@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
+from core.stocktake_status import OPEN
 from storage.database import Tx
 from storage.models import Product, StockLevel, Stocktake, StocktakeLine, Variant, Warehouse
 
@@ -21,12 +22,10 @@ async def get(tx: Tx, stocktake_id: int, *, lock: bool = False) -> Stocktake | N
     return (await tx.session.execute(q)).scalar_one_or_none()
 
 
-async def open_in(tx: Tx, warehouse_id: int, open_status: str) -> int | None:
-    """The id of the warehouse's stocktake in ``open_status``, if there is one."""
+async def open_in(tx: Tx, warehouse_id: int) -> int | None:
+    """The id of the warehouse's open stocktake, if there is one."""
     return await tx.session.scalar(
-        select(Stocktake.id).where(
-            Stocktake.warehouse_id == warehouse_id, Stocktake.status == open_status
-        )
+        select(Stocktake.id).where(Stocktake.warehouse_id == warehouse_id, Stocktake.status == OPEN)
     )
 
 

@@ -35,7 +35,7 @@ async def test_stocktakes_newest_first_with_aware_times(shop: Caller, db: Databa
         assert all(r.stocktake.created_at.tzinfo is not None for r in rows)
         cancelled = await stocktakes.newest(tx, warehouse_code="HCM", status="cancelled", limit=1)
         assert [r.stocktake.id for r in cancelled] == [first["id"]]
-        assert await stocktakes.open_in(tx, rows[0].stocktake.warehouse_id, "open") == second["id"]
+        assert await stocktakes.open_in(tx, rows[0].stocktake.warehouse_id) == second["id"]
         locked = await stocktakes.get(tx, second["id"], lock=True)
         assert locked is not None
         assert locked.status == "open"

@@ -31,7 +31,7 @@ async def start_stocktake(ctx: ToolContext, inp: StartStocktakeIn) -> StocktakeO
     wh = await active_warehouse(ctx, inp.warehouse_code)
     # The warehouse row lock makes two simultaneous starts take turns, so only one opens.
     await warehouses.lock(ctx.tx, wh.id)
-    existing = await stocktakes.open_in(ctx.tx, wh.id, OPEN)
+    existing = await stocktakes.open_in(ctx.tx, wh.id)
     if existing is not None:
         raise Conflict(
             f"Stocktake {existing} is already open for {wh.code}; finish or cancel it first.",
