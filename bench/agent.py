@@ -4,7 +4,9 @@ The scripted order conversation of the agent tests (search -> product -> place_o
 shows the order's confirmation card; then "ok chốt đơn" confirms the card without a model call)
 runs N times through the real conversation service and agent, the real ChatOpenAI client
 over HTTP and the real tool runner on a fresh SQLite database, against the fake
-OpenAI-compatible server of the test suite (a source checkout is needed). The model's own
+OpenAI-compatible server of the test suite, run as a process of its own from the checkout's
+tests/fakes (the bench imports nothing from tests/; the conversation is given to the fake as
+a script file, ``Conversation`` there). The model's own
 thinking time is not measured (the fake answers at once); what is measured is what our side
 decides: model calls per placed order, characters sent with every call (system prompt + tool
 schemas), request size, and the agent's own overhead per turn (tools, database, HTTP).
@@ -16,15 +18,18 @@ import asyncio
 import json
 import os
 import statistics
+import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from agents.conversation import ChatService
 from agents.llm import LLMConfig, LLMResponder
 from agents.types import Incoming
+from bench.chat import ROOT, Children, child_env, workspace
 from core.roles import Actor
 from storage.database import Database
 from storage.migrate import upgrade_async
@@ -72,87 +77,108 @@ async def _shop(runner: ToolRunner, stock: int) -> int:
     return int(customer.model_dump()["id"])
 
 
-def _script(fake: Any) -> None:
-    from tests.fakes.openai_server import Call, ToolCalls
-
-    fake.script(
-        ToolCalls(Call("search_products", {"query": "áo thun đen"})),
-        lambda req: ToolCalls(
-            Call(
-                "get_product",
-                {"product_id": req.last_tool_json("search_products")["results"][0]["product_id"]},
-            )
-        ),
-        ToolCalls(
-            Call(
-                "place_order",
-                {
+# The conversation the fake model holds with every chat (tests/fakes/openai_server.py,
+# Conversation): search, open the first result, propose the order; the card ends the turn.
+SCRIPT: list[dict[str, Any]] = [
+    {"calls": [{"name": "search_products", "arguments": {"query": "áo thun đen"}}]},
+    {
+        "calls": [
+            {
+                "name": "get_product",
+                "arguments": {"product_id": "$search_products:results.0.product_id"},
+            }
+        ]
+    },
+    {
+        "calls": [
+            {
+                "name": "place_order",
+                "arguments": {
                     "lines": [{"sku": "AT01-DEN-M", "quantity": 2}],
                     "buyer_name": "Lan",
                     "buyer_phone": "0901234567",
                     "address": ADDRESS,
                 },
-            )
-        ),
-    )
+            }
+        ]
+    },
+]
+API_KEY = "sk-bench-agent"
+FAKE = ROOT / "tests" / "fakes" / "openai_server.py"
+STARTUP_SECONDS = 30.0
 
 
-CHECKOUT = Path(__file__).resolve().parent.parent
+async def _start_llm(children: Children, tmp: Path) -> str:
+    """The fake model in its own process; its base URL once it accepts connections."""
+    if not FAKE.exists():
+        raise SystemExit(f"bench.agent needs a source checkout ({FAKE} is missing)")
+    script = tmp / "conversation.json"
+    script.write_text(json.dumps(SCRIPT, ensure_ascii=False), encoding="utf-8")
+    args = [sys.executable, "-m", "tests.fakes.openai_server", "--latency", "0"]
+    args += ["--api-key", API_KEY, "--script", str(script)]
+    with (tmp / "fake-llm.log").open("wb") as log:
+        proc = children.start(args, env=child_env(), cwd=tmp, log=log, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    try:
+        line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), STARTUP_SECONDS)
+    except TimeoutError:
+        line = b""
+    text = line.decode().strip()
+    if not text.startswith("READY "):
+        log_text = (tmp / "fake-llm.log").read_text(errors="replace")[-2000:]
+        raise SystemExit(f"the fake model did not start:\n{log_text}")
+    return text.removeprefix("READY ")
+
+
+async def _stats(client: httpx.AsyncClient, base_url: str) -> dict[str, Any]:
+    stats: dict[str, Any] = (await client.get(base_url.removesuffix("/v1") + "/_fake/stats")).json()
+    if stats["problems"] or stats["rejected"]:
+        raise SystemExit(f"the fake model refused or could not answer: {stats}")
+    return stats
 
 
 async def run(n: int) -> dict[str, Any]:
-    # The fake server lives in the checkout's tests/, which is not installed: `shopbot bench
-    # agent` (run from .venv/bin) finds it next to this package.
-    if (CHECKOUT / "tests" / "fakes" / "openai_server.py").exists() and str(
-        CHECKOUT
-    ) not in sys.path:
-        sys.path.append(str(CHECKOUT))
-    try:
-        from tests.fakes.openai_server import running_server
-    except ImportError:
-        raise SystemExit(
-            "bench.agent needs a source checkout (tests/fakes/openai_server.py)"
-        ) from None
-    with tempfile.TemporaryDirectory() as tmp, running_server() as server:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+    with workspace() as (tmp, children):
+        base_url = await _start_llm(children, tmp)
+        url = f"sqlite:///{tmp / 'bench.db'}"
         await upgrade_async(url)
         db = Database(url)
         runner = ToolRunner(db, build_registry())
         await _shop(runner, stock=2 * n + 10)
-        fake = server.fake
-        config = LLMConfig(
-            base_url=fake.base_url, api_key=fake.api_key, model="bench", timeout_seconds=10
-        )
+        config = LLMConfig(base_url=base_url, api_key=API_KEY, model="bench", timeout_seconds=10)
         agent = LLMResponder(config, runner)
         chat = ChatService(runner, db, responder=agent, shop_name="Bench")
         calls: list[int] = []
         turn_ms: list[float] = []
-        request_chars: list[int] = []
         try:
-            for i in range(n):
-                fake.reset()
-                _script(fake)
-                replies = []
-                for k, text in enumerate((FIRST, CONFIRM)):
-                    started = time.perf_counter()
-                    replies = await chat.handle(
-                        Incoming(channel="web", chat_id=f"bench-{i}", text=text, message_id=str(k))
-                    )
-                    turn_ms.append((time.perf_counter() - started) * 1000)
-                if not replies or "DH" not in replies[0].text or fake.remaining or fake.problems:
-                    raise SystemExit(f"the scripted order did not go through: {replies}")
-                calls.append(len(fake.requests))
-                request_chars.extend(len(json.dumps(r.body)) for r in fake.requests)
+            async with httpx.AsyncClient(trust_env=False) as client:
+                before = await _stats(client, base_url)
+                for i in range(n):
+                    served = before["served"]
+                    replies = []
+                    for k, text in enumerate((FIRST, CONFIRM)):
+                        started = time.perf_counter()
+                        replies = await chat.handle(
+                            Incoming(
+                                channel="web", chat_id=f"bench-{i}", text=text, message_id=str(k)
+                            )
+                        )
+                        turn_ms.append((time.perf_counter() - started) * 1000)
+                    if not replies or "DH" not in replies[0].text:
+                        raise SystemExit(f"the scripted order did not go through: {replies}")
+                    before = await _stats(client, base_url)
+                    calls.append(before["served"] - served)
         finally:
             await agent.aclose()
             await db.dispose()
+        total = sum(calls)
         return {
             "orders": n,
             "llm_calls_per_order": statistics.mean(calls),
             "prompt_vi": agent.prompt_size("vi"),
             "prompt_en": agent.prompt_size("en"),
-            "request_chars_mean": int(statistics.mean(request_chars)),
-            "request_chars_max": max(request_chars),
+            "request_chars_mean": int(before["request_chars"] / max(total, 1)),
+            "request_chars_max": before["request_chars_max"],
             "turn_ms_median": statistics.median(turn_ms),
             "turn_ms_p95": sorted(turn_ms)[int(0.95 * (len(turn_ms) - 1))],
         }

@@ -8,10 +8,10 @@ These are tools so the LLM agent can hand over too, with the same checks and aud
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
 
 from core.errors import InvalidInput, NotFound
-from storage.models import ChatMessage, Conversation, Handoff
+from storage import conversations as stored
+from storage.models import Conversation
 from tools.context import ToolContext
 from tools.registry import CUSTOMER, SALES, tool
 
@@ -56,16 +56,9 @@ async def _conversation(ctx: ToolContext, conversation_id: int | None) -> Conver
         own = ctx.customer_id()
         if own is None:
             raise InvalidInput("Give conversation_id.", field="conversation_id")
-        found = (
-            await ctx.session.execute(
-                select(Conversation)
-                .where(Conversation.customer_id == own)
-                .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none()
+        found = await stored.latest_of_customer(ctx.tx, own)
     else:
-        found = await ctx.session.get(Conversation, conversation_id, with_for_update=True)
+        found = await stored.lock_conversation(ctx.tx, conversation_id)
         if found is not None and ctx.actor.is_customer and found.customer_id != ctx.customer_id():
             found = None
     if found is None:
@@ -88,19 +81,10 @@ async def request_handoff(ctx: ToolContext, inp: RequestHandoffIn) -> Conversati
     conv = await _conversation(ctx, inp.conversation_id)
     if conv.mode == "human":
         return _out(conv)  # already with staff: no second alert
-    last = (
-        await ctx.session.execute(
-            select(ChatMessage.text)
-            .where(ChatMessage.conversation_id == conv.id, ChatMessage.role == "customer")
-            .order_by(ChatMessage.id.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    last = await stored.last_customer_message(ctx.tx, conv.id)
     conv.mode = "human"
     conv.updated_at = ctx.now
-    handoff = Handoff(conversation_id=conv.id, reason=inp.reason, requested_at=ctx.now)
-    ctx.session.add(handoff)
-    await ctx.session.flush()
+    handoff = await stored.open_handoff(ctx.tx, conv.id, inp.reason, ctx.now)
     ctx.emit(
         "handoff.requested",
         f"conversation:{conv.id}",
@@ -131,11 +115,7 @@ async def hand_back_conversation(ctx: ToolContext, inp: HandBackIn) -> Conversat
         return _out(conv)
     conv.mode = "bot"
     conv.updated_at = ctx.now
-    await ctx.session.execute(
-        update(Handoff)
-        .where(Handoff.conversation_id == conv.id, Handoff.ended_at.is_(None))
-        .values(ended_at=ctx.now)
-    )
+    await stored.end_handoffs(ctx.tx, conv.id, ctx.now)
     await ctx.session.flush()
     ctx.emit(
         "handoff.ended",

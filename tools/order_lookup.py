@@ -14,19 +14,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from core.errors import InvalidInput
 from core.money import balance
 from core.order_search import ByNumber, read_order_search
 from core.phone import normalise_phone
 from core.roles import Role
+from storage import orders as stored
 from storage.models import Order, order_number
 from tools.context import ToolContext
-from tools.orders import MAX_ID
 from tools.rate_limits import add_hit, hits, too_many
 from tools.registry import CUSTOMER, STAFF, tool
-from tools.reservations import order_lines
 
 WINDOW = timedelta(hours=1)
 BY_CALLER = "order_lookup"
@@ -99,13 +97,7 @@ async def lookup_order(ctx: ToolContext, inp: LookupOrderIn) -> LookupOrderOut:
             raise too_many(ctx, WINDOW, "order look-ups")
         if await hits(ctx, FAILED_BY_PHONE, phone, WINDOW) >= limit:
             raise too_many(ctx, WINDOW, "order look-ups")
-    order = (
-        await ctx.session.scalar(
-            select(Order).where(Order.id == wanted.order_id, Order.buyer_phone == phone)
-        )
-        if wanted.order_id <= MAX_ID
-        else None
-    )
+    order = await stored.order_with_phone(ctx.tx, wanted.order_id, phone)
     if order is None:
         await add_hit(ctx, FAILED_BY_PHONE, phone, WINDOW)
         return LookupOrderOut(found=False, message=NOT_FOUND)
@@ -113,7 +105,7 @@ async def lookup_order(ctx: ToolContext, inp: LookupOrderIn) -> LookupOrderOut:
 
 
 async def _looked_up(ctx: ToolContext, order: Order) -> LookedUpOrder:
-    lines = await order_lines(ctx, order.id)
+    lines = await stored.lines_of(ctx.tx, order.id)
     buyer_shipping = 0 if order.shipping_payer == "seller" else order.shipping_fee
     due, _ = balance(order.total, order.paid_amount, cancelled=order.status == "cancelled")
     return LookedUpOrder(

@@ -3,6 +3,7 @@ test when its script is not used up exactly."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -185,3 +186,44 @@ def test_calling_a_tool_the_request_did_not_offer_is_a_script_error(
     with pytest.raises(pytest.fail.Exception, match="did not offer"):
         fake_openai.verify()
     fake_openai.reset()
+
+
+def test_a_conversation_answers_each_chat_by_its_tool_round() -> None:
+    """The benchmarks' model (--script): the step follows the tool rounds since the user's
+    last message, ids are copied from earlier tool results, then the default text answers;
+    a reference to a result the request lacks is a problem, not a made-up value."""
+    from tests.fakes.openai_server import Conversation, running_server
+
+    steps = [
+        {"calls": [{"name": "search_products", "arguments": {"query": "áo"}}]},
+        {"calls": [{"name": "get_product", "arguments": {"id": "$search_products:hits.1.id"}}]},
+    ]
+    with running_server() as server:
+        fake = server.fake
+        fake.default = Text("Dạ")
+        fake.conversation = Conversation(steps, latency=0)
+        get = {"type": "function", "function": {**TOOL["function"], "name": "get_product"}}
+        offered: dict[str, Any] = {"model": "m", "tools": [TOOL, get]}
+        user = {"role": "user", "content": "áo thun"}
+        first = _post(fake, {**offered, "messages": [user]}).json()
+        call = first["choices"][0]["message"]["tool_calls"][0]
+        assert call["function"]["name"] == "search_products"
+        asked = {"role": "assistant", "content": None, "tool_calls": [call]}
+        result = {"hits": [{"id": 7}, {"id": 9}]}
+        answered = {"role": "tool", "tool_call_id": call["id"], "content": json.dumps(result)}
+        second = _post(fake, {**offered, "messages": [user, asked, answered]}).json()
+        got = second["choices"][0]["message"]["tool_calls"][0]["function"]
+        assert (got["name"], json.loads(got["arguments"])) == ("get_product", {"id": 9})
+        rounds = [user, asked, answered, asked | {"tool_calls": [call | {"id": "c2"}]}]
+        rounds.append({"role": "tool", "tool_call_id": "c2", "content": "{}"})
+        third = _post(fake, {**offered, "messages": rounds}).json()
+        assert third["choices"][0]["message"]["content"] == "Dạ"
+        # A new user message starts the conversation over.
+        again = _post(fake, {**offered, "messages": [*rounds, user]}).json()
+        assert again["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == (
+            "search_products"
+        )
+        assert fake.stats()["problems"] == []
+        missing = [user, asked, {**answered, "content": "{}"}]
+        assert _post(fake, {**offered, "messages": missing}).status_code >= 400
+        assert "conversation step failed" in fake.stats()["problems"][0]

@@ -5,9 +5,20 @@ from __future__ import annotations
 from typing import get_args
 
 from core import return_status, stocktake_status
-from core.return_status import REFUNDABLE, ReturnStatus, can_move
+from core.return_status import (
+    ALLOWED_FROM,
+    REFUNDABLE,
+    STEP_TARGET,
+    RefundStatus,
+    ReturnStatus,
+    ReturnStep,
+    allowed_statuses,
+    allows,
+    can_move,
+)
 from core.returns import CANCELLED, RECEIVED, REFUND_ONLY, REQUESTED
 from core.stocktake_status import StocktakeStatus, can_change
+from tools.returns import ReturnOut
 from tools.returns import ReturnStatus as ReturnStatusField
 from tools.stocktakes import StocktakeOut
 
@@ -41,6 +52,33 @@ def test_the_stored_values_are_the_enums() -> None:
     assert set(get_args(ReturnStatusField)) == {s.value for s in ReturnStatus}
     status = StocktakeOut.model_fields["status"].annotation
     assert set(get_args(status)) == {s.value for s in StocktakeStatus}
+
+
+def test_only_a_requested_return_is_received_settled_or_cancelled() -> None:
+    for step in (ReturnStep.RECEIVE, ReturnStep.SETTLE_WITHOUT_GOODS, ReturnStep.CANCEL):
+        assert allowed_statuses(step) == ["requested"]
+        assert allows("requested", step)
+        assert not any(allows(s, step) for s in ("received", "refund_only", "cancelled"))
+
+
+def test_refunds_need_the_goods_back_or_a_refund_only_settlement() -> None:
+    assert allowed_statuses(ReturnStep.REFUND) == ["received", "refund_only"]
+    assert not allows("requested", ReturnStep.REFUND)
+    assert not allows("cancelled", ReturnStep.REFUND)
+
+
+def test_every_status_changing_step_follows_the_transitions() -> None:
+    assert set(ALLOWED_FROM) == set(ReturnStep)
+    for step, target in STEP_TARGET.items():
+        if target is not None:
+            assert all(can_move(s, target) for s in ALLOWED_FROM[step])
+
+
+def test_refund_statuses_are_the_stored_values() -> None:
+    assert [s.value for s in RefundStatus] == ["pending", "refunded"]
+    assert set(get_args(ReturnOut.model_fields["refund_status"].annotation)) == {
+        s.value for s in RefundStatus
+    }
 
 
 def test_an_open_stocktake_is_applied_or_cancelled_once() -> None:

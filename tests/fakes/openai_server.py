@@ -210,6 +210,57 @@ class RecordedRequest:
         return ""
 
 
+class Conversation:
+    """A benchmark's model: the same tool-calling conversation for every chat, stateless.
+
+    Each request gets the step for the number of tool rounds since its last user message
+    (step 0 answers the user, step 1 the first tool results, ...), so any number of chats can
+    run at once; after the last step the default text answers. A string argument
+    ``"$tool:path.to.value"`` is read from that tool's last result in the request (e.g.
+    ``"$search_products:results.0.product_id"``), as a model would copy an id it was shown.
+    The file form (``--script``) is a JSON list of ``{"text": ...}`` or ``{"calls": [{"name":
+    ..., "arguments": {...}}]}`` items.
+    """
+
+    def __init__(self, steps: list[dict[str, Any]], latency: float) -> None:
+        for i, item in enumerate(steps):
+            if not isinstance(item, dict) or not ({"text", "calls"} & item.keys()):
+                raise ValueError(f"script step {i} needs 'text' or 'calls'")
+        self.steps = steps
+        self.latency = latency
+
+    def __call__(self, req: RecordedRequest, fallback: Text) -> Step:
+        rounds = 0
+        for m in reversed(req.messages):
+            if m.get("role") == "user":
+                break
+            if m.get("role") == "assistant" and m.get("tool_calls"):
+                rounds += 1
+        if rounds >= len(self.steps):
+            return fallback
+        item = self.steps[rounds]
+        if "text" in item:
+            return Text(str(item["text"]), latency=self.latency)
+        calls = tuple(
+            Call(c["name"], _resolve(c.get("arguments") or {}, req)) for c in item["calls"]
+        )
+        return ToolCalls(*calls, latency=self.latency)
+
+
+def _resolve(value: Any, req: RecordedRequest) -> Any:
+    if isinstance(value, dict):
+        return {k: _resolve(v, req) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, req) for v in value]
+    if isinstance(value, str) and value.startswith("$") and ":" in value:
+        tool, _, path = value[1:].partition(":")
+        found: Any = req.last_tool_json(tool)
+        for part in path.split(".") if path else []:
+            found = found[int(part)] if isinstance(found, list) else found[part]
+        return found
+    return value
+
+
 def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
@@ -408,11 +459,19 @@ class FakeOpenAI:
     """
 
     def __init__(
-        self, api_key: str, *, default: Text | None = None, keep_requests: int = 1000
+        self,
+        api_key: str,
+        *,
+        default: Text | None = None,
+        keep_requests: int = 1000,
+        conversation: Conversation | None = None,
     ) -> None:
         self.api_key = api_key
         self.base_url = ""
         self.default = default
+        self.conversation = conversation  # default mode only: steps by tool round
+        self.request_chars = 0  # default mode: body sizes, for prompt-size benchmarks
+        self.request_chars_max = 0
         self.keep_requests = keep_requests
         self.served = 0  # requests that reached the script (valid, authenticated)
         self.handling_seconds = 0.0  # time spent answering them, latency included
@@ -461,6 +520,8 @@ class FakeOpenAI:
                 "handling_seconds": self.handling_seconds,
                 "rejected": len(self.rejected),
                 "problems": list(self.problems),
+                "request_chars": self.request_chars,
+                "request_chars_max": self.request_chars_max,
             }
 
     def _next(self, req: RecordedRequest) -> Step | None:
@@ -469,14 +530,27 @@ class FakeOpenAI:
             if self.default is None or len(self.requests) < self.keep_requests:
                 self.requests.append(req)
             if not self._steps and self.default is not None:
-                return self.default
-            if not self._steps:
+                size = len(json.dumps(req.body, ensure_ascii=False))
+                self.request_chars += size
+                self.request_chars_max = max(self.request_chars_max, size)
+                if self.conversation is None:
+                    return self.default
+                conversation, default = self.conversation, self.default
+                step: Step | StepFn | None = None
+            elif not self._steps:
                 self.problems.append(
                     f"request #{len(self.requests)} arrived with no scripted step left "
                     f"(last user text: {req.last_user_text()[:80]!r})"
                 )
                 return None
-            step = self._steps.pop(0)
+            else:
+                step = self._steps.pop(0)
+        if step is None:
+            try:
+                return conversation(req, default)
+            except (LookupError, ValueError, TypeError, KeyError, IndexError) as exc:
+                self._problem(f"conversation step failed: {type(exc).__name__}: {exc}")
+                return None
         if callable(step):
             try:
                 step = step(req)
@@ -699,14 +773,25 @@ def fake_openai(openai_server: FakeOpenAIServer) -> Iterator[FakeOpenAI]:
 
 
 def serve_forever(
-    *, api_key: str, reply: str, latency: float, host: str = "127.0.0.1", port: int = 0
+    *,
+    api_key: str,
+    reply: str,
+    latency: float,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    conversation: Conversation | None = None,
 ) -> None:
     """Runs the fake in default mode in this process until SIGINT/SIGTERM (uvicorn handles
     both). The listening socket is bound before anything is printed, so the line
     ``READY <base_url>`` on stdout means connections are accepted (queued until uvicorn runs)."""
     # Nothing kept, and the start-up heap frozen: a benchmark's "LLM" must not add garbage
     # collection pauses of its own to the latency it is used to measure.
-    fake = FakeOpenAI(api_key, default=Text(reply, latency=latency), keep_requests=0)
+    fake = FakeOpenAI(
+        api_key,
+        default=Text(reply, latency=latency),
+        keep_requests=0,
+        conversation=conversation,
+    )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
@@ -735,10 +820,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reply", default="Dạ, shop còn hàng ạ. Bạn cần size nào ạ?")
     parser.add_argument("--latency", type=float, default=0.3, help="seconds per completion")
     parser.add_argument("--port", type=int, default=0, help="0: a free port")
+    parser.add_argument(
+        "--script", help="a JSON file: the tool-calling conversation every chat gets (Conversation)"
+    )
     args = parser.parse_args(argv)
     if args.latency < 0:
         parser.error("--latency must be >= 0")
-    serve_forever(api_key=args.api_key, reply=args.reply, latency=args.latency, port=args.port)
+    conversation = None
+    if args.script:
+        with open(args.script, encoding="utf-8") as f:
+            conversation = Conversation(json.load(f), args.latency)
+    serve_forever(
+        api_key=args.api_key,
+        reply=args.reply,
+        latency=args.latency,
+        port=args.port,
+        conversation=conversation,
+    )
 
 
 if __name__ == "__main__":

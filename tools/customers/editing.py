@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.phone import display_phone
 from core.tax_code import normalise_tax_code
+from storage import customers as stored
 from storage.models import (
     Customer,
     CustomerAddress,
@@ -174,14 +173,7 @@ async def _own_phones(
     ctx: ToolContext, customer_id: int, remove_phones: list[tuple[str, str]]
 ) -> dict[str, CustomerPhone]:
     """The customer's phones; a phone to remove must be one of them (or an unconfirmed one)."""
-    own_phones = {
-        p.phone: p
-        for p in (
-            await ctx.session.execute(
-                select(CustomerPhone).where(CustomerPhone.customer_id == customer_id)
-            )
-        ).scalars()
-    }
+    own_phones = {p.phone: p for p in await stored.phone_rows_of(ctx.tx, customer_id)}
     own_claims = set((await unconfirmed_phones(ctx, [customer_id]))[customer_id])
     for phone, field in remove_phones:
         if phone not in own_phones and phone not in own_claims:
@@ -200,14 +192,7 @@ async def _own_addresses(
     new_addresses: list[CustomerAddress],
 ) -> dict[int, CustomerAddress]:
     """The customer's addresses; the ones to remove and the new default must be among them."""
-    own_addresses = {
-        a.id: a
-        for a in (
-            await ctx.session.execute(
-                select(CustomerAddress).where(CustomerAddress.customer_id == customer_id)
-            )
-        ).scalars()
-    }
+    own_addresses = {a.id: a for a in await stored.addresses_of(ctx.tx, customer_id)}
     for i, aid in enumerate(inp.remove_address_ids):
         if aid not in own_addresses:
             raise NotFound(

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
-
 from core.errors import InvalidInput
-from storage.fastsql import Sql
-from storage.models import (
-    Customer,
-    CustomerIdentity,
-)
+from storage import customers as stored
+from storage.models import Customer
 from tools.context import ToolContext
 from tools.customers.records import (
     _search_text,
@@ -18,16 +12,6 @@ from tools.customers.records import (
 )
 from tools.customers.schemas import (
     CHANNELS,
-)
-
-KNOWN_IDENTITY = Sql(
-    select(Customer.id)
-    .join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id)
-    .where(
-        CustomerIdentity.channel == bindparam("channel", type_=String),
-        CustomerIdentity.external_id == bindparam("ext", type_=String),
-        Customer.merged_into_id.is_(None),
-    )
 )
 
 
@@ -45,37 +29,21 @@ async def customer_for_identity(
         raise InvalidInput(f"Unknown channel '{channel}'.", field="channel", code="invalid_channel")
     if not ext or len(ext) > 128:
         raise InvalidInput("A channel account id is 1 to 128 characters.", field="external_id")
-    # Every inbound message asks this; the usual answer (a known, unmerged account) is one
-    # statement on the fast path, without an ORM session.
-    known = await (await ctx.sql()).fetch(KNOWN_IDENTITY, {"channel": channel, "ext": ext})
-    if known:
-        return int(known[0][0])
+    # Every inbound message asks this; the usual answer is one statement on the fast path.
+    known = await stored.unmerged_identity_owner(ctx.tx, channel, ext)
+    if known is not None:
+        return known
     name = " ".join(display_name.split())[:200]
     found = await _identity_owner(ctx, channel, ext)
     if found is not None:
         return found
     c = Customer(name=name, note="", created_at=ctx.now)
     c.search_text = _search_text(c)
-    ctx.session.add(c)
-    await ctx.session.flush()
-    dialect_insert = postgresql.insert if ctx.tx.dialect == "postgresql" else sqlite.insert
-    stmt = (
-        dialect_insert(CustomerIdentity)
-        .values(
-            customer_id=c.id,
-            channel=channel,
-            external_id=ext,
-            display_name=name,
-            created_at=ctx.now,
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-        .returning(CustomerIdentity.id)
-    )
-    if (await ctx.session.execute(stmt)).scalar_one_or_none() is not None:
+    await stored.add_customer(ctx.tx, c)
+    if await stored.register_identity(ctx.tx, c.id, channel, ext, name, ctx.now):
         return c.id
     # Another transaction registered this account first: use its customer.
-    await ctx.session.delete(c)
-    await ctx.session.flush()
+    await stored.forget_customer(ctx.tx, c)
     winner = await _identity_owner(ctx, channel, ext)
     if winner is None:  # pragma: no cover - the conflicting row is committed by now
         raise RuntimeError("identity conflict without an owner")
@@ -83,9 +51,5 @@ async def customer_for_identity(
 
 
 async def _identity_owner(ctx: ToolContext, channel: str, external_id: str) -> int | None:
-    owner = await ctx.session.scalar(
-        select(CustomerIdentity.customer_id).where(
-            CustomerIdentity.channel == channel, CustomerIdentity.external_id == external_id
-        )
-    )
+    owner = await stored.identity_owner(ctx.tx, channel, external_id)
     return await survivor_id(ctx, owner) if owner is not None else None

@@ -3,20 +3,9 @@ source then points at."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import func, select, update
-
 from core.errors import Conflict, InvalidInput, NotFound
-from storage.models import (
-    Conversation,
-    Customer,
-    CustomerAddress,
-    CustomerIdentity,
-    CustomerPhone,
-    Order,
-    Quote,
-)
+from storage import customers as stored
+from storage.models import Customer
 from tools.context import ToolContext
 from tools.customer_links import (
     move_claims,
@@ -49,37 +38,8 @@ async def merge_customers(ctx: ToolContext, inp: MergeCustomersIn) -> MergeCusto
         )
     source = await _unmerged(ctx, inp.source_id, "source_id")
     target = await _unmerged(ctx, inp.target_id, "target_id")
-    s = ctx.session
-    moved: dict[str, int] = {}
-    for name, model in _MOVED_ON_MERGE:
-        col = model.customer_id
-        moved[name] = int(
-            await s.scalar(select(func.count()).select_from(model).where(col == source.id)) or 0
-        )
-    target_has_default = bool(
-        await s.scalar(
-            select(func.count()).where(
-                CustomerAddress.customer_id == target.id, CustomerAddress.is_default.is_(True)
-            )
-        )
-    )
-    if target_has_default:
-        await s.execute(
-            update(CustomerAddress)
-            .where(CustomerAddress.customer_id == source.id)
-            .values(is_default=False)
-        )
-    for _, model in _MOVED_ON_MERGE:
-        await s.execute(
-            update(model).where(model.customer_id == source.id).values(customer_id=target.id)
-        )
+    moved = await stored.move_to(ctx.tx, source.id, target.id)
     moved["unconfirmed_phones"] = await move_claims(ctx, source.id, target.id)
-    # Customers merged earlier into the source now point straight at the target.
-    await s.execute(
-        update(Customer)
-        .where(Customer.merged_into_id == source.id)
-        .values(merged_into_id=target.id)
-    )
     target.name = target.name or source.name
     target.email = target.email or source.email
     target.company_name = target.company_name or source.company_name
@@ -88,9 +48,7 @@ async def merge_customers(ctx: ToolContext, inp: MergeCustomersIn) -> MergeCusto
         target.note = f"{target.note}\n{source.note}".strip()
     target.search_text = _search_text(target)
     source.merged_into_id = target.id
-    await s.flush()
-    s.expire_all()
-    target = await s.get_one(Customer, inp.target_id)
+    target = await stored.reread_after_merge(ctx.tx, inp.target_id)
     ctx.emit(
         "customer.merged",
         f"customer:{target.id}",
@@ -99,19 +57,8 @@ async def merge_customers(ctx: ToolContext, inp: MergeCustomersIn) -> MergeCusto
     return MergeCustomersOut(customer=await _customer_out(ctx, target), moved=moved)
 
 
-# What a merge moves from the source to the target, by the name it is counted under.
-_MOVED_ON_MERGE: tuple[tuple[str, Any], ...] = (
-    ("phones", CustomerPhone),
-    ("addresses", CustomerAddress),
-    ("identities", CustomerIdentity),
-    ("orders", Order),
-    ("quotes", Quote),
-    ("conversations", Conversation),
-)
-
-
 async def _unmerged(ctx: ToolContext, customer_id: int, field: str) -> Customer:
-    c = await ctx.session.get(Customer, customer_id)
+    c = await stored.customer(ctx.tx, customer_id)
     if c is None:
         raise NotFound(
             f"Customer #{customer_id} does not exist.", field=field, code="unknown_customer"

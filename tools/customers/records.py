@@ -6,17 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
-
 from core.errors import Conflict, InvalidInput, NotFound
 from core.phone import display_phone, normalise_phone
 from core.text import fold
+from storage import customers as stored
 from storage.models import (
     Customer,
     CustomerAddress,
     CustomerIdentity,
-    CustomerPhone,
-    Order,
 )
 from tools.context import ToolContext
 from tools.customer_links import (
@@ -24,7 +21,6 @@ from tools.customer_links import (
     unconfirmed_phones,
 )
 from tools.customers.schemas import (
-    _MAX_MERGE_HOPS,
     AddressIn,
     AddressOut,
     CustomerOut,
@@ -69,15 +65,7 @@ async def _check_phones_free(
 ) -> None:
     if not phones:
         return
-    owners = dict(
-        (
-            await ctx.session.execute(
-                select(CustomerPhone.phone, CustomerPhone.customer_id).where(
-                    CustomerPhone.phone.in_([p for p, _ in phones])
-                )
-            )
-        ).all()
-    )
+    owners = await stored.phone_owners(ctx.tx, [p for p, _ in phones])
     for phone, field in phones:
         other = owners.get(phone)
         if other is not None and other != owner_id:
@@ -105,11 +93,7 @@ async def _check_identities_free(
                 f"{ident.channel} {key[1]} is listed twice.", field=f"{field}.{i}.external_id"
             )
         seen.add(key)
-        other = await ctx.session.scalar(
-            select(CustomerIdentity.customer_id).where(
-                CustomerIdentity.channel == key[0], CustomerIdentity.external_id == key[1]
-            )
-        )
+        other = await stored.identity_owner(ctx.tx, *key)
         if other is not None and other != owner_id:
             raise Conflict(
                 f"That {ident.channel} account already belongs to customer #{other}.",
@@ -147,27 +131,13 @@ def _clean_email(raw: str | None, field: str = "email") -> str | None:
 
 async def survivor_id(ctx: ToolContext, customer_id: int) -> int | None:
     """The customer that now holds this one's data (itself unless merged); None if unknown."""
-    current: int | None = customer_id
-    for _ in range(_MAX_MERGE_HOPS):
-        if current is None:
-            return None
-        nxt = (
-            await ctx.session.execute(
-                select(Customer.id, Customer.merged_into_id).where(Customer.id == current)
-            )
-        ).first()
-        if nxt is None:
-            return None
-        if nxt[1] is None:
-            return int(nxt[0])
-        current = nxt[1]
-    raise RuntimeError(f"customer {customer_id}: merge chain too long or cyclic")
+    return await stored.survivor_id(ctx.tx, customer_id)
 
 
 async def _customer(ctx: ToolContext, customer_id: int, field: str = "customer_id") -> Customer:
     """The surviving customer for this id."""
     cid = await survivor_id(ctx, customer_id)
-    found = await ctx.session.get(Customer, cid) if cid is not None else None
+    found = await stored.customer(ctx.tx, cid) if cid is not None else None
     if found is None:
         raise NotFound(
             f"Customer #{customer_id} does not exist.", field=field, code="unknown_customer"
@@ -186,55 +156,17 @@ async def _own_or_named(ctx: ToolContext, customer_id: int | None) -> Customer:
 
 
 async def _order_counts(ctx: ToolContext, ids: Sequence[int]) -> dict[int, int]:
-    if not ids:
-        return {}
-    rows = await ctx.session.execute(
-        select(Order.customer_id, func.count())
-        .where(Order.customer_id.in_(list(ids)))
-        .group_by(Order.customer_id)
-    )
-    return {int(cid): int(n) for cid, n in rows if cid is not None}
+    return await stored.order_counts(ctx.tx, ids)
 
 
 async def _customer_out(ctx: ToolContext, c: Customer) -> CustomerOut:
-    s = ctx.session
-    phones = (
-        (
-            await s.execute(
-                select(CustomerPhone.phone)
-                .where(CustomerPhone.customer_id == c.id)
-                .order_by(CustomerPhone.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    addresses = (
-        (
-            await s.execute(
-                select(CustomerAddress)
-                .where(CustomerAddress.customer_id == c.id)
-                .order_by(CustomerAddress.is_default.desc(), CustomerAddress.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    identities = (
-        (
-            await s.execute(
-                select(CustomerIdentity)
-                .where(CustomerIdentity.customer_id == c.id)
-                .order_by(CustomerIdentity.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    phones = (await stored.phones_of(ctx.tx, [c.id]))[c.id]
+    addresses = await stored.addresses_of(ctx.tx, c.id, default_first=True)
+    identities = await stored.identities_of(ctx.tx, c.id)
     return CustomerOut(
         id=c.id,
         name=c.name,
-        phones=list(phones),
+        phones=phones,
         email=c.email,
         company_name=c.company_name,
         tax_code=c.tax_code,
@@ -268,16 +200,4 @@ async def _customer_out(ctx: ToolContext, c: Customer) -> CustomerOut:
 
 async def _ensure_one_default(ctx: ToolContext, customer_id: int) -> None:
     """A customer with addresses has exactly one default (the first, unless one was chosen)."""
-    rows = (
-        (
-            await ctx.session.execute(
-                select(CustomerAddress)
-                .where(CustomerAddress.customer_id == customer_id)
-                .order_by(CustomerAddress.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    if rows and not any(a.is_default for a in rows):
-        rows[0].is_default = True
+    await stored.make_first_address_default(ctx.tx, customer_id)

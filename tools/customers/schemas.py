@@ -13,7 +13,6 @@ from tools.order_models import Channel
 CHANNELS: frozenset[str] = frozenset(SALES_CHANNELS)
 Email = Annotated[str, Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 PhoneText = Annotated[str, Field(min_length=1, max_length=30)]
-_MAX_MERGE_HOPS = 50
 
 
 # ------------------------------------------------------------------------------------- inputs

@@ -8,6 +8,7 @@ from core.money import PricedLine
 from core.order_status import EDITABLE, OrderStatus
 from core.phone import normalise_phone
 from core.text import fold
+from storage import orders as stored
 from storage.models import Order, OrderLine
 from tools.context import ToolContext
 from tools.events import order_event
@@ -16,7 +17,7 @@ from tools.orders.reading import load_order, order_out
 from tools.orders.schemas import UpdateOrderIn
 from tools.orders.writing import draft_items, priced_totals
 from tools.registry import SALES, tool
-from tools.reservations import change_status, order_lines, release_lines, reserve_lines
+from tools.reservations import change_status, release_lines, reserve_lines
 from tools.stock_ops import lock_levels
 
 
@@ -71,10 +72,7 @@ async def _replace_lines(
     # releasing first and locking the new ones later would take locks out of order.
     await lock_levels(ctx, [ln.variant_id for ln in lines] + [it.variant.id for it in items])
     await release_lines(ctx, order.id, lines, note="order edited")
-    for ln in lines:
-        await ctx.session.delete(ln)
-    await ctx.session.flush()
-    lines = [
+    new_lines = [
         OrderLine(
             order_id=order.id,
             variant_id=it.variant.id,
@@ -88,8 +86,8 @@ async def _replace_lines(
         )
         for it in items
     ]
-    ctx.session.add_all(lines)
-    await ctx.session.flush()
+    await stored.replace_lines(ctx.tx, lines, new_lines)
+    lines = new_lines
     unserved = await reserve_lines(ctx, order.id, lines)
     if unserved and status is not OrderStatus.AWAITING_STOCK:
         await change_status(ctx, order, OrderStatus.AWAITING_STOCK, note="edited lines lack stock")
@@ -115,7 +113,7 @@ async def update_order(ctx: ToolContext, inp: UpdateOrderIn) -> OrderOut:
             code="not_editable",
         )
     changed = _edit_details(order, inp)
-    lines = await order_lines(ctx, order.id)
+    lines = await stored.lines_of(ctx.tx, order.id)
     if inp.lines is not None:
         lines = await _replace_lines(ctx, order, status, lines, inp.lines)
         changed.append("lines")

@@ -8,12 +8,11 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-
 from core.allocation import Need
 from core.errors import Conflict, InvalidInput, NotFound
 from core.money import OrderTotals
 from core.phone import normalise_phone
+from storage import orders as stored
 from storage.models import Quote
 from tools.context import ToolContext
 from tools.holds import hold_quote, plan_quote
@@ -134,8 +133,8 @@ async def quote_order(ctx: ToolContext, inp: QuoteIn) -> QuoteOut:
     out = _quote_out(ctx, inp, buyer, items, totals, alloc, token, expires)
     # What a confirmation card shows is the quote itself, kept with it.
     payload["quoted"] = out.model_dump(mode="json")
-    if ctx.customer_id() is not None:
-        await _supersede_quotes(ctx, ctx.customer_id())
+    if (customer_id := ctx.customer_id()) is not None:
+        await _supersede_quotes(ctx, customer_id)
     quote = Quote(
         token=token,
         customer_id=ctx.customer_id(),
@@ -144,37 +143,22 @@ async def quote_order(ctx: ToolContext, inp: QuoteIn) -> QuoteOut:
         expires_at=expires,
         created_at=ctx.now,
     )
-    ctx.session.add(quote)
-    await ctx.session.flush()
+    await stored.add_quote(ctx.tx, quote)
     await hold_quote(ctx, quote.id, alloc, expires)
     return out
 
 
-async def _supersede_quotes(ctx: ToolContext, customer_id: int | None) -> None:
+async def _supersede_quotes(ctx: ToolContext, customer_id: int) -> None:
     """A customer's new quote replaces their earlier ones, so their holds never stack up."""
-    old = (
-        (
-            await ctx.session.execute(
-                select(Quote.id).where(Quote.customer_id == customer_id, Quote.status == "open")
-            )
-        )
-        .scalars()
-        .all()
-    )
+    old = await stored.open_quote_ids(ctx.tx, customer_id)
     for qid in old:
         await drop_quote_holds(ctx, qid)
-    if old:
-        await ctx.session.execute(
-            update(Quote).where(Quote.id.in_(old)).values(status="superseded")
-        )
+    await stored.mark_superseded(ctx.tx, old)
 
 
 async def load_quote(ctx: ToolContext, token: str, *, lock: bool = False) -> Quote:
     """The caller's quote by its token; someone else's is as unknown as a missing one."""
-    stmt = select(Quote).where(Quote.token == token)
-    quote = (
-        await ctx.session.execute(stmt.with_for_update() if lock else stmt)
-    ).scalar_one_or_none()
+    quote = await stored.quote_by_token(ctx.tx, token, lock=lock)
     if quote is None or (ctx.actor.is_customer and quote.customer_id != ctx.customer_id()):
         raise NotFound("That quote does not exist.", field="quote_token", code="unknown_quote")
     return quote

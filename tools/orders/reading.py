@@ -4,27 +4,25 @@ order list with its search."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import false, func, select
 
 from core.errors import NotFound
 from core.money import balance
-from core.order_search import ByNumber, ByPhone, OrderSearch, read_order_search
+from core.order_search import read_order_search
 from core.order_status import OrderStatus
-from storage.models import Order, OrderEvent, order_number
+from storage import orders as stored
+from storage.models import Order, order_number
 from tools.context import ToolContext
 from tools.order_models import AddressIn, LineOut, OrderEventOut, OrderOut, PurchaseSuggestion
-from tools.orders.schemas import MAX_ID, ListOrdersIn, ListOrdersOut, OrderRef, OrderSummary
+from tools.orders.schemas import ListOrdersIn, ListOrdersOut, OrderRef, OrderSummary
 from tools.registry import CUSTOMER, STAFF, tool
-from tools.reservations import order_lines
 
 
 async def load_order(ctx: ToolContext, order_id: int, *, lock: bool = False) -> Order:
     """Reads an order; ``lock`` takes its row lock first, so changes to one order queue up and
-    the lock order is always order row, then stock rows (no deadlocks between order tools)."""
-    order = await ctx.session.get(Order, order_id, populate_existing=True, with_for_update=lock)
+    the lock order is always order row, then stock rows (no deadlocks between order tools).
+    Read as stored: the fast path may have written it earlier in this transaction."""
+    order = await stored.order_as_stored(ctx.tx, order_id, lock=lock)
     if order is None or (ctx.actor.is_customer and order.customer_id != ctx.customer_id()):
         # Customers are told the same thing for other people's orders as for missing ones.
         raise NotFound(
@@ -82,9 +80,6 @@ def order_view(
 
 
 async def _events(ctx: ToolContext, order_id: int) -> list[OrderEventOut]:
-    rows = await ctx.session.execute(
-        select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
-    )
     return [
         OrderEventOut(
             kind=e.kind,
@@ -94,12 +89,12 @@ async def _events(ctx: ToolContext, order_id: int) -> list[OrderEventOut]:
             note=e.note,
             created_at=e.created_at,
         )
-        for e in rows.scalars()
+        for e in await stored.history_of(ctx.tx, order_id)
     ]
 
 
 async def order_out(ctx: ToolContext, order: Order, *, events: bool = False) -> OrderOut:
-    lines = await order_lines(ctx, order.id)
+    lines = await stored.lines_of(ctx.tx, order.id)
     event_rows = await _events(ctx, order.id) if events else None
     suggestions = [
         PurchaseSuggestion(variant_id=ln.variant_id, sku=ln.sku, missing=ln.quantity - ln.reserved)
@@ -120,40 +115,22 @@ async def get_order(ctx: ToolContext, inp: OrderRef) -> OrderOut:
     return await order_out(ctx, await load_order(ctx, inp.resolve()), events=True)
 
 
-def _search_condition(search: OrderSearch) -> Any:
-    """The rule is core.order_search's; names are compared folded ("hanh" finds "Hạnh")."""
-    if isinstance(search, ByNumber):
-        return Order.id == search.order_id if search.order_id <= MAX_ID else false()
-    if isinstance(search, ByPhone):
-        if search.exact is not None:
-            return Order.buyer_phone == search.exact
-        return Order.buyer_phone.like(search.like or "")
-    return Order.buyer_search.contains(search.folded, autoescape=True)
-
-
 def _aware(at: datetime, tz: ZoneInfo) -> datetime:
     """A date and time given without a timezone is the shop's local time."""
     return at.replace(tzinfo=tz) if at.tzinfo is None else at
 
 
-def _list_conditions(ctx: ToolContext, inp: ListOrdersIn) -> list[Any]:
-    conds: list[Any] = []
-    if ctx.actor.is_customer:
-        conds.append(Order.customer_id == ctx.customer_id())
-    elif inp.customer_id is not None:
-        conds.append(Order.customer_id == inp.customer_id)
-    if inp.status:
-        conds.append(Order.status == inp.status.value)
-    if inp.channel:
-        conds.append(Order.channel == inp.channel)
+def _list_filter(ctx: ToolContext, inp: ListOrdersIn) -> stored.OrderFilter:
+    """Customers only ever see their own orders, whatever customer_id they give."""
     shop_tz = ZoneInfo(ctx.config.timezone)
-    if inp.date_from:
-        conds.append(Order.created_at >= _aware(inp.date_from, shop_tz))
-    if inp.date_to:
-        conds.append(Order.created_at <= _aware(inp.date_to, shop_tz))
-    if inp.search:
-        conds.append(_search_condition(read_order_search(inp.search)))
-    return conds
+    return stored.OrderFilter(
+        customer_id=ctx.customer_id() if ctx.actor.is_customer else inp.customer_id,
+        status=inp.status.value if inp.status else None,
+        channel=inp.channel or None,
+        created_from=_aware(inp.date_from, shop_tz) if inp.date_from else None,
+        created_to=_aware(inp.date_to, shop_tz) if inp.date_to else None,
+        search=read_order_search(inp.search) if inp.search else None,
+    )
 
 
 @tool(
@@ -167,16 +144,8 @@ def _list_conditions(ctx: ToolContext, inp: ListOrdersIn) -> list[Any]:
     write=False,
 )
 async def list_orders(ctx: ToolContext, inp: ListOrdersIn) -> ListOrdersOut:
-    base = select(Order).where(*_list_conditions(ctx, inp))
-    count = await ctx.session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = (
-        (
-            await ctx.session.execute(
-                base.order_by(Order.id.desc()).limit(inp.limit).offset(inp.offset)
-            )
-        )
-        .scalars()
-        .all()
+    rows, count = await stored.find_orders(
+        ctx.tx, _list_filter(ctx, inp), limit=inp.limit, offset=inp.offset
     )
     summaries = [OrderSummary.model_validate(o) for o in rows]
-    return ListOrdersOut(orders=summaries, total_count=count or 0)
+    return ListOrdersOut(orders=summaries, total_count=count)
