@@ -81,10 +81,15 @@ def test_refund_statuses_are_the_stored_values() -> None:
     }
 
 
-def test_an_open_stocktake_is_applied_or_cancelled_once() -> None:
-    s = StocktakeStatus
-    assert stocktake_status.can_move("open", s.APPLIED)
-    assert stocktake_status.can_move("open", s.CANCELLED)
-    assert not stocktake_status.can_move("open", s.OPEN)
-    for final in ("applied", "cancelled"):
-        assert not any(stocktake_status.can_move(final, target) for target in s)
+def test_an_open_stocktake_is_counted_applied_or_cancelled_and_nothing_after() -> None:
+    step = stocktake_status.StocktakeStep
+    for st in step:
+        assert stocktake_status.allows("open", st)
+        assert not stocktake_status.allows("applied", st)
+        assert not stocktake_status.allows("cancelled", st)
+    assert set(stocktake_status.ALLOWED_FROM) == set(step)
+    for st, target in stocktake_status.STEP_TARGET.items():
+        if target is not None:
+            assert all(
+                stocktake_status.can_move(s, target) for s in stocktake_status.ALLOWED_FROM[st]
+            )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import Conflict, InvalidInput
-from core.stocktake_status import APPLIED, CANCELLED, StocktakeStatus
+from core.stocktake_status import APPLIED, CANCELLED, StocktakeStep
 from storage import stocktakes
 from storage.models import Stocktake, StocktakeLine
 from tools.context import ToolContext
@@ -27,7 +27,7 @@ from tools.stocktakes.reading import StocktakeIdIn, StocktakeOut, load, require_
 )
 async def apply_stocktake(ctx: ToolContext, inp: StocktakeIdIn) -> StocktakeOut:
     st = await load(ctx, inp.stocktake_id, lock=True)
-    require_step(st, StocktakeStatus.APPLIED)
+    require_step(st, StocktakeStep.APPLY)
     lines = await stocktakes.lines_of(ctx.tx, st.id)
     if not lines:
         raise InvalidInput(
@@ -142,6 +142,6 @@ def _emit_applied(ctx: ToolContext, st: Stocktake, result: StocktakeOut) -> None
 )
 async def cancel_stocktake(ctx: ToolContext, inp: StocktakeIdIn) -> StocktakeOut:
     st = await load(ctx, inp.stocktake_id, lock=True)
-    require_step(st, StocktakeStatus.CANCELLED)
+    require_step(st, StocktakeStep.CANCEL)
     st.status = CANCELLED
     return await stocktake_out(ctx, st)

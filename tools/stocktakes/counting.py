@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from core.errors import Conflict
-from core.stocktake_status import OPEN
+from core.stocktake_status import OPEN, StocktakeStep
 from storage import stocktakes, warehouses
 from storage.models import Stocktake, StocktakeLine
 from tools.context import ToolContext
@@ -68,7 +68,7 @@ class RecordCountIn(BaseModel):
 )
 async def record_count(ctx: ToolContext, inp: RecordCountIn) -> StocktakeOut:
     st = await load(ctx, inp.stocktake_id, lock=True)
-    require_step(st)
+    require_step(st, StocktakeStep.COUNT)
     variants = await variants_for_lines(ctx, [ln.sku for ln in inp.lines])
     on_hand = await stocktakes.on_hand_in(ctx.tx, st.warehouse_id, [v.id for v in variants])
     existing = {ln.variant_id: ln for ln in await stocktakes.lines_of(ctx.tx, st.id)}

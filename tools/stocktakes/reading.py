@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from core.errors import Conflict, NotFound
-from core.stocktake_status import OPEN, StocktakeStatus, can_change, can_move
+from core.stocktake_status import OPEN, StocktakeStep, allows
 from storage import stocktakes
 from storage.models import Stocktake, StocktakeLine
 from tools.context import ToolContext
@@ -68,11 +68,9 @@ async def load(ctx: ToolContext, stocktake_id: int, *, lock: bool = False) -> St
     return found
 
 
-def require_step(st: Stocktake, target: StocktakeStatus | None = None) -> None:
-    """Refuses a step core.stocktake_status does not allow: moving to ``target``, or (None)
-    recording counts."""
-    allowed = can_change(st.status) if target is None else can_move(st.status, target)
-    if not allowed:
+def require_step(st: Stocktake, step: StocktakeStep) -> None:
+    """Refuses a step core.stocktake_status does not allow in the stocktake's status."""
+    if not allows(st.status, step):
         raise Conflict(
             f"Stocktake {st.id} is {st.status}; only an open stocktake can change.",
             field="stocktake_id",
