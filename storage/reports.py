@@ -4,7 +4,6 @@ per order, and the refunded return lines of a period."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -225,32 +224,4 @@ async def refunded_lines(
                 rid, amount, refunded_at, status, ch, claim, olid, oqty, ltotal, lvat, ucost
             )
         )
-    return out
-
-
-async def claims_of_lines(tx: Tx, order_line_ids: Sequence[int]) -> dict[int, list[Claim]]:
-    """Every return line of these order lines, by order line, in return order (the order the
-    cumulative refund rule counts them in).
-
-    TODO(lead): the same read as tools.returns.claims_where; after merging branch purchreturns,
-    use storage.returns.claims_of_order_lines instead of this copy.
-    """
-    out: dict[int, list[Claim]] = defaultdict(list)
-    if not order_line_ids:
-        return out
-    rows = await tx.session.execute(
-        select(
-            ReturnLine.order_line_id,
-            ReturnRequest.status,
-            ReturnLine.quantity,
-            ReturnLine.good,
-            ReturnLine.damaged,
-            ReturnLine.return_id,
-        )
-        .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_id)
-        .where(ReturnLine.order_line_id.in_(order_line_ids))
-        .order_by(ReturnLine.return_id, ReturnLine.id)
-    )
-    for olid, status, qty, good, damaged, rid in rows.all():
-        out[olid].append(Claim(status, qty, good, damaged, rid))
     return out

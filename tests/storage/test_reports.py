@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from storage import reports
+from storage import reports, returns
 from storage.database import Database
 from tests.conftest import Caller
 from tests.factories import (
@@ -71,5 +71,5 @@ async def test_sales_and_refund_rows(shop: Caller, db: Database) -> None:
         assert line.refunded_at.tzinfo is not None
         assert (line.claim.claimed, line.claim.restocked, line.ordered) == (1, 1, 2)
         assert await reports.refunded_lines(tx, start, end, channel="shopee") == []
-        claims = await reports.claims_of_lines(tx, [line.order_line_id])
+        claims = await returns.claims_of_order_lines(tx, [line.order_line_id])
         assert [c.return_id for c in claims[line.order_line_id]] == [ret["id"]]

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field
 
 from core.returns import claimed_before
-from storage import reports
+from storage import reports, returns
 from tools.context import ToolContext
 from tools.order_models import Channel
 from tools.registry import ACCOUNTING, MANAGERS, tool
@@ -92,7 +92,7 @@ async def _refunds(
     lines = await reports.refunded_lines(ctx.tx, start, end, channel=channel)
     # A return's share of a line depends on the line's earlier returns (core.returns.line_refund),
     # which may lie outside the period: read every return of the lines involved.
-    claims = await reports.claims_of_lines(ctx.tx, sorted({ln.order_line_id for ln in lines}))
+    claims = await returns.claims_of_order_lines(ctx.tx, sorted({ln.order_line_id for ln in lines}))
     refunds: dict[int, Refund] = {}
     for ln in lines:
         r = refunds.setdefault(ln.return_id, Refund(ln.refund_amount, ln.refunded_at, ln.channel))
