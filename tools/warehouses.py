@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
 
 from core.errors import Conflict, InvalidInput
 from core.phone import normalise_phone
-from storage.models import StockLevel, Variant, Warehouse
+from storage import warehouses
+from storage.models import Warehouse
 from tools.context import ToolContext
 from tools.registry import MANAGERS, STAFF, tool
 from tools.stock_ops import ensure_levels
@@ -51,8 +51,7 @@ async def create_warehouse(ctx: ToolContext, inp: CreateWarehouseIn) -> Warehous
     if not inp.name.strip():
         raise InvalidInput("The warehouse needs a name.", field="name")
     phone = normalise_phone(inp.phone) if inp.phone and inp.phone.strip() else None
-    exists = await ctx.session.scalar(select(func.count()).where(Warehouse.code == code))
-    if exists:
+    if await warehouses.code_taken(ctx.tx, code):
         raise Conflict(
             f"Warehouse code {code} is already used.", field="code", code="duplicate_code"
         )
@@ -66,10 +65,8 @@ async def create_warehouse(ctx: ToolContext, inp: CreateWarehouseIn) -> Warehous
         active=True,
         created_at=ctx.now,
     )
-    ctx.session.add(wh)
-    await ctx.session.flush()
-    variant_ids = (await ctx.session.execute(select(Variant.id))).scalars().all()
-    await ensure_levels(ctx, variant_ids, [wh.id])
+    await warehouses.add(ctx.tx, wh)
+    await ensure_levels(ctx, await warehouses.all_variant_ids(ctx.tx), [wh.id])
     return WarehouseOut.model_validate(wh)
 
 
@@ -93,19 +90,7 @@ class ListWarehousesOut(BaseModel):
     write=False,
 )
 async def list_warehouses(ctx: ToolContext, inp: ListWarehousesIn) -> ListWarehousesOut:
-    q = (
-        select(
-            Warehouse,
-            func.coalesce(func.sum(StockLevel.on_hand), 0),
-            func.coalesce(func.sum(StockLevel.reserved), 0),
-        )
-        .outerjoin(StockLevel, StockLevel.warehouse_id == Warehouse.id)
-        .group_by(Warehouse.id)
-        .order_by(Warehouse.id)
-    )
-    if not inp.include_inactive:
-        q = q.where(Warehouse.active.is_(True))
-    rows = (await ctx.session.execute(q)).all()
+    rows = await warehouses.with_totals(ctx.tx, include_inactive=inp.include_inactive)
     return ListWarehousesOut(
         warehouses=[
             WarehouseSummary(**WarehouseOut.model_validate(w).model_dump(), on_hand=oh, reserved=rs)

@@ -79,3 +79,17 @@ def test_refund_statuses_are_the_stored_values() -> None:
     assert set(get_args(ReturnOut.model_fields["refund_status"].annotation)) == {
         s.value for s in RefundStatus
     }
+
+
+def test_an_open_stocktake_is_counted_applied_or_cancelled_and_nothing_after() -> None:
+    step = stocktake_status.StocktakeStep
+    for st in step:
+        assert stocktake_status.allows("open", st)
+        assert not stocktake_status.allows("applied", st)
+        assert not stocktake_status.allows("cancelled", st)
+    assert set(stocktake_status.ALLOWED_FROM) == set(step)
+    for st, target in stocktake_status.STEP_TARGET.items():
+        if target is not None:
+            assert all(
+                stocktake_status.can_move(s, target) for s in stocktake_status.ALLOWED_FROM[st]
+            )

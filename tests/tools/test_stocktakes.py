@@ -250,3 +250,26 @@ async def test_ids_too_large_for_a_64_bit_key_are_refused_naming_the_field(
         with pytest.raises(InvalidInput) as err:
             await shop(name, **args)
         assert err.value.field == "stocktake_id", name
+
+
+async def test_a_finished_stocktake_takes_no_further_step(shop: Caller) -> None:
+    """core.stocktake_status decides: applied and cancelled are final for every step."""
+    await setup(shop)
+    applied = await shop("start_stocktake", KEEPER, warehouse_code="HCM")
+    await shop(
+        "record_count", KEEPER, stocktake_id=applied["id"], lines=[{"sku": DEN, "counted": 9}]
+    )
+    await shop("apply_stocktake", KEEPER, stocktake_id=applied["id"])
+    cancelled = await shop("start_stocktake", KEEPER, warehouse_code="HCM")
+    await shop("cancel_stocktake", KEEPER, stocktake_id=cancelled["id"])
+    for st in (applied, cancelled):
+        for name, args in (
+            ("cancel_stocktake", {}),
+            ("apply_stocktake", {}),
+            ("record_count", {"lines": [{"sku": DEN, "counted": 1}]}),
+        ):
+            with pytest.raises(Conflict) as err:
+                await shop(name, KEEPER, stocktake_id=st["id"], **args)
+            assert err.value.code == "stocktake_not_open", (st["status"], name)
+    final = await shop("get_stocktake", KEEPER, stocktake_id=applied["id"])
+    assert final["status"] == "applied"
