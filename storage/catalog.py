@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, func, select
 
 from storage.database import Tx
-from storage.models import Product, Variant, Warehouse
+from storage.models import Product, Variant
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,15 +159,6 @@ async def taken_barcodes(tx: Tx, barcodes: Collection[str]) -> list[str]:
         select(Variant.barcode).where(Variant.barcode.in_(list(barcodes)))
     )
     return [str(b) for b in rows.scalars()]
-
-
-async def warehouses_by_code(tx: Tx, codes: Collection[str]) -> dict[str, Warehouse]:
-    """The warehouses with these codes, active or not (the caller says which is wrong)."""
-    # TODO(lead): fold into storage.warehouses (branch stockdata) after merge.
-    if not codes:
-        return {}
-    rows = await tx.session.execute(select(Warehouse).where(Warehouse.code.in_(list(codes))))
-    return {w.code: w for w in rows.scalars()}
 
 
 async def add_product(tx: Tx, product: Product) -> Product:

@@ -64,12 +64,6 @@ async def variant_options(tx: Tx, product_id: int) -> list[dict[str, str]]:
     return [dict(o) for o in rows.scalars()]
 
 
-async def all_warehouses(tx: Tx) -> dict[str, Warehouse]:
-    """Every warehouse by code, inactive ones too (a file naming one is told it is inactive)."""
-    # TODO(lead): fold into storage.warehouses (branch stockdata) after merge.
-    return {w.code: w for w in (await tx.session.execute(select(Warehouse))).scalars()}
-
-
 @dataclass(frozen=True, slots=True)
 class CatalogDump:
     """The catalogue as export_catalog writes it: active warehouses (by id), the products

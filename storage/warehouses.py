@@ -3,12 +3,24 @@ warehouse-wide steps (opening a stocktake) take turns."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import NamedTuple
 
 from sqlalchemy import func, select
 
 from storage.database import Tx
 from storage.models import StockLevel, Variant, Warehouse
+
+
+async def by_code(tx: Tx, codes: Collection[str] | None = None) -> dict[str, Warehouse]:
+    """Warehouses by code, inactive ones too (the caller says what is wrong with one);
+    ``codes`` None: every warehouse."""
+    stmt = select(Warehouse)
+    if codes is not None:
+        if not codes:
+            return {}
+        stmt = stmt.where(Warehouse.code.in_(list(codes)))
+    return {w.code: w for w in (await tx.session.scalars(stmt))}
 
 
 async def code_taken(tx: Tx, code: str) -> bool:

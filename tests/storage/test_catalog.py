@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage import catalog, catalog_io
+from storage import catalog, catalog_io, warehouses
 from storage.catalog import ProductScope
 from storage.database import Database
 from tests.conftest import Caller
@@ -46,7 +46,7 @@ async def test_products_and_variants_come_back_typed(shop: Caller, db: Database)
         assert await catalog.taken_skus(tx, {"at01-den-m", "zz-1"}) == ["AT01-DEN-M"]
         assert await catalog.code_taken(tx, "at01") is True
         assert await catalog.code_taken(tx, "AT02") is False
-        codes = await catalog.warehouses_by_code(tx, {"HCM", "XX"})
+        codes = await warehouses.by_code(tx, {"HCM", "XX"})
         assert list(codes) == ["HCM"]
         assert codes["HCM"].active is True
 

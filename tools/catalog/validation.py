@@ -15,6 +15,7 @@ from core.catalog import (
 from core.errors import Conflict, InvalidInput, NotFound
 from core.text import fold
 from storage import catalog as store
+from storage import warehouses as warehouse_store
 from storage.models import Product, Variant
 from tools.catalog.schemas import (
     VariantIn,
@@ -151,7 +152,7 @@ async def _refuse_taken(
 async def _with_stock(ctx: ToolContext, staged: list[_Staged]) -> list[CleanVariant]:
     """The variants with their opening stock, in active warehouses each named once."""
     codes = {s.warehouse_code.strip().upper() for *_, v in staged for s in v.stock}
-    warehouses = await store.warehouses_by_code(ctx.tx, codes)
+    warehouses = await warehouse_store.by_code(ctx.tx, codes)
     out: list[CleanVariant] = []
     for field, sku, barcode, options, v in staged:
         stock: list[tuple[int, int]] = []

@@ -26,6 +26,7 @@ from core.catalog_rows import (
 from core.errors import DomainError
 from core.text import fold
 from storage import catalog_io as store
+from storage import warehouses as warehouse_store
 from storage.models import Product, Variant, Warehouse
 from tools.catalog.schemas import (
     AddVariantIn,
@@ -526,7 +527,7 @@ async def warehouse_columns(
 ) -> dict[str, Warehouse]:
     """The stock_ columns must name active warehouses; a wrong one is a header error because
     every row would be wrong."""
-    found = await store.all_warehouses(ctx.tx)
+    found = await warehouse_store.by_code(ctx.tx)
     out: dict[str, Warehouse] = {}
     for code in header.warehouses:
         wh = found.get(code)

@@ -17,32 +17,16 @@ The registry collects the tools imported here.
 
 from __future__ import annotations
 
-from typing import Any
-
-from core.returns import Claim
-from storage import returns as store
-from tools.context import ToolContext
 from tools.returns.reading import get_return, list_returns
 from tools.returns.receiving import receive_return
 from tools.returns.refunds import refund_return
 from tools.returns.requesting import cancel_return, create_return
 from tools.returns.schemas import ReturnOut, ReturnStatus
 
-
-async def claims_where(ctx: ToolContext, condition: Any) -> dict[int, list[Claim]]:
-    """The return lines matching ``condition``, by order line, in return order.
-
-    TODO(lead): tools/reports.py (branch stockdata) should call
-    storage.returns.claims_of_order_lines instead; drop this after that merge.
-    """
-    return await store.claims_matching(ctx.tx, condition)
-
-
 __all__ = [
     "ReturnOut",
     "ReturnStatus",
     "cancel_return",
-    "claims_where",
     "create_return",
     "get_return",
     "list_returns",
