@@ -118,7 +118,9 @@ class WebChannel(Channel):
         """One body, the ``replies`` of the response (``ChatOut``). Buttons keep their
         payloads as they are (the page sends them back verbatim, up to ``PAYLOAD_LENGTH``),
         so ``encoder`` is unused."""
-        return [{"replies": [r.model_dump(mode="json") for r in replies]}]
+        # The page has no share-my-number button (it needs a platform that knows the number).
+        shown = [r.model_dump(mode="json", exclude={"share_phone"}) for r in replies]
+        return [{"replies": shown}]
 
     def history(self, found: Transcript) -> HistoryOut:
         """What ``GET /api/chat/history`` answers: a page restored after a reload, and staff
