@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from tests.channels.conftest import TG_SECRET, TG_TOKEN, Running
-from tests.channels.users import ORDER_NUMBER, TelegramUser
+from tests.channels.users import TelegramUser, finish_after_the_phone, to_the_phone_question
 from tests.conftest import Caller
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -22,29 +22,14 @@ def user(fake: FakeTelegram, running: Running) -> TelegramUser:
     return TelegramUser(fake, running.client, running.hub, secret=TG_SECRET)
 
 
-async def to_the_phone_question(u: TelegramUser) -> None:
-    await u.say("ao thun")
-    await u.press("Xem", on="Áo thun cotton basic")
-    await u.press("Trắng")
-    await u.press("1")
-    await u.press("Đặt hàng")
-    await u.say("Trần Thị Bình")
-
-
 async def share_contact(u: TelegramUser, *, own: bool, phone: str = KNOWN_PHONE) -> None:
-    contact = {"phone_number": phone.lstrip("+"), "first_name": "Bình"}
-    contact["user_id"] = u.user_id if own else 1  # type: ignore[assignment]
+    # Telegram sends the number without "+"; a friend's card carries the friend's user id.
+    contact: dict[str, Any] = {
+        "phone_number": phone.lstrip("+"),
+        "first_name": "Bình",
+        "user_id": u.user_id if own else 1,
+    }
     await u._act(u.message(contact=contact), u.headers())
-
-
-async def finish_order(u: TelegramUser) -> str:
-    await u.say("8 Hai Bà Trưng, Phường Tràng Tiền, Quận Hoàn Kiếm, Hà Nội")
-    await u.press("Đúng rồi")
-    await u.press("Tiền mặt khi nhận (COD)")
-    await u.press("Xác nhận đặt hàng")
-    found = ORDER_NUMBER.search(u.text)
-    assert found, u.text
-    return found.group(0)
 
 
 def reply_keyboard(u: TelegramUser) -> list[dict[str, Any]]:
@@ -83,7 +68,7 @@ async def test_own_contact_at_checkout_fills_the_phone_and_links_the_known_custo
     assert u.chat not in fake_telegram.keyboards  # removed as soon as the contact came
     assert fake_telegram.texts(u.chat)[u.mark] == "☎️ 0987 654 321"
     assert "địa chỉ" in u.text.lower()  # the phone question is answered: on to the address
-    number = await finish_order(u)
+    number = await finish_after_the_phone(u)
     order = await shop("get_order", number=number)
     assert order["buyer_phone"] == KNOWN_PHONE
     assert order["customer_id"] == known["id"]
@@ -101,7 +86,7 @@ async def test_a_friends_contact_at_checkout_is_the_recipients_phone_and_links_n
     await to_the_phone_question(u)
     await share_contact(u, own=False)
     assert u.chat not in fake_telegram.keyboards
-    number = await finish_order(u)
+    number = await finish_after_the_phone(u)
     order = await shop("get_order", number=number)
     assert order["buyer_phone"] == KNOWN_PHONE
     assert order["customer_id"] != known["id"]
