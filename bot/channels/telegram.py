@@ -324,9 +324,14 @@ def share_phone_keyboard(label: str) -> dict[str, Any]:
     }
 
 
-def _markup(markup: dict[str, Any]) -> InlineKeyboardMarkup | ReplyKeyboardMarkup:
+def _markup(
+    markup: dict[str, Any],
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    """A recorded body's ``reply_markup`` as aiogram's type (bodies are stored as JSON)."""
     if "keyboard" in markup:
         return ReplyKeyboardMarkup.model_validate(markup)
+    if "remove_keyboard" in markup:
+        return ReplyKeyboardRemove.model_validate(markup)
     return InlineKeyboardMarkup.model_validate(markup)
 
 

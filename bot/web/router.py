@@ -1,5 +1,10 @@
 """Web chat: the customer's page at ``/`` and its JSON API, on the conversation service.
 
+Messages take the platforms' path through the web channel (bot/channels/web.py): the request
+parsed into ``Incoming``, the conversation service's turn, the replies rendered to the page's
+JSON; the HTTP response is their delivery. Kept here: the per-session and per-address rate
+limits, the history poll and its paging, the payment QR drawing, the page itself.
+
 The page makes a random session id once and keeps it in localStorage; the server binds it to
 channel "web" and chat_id = that id, so it is the customer's identity on this channel (treat
 it like a session cookie). No staff key is involved: what a web customer can do is exactly
