@@ -39,6 +39,10 @@ class Reply(BaseModel):
     # A card rendered by code for an action waiting for this person's yes (core/cards.py);
     # ``text`` and ``buttons`` carry the same card as plain text for channels without cards.
     card: ConfirmationCard | None = None
+    # The reply asks for a phone: the label (in the customer's language) of a button that
+    # sends the customer's own number, on a platform that has one (Telegram's request_contact).
+    # Not stored with the message, and not part of the web chat's JSON.
+    share_phone: str | None = Field(default=None, max_length=40)
 
 
 class Attachment(BaseModel):

@@ -31,6 +31,7 @@ from agents.llm.breaker import BreakerOpen, CircuitBreaker
 from agents.llm.config import LLMConfig
 from agents.llm.memory import recall_amounts, remember_amounts
 from agents.llm.middleware import build_middleware
+from agents.llm.phone_question import asks_for_phone
 from agents.llm.prompting import (
     Language,
     earlier_conversation,
@@ -47,6 +48,7 @@ from agents.llm.toolset import (
     schema_chars,
 )
 from agents.llm.turn import ToolExecutor, TurnDeps
+from agents.offline.messages import t
 from agents.payment import bank_transfer_reply
 from agents.types import AgentTurn, AgentUnavailable, Reply, TurnContext
 from prompts import LANGUAGES
@@ -262,7 +264,8 @@ class LLMResponder:
                 verdict.snippet[:120],
             )
             text = neutral_reply(language)
-        return AgentTurn(replies=[Reply(text=text)], handoff=deps.handoff)
+        share = t(language, "btn_share_phone") if asks_for_phone(text) else None
+        return AgentTurn(replies=[Reply(text=text, share_phone=share)], handoff=deps.handoff)
 
 
 def _language(ctx: TurnContext) -> Language:

@@ -105,6 +105,7 @@ async def ask_next(ctx: FlowContext, state: FlowState) -> Outcome:
     saved = state.saved or Buyer()
     state = state.model_copy(update={"step": step})
     buttons: list[Button] = []
+    share: str | None = None  # the phone question offers the platform's share-phone button
     if step == "co_name":
         if saved.name:
             buttons.append(button(ctx.t("btn_use_name", name=saved.name), P.CO_USE_NAME))
@@ -115,6 +116,7 @@ async def ask_next(ctx: FlowContext, state: FlowState) -> Outcome:
                 button(ctx.t("btn_use_phone", phone=phone_text(saved.phone)), P.CO_USE_PHONE)
             )
         text = ctx.t("ask_phone")
+        share = ctx.t("btn_share_phone")
     elif step == "co_address":
         if saved.has_address:
             buttons.append(button(short(saved.address_text()), P.CO_USE_ADDRESS))
@@ -127,7 +129,9 @@ async def ask_next(ctx: FlowContext, state: FlowState) -> Outcome:
         text = ctx.t("ask_payment")
     else:
         return await quote(ctx, state)
-    return Outcome(state, [Reply(text=text, buttons=[*buttons, _cancel_button(ctx)])])
+    return Outcome(
+        state, [Reply(text=text, buttons=[*buttons, _cancel_button(ctx)], share_phone=share)]
+    )
 
 
 async def quote(ctx: FlowContext, state: FlowState, prefix: str = "") -> Outcome:
@@ -242,6 +246,7 @@ async def typed(ctx: FlowContext, state: FlowState, text: str) -> Outcome | None
                     Reply(
                         text=ctx.t("bad_phone", phone=short(text, 30)),
                         buttons=[_cancel_button(ctx)],
+                        share_phone=ctx.t("btn_share_phone"),
                     )
                 ],
             )

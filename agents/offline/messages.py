@@ -146,6 +146,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "What is the recipient's phone number? (e.g. 0912 345 678)",
     ),
     "btn_use_phone": ("SĐT: {phone}", "Phone: {phone}"),
+    "btn_share_phone": ("Gửi số điện thoại của tôi", "Share my phone number"),
     "bad_phone": (
         "“{phone}” không phải số điện thoại hợp lệ. Số di động Việt Nam có 10 chữ số, "
         "bắt đầu bằng 0 (ví dụ 0912 345 678). Bạn gõ lại nhé.",

@@ -1,11 +1,13 @@
-"""The channel interface: what a chat platform (Telegram, Messenger, Zalo OA) must provide.
+"""The channel interface: what a chat platform (Telegram, Messenger, Zalo OA, the web chat)
+must provide.
 
 A channel only translates. ``parse`` turns one platform delivery into ``Inbound`` items (the
 one ``Incoming`` the conversation service reads, plus what the platform needs to answer);
 ``render`` turns the service's ``Reply`` list into platform requests (plain JSON, so a send
 can be recorded before it happens and repeated after a restart); ``deliver`` makes one such
 request. Queues, de-duplication, pacing and retries are the same for every platform and live
-in ``bot.channels.runtime``.
+in ``bot.channels.runtime``. The web chat answers in the HTTP response instead of a send
+queue (bot/channels/web.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any, Literal
 
 from agents.types import Incoming, Reply
 
-ChannelName = Literal["telegram", "messenger", "zalo", "telegram_staff"]
+ChannelName = Literal["web", "telegram", "messenger", "zalo", "telegram_staff"]
 Body = dict[str, Any]
 
 
@@ -110,7 +112,7 @@ class Channel(abc.ABC):
     async def notification(self, chat_id: str, text: str, window: Window) -> Body | None:
         """A request that tells this chat ``text`` unprompted (an order changed), or None when
         the platform does not allow writing to it now."""
-        bodies = await self.render(chat_id, [Reply(text=text)], _PLAIN)
+        bodies = await self.render(chat_id, [Reply(text=text)], PLAIN)
         return bodies[0] if bodies else None
 
     async def on_receipt(self, inbound_extra: dict[str, Any]) -> None:
@@ -129,7 +131,7 @@ class _Plain(Encoder):
         return payload
 
 
-_PLAIN = _Plain()
+PLAIN = _Plain()  # payloads as they are (a notification's, the web chat's)
 
 
 def split_text(text: str, limit: int) -> list[str]:

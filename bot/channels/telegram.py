@@ -1,5 +1,11 @@
 """Telegram (Bot API through aiogram 3): updates in, inline keyboards and photos out.
 
+A reply that asks for a phone (``Reply.share_phone``) also brings up a reply keyboard whose one
+button sends the customer's own number (``request_contact``); the shared contact reads as that
+number typed (so the question is answered), the platform's word that it is the sender's own
+travels as ``Attachment.verified`` (only that links accounts: bot/channels/prepare.py), and the
+keyboard is taken away as soon as the contact arrives, with a line repeating the number.
+
 aiogram gives the typed methods and updates and its own aiohttp session; the session's
 ``TelegramAPIServer`` is the seam that points it at another Bot API host (a local Bot API
 server, or the fake one in tests). Only ``Bot`` is used, not aiogram's dispatcher: every
@@ -37,8 +43,9 @@ from aiogram.methods import (
 )
 from aiogram.types import (
     BufferedInputFile,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
 )
 
@@ -54,6 +61,8 @@ from bot.channels.base import (
     RetryLater,
     split_text,
 )
+from core.errors import DomainError
+from core.phone import display_phone, normalise_phone
 
 log = logging.getLogger("shopbot.channels.telegram")
 
@@ -65,6 +74,7 @@ CAPTION_LIMIT = 1024
 CALLBACK_DATA_BYTES = 64
 PER_ROW = 2
 MORE = "⋯"  # the text of a message that only carries buttons (Telegram wants some text)
+SHARED = "☎️ {phone}"  # says the shared number back as the share keyboard goes away
 # FloodLimit in the Bot FAQ: about one message a second per chat, 30 a second in all.
 LIMITS = Limits(per_chat_interval=1.0, per_second=30.0, payload_bytes=CALLBACK_DATA_BYTES)
 _METHODS: dict[str, type[TelegramMethod[Any]]] = {
@@ -168,14 +178,17 @@ class TelegramChannel(Channel):
                     longitude=msg.location.longitude,
                 )
             )
+        extra: dict[str, Any] = {}
+        text = msg.text or msg.caption
         if msg.contact is not None:
             # Only the customer's own number counts as theirs (a shared card of a friend
             # carries another user_id).
             own = msg.contact.user_id == msg.from_user.id
-            attachments.append(
-                Attachment(kind="contact", phone=msg.contact.phone_number, verified=own)
-            )
-        text = msg.text or msg.caption
+            phone = msg.contact.phone_number
+            attachments.append(Attachment(kind="contact", phone=phone, verified=own))
+            # The number answers a question as if typed; the keyboard goes on receipt.
+            text = text or phone
+            extra["contact"] = {"chat_id": msg.chat.id, "phone": phone}
         if text is None and not attachments:
             return []  # stickers, voice, polls: nothing the shop reads yet
         return [
@@ -188,7 +201,8 @@ class TelegramChannel(Channel):
                     message_id=message_id,
                     display_name=msg.from_user.full_name,
                     attachments=attachments,
-                )
+                ),
+                extra,
             )
         ]
 
@@ -196,6 +210,16 @@ class TelegramChannel(Channel):
         query = extra.get("callback_query_id")
         if query:  # stops the spinner on the pressed button
             await self._call(AnswerCallbackQuery(callback_query_id=str(query)))
+        contact = extra.get("contact")
+        if contact:  # the share-phone keyboard has done its job
+            text = SHARED.format(phone=_shown_phone(str(contact["phone"])))
+            await self._call(
+                SendMessage(
+                    chat_id=int(contact["chat_id"]),
+                    text=text,
+                    reply_markup=ReplyKeyboardRemove(remove_keyboard=True),
+                )
+            )
 
     async def typing(self, chat_id: str) -> None:
         await self._call(SendChatAction(chat_id=int(chat_id), action="typing"))
@@ -207,11 +231,16 @@ class TelegramChannel(Channel):
         for reply in replies:
             keyboard = await self._keyboard(reply.buttons, encoder)
             pieces = split_text(reply.text, TEXT_LIMIT)
-            if keyboard and (reply.cards or reply.qr or not pieces):
+            # One markup per message: a share-phone keyboard takes the text's place and the
+            # inline buttons follow on their own message.
+            if keyboard and (reply.cards or reply.qr or not pieces or reply.share_phone):
                 trailing = keyboard
                 keyboard = None
             else:
                 trailing = None
+            if reply.share_phone:
+                keyboard = share_phone_keyboard(reply.share_phone)
+                pieces = pieces or [MORE]
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
                 out.append(_message(chat_id, piece, keyboard if last else None))
@@ -285,15 +314,38 @@ def _message(chat_id: str, text: str, markup: dict[str, Any] | None) -> Body:
     return {"method": "sendMessage", "params": params}
 
 
+def share_phone_keyboard(label: str) -> dict[str, Any]:
+    """A reply keyboard of one button that sends the customer's own number (Telegram asks
+    them to confirm); hidden once pressed, and removed when the contact arrives."""
+    return {
+        "keyboard": [[{"text": label, "request_contact": True}]],
+        "resize_keyboard": True,
+        "one_time_keyboard": True,
+    }
+
+
+def _markup(
+    markup: dict[str, Any],
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    """A recorded body's ``reply_markup`` as aiogram's type (bodies are stored as JSON)."""
+    if "keyboard" in markup:
+        return ReplyKeyboardMarkup.model_validate(markup)
+    if "remove_keyboard" in markup:
+        return ReplyKeyboardRemove.model_validate(markup)
+    return InlineKeyboardMarkup.model_validate(markup)
+
+
+def _shown_phone(raw: str) -> str:
+    try:
+        return display_phone(normalise_phone(raw))
+    except DomainError:
+        return raw
+
+
 def _build(body: Body) -> TelegramMethod[Any]:
     params = dict(body["params"])
     if "reply_markup" in params:
-        params["reply_markup"] = InlineKeyboardMarkup(
-            inline_keyboard=[
-                [InlineKeyboardButton(**b) for b in row]
-                for row in params["reply_markup"]["inline_keyboard"]
-            ]
-        )
+        params["reply_markup"] = _markup(params["reply_markup"])
     if body.get("qr"):
         params["photo"] = BufferedInputFile(qr_png_bytes(str(body["qr"])), filename="vietqr.png")
     return _METHODS[body["method"]](**params)

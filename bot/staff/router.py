@@ -102,6 +102,8 @@ def default_staff_agent(container: Container) -> StaffAgent | None:
 
 
 def staff_router(container: Container, *, feed: LiveFeed | None = None) -> APIRouter:
+    """The page, its log-in and the desk's API, with the live feed and the staff agent
+    living as long as the app."""
     desk = StaffDesk(
         container.runner, language=container.settings.default_language, surface=SURFACE
     )
@@ -121,29 +123,46 @@ def staff_router(container: Container, *, feed: LiveFeed | None = None) -> APIRo
                 await agent.aclose()
 
     router = APIRouter(lifespan=lifespan)
+    guards = _Guards(container)
+    _add_page(router, container.settings.shop_name)
+    _add_login(router, container, guards)
+    _add_desk(router, desk, agent, guards)
+    _add_events(router, live, guards)
+    return router
 
-    async def session(request: Request) -> tuple[Actor, str]:
-        return await actor_for_session(container.db, request.cookies.get(COOKIE))
 
-    async def viewer(found: Annotated[tuple[Actor, str], Depends(session)]) -> Actor:
-        return found[0]
+class _Guards:
+    """Who is asking: the session cookie's staff member (``viewer``), and for a POST also
+    the same origin and the session's CSRF token (``poster``)."""
 
-    async def poster(
-        request: Request, found: Annotated[tuple[Actor, str], Depends(session)]
-    ) -> Actor:
-        """A state-changing request: same origin and the session's CSRF token."""
-        _same_origin(request)
-        sent = request.headers.get("x-csrf-token", "")
-        if not secrets.compare_digest(sent.encode(), found[1].encode()):
-            raise PermissionDenied("Missing or wrong CSRF token.", code="csrf")
-        return found[0]
+    def __init__(self, container: Container) -> None:
+        self.db = container.db
 
-    Viewer = Annotated[Actor, Depends(viewer)]
-    Poster = Annotated[Actor, Depends(poster)]
+        async def session(request: Request) -> tuple[Actor, str]:
+            return await actor_for_session(self.db, request.cookies.get(COOKIE))
 
+        async def viewer(found: Annotated[tuple[Actor, str], Depends(session)]) -> Actor:
+            return found[0]
+
+        async def poster(
+            request: Request, found: Annotated[tuple[Actor, str], Depends(session)]
+        ) -> Actor:
+            """A state-changing request: same origin and the session's CSRF token."""
+            _same_origin(request)
+            sent = request.headers.get("x-csrf-token", "")
+            if not secrets.compare_digest(sent.encode(), found[1].encode()):
+                raise PermissionDenied("Missing or wrong CSRF token.", code="csrf")
+            return found[0]
+
+        self.session = session
+        self.viewer = viewer
+        self.poster = poster
+
+
+def _add_page(router: APIRouter, shop_name: str) -> None:
     @router.get("/staff", include_in_schema=False)
     async def page() -> HTMLResponse:
-        html = _asset("index.html").replace("{{SHOP_NAME}}", escape(container.settings.shop_name))
+        html = _asset("index.html").replace("{{SHOP_NAME}}", escape(shop_name))
         return HTMLResponse(
             html, headers={"Content-Security-Policy": CSP, "Cache-Control": "no-store"}
         )
@@ -154,6 +173,11 @@ def staff_router(container: Container, *, feed: LiveFeed | None = None) -> APIRo
         if media is None:
             return Response(status_code=404)
         return Response(_asset(name), media_type=media, headers={"Cache-Control": "no-cache"})
+
+
+def _add_login(router: APIRouter, container: Container, guards: _Guards) -> None:
+    Session = Annotated[tuple[Actor, str], Depends(guards.session)]
+    Poster = Annotated[Actor, Depends(guards.poster)]
 
     @router.post("/staff/api/login", tags=["staff page"])
     async def login(body: LoginIn, request: Request) -> Any:
@@ -194,9 +218,16 @@ def staff_router(container: Container, *, feed: LiveFeed | None = None) -> APIRo
         return resp
 
     @router.get("/staff/api/me", tags=["staff page"])
-    async def me(found: Annotated[tuple[Actor, str], Depends(session)]) -> Me:
+    async def me(found: Session) -> Me:
         actor, csrf = found
         return Me(name=actor.name, role=actor.role.value, staff_id=actor.staff_id, csrf=csrf)
+
+
+def _add_desk(
+    router: APIRouter, desk: StaffDesk, agent: StaffAgent | None, guards: _Guards
+) -> None:
+    Viewer = Annotated[Actor, Depends(guards.viewer)]
+    Poster = Annotated[Actor, Depends(guards.poster)]
 
     @router.get("/staff/api/orders", tags=["staff page"])
     async def orders(actor: Viewer) -> CardsOut:
@@ -234,6 +265,10 @@ def staff_router(container: Container, *, feed: LiveFeed | None = None) -> APIRo
             order_number=body.order_number or None,
         )
 
+
+def _add_events(router: APIRouter, live: LiveFeed, guards: _Guards) -> None:
+    Viewer = Annotated[Actor, Depends(guards.viewer)]
+
     @router.get("/staff/api/events", tags=["staff page"])
     async def events(request: Request, _actor: Viewer) -> StreamingResponse:
         """Server-sent events: ``order`` (an order changed: re-fetch its card), ``inbox``
@@ -259,5 +294,3 @@ def staff_router(container: Container, *, feed: LiveFeed | None = None) -> APIRo
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
-
-    return router

@@ -1,5 +1,10 @@
 """Web chat: the customer's page at ``/`` and its JSON API, on the conversation service.
 
+Messages take the platforms' path through the web channel (bot/channels/web.py): the request
+parsed into ``Incoming``, the conversation service's turn, the replies rendered to the page's
+JSON; the HTTP response is their delivery. Kept here: the per-session and per-address rate
+limits, the history poll and its paging, the payment QR drawing, the page itself.
+
 The page makes a random session id once and keeps it in localStorage; the server binds it to
 channel "web" and chat_id = that id, so it is the customer's identity on this channel (treat
 it like a session cookie). No staff key is involved: what a web customer can do is exactly
@@ -21,20 +26,19 @@ from typing import Any, Literal
 import segno
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel
 
 from agents.conversation import ChatService
-from agents.types import Incoming, Reply, Responder
+from agents.types import Responder
+from bot.channels.base import PLAIN
+from bot.channels.web import SESSION_PATTERN, ChatIn, ChatOut, HistoryOut, WebChannel
 from bot.container import Container
 from bot.settings import Settings
 from bot.web.ratelimit import RateLimiter
-from core.clean_text import first_control
 from core.vietqr import is_payload
 
 log = logging.getLogger("shopbot.web")
 
-SESSION_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
-MESSAGE_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
 MAX_ID = 2**63 - 1  # ids are 64-bit: a larger one is a 422, not a driver overflow
 STATIC: dict[str, str] = {"chat.js": "text/javascript", "chat.css": "text/css"}
 # The page loads only its own script and style; product images may come from anywhere.
@@ -42,51 +46,6 @@ CSP = (
     "default-src 'self'; img-src 'self' https: http: data:; style-src 'self'; "
     "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-
-
-class ChatIn(BaseModel):
-    session_id: str = Field(pattern=SESSION_PATTERN, description="Random id kept by the page")
-    text: str | None = Field(default=None, max_length=4000)
-    payload: str | None = Field(default=None, max_length=200, description="A pressed button")
-    message_id: str | None = Field(
-        default=None, pattern=MESSAGE_ID_PATTERN, description="Same id on retry: handled once"
-    )
-    language: Literal["vi", "en"] | None = None
-
-    @field_validator("text", "payload")
-    @classmethod
-    def _no_control_characters(cls, value: str | None, info: ValidationInfo) -> str | None:
-        # NUL cannot be stored (PostgreSQL) and other controls hide in what staff read.
-        found = first_control(value or "", multiline=info.field_name == "text")
-        if found is not None:
-            raise ValueError(f"control character U+{ord(found):04X} is not allowed")
-        return value
-
-    @model_validator(mode="after")
-    def _something(self) -> ChatIn:
-        if not (self.text or "").strip() and not self.payload:
-            raise ValueError("give text or payload")
-        return self
-
-
-class ChatOut(BaseModel):
-    replies: list[Reply]
-    mode: str = Field(default="bot", description="human: staff answer, poll /api/chat/history")
-
-
-class HistoryMessage(BaseModel):
-    id: int
-    role: str
-    text: str
-    buttons: list[dict[str, Any]] = []
-    cards: list[dict[str, Any]] = []
-    qr: str | None = None
-
-
-class HistoryOut(BaseModel):
-    mode: str
-    language: str
-    messages: list[HistoryMessage]
 
 
 class ChatConfig(BaseModel):
@@ -181,30 +140,13 @@ def chat_router(
     """The page and its API. ``chat`` or ``responder`` may be given by tests; by default the
     LLM responder is built from the settings (and closed with the app)."""
     settings = container.settings
-    if chat is None and responder == "default":
-        chat = default_chat(container)
-    elif chat is None:
-        assert responder != "default"
-        chat = ChatService(
-            container.runner,
-            container.db,
-            responder=responder,
-            shop_name=settings.shop_name,
-            default_language=settings.default_language,
-        )
-    service = chat
-    limits = limiter or RateLimiter()
-    # A script that makes a new session id per message escapes the session's bucket (and makes
-    # a customer and a conversation each time); its address's bucket still empties.
-    per_minute = settings.web_chat_per_address_per_minute
-    by_address = address_limiter or (
-        RateLimiter(burst=per_minute, per_minute=per_minute) if per_minute else None
-    )
+    service = chat or _service(container, responder)
     config = ChatConfig(
         shop_name=settings.shop_name,
         default_language=settings.default_language,
         sandboxed=integrations_sandboxed(settings) if sandboxed is None else sandboxed,
     )
+    by_address = address_limiter or _address_limiter(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -217,7 +159,33 @@ def chat_router(
                 await closer()
 
     router = APIRouter(lifespan=lifespan)
+    _add_page(router, config)
+    _add_messages(router, service, WebChannel(), limiter or RateLimiter(), by_address)
+    _add_qr(router, by_address)
+    return router
 
+
+def _service(container: Container, responder: Responder | Literal["default"] | None) -> ChatService:
+    if responder == "default":
+        return default_chat(container)
+    settings = container.settings
+    return ChatService(
+        container.runner,
+        container.db,
+        responder=responder,
+        shop_name=settings.shop_name,
+        default_language=settings.default_language,
+    )
+
+
+def _address_limiter(settings: Settings) -> RateLimiter | None:
+    """A script that makes a new session id per message escapes the session's bucket (and
+    makes a customer and a conversation each time); its address's bucket still empties."""
+    per_minute = settings.web_chat_per_address_per_minute
+    return RateLimiter(burst=per_minute, per_minute=per_minute) if per_minute else None
+
+
+def _add_page(router: APIRouter, config: ChatConfig) -> None:
     @router.get("/", include_in_schema=False)
     async def page() -> HTMLResponse:
         html = (
@@ -244,6 +212,17 @@ def chat_router(
         """What the chat page shows besides the conversation."""
         return config
 
+
+def _add_messages(
+    router: APIRouter,
+    service: ChatService,
+    web: WebChannel,
+    limits: RateLimiter,
+    by_address: RateLimiter | None,
+) -> None:
+    """The conversation: parse -> the conversation service -> render, as on the platforms,
+    with the HTTP response as the delivery and the history poll for what comes later."""
+
     @router.post("/api/chat/messages", tags=["web chat"], response_model=ChatOut)
     async def post_message(body: ChatIn, request: Request) -> Any:
         """One customer message (typed text or a pressed button's payload) -> the replies."""
@@ -251,19 +230,24 @@ def chat_router(
         for bucket, key in ((limits, body.session_id), (by_address, address)):
             if bucket is not None and not bucket.allow(key):
                 return _too_many(bucket, key)
-        incoming = Incoming(
-            channel="web",
-            chat_id=body.session_id,
-            text=body.text,
-            payload=body.payload,
-            message_id=body.message_id,
-            language=body.language,
-        )
-        turn = await service.handle_turn(incoming)
+        turn = await service.handle_turn(web.incoming(body))
         # The turn knows the mode it left the chat in; it is read again only after a failure.
         mode = turn.mode if turn.mode is not None else await service.mode("web", body.session_id)
-        return ChatOut(replies=turn.replies, mode=mode)
+        (shown,) = await web.render(body.session_id, turn.replies, PLAIN)
+        return JSONResponse({**shown, "mode": mode})
 
+    @router.get("/api/chat/history", tags=["web chat"])
+    async def history(
+        session_id: str = Query(pattern=SESSION_PATTERN),
+        after_id: int = Query(default=0, ge=0, le=MAX_ID),
+    ) -> HistoryOut:
+        """The session's latest messages: restores the page after a reload, and brings staff
+        answers while the chat is handed off."""
+        found = await service.transcript("web", session_id, after_id=after_id, limit=50)
+        return web.history(found)
+
+
+def _add_qr(router: APIRouter, by_address: RateLimiter | None) -> None:
     @router.get("/api/chat/qr.svg", tags=["web chat"])
     async def qr_code(request: Request, data: str = Query(max_length=512)) -> Response:
         """A payment QR code (VietQR) from a reply's ``qr``, drawn as SVG. Only checksummed
@@ -287,24 +271,3 @@ def chat_router(
             media_type="image/svg+xml",
             headers={"Cache-Control": "public, max-age=86400"},
         )
-
-    @router.get("/api/chat/history", tags=["web chat"])
-    async def history(
-        session_id: str = Query(pattern=SESSION_PATTERN),
-        after_id: int = Query(default=0, ge=0, le=MAX_ID),
-    ) -> HistoryOut:
-        """The session's latest messages: restores the page after a reload, and brings staff
-        answers while the chat is handed off."""
-        found = await service.transcript("web", session_id, after_id=after_id, limit=50)
-        return HistoryOut(
-            mode=found.mode,
-            language=found.language,
-            messages=[
-                HistoryMessage(
-                    id=m.id, role=m.role, text=m.text, buttons=m.buttons, cards=m.cards, qr=m.qr
-                )
-                for m in found.messages
-            ],
-        )
-
-    return router

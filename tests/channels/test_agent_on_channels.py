@@ -46,3 +46,24 @@ async def test_the_agents_answer_reaches_telegram(
     u = TelegramUser(fake_telegram, with_agent.client, with_agent.hub, secret=TG_SECRET)
     await u.say("Shop còn áo thun trắng không?")
     assert u.text == "Dạ shop còn áo thun trắng size M ạ."
+
+
+async def test_the_agent_asking_for_a_phone_brings_up_the_share_phone_keyboard(
+    with_agent: Running,
+    fake_telegram: FakeTelegram,
+    fake_openai: FakeOpenAI,  # noqa: F811
+) -> None:
+    fake_openai.script(
+        Text("Sure! What phone number should the courier call?"),
+        Text("Thanks, and the delivery address?"),
+    )
+    u = TelegramUser(fake_telegram, with_agent.client, with_agent.hub, secret=TG_SECRET)
+    await u.say("I would like to order the white t-shirt please")
+    markup = u.replies[-1].body["reply_markup"]
+    assert markup["keyboard"] == [[{"text": "Share my phone number", "request_contact": True}]]
+    await u._act(
+        u.message(contact={"phone_number": "84912345678", "first_name": "B", "user_id": u.user_id}),
+        u.headers(),
+    )
+    assert u.chat not in fake_telegram.keyboards  # taken away when the contact came
+    assert "reply_markup" not in u.replies[-1].body  # and not offered again

@@ -80,13 +80,23 @@ class PlatformUser:
 
 async def buy_one_tee(user: PlatformUser) -> str:
     """The web tests' shortest purchase, on a platform, by buttons and typing (no LLM)."""
+    await to_the_phone_question(user)
+    await user.say("0987654321")
+    return await finish_after_the_phone(user)
+
+
+async def to_the_phone_question(user: PlatformUser) -> None:
+    """A white tee in the cart, checkout begun and the name given: the phone is asked next."""
     await user.say("ao thun")
     await user.press("Xem", on="Áo thun cotton basic")
     await user.press("Trắng")
     await user.press("1")
     await user.press("Đặt hàng")
     await user.say("Trần Thị Bình")
-    await user.say("0987654321")
+
+
+async def finish_after_the_phone(user: PlatformUser) -> str:
+    """The address, cash on delivery and the confirmation: the new order's number."""
     await user.say("8 Hai Bà Trưng, Phường Tràng Tiền, Quận Hoàn Kiếm, Hà Nội")
     await user.press("Đúng rồi")
     await user.press("Tiền mặt khi nhận (COD)")

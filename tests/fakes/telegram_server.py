@@ -7,7 +7,11 @@ limit. ``editMessageText`` / ``editMessageReplyMarkup`` change a message it sent
 message it never sent, and 400 "message is not modified" when nothing would change, as the
 real one does); ``messages`` holds each message's current text and keyboard, ``answers``
 each answered button press. ``getUpdates`` serves the updates a test queued (long polling),
-``setWebhook`` records the URL and secret token. The envelope is the Bot API's:
+``setWebhook`` records the URL and secret token. ``reply_markup`` is one of an inline keyboard,
+a reply keyboard (``KeyboardButton`` rows: a text each, at most one ``request_*`` field, and
+``request_contact`` true only in private chats), ``remove_keyboard: true`` or ``force_reply``;
+edits take inline keyboards only. ``keyboards`` holds the reply keyboard each chat shows now
+(until a message removes it). The envelope is the Bot API's:
 ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code", "description", "parameters"}``.
 """
 
@@ -26,6 +30,12 @@ from tests.fakes.platform import FakePlatform
 
 SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 SEND_METHODS = frozenset({"sendMessage", "sendPhoto"})
+MARKUP_KINDS = frozenset({"inline_keyboard", "keyboard", "remove_keyboard", "force_reply"})
+# KeyboardButton's optional fields, of which a button may use at most one
+REQUESTS = frozenset(
+    {"request_contact", "request_location", "request_poll", "request_users", "request_chat"}
+    | {"web_app"}
+)
 
 
 class FakeTelegram(FakePlatform):
@@ -41,6 +51,7 @@ class FakeTelegram(FakePlatform):
         # (chat, message id) -> the message as it is now: text and reply_markup
         self.messages: dict[tuple[str, int], dict[str, Any]] = {}
         self.edits: list[tuple[str, int]] = []
+        self.keyboards: dict[str, dict[str, Any]] = {}  # chat -> the reply keyboard shown
         self._new_update = asyncio.Event()
         self._message_id = 0
 
@@ -175,7 +186,10 @@ class FakeTelegram(FakePlatform):
         current = self.messages.get(key)
         if current is None:
             return _error(400, "Bad Request: message to edit not found")
-        bad = self._bad_markup(change.get("reply_markup"))
+        markup = change.get("reply_markup")
+        if markup is not None and "inline_keyboard" not in markup:
+            return _error(400, "Bad Request: inline keyboard expected")
+        bad = self._bad_markup(markup)
         if bad is not None:
             return bad
         if all(current.get(k) == v for k, v in change.items()):
@@ -195,9 +209,15 @@ class FakeTelegram(FakePlatform):
         }
 
     @staticmethod
-    def _bad_markup(markup: Any) -> web.Response | None:
+    def _bad_markup(markup: Any, *, private: bool = True) -> web.Response | None:
         if markup is None:
             return None
+        if not isinstance(markup, dict) or len(MARKUP_KINDS & markup.keys()) != 1:
+            return _error(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        if "remove_keyboard" in markup and markup["remove_keyboard"] is not True:
+            return _error(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        if "keyboard" in markup:
+            return _bad_reply_keyboard(markup["keyboard"], private=private)
         for row in markup.get("inline_keyboard", []):
             for b in row:
                 data = b.get("callback_data")
@@ -208,9 +228,15 @@ class FakeTelegram(FakePlatform):
         return None
 
     def _sent(self, method: str, p: dict[str, Any]) -> web.Response | None:
-        bad = self._bad_markup(p.get("reply_markup"))
+        markup = p.get("reply_markup")
+        chat = str(p["chat_id"])
+        bad = self._bad_markup(markup, private=not chat.startswith("-"))
         if bad is not None:
             return bad
+        if markup and "keyboard" in markup:
+            self.keyboards[chat] = markup
+        elif markup and "remove_keyboard" in markup:
+            self.keyboards.pop(chat, None)
         body = {k: v for k, v in p.items() if k != "photo" or isinstance(v, str)}
         if "photo" in p and not isinstance(p["photo"], str):
             body["photo"] = "<upload>"
@@ -229,6 +255,28 @@ class FakeTelegram(FakePlatform):
             "chat": {"id": int(p["chat_id"]), "type": "private"},
             **{k: v for k, v in fields.items() if v is not None},
         }
+
+
+def _bad_reply_keyboard(rows: Any, *, private: bool) -> web.Response | None:
+    """ReplyKeyboardMarkup.keyboard: rows of KeyboardButton objects (or plain strings)."""
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, list) for r in rows):
+        return _error(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    for row in rows:
+        for b in row:
+            if isinstance(b, str):
+                b = {"text": b}
+            if not isinstance(b, dict) or not str(b.get("text") or "").strip():
+                return _error(400, "Bad Request: text buttons are unallowed")
+            if len(REQUESTS & b.keys()) > 1:
+                return _error(400, "Bad Request: can't parse keyboard button")
+            if "request_contact" in b:
+                if b["request_contact"] is not True:
+                    return _error(400, "Bad Request: can't parse keyboard button")
+                if not private:
+                    return _error(
+                        400, "Bad Request: phone number can be requested in private chats only"
+                    )
+    return None
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
