@@ -181,7 +181,7 @@ def _start_shop(
 
 
 async def _healthy(base: str, procs: list[subprocess.Popen[bytes]]) -> None:
-    async with httpx.AsyncClient(base_url=base, trust_env=False) as client, asyncio.timeout(60):
+    async with httpx.AsyncClient(base_url=base, trust_env=False) as client, asyncio.timeout(180):
         while True:
             for p in procs:
                 if p.poll() is not None:

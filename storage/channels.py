@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.database import Database, Tx
@@ -130,6 +130,114 @@ async def pending_inbound(
             )
         ).scalars()
         return [InboxRow(r.id, r.channel, r.chat_id, dict(r.body)) for r in rows]
+
+
+def _free_for(owner: str, now: datetime) -> ColumnElement[bool]:
+    """The chat is not leased to another worker (never, expired, or ours)."""
+    return or_(
+        ChannelChat.lease_owner.is_(None),
+        ChannelChat.lease_owner == owner,
+        ChannelChat.lease_until < now,
+    )
+
+
+async def claim_inbound(
+    db: Database,
+    channel: str,
+    owner: str,
+    *,
+    lease: float,
+    skip: Collection[int] = (),
+    limit: int = 2000,
+) -> list[InboxRow]:
+    """For one of several workers sharing the inbox: the pending events of the chats this
+    worker now leases (for ``lease`` seconds; ``renew_leases`` keeps them), oldest first,
+    less those in ``skip`` (queued already). A chat leased to another worker is left to it,
+    so each chat's events are handled in order by one worker at a time.
+
+    A read first, so an idle worker polling takes no write lock (SQLite has one writer, which
+    the webhooks need); then one short write claims the chats. On PostgreSQL the chat rows are
+    claimed with SKIP LOCKED: two workers claiming at once never wait on or deadlock with each
+    other, and the lease condition is checked again on the row each one locks."""
+    async with db.transaction(write=False) as tx:
+        found = (
+            await tx.session.execute(
+                select(ChannelInbox.id, ChannelInbox.chat_id)
+                .join(
+                    ChannelChat,
+                    and_(
+                        ChannelChat.channel == ChannelInbox.channel,
+                        ChannelChat.chat_id == ChannelInbox.chat_id,
+                    ),
+                )
+                .where(
+                    ChannelInbox.channel == channel,
+                    ChannelInbox.done.is_(False),
+                    _free_for(owner, tx.now),
+                )
+                .order_by(ChannelInbox.id)
+                .limit(limit)
+            )
+        ).all()
+    chats = {str(chat) for inbox_id, chat in found if int(inbox_id) not in skip}
+    if not chats:
+        return []
+    async with db.transaction() as tx:
+        claimable = (
+            select(ChannelChat.id)
+            .where(
+                ChannelChat.channel == channel,
+                ChannelChat.chat_id.in_(chats),
+                _free_for(owner, tx.now),
+            )
+            .order_by(ChannelChat.id)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = list(
+            (
+                await tx.session.execute(
+                    update(ChannelChat)
+                    .where(ChannelChat.id.in_(claimable))
+                    .values(lease_owner=owner, lease_until=tx.now + timedelta(seconds=lease))
+                    .returning(ChannelChat.chat_id)
+                    .execution_options(synchronize_session=False)
+                )
+            ).scalars()
+        )
+        if not claimed:
+            return []
+        rows = (
+            await tx.session.execute(
+                select(ChannelInbox)
+                .where(
+                    ChannelInbox.channel == channel,
+                    ChannelInbox.done.is_(False),
+                    ChannelInbox.chat_id.in_(claimed),
+                )
+                .order_by(ChannelInbox.id)
+            )
+        ).scalars()
+        return [
+            InboxRow(r.id, r.channel, r.chat_id, dict(r.body)) for r in rows if r.id not in skip
+        ]
+
+
+async def renew_leases(
+    db: Database, channel: str, owner: str, chat_ids: Collection[str], *, lease: float
+) -> None:
+    """Keeps this worker's chats leased while it still has their events queued."""
+    if not chat_ids:
+        return
+    async with db.transaction() as tx:
+        await tx.session.execute(
+            update(ChannelChat)
+            .where(
+                ChannelChat.channel == channel,
+                ChannelChat.lease_owner == owner,
+                ChannelChat.chat_id.in_(list(chat_ids)),
+            )
+            .values(lease_until=tx.now + timedelta(seconds=lease))
+        )
 
 
 # --- outbound ----------------------------------------------------------------------------------

@@ -121,7 +121,9 @@ class ChannelHub:
         ``turns``: it answers them. The server alone does both; with ``shopbot worker``
         beside it, the server receives and the worker answers (and sends)."""
         for rt in self.runtimes.values():
-            await rt.start(turns=turns)
+            # A worker (turns without receiving) takes the stored events through
+            # follow_inbox, chat by chat under a lease, as other workers may run beside it.
+            await rt.start(turns=turns and receive)
             if turns and not receive:
                 self._tasks.append(asyncio.create_task(rt.follow_inbox()))
             channel = rt.channel

@@ -18,6 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -31,11 +35,13 @@ from storage.channels import (
     InboxRow,
     SendRow,
     chat_window,
+    claim_inbound,
     claim_send,
     finish_send,
     pending_inbound,
     record_sends,
     recover_sends,
+    renew_leases,
     store_inbound,
 )
 from storage.database import Database
@@ -49,6 +55,10 @@ Prepare = Callable[[Incoming], Awaitable[Incoming]]
 TYPING_EVERY = 4.0  # Telegram shows "typing" for about 5 s
 DEFAULT_SLOTS = 8
 FOLLOW_IDLE = 0.2  # a worker looks for new events this often when there were none
+# A worker's hold on the chats it answers (channel_chats.lease_*), renewed while it is busy
+# with them: another worker takes a chat over this long after its worker stopped.
+LEASE_SECONDS = 30.0
+RENEW_EVERY = 10.0
 MAX_BACKOFF = 30.0
 
 
@@ -82,9 +92,11 @@ class ChannelRuntime:
         # record: tests use it to stand for a crash at the worst moment.
         self.after_deliver: Callable[[SendRow], Awaitable[None]] | None = None
         self.handles_turns = True  # this process answers what it receives
-        # Inbox ids queued here and not handled yet (a failed one stays until a restart, so
-        # a message that always fails is not retried in a loop).
-        self._queued: set[int] = set()
+        # Inbox ids queued here and not handled yet, with their chats (a failed one stays
+        # until a restart, so a message that always fails is not retried in a loop).
+        self._queued: dict[int, str] = {}
+        # This process among the workers sharing the inbox (the chats' lease owner).
+        self.worker_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
     @property
     def name(self) -> str:
@@ -105,9 +117,21 @@ class ChannelRuntime:
             await self._take_pending()
 
     async def follow_inbox(self, idle: float = FOLLOW_IDLE) -> None:
-        """In a worker process: until cancelled, handles the events another process stored."""
+        """In a worker process: until cancelled, handles the events another process stored,
+        sharing them with any other workers: a worker claims whole chats for a while (a
+        lease it renews while busy with them), so each chat keeps its order."""
+        renewed = time.monotonic()
         while True:
-            if not await self._take_pending():
+            fresh = await claim_inbound(
+                self.db, self.name, self.worker_id, lease=LEASE_SECONDS, skip=self._queued
+            )
+            for inbox in fresh:
+                self._queue(inbox)
+            if time.monotonic() - renewed >= RENEW_EVERY:
+                chats = set(self._queued.values())
+                await renew_leases(self.db, self.name, self.worker_id, chats, lease=LEASE_SECONDS)
+                renewed = time.monotonic()
+            if not fresh:
                 await asyncio.sleep(idle)
 
     async def _take_pending(self) -> int:
@@ -116,9 +140,12 @@ class ChannelRuntime:
         with a smaller id, and a high-water mark would pass it by for good."""
         fresh = await pending_inbound(self.db, self.name, skip=self._queued)
         for inbox in fresh:
-            self._queued.add(inbox.id)
-            self.lanes.submit(inbox.chat_id, self._inbound_job(inbox))
+            self._queue(inbox)
         return len(fresh)
+
+    def _queue(self, inbox: InboxRow) -> None:
+        self._queued[inbox.id] = inbox.chat_id
+        self.lanes.submit(inbox.chat_id, self._inbound_job(inbox))
 
     async def stop(self) -> None:
         await self.lanes.cancel()
@@ -143,14 +170,13 @@ class ChannelRuntime:
         fresh = await store_inbound(self.db, self.name, items)
         if self.handles_turns:
             for row in fresh:
-                self._queued.add(row.id)
-                self.lanes.submit(row.chat_id, self._inbound_job(row))
+                self._queue(row)
         return len(fresh)
 
     def _inbound_job(self, row: InboxRow) -> Callable[[], Awaitable[None]]:
         async def job() -> None:
             await self._handle(row)
-            self._queued.discard(row.id)  # handled (and marked so in the database)
+            self._queued.pop(row.id, None)  # handled (and marked so in the database)
 
         return job
 
