@@ -148,12 +148,14 @@ async def claim_inbound(
     *,
     lease: float,
     skip: Collection[int] = (),
+    chats: int = 100,
     limit: int = 2000,
 ) -> list[InboxRow]:
     """For one of several workers sharing the inbox: the pending events of the chats this
     worker now leases (for ``lease`` seconds; ``renew_leases`` keeps them), oldest first,
     less those in ``skip`` (queued already). A chat leased to another worker is left to it,
-    so each chat's events are handled in order by one worker at a time.
+    so each chat's events are handled in order by one worker at a time. At most ``chats``
+    chats (those waiting longest) per call, so a burst is spread over the workers.
 
     A read first, so an idle worker polling takes no write lock (SQLite has one writer, which
     the webhooks need); then one short write claims the chats. On PostgreSQL the chat rows are
@@ -179,15 +181,15 @@ async def claim_inbound(
                 .limit(limit)
             )
         ).all()
-    chats = {str(chat) for inbox_id, chat in found if int(inbox_id) not in skip}
-    if not chats:
+    wanted = list(dict.fromkeys(str(chat) for i, chat in found if int(i) not in skip))[:chats]
+    if not wanted:
         return []
     async with db.transaction() as tx:
         claimable = (
             select(ChannelChat.id)
             .where(
                 ChannelChat.channel == channel,
-                ChannelChat.chat_id.in_(chats),
+                ChannelChat.chat_id.in_(wanted),
                 _free_for(owner, tx.now),
             )
             .order_by(ChannelChat.id)

@@ -59,6 +59,9 @@ FOLLOW_IDLE = 0.2  # a worker looks for new events this often when there were no
 # with them: another worker takes a chat over this long after its worker stopped.
 LEASE_SECONDS = 30.0
 RENEW_EVERY = 10.0
+# Chats a worker holds events of at once (turns run DEFAULT_SLOTS at a time): it takes on
+# more only as it finishes some, so a burst is spread over the workers.
+CLAIM_CHATS = 64
 MAX_BACKOFF = 30.0
 
 
@@ -116,20 +119,29 @@ class ChannelRuntime:
         if turns:
             await self._take_pending()
 
-    async def follow_inbox(self, idle: float = FOLLOW_IDLE) -> None:
+    async def follow_inbox(self, idle: float = FOLLOW_IDLE, chats: int = CLAIM_CHATS) -> None:
         """In a worker process: until cancelled, handles the events another process stored,
         sharing them with any other workers: a worker claims whole chats for a while (a
-        lease it renews while busy with them), so each chat keeps its order."""
+        lease it renews while busy with them), so each chat keeps its order, and holds at
+        most ``chats`` chats' events at once."""
         renewed = time.monotonic()
         while True:
-            fresh = await claim_inbound(
-                self.db, self.name, self.worker_id, lease=LEASE_SECONDS, skip=self._queued
-            )
+            room = chats - len(set(self._queued.values()))
+            fresh = []
+            if room > 0:
+                fresh = await claim_inbound(
+                    self.db,
+                    self.name,
+                    self.worker_id,
+                    lease=LEASE_SECONDS,
+                    skip=self._queued,
+                    chats=room,
+                )
             for inbox in fresh:
                 self._queue(inbox)
             if time.monotonic() - renewed >= RENEW_EVERY:
-                chats = set(self._queued.values())
-                await renew_leases(self.db, self.name, self.worker_id, chats, lease=LEASE_SECONDS)
+                held = set(self._queued.values())
+                await renew_leases(self.db, self.name, self.worker_id, held, lease=LEASE_SECONDS)
                 renewed = time.monotonic()
             if not fresh:
                 await asyncio.sleep(idle)
