@@ -331,7 +331,7 @@ async def run(
         port = free_port()
         shop = _start_shop(children, tmp, _shop_env(db_url, port, fakes, llm_url), cfg.workers)
         await _healthy(f"http://127.0.0.1:{port}", shop)
-        cpu_before = sum(cpu_seconds(p.pid) for p in shop)
+        cpu_before = [cpu_seconds(p.pid) for p in shop]
         llm_before = (0, 0.0)
         async with httpx.AsyncClient(trust_env=False) as client:
             if llm_url is not None:
@@ -350,7 +350,8 @@ async def run(
         changes = await staff
         await _told(changes, fakes)
         load_after = os.getloadavg()
-        shop_cpu = sum(cpu_seconds(p.pid) for p in shop) - cpu_before
+        # CPU of each shop process over the load: the figure the shared machine does not skew
+        shop_cpu = [cpu_seconds(p.pid) - before for p, before in zip(shop, cpu_before, strict=True)]
         served = 0
         async with httpx.AsyncClient(trust_env=False) as client:
             if llm_url is not None:
@@ -364,7 +365,7 @@ def _report(
     turns: list[dict[str, Any]],
     changes: list[Change],
     served: int,
-    shop_cpu: float,
+    shop_cpu: list[float],
     loadavg: tuple[tuple[float, ...], tuple[float, ...]],
 ) -> dict[str, Any]:
     acks = [t["ack"] for t in turns if t["status"] == 200]
@@ -394,7 +395,10 @@ def _report(
         "notifications": f"{len(told)} of {len(changes)}",
         "notification_p50_ms": _ms(told, 50),
         "notification_p99_ms": _ms(told, 99),
-        "shop_cpu_ms_per_turn": round(shop_cpu * 1000 / max(len(turns), 1), 2),
+        # the server process first (it alone takes the webhooks), then the workers
+        "shop_cpu_ms_per_turn_by_process": [
+            round(cpu * 1000 / max(len(turns), 1), 2) for cpu in shop_cpu
+        ],
         "targets_met": {
             "ack_p99_under_100ms": bool(acks) and percentile(acks, 99) < 0.1,
             "added_p99_under_50ms": bool(added) and percentile(added, 99) < 0.05,
