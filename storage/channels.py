@@ -35,6 +35,7 @@ class InboxRow:
     channel: str
     chat_id: str
     body: dict[str, Any]
+    message_id: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,7 +85,7 @@ async def store_inbound(db: Database, channel: str, items: Sequence[InboundItem]
             ).scalar_one_or_none()
             if new_id is None:
                 continue
-            fresh.append(InboxRow(int(new_id), channel, item.chat_id, item.body))
+            fresh.append(InboxRow(int(new_id), channel, item.chat_id, item.body, item.message_id))
             chat = ins(ChannelChat).values(
                 channel=channel,
                 chat_id=item.chat_id,
@@ -129,7 +130,7 @@ async def pending_inbound(
                 select(ChannelInbox).where(ChannelInbox.id.in_(ids)).order_by(ChannelInbox.id)
             )
         ).scalars()
-        return [InboxRow(r.id, r.channel, r.chat_id, dict(r.body)) for r in rows]
+        return [InboxRow(r.id, r.channel, r.chat_id, dict(r.body), r.message_id) for r in rows]
 
 
 def _free_for(owner: str, now: datetime) -> ColumnElement[bool]:
@@ -220,7 +221,9 @@ async def claim_inbound(
             )
         ).scalars()
         return [
-            InboxRow(r.id, r.channel, r.chat_id, dict(r.body)) for r in rows if r.id not in skip
+            InboxRow(r.id, r.channel, r.chat_id, dict(r.body), r.message_id)
+            for r in rows
+            if r.id not in skip
         ]
 
 

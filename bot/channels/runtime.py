@@ -27,6 +27,7 @@ from typing import Any
 
 from agents.types import Incoming, Reply
 from bot.channels.base import Channel, ChannelError, RetryLater, Window
+from bot.channels.inbox_batch import InboxBatcher
 from bot.channels.lanes import Lanes
 from bot.channels.pacing import Pacer
 from bot.channels.payloads import PayloadCodec
@@ -42,7 +43,6 @@ from storage.channels import (
     record_sends,
     recover_sends,
     renew_leases,
-    store_inbound,
 )
 from storage.database import Database
 
@@ -91,6 +91,7 @@ class ChannelRuntime:
             db, limits.payload_bytes, always=channel.payloads_as_tokens
         )
         self.lanes = Lanes(channel.name)
+        self.inbox = InboxBatcher(db, channel.name)
         # Turns and sends running at once (shared by the platforms of a hub). SQLite has one
         # writer: unbounded, a thousand busy chats queue a thousand transactions ahead of the
         # next webhook's, and its acknowledgement waits for all of them.
@@ -184,7 +185,7 @@ class ChannelRuntime:
             )
             for e in events
         ]
-        fresh = await store_inbound(self.db, self.name, items)
+        fresh = await self.inbox.store(items)
         if self.handles_turns:
             for row in fresh:
                 self._queue(row)
