@@ -156,7 +156,9 @@ async def claim_inbound(
     worker now leases (for ``lease`` seconds; ``renew_leases`` keeps them), oldest first,
     less those in ``skip`` (queued already). A chat leased to another worker is left to it,
     so each chat's events are handled in order by one worker at a time. At most ``chats``
-    chats (those waiting longest) per call, so a burst is spread over the workers.
+    chats (those waiting longest) per call, so a burst is spread over the workers. The read
+    stops after the queued events (``skip``, bounded by the chats a worker holds) and a few
+    per wanted chat: a busy worker polls often, and a backlog must not make each poll long.
 
     A read first, so an idle worker polling takes no write lock (SQLite has one writer, which
     the webhooks need); then one short write claims the chats. On PostgreSQL the chat rows are
@@ -179,7 +181,7 @@ async def claim_inbound(
                     _free_for(owner, tx.now),
                 )
                 .order_by(ChannelInbox.id)
-                .limit(limit)
+                .limit(min(limit, len(skip) + 4 * chats + 16))
             )
         ).all()
     wanted = list(dict.fromkeys(str(chat) for i, chat in found if int(i) not in skip))[:chats]
