@@ -32,6 +32,7 @@ import dataclasses
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -86,6 +87,7 @@ class ChannelBenchConfig:
     notifications: int = 100  # orders confirmed during the load
     database_url: str | None = None
     seed: int = 1
+    profile: Path | None = None  # a directory for the shop processes' cProfile output
 
     def command(self) -> str:
         args = [
@@ -165,16 +167,22 @@ def _shop_env(
 
 
 def _start_shop(
-    children: Children, tmp: Path, env: dict[str, str], workers: int
+    children: Children, tmp: Path, env: dict[str, str], workers: int, profile: Path | None
 ) -> list[subprocess.Popen[bytes]]:
+    """The server, then the workers; with ``profile`` each runs under cProfile and writes
+    ``<profile>/<k>-<command>.prof`` when it stops."""
     commands = [["serve"]] if workers == 0 else [["serve", "--no-workers"]]
     commands += [["worker"]] * workers
     procs = []
     for k, args in enumerate(commands):
-        with (tmp / f"shop-{k}-{args[0]}.log").open("wb") as out:
+        name = f"{k}-{args[0]}"
+        python = [sys.executable]
+        if profile is not None:
+            python += ["-m", "cProfile", "-o", str(profile.resolve() / f"{name}.prof")]
+        with (tmp / f"shop-{name}.log").open("wb") as out:
             procs.append(
                 children.start(
-                    [sys.executable, "-m", "bot.cli", *args], env=env, cwd=tmp, log=out, stdout=out
+                    [*python, "-m", "bot.cli", *args], env=env, cwd=tmp, log=out, stdout=out
                 )
             )
     return procs
@@ -329,7 +337,8 @@ async def run(
         await upgrade_async(db_url)
         await load_catalogue(db_url)
         port = free_port()
-        shop = _start_shop(children, tmp, _shop_env(db_url, port, fakes, llm_url), cfg.workers)
+        env = _shop_env(db_url, port, fakes, llm_url)
+        shop = _start_shop(children, tmp, env, cfg.workers, cfg.profile)
         await _healthy(f"http://127.0.0.1:{port}", shop)
         cpu_before = [cpu_seconds(p.pid) for p in shop]
         llm_before = (0, 0.0)
@@ -357,6 +366,10 @@ async def run(
             if llm_url is not None:
                 served = (await fake_llm_stats(client, llm_url))[0] - llm_before[0]
         turns = [t for proc, path in loads for t in json.loads(path.read_text())]
+        if cfg.profile is not None:  # the profiles are written on the way out
+            for p in shop:
+                p.send_signal(signal.SIGINT)
+                await asyncio.to_thread(p.wait)
     return _report(cfg, turns, changes, served, shop_cpu, (load_before, load_after))
 
 
@@ -420,7 +433,10 @@ def main() -> None:
     parser.add_argument(
         "--database-url", help="An empty, disposable database (default: a new SQLite file)"
     )
+    parser.add_argument("--profile", type=Path, help="cProfile the shop processes into DIR")
     args = parser.parse_args()
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     cfg = ChannelBenchConfig(
         n=args.n,
         messages=args.messages,
@@ -431,6 +447,7 @@ def main() -> None:
         load_processes=args.load_processes,
         notifications=args.notifications,
         database_url=args.database_url,
+        profile=args.profile,
     )
     result = asyncio.run(run(cfg, progress=lambda m: print(m, file=sys.stderr, flush=True)))
     print(json.dumps(result, indent=2, ensure_ascii=False))
