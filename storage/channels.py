@@ -144,7 +144,7 @@ def _free_for(owner: str, now: datetime) -> ColumnElement[bool]:
 
 async def claim_inbound(
     db: Database,
-    channel: str,
+    channels: Collection[str],
     owner: str,
     *,
     lease: float,
@@ -152,31 +152,29 @@ async def claim_inbound(
     chats: int = 100,
     limit: int = 2000,
 ) -> list[InboxRow]:
-    """For one of several workers sharing the inbox: the pending events of the chats this
-    worker now leases (for ``lease`` seconds; ``renew_leases`` keeps them), oldest first,
-    less those in ``skip`` (queued already). A chat leased to another worker is left to it,
-    so each chat's events are handled in order by one worker at a time. At most ``chats``
-    chats (those waiting longest) per call, so a burst is spread over the workers. The read
-    stops after the queued events (``skip``, bounded by the chats a worker holds) and a few
-    per wanted chat: a busy worker polls often, and a backlog must not make each poll long.
+    """For one of several workers sharing the inbox: the pending events of the chats (on any
+    of ``channels``: one poll for all the platforms of a worker) this worker now leases (for
+    ``lease`` seconds; ``renew_leases`` keeps them), oldest first, less those in ``skip``
+    (queued already). A chat leased to another worker is left to it, so each chat's events
+    are handled in order by one worker at a time. At most ``chats`` chats (those waiting
+    longest) per call, so a burst is spread over the workers. The read stops after the queued
+    events (``skip``, bounded by the chats a worker holds) and a few per wanted chat: a busy
+    worker polls often, and a backlog must not make each poll long.
 
     A read first, so an idle worker polling takes no write lock (SQLite has one writer, which
     the webhooks need); then one short write claims the chats. On PostgreSQL the chat rows are
     claimed with SKIP LOCKED: two workers claiming at once never wait on or deadlock with each
     other, and the lease condition is checked again on the row each one locks."""
+    by_chat = and_(
+        ChannelChat.channel == ChannelInbox.channel, ChannelChat.chat_id == ChannelInbox.chat_id
+    )
     async with db.transaction(write=False) as tx:
         found = (
             await tx.session.execute(
-                select(ChannelInbox.id, ChannelInbox.chat_id)
-                .join(
-                    ChannelChat,
-                    and_(
-                        ChannelChat.channel == ChannelInbox.channel,
-                        ChannelChat.chat_id == ChannelInbox.chat_id,
-                    ),
-                )
+                select(ChannelInbox.id, ChannelChat.id)
+                .join(ChannelChat, by_chat)
                 .where(
-                    ChannelInbox.channel == channel,
+                    ChannelInbox.channel.in_(list(channels)),
                     ChannelInbox.done.is_(False),
                     _free_for(owner, tx.now),
                 )
@@ -184,17 +182,13 @@ async def claim_inbound(
                 .limit(min(limit, len(skip) + 4 * chats + 16))
             )
         ).all()
-    wanted = list(dict.fromkeys(str(chat) for i, chat in found if int(i) not in skip))[:chats]
+    wanted = list(dict.fromkeys(int(chat) for i, chat in found if int(i) not in skip))[:chats]
     if not wanted:
         return []
     async with db.transaction() as tx:
         claimable = (
             select(ChannelChat.id)
-            .where(
-                ChannelChat.channel == channel,
-                ChannelChat.chat_id.in_(wanted),
-                _free_for(owner, tx.now),
-            )
+            .where(ChannelChat.id.in_(wanted), _free_for(owner, tx.now))
             .order_by(ChannelChat.id)
             .with_for_update(skip_locked=True)
         )
@@ -204,7 +198,7 @@ async def claim_inbound(
                     update(ChannelChat)
                     .where(ChannelChat.id.in_(claimable))
                     .values(lease_owner=owner, lease_until=tx.now + timedelta(seconds=lease))
-                    .returning(ChannelChat.chat_id)
+                    .returning(ChannelChat.id)
                     .execution_options(synchronize_session=False)
                 )
             ).scalars()
@@ -214,11 +208,8 @@ async def claim_inbound(
         rows = (
             await tx.session.execute(
                 select(ChannelInbox)
-                .where(
-                    ChannelInbox.channel == channel,
-                    ChannelInbox.done.is_(False),
-                    ChannelInbox.chat_id.in_(claimed),
-                )
+                .join(ChannelChat, by_chat)
+                .where(ChannelChat.id.in_(claimed), ChannelInbox.done.is_(False))
                 .order_by(ChannelInbox.id)
             )
         ).scalars()

@@ -22,7 +22,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from agents.types import Incoming, Reply
@@ -125,32 +125,9 @@ class ChannelRuntime:
             await self._take_pending()
 
     async def follow_inbox(self, idle: float = FOLLOW_IDLE, chats: int = CLAIM_CHATS) -> None:
-        """In a worker process: until cancelled, handles the events another process stored,
-        sharing them with any other workers: a worker claims whole chats for a while (a
-        lease it renews while busy with them), so each chat keeps its order, and holds at
-        most ``chats`` chats' events at once."""
-        renewed = time.monotonic()
-        pause = FOLLOW_BUSY
-        while True:
-            room = chats - len(set(self._queued.values()))
-            fresh = []
-            if room > 0:
-                fresh = await claim_inbound(
-                    self.db,
-                    self.name,
-                    self.worker_id,
-                    lease=LEASE_SECONDS,
-                    skip=self._queued,
-                    chats=room,
-                )
-            for inbox in fresh:
-                self._queue(inbox)
-            if time.monotonic() - renewed >= RENEW_EVERY:
-                held = set(self._queued.values())
-                await renew_leases(self.db, self.name, self.worker_id, held, lease=LEASE_SECONDS)
-                renewed = time.monotonic()
-            pause = FOLLOW_BUSY if fresh else min(pause * 2, max(idle, FOLLOW_BUSY))
-            await asyncio.sleep(min(pause, idle))
+        """In a worker process: until cancelled, handles the events another process stored
+        (``follow_inboxes`` with this platform alone)."""
+        await follow_inboxes([self], idle=idle, chats=chats)
 
     async def _take_pending(self) -> int:
         """Queues the stored events not handled and not queued here yet. Not "ids above the
@@ -314,3 +291,38 @@ class ChannelRuntime:
             await self.after_deliver(row)
         await finish_send(self.db, row, "sent", platform_message_id=message_id)
         return None
+
+
+async def follow_inboxes(
+    runtimes: Sequence[ChannelRuntime], *, idle: float = FOLLOW_IDLE, chats: int = CLAIM_CHATS
+) -> None:
+    """A worker's loop over the platforms it answers (one read per poll for all of them): until
+    cancelled, takes the events the server stored, sharing them with any other workers. A
+    worker claims whole chats for a while (a lease it renews while busy with them), so each
+    chat keeps its order, and holds at most ``chats`` chats' events at once."""
+    if not runtimes:
+        return
+    owner = runtimes[0].worker_id
+    by_name = {rt.name: rt for rt in runtimes}
+    for rt in runtimes:
+        rt.worker_id = owner  # one worker, one lease owner, whatever the platform
+    db = runtimes[0].db
+    renewed = time.monotonic()
+    pause = FOLLOW_BUSY
+    while True:
+        queued = {i: (rt.name, chat) for rt in runtimes for i, chat in rt._queued.items()}
+        room = chats - len(set(queued.values()))
+        fresh = []
+        if room > 0:
+            fresh = await claim_inbound(
+                db, list(by_name), owner, lease=LEASE_SECONDS, skip=queued, chats=room
+            )
+        for inbox in fresh:
+            by_name[inbox.channel]._queue(inbox)
+        if time.monotonic() - renewed >= RENEW_EVERY:
+            for rt in runtimes:
+                held = set(rt._queued.values())
+                await renew_leases(db, rt.name, owner, held, lease=LEASE_SECONDS)
+            renewed = time.monotonic()
+        pause = FOLLOW_BUSY if fresh else min(pause * 2, max(idle, FOLLOW_BUSY))
+        await asyncio.sleep(min(pause, idle))

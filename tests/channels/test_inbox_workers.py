@@ -86,18 +86,18 @@ async def test_two_workers_handle_every_event_once_in_each_chats_order(
 
 async def test_a_chat_leased_to_a_live_worker_is_left_to_it(db: Database) -> None:
     await store_inbound(db, "telegram", [event(1, 0), event(2, 0)])
-    first = await claim_inbound(db, "telegram", "worker-a", lease=30)
+    first = await claim_inbound(db, ["telegram"], "worker-a", lease=30)
     assert {r.chat_id for r in first} == {"1", "2"}
     await store_inbound(db, "telegram", [event(1, 1)])
-    assert await claim_inbound(db, "telegram", "worker-b", lease=30) == []
-    again = await claim_inbound(db, "telegram", "worker-a", lease=30, skip={r.id for r in first})
+    assert await claim_inbound(db, ["telegram"], "worker-b", lease=30) == []
+    again = await claim_inbound(db, ["telegram"], "worker-a", lease=30, skip={r.id for r in first})
     assert [r.body["incoming"]["text"] for r in again] == ["1:1"]
 
 
 async def test_a_stopped_workers_chats_are_taken_over_after_the_lease(db: Database) -> None:
     await store_inbound(db, "telegram", [event(1, 0)])
-    assert len(await claim_inbound(db, "telegram", "worker-a", lease=0.2)) == 1
-    assert await claim_inbound(db, "telegram", "worker-b", lease=30) == []
+    assert len(await claim_inbound(db, ["telegram"], "worker-a", lease=0.2)) == 1
+    assert await claim_inbound(db, ["telegram"], "worker-b", lease=30) == []
     await asyncio.sleep(0.3)  # worker-a stopped: its lease runs out, the event is still open
-    taken = await claim_inbound(db, "telegram", "worker-b", lease=30)
+    taken = await claim_inbound(db, ["telegram"], "worker-b", lease=30)
     assert [r.body["incoming"]["text"] for r in taken] == ["1:0"]
