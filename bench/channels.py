@@ -327,7 +327,7 @@ async def run(
     cfg: ChannelBenchConfig, *, progress: Callable[[str], None] | None = None
 ) -> dict[str, Any]:
     say = progress or (lambda _msg: None)
-    with workspace() as (tmp, children):
+    with workspace("shopbot-bench-channels-") as (tmp, children):
         fakes = await _start_fakes(children, tmp)
         llm_url = None
         if cfg.mode == "llm":

@@ -325,8 +325,8 @@ class Children:
 
 
 @contextlib.contextmanager
-def workspace() -> Iterator[tuple[Path, Children]]:
-    tmp = Path(tempfile.mkdtemp(prefix="shopbot-bench-chat-"))
+def workspace(prefix: str = "shopbot-bench-chat-") -> Iterator[tuple[Path, Children]]:
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     children = Children()
     try:
         yield tmp, children
