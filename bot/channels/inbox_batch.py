@@ -28,6 +28,9 @@ class InboxBatcher:
         if not items:
             return []
         done: asyncio.Future[list[InboxRow]] = asyncio.get_running_loop().create_future()
+        # A webhook whose client went away no longer awaits its outcome: read it anyway, so
+        # a failed batch is not also logged as "exception never retrieved".
+        done.add_done_callback(_retrieved)
         self._waiting.append((items, done))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush())
@@ -50,3 +53,8 @@ class InboxBatcher:
                 mine = [fresh.pop(i.message_id) for i in items if i.message_id in fresh]
                 if not done.done():
                     done.set_result(mine)
+
+
+def _retrieved(done: asyncio.Future[list[InboxRow]]) -> None:
+    if not done.cancelled():
+        done.exception()
