@@ -325,8 +325,8 @@ class Children:
 
 
 @contextlib.contextmanager
-def workspace() -> Iterator[tuple[Path, Children]]:
-    tmp = Path(tempfile.mkdtemp(prefix="shopbot-bench-chat-"))
+def workspace(prefix: str = "shopbot-bench-chat-") -> Iterator[tuple[Path, Children]]:
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     children = Children()
     try:
         yield tmp, children
@@ -343,24 +343,16 @@ def _tail(path: Path, lines: int = 30) -> str:
     return ""
 
 
-async def _start_fake(
-    children: Children, tmp: Path, latency: float
+async def start_ready(
+    children: Children, tmp: Path, name: str, args: list[str], *, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
-    log = tmp / "fake-llm.log"
+    """Starts ``python args...`` (a fake server) and waits for its ``READY <what>`` line;
+    returns the process and what follows READY (its URL). Its stderr goes to ``name``.log."""
+    log = tmp / f"{name}.log"
     with log.open("wb") as out:
         proc = children.start(
-            [
-                sys.executable,
-                "-m",
-                FAKE_MODULE,
-                "--latency",
-                str(latency),
-                "--api-key",
-                API_KEY,
-                "--reply",
-                REPLY,
-            ],
-            env=child_env(),
+            [sys.executable, *args],
+            env=env or child_env(),
             cwd=tmp,
             log=out,
             stdout=subprocess.PIPE,
@@ -372,8 +364,16 @@ async def _start_fake(
         line = b""
     text = line.decode().strip()
     if not text.startswith("READY "):
-        raise RuntimeError(f"the fake LLM server did not start:\n{_tail(log)}")
+        raise RuntimeError(f"{name} did not start:\n{_tail(log)}")
     return proc, text.removeprefix("READY ")
+
+
+async def start_fake_llm(
+    children: Children, tmp: Path, latency: float
+) -> tuple[subprocess.Popen[bytes], str]:
+    """The fake OpenAI server answering every completion with REPLY after ``latency`` s."""
+    args = ["-m", FAKE_MODULE, "--latency", str(latency), "--api-key", API_KEY, "--reply", REPLY]
+    return await start_ready(children, tmp, "fake-llm", args)
 
 
 def _start_server(
@@ -447,7 +447,7 @@ async def _wait_ready(client: httpx.AsyncClient, proc: subprocess.Popen[bytes], 
     raise RuntimeError(f"the server did not answer within {STARTUP_SECONDS:.0f} s:\n{_tail(log)}")
 
 
-async def _load_catalogue(db_url: str) -> None:
+async def load_catalogue(db_url: str) -> None:
     """The demo shop through the tools, as ``shopbot demo-data`` would load it."""
     from bot.demo_data import load_demo_data
     from storage.database import Database
@@ -461,7 +461,7 @@ async def _load_catalogue(db_url: str) -> None:
         await db.dispose()
 
 
-async def _fake_stats(client: httpx.AsyncClient, llm_url: str) -> tuple[int, float]:
+async def fake_llm_stats(client: httpx.AsyncClient, llm_url: str) -> tuple[int, float]:
     """Completions the fake served so far, and the seconds it spent on them in all."""
     stats = (await client.get(llm_url.removesuffix("/v1") + "/_fake/stats")).json()
     if stats["problems"] or stats["rejected"]:
@@ -520,10 +520,10 @@ async def run(
 
         await upgrade_async(db_url)
         say("starting the fake LLM and the server; loading the demo catalogue")
-        fake, llm_url = await _start_fake(children, tmp, config.llm_latency)
+        fake, llm_url = await start_fake_llm(children, tmp, config.llm_latency)
         port = free_port()
         server = _start_server(children, tmp, db_url, llm_url, port, config.server_log_level)
-        await _load_catalogue(db_url)  # while the server imports
+        await load_catalogue(db_url)  # while the server imports
         async with contextlib.AsyncExitStack() as stack:
             clients = [
                 await stack.enter_async_context(_client(port, size))
@@ -532,7 +532,7 @@ async def run(
             client = clients[0]
             await _wait_ready(client, server, tmp / "server.log")
             await _warm_up(client)
-            served_before, handling_before = await _fake_stats(client, llm_url)
+            served_before, handling_before = await fake_llm_stats(client, llm_url)
             idle_rss = peak_rss_mb(server.pid)
             cpu_before = (cpu_seconds(server.pid), cpu_seconds(fake.pid), time.process_time())
             say(
@@ -554,7 +554,7 @@ async def run(
             fake_cpu = cpu_seconds(fake.pid) - cpu_before[1]
             client_cpu = time.process_time() - cpu_before[2]
             peak_rss = peak_rss_mb(server.pid)
-            served_after, handling_after = await _fake_stats(client, llm_url)
+            served_after, handling_after = await fake_llm_stats(client, llm_url)
     llm_calls = served_after - served_before
     fake_overhead_ms = (
         1000 * ((handling_after - handling_before) / llm_calls - config.llm_latency)

@@ -279,7 +279,7 @@ def worker() -> None:
         typer.echo("No chat channel is configured: there is nobody to notify.", err=True)
         raise typer.Exit(1)
     typer.echo(f"shopbot workers for {', '.join(settings.channels_on())}", err=True)
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C, SIGTERM
         asyncio.run(run_workers(settings))
 
 

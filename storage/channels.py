@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.database import Database, Tx
@@ -35,6 +35,7 @@ class InboxRow:
     channel: str
     chat_id: str
     body: dict[str, Any]
+    message_id: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,7 +85,7 @@ async def store_inbound(db: Database, channel: str, items: Sequence[InboundItem]
             ).scalar_one_or_none()
             if new_id is None:
                 continue
-            fresh.append(InboxRow(int(new_id), channel, item.chat_id, item.body))
+            fresh.append(InboxRow(int(new_id), channel, item.chat_id, item.body, item.message_id))
             chat = ins(ChannelChat).values(
                 channel=channel,
                 chat_id=item.chat_id,
@@ -129,7 +130,112 @@ async def pending_inbound(
                 select(ChannelInbox).where(ChannelInbox.id.in_(ids)).order_by(ChannelInbox.id)
             )
         ).scalars()
-        return [InboxRow(r.id, r.channel, r.chat_id, dict(r.body)) for r in rows]
+        return [InboxRow(r.id, r.channel, r.chat_id, dict(r.body), r.message_id) for r in rows]
+
+
+def _free_for(owner: str, now: datetime) -> ColumnElement[bool]:
+    """The chat is not leased to another worker (never, expired, or ours)."""
+    return or_(
+        ChannelChat.lease_owner.is_(None),
+        ChannelChat.lease_owner == owner,
+        ChannelChat.lease_until < now,
+    )
+
+
+async def claim_inbound(
+    db: Database,
+    channels: Collection[str],
+    owner: str,
+    *,
+    lease: float,
+    skip: Collection[int] = (),
+    chats: int = 100,
+    limit: int = 2000,
+) -> list[InboxRow]:
+    """For one of several workers sharing the inbox: the pending events of the chats (on any
+    of ``channels``: one poll for all the platforms of a worker) this worker now leases (for
+    ``lease`` seconds; ``renew_leases`` keeps them), oldest first, less those in ``skip``
+    (queued already). A chat leased to another worker is left to it, so each chat's events
+    are handled in order by one worker at a time. At most ``chats`` chats (those waiting
+    longest) per call, so a burst is spread over the workers. The read stops after the queued
+    events (``skip``, bounded by the chats a worker holds) and a few per wanted chat: a busy
+    worker polls often, and a backlog must not make each poll long.
+
+    A read first, so an idle worker polling takes no write lock (SQLite has one writer, which
+    the webhooks need); then one short write claims the chats. On PostgreSQL the chat rows are
+    claimed with SKIP LOCKED: two workers claiming at once never wait on or deadlock with each
+    other, and the lease condition is checked again on the row each one locks."""
+    by_chat = and_(
+        ChannelChat.channel == ChannelInbox.channel, ChannelChat.chat_id == ChannelInbox.chat_id
+    )
+    async with db.transaction(write=False) as tx:
+        found = (
+            await tx.session.execute(
+                select(ChannelInbox.id, ChannelChat.id)
+                .join(ChannelChat, by_chat)
+                .where(
+                    ChannelInbox.channel.in_(list(channels)),
+                    ChannelInbox.done.is_(False),
+                    _free_for(owner, tx.now),
+                )
+                .order_by(ChannelInbox.id)
+                .limit(min(limit, len(skip) + 4 * chats + 16))
+            )
+        ).all()
+    wanted = list(dict.fromkeys(int(chat) for i, chat in found if int(i) not in skip))[:chats]
+    if not wanted:
+        return []
+    async with db.transaction() as tx:
+        claimable = (
+            select(ChannelChat.id)
+            .where(ChannelChat.id.in_(wanted), _free_for(owner, tx.now))
+            .order_by(ChannelChat.id)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = list(
+            (
+                await tx.session.execute(
+                    update(ChannelChat)
+                    .where(ChannelChat.id.in_(claimable))
+                    .values(lease_owner=owner, lease_until=tx.now + timedelta(seconds=lease))
+                    .returning(ChannelChat.id)
+                    .execution_options(synchronize_session=False)
+                )
+            ).scalars()
+        )
+        if not claimed:
+            return []
+        rows = (
+            await tx.session.execute(
+                select(ChannelInbox)
+                .join(ChannelChat, by_chat)
+                .where(ChannelChat.id.in_(claimed), ChannelInbox.done.is_(False))
+                .order_by(ChannelInbox.id)
+            )
+        ).scalars()
+        return [
+            InboxRow(r.id, r.channel, r.chat_id, dict(r.body), r.message_id)
+            for r in rows
+            if r.id not in skip
+        ]
+
+
+async def renew_leases(
+    db: Database, channel: str, owner: str, chat_ids: Collection[str], *, lease: float
+) -> None:
+    """Keeps this worker's chats leased while it still has their events queued."""
+    if not chat_ids:
+        return
+    async with db.transaction() as tx:
+        await tx.session.execute(
+            update(ChannelChat)
+            .where(
+                ChannelChat.channel == channel,
+                ChannelChat.lease_owner == owner,
+                ChannelChat.chat_id.in_(list(chat_ids)),
+            )
+            .values(lease_until=tx.now + timedelta(seconds=lease))
+        )
 
 
 # --- outbound ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, FastAPI
@@ -84,6 +85,11 @@ async def run_workers(settings: Settings) -> None:
     """``shopbot worker``: the conversation turns of what the server stored, the platforms'
     send queues and the order notifications; the server process (``serve --no-workers``)
     takes the deliveries."""
+    # SIGTERM (a service manager stopping it) ends it as Ctrl-C does: the hub stops its sends
+    # in an orderly way instead of leaving them to be found ``uncertain`` at the next start.
+    current = asyncio.current_task()
+    if current is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, current.cancel)
     container = Container.create(settings)
     hub = default_hub(container)
     await hub.start(receive=False, turns=True)

@@ -18,7 +18,7 @@ from agents.conversation import ChatService
 from bot.channels.base import Channel
 from bot.channels.messenger import MessengerChannel
 from bot.channels.prepare import Preparer
-from bot.channels.runtime import DEFAULT_SLOTS, ChannelRuntime
+from bot.channels.runtime import DEFAULT_SLOTS, ChannelRuntime, follow_inboxes
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.zalo import ZaloChannel
 from bot.channels.zalo_tokens import ZaloTokens
@@ -121,9 +121,9 @@ class ChannelHub:
         ``turns``: it answers them. The server alone does both; with ``shopbot worker``
         beside it, the server receives and the worker answers (and sends)."""
         for rt in self.runtimes.values():
-            await rt.start(turns=turns)
-            if turns and not receive:
-                self._tasks.append(asyncio.create_task(rt.follow_inbox()))
+            # A worker (turns without receiving) takes the stored events through
+            # follow_inboxes, chat by chat under a lease, as other workers may run beside it.
+            await rt.start(turns=turns and receive)
             channel = rt.channel
             if receive and isinstance(channel, TelegramChannel):
                 if self.public_url:
@@ -131,6 +131,9 @@ class ChannelHub:
                 else:
                     self._tasks.append(asyncio.create_task(channel.poll(rt.accept)))
             log.info("channel %s on", rt.name)
+        if turns and not receive:
+            runtimes = list(self.runtimes.values())
+            self._tasks.append(asyncio.create_task(follow_inboxes(runtimes)))
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -18,11 +18,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import os
+import secrets
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from agents.types import Incoming, Reply
 from bot.channels.base import Channel, ChannelError, RetryLater, Window
+from bot.channels.inbox_batch import InboxBatcher
 from bot.channels.lanes import Lanes
 from bot.channels.pacing import Pacer
 from bot.channels.payloads import PayloadCodec
@@ -31,12 +36,13 @@ from storage.channels import (
     InboxRow,
     SendRow,
     chat_window,
+    claim_inbound,
     claim_send,
     finish_send,
     pending_inbound,
     record_sends,
     recover_sends,
-    store_inbound,
+    renew_leases,
 )
 from storage.database import Database
 
@@ -48,7 +54,18 @@ Handler = Callable[[Incoming], Awaitable[list[Reply]]]
 Prepare = Callable[[Incoming], Awaitable[Incoming]]
 TYPING_EVERY = 4.0  # Telegram shows "typing" for about 5 s
 DEFAULT_SLOTS = 8
-FOLLOW_IDLE = 0.2  # a worker looks for new events this often when there were none
+# A worker looks for new events again after FOLLOW_BUSY while they keep coming, backing off
+# to FOLLOW_IDLE when there are none: a fresh event waits ~10 ms for a busy worker (it adds
+# to every answer), an idle worker costs a read every 0.2 s.
+FOLLOW_IDLE = 0.2
+FOLLOW_BUSY = 0.02
+# A worker's hold on the chats it answers (channel_chats.lease_*), renewed while it is busy
+# with them: another worker takes a chat over this long after its worker stopped.
+LEASE_SECONDS = 30.0
+RENEW_EVERY = 10.0
+# Chats a worker holds events of at once (turns run DEFAULT_SLOTS at a time): it takes on
+# more only as it finishes some, so a burst is spread over the workers.
+CLAIM_CHATS = 64
 MAX_BACKOFF = 30.0
 
 
@@ -74,6 +91,7 @@ class ChannelRuntime:
             db, limits.payload_bytes, always=channel.payloads_as_tokens
         )
         self.lanes = Lanes(channel.name)
+        self.inbox = InboxBatcher(db, channel.name)
         # Turns and sends running at once (shared by the platforms of a hub). SQLite has one
         # writer: unbounded, a thousand busy chats queue a thousand transactions ahead of the
         # next webhook's, and its acknowledgement waits for all of them.
@@ -82,9 +100,11 @@ class ChannelRuntime:
         # record: tests use it to stand for a crash at the worst moment.
         self.after_deliver: Callable[[SendRow], Awaitable[None]] | None = None
         self.handles_turns = True  # this process answers what it receives
-        # Inbox ids queued here and not handled yet (a failed one stays until a restart, so
-        # a message that always fails is not retried in a loop).
-        self._queued: set[int] = set()
+        # Inbox ids queued here and not handled yet, with their chats (a failed one stays
+        # until a restart, so a message that always fails is not retried in a loop).
+        self._queued: dict[int, str] = {}
+        # This process among the workers sharing the inbox (the chats' lease owner).
+        self.worker_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
     @property
     def name(self) -> str:
@@ -104,11 +124,10 @@ class ChannelRuntime:
         if turns:
             await self._take_pending()
 
-    async def follow_inbox(self, idle: float = FOLLOW_IDLE) -> None:
-        """In a worker process: until cancelled, handles the events another process stored."""
-        while True:
-            if not await self._take_pending():
-                await asyncio.sleep(idle)
+    async def follow_inbox(self, idle: float = FOLLOW_IDLE, chats: int = CLAIM_CHATS) -> None:
+        """In a worker process: until cancelled, handles the events another process stored
+        (``follow_inboxes`` with this platform alone)."""
+        await follow_inboxes([self], idle=idle, chats=chats)
 
     async def _take_pending(self) -> int:
         """Queues the stored events not handled and not queued here yet. Not "ids above the
@@ -116,9 +135,12 @@ class ChannelRuntime:
         with a smaller id, and a high-water mark would pass it by for good."""
         fresh = await pending_inbound(self.db, self.name, skip=self._queued)
         for inbox in fresh:
-            self._queued.add(inbox.id)
-            self.lanes.submit(inbox.chat_id, self._inbound_job(inbox))
+            self._queue(inbox)
         return len(fresh)
+
+    def _queue(self, inbox: InboxRow) -> None:
+        self._queued[inbox.id] = inbox.chat_id
+        self.lanes.submit(inbox.chat_id, self._inbound_job(inbox))
 
     async def stop(self) -> None:
         await self.lanes.cancel()
@@ -140,17 +162,16 @@ class ChannelRuntime:
             )
             for e in events
         ]
-        fresh = await store_inbound(self.db, self.name, items)
+        fresh = await self.inbox.store(items)
         if self.handles_turns:
             for row in fresh:
-                self._queued.add(row.id)
-                self.lanes.submit(row.chat_id, self._inbound_job(row))
+                self._queue(row)
         return len(fresh)
 
     def _inbound_job(self, row: InboxRow) -> Callable[[], Awaitable[None]]:
         async def job() -> None:
             await self._handle(row)
-            self._queued.discard(row.id)  # handled (and marked so in the database)
+            self._queued.pop(row.id, None)  # handled (and marked so in the database)
 
         return job
 
@@ -270,3 +291,38 @@ class ChannelRuntime:
             await self.after_deliver(row)
         await finish_send(self.db, row, "sent", platform_message_id=message_id)
         return None
+
+
+async def follow_inboxes(
+    runtimes: Sequence[ChannelRuntime], *, idle: float = FOLLOW_IDLE, chats: int = CLAIM_CHATS
+) -> None:
+    """A worker's loop over the platforms it answers (one read per poll for all of them): until
+    cancelled, takes the events the server stored, sharing them with any other workers. A
+    worker claims whole chats for a while (a lease it renews while busy with them), so each
+    chat keeps its order, and holds at most ``chats`` chats' events at once."""
+    if not runtimes:
+        return
+    owner = runtimes[0].worker_id
+    by_name = {rt.name: rt for rt in runtimes}
+    for rt in runtimes:
+        rt.worker_id = owner  # one worker, one lease owner, whatever the platform
+    db = runtimes[0].db
+    renewed = time.monotonic()
+    pause = FOLLOW_BUSY
+    while True:
+        queued = {i: (rt.name, chat) for rt in runtimes for i, chat in rt._queued.items()}
+        room = chats - len(set(queued.values()))
+        fresh = []
+        if room > 0:
+            fresh = await claim_inbound(
+                db, list(by_name), owner, lease=LEASE_SECONDS, skip=queued, chats=room
+            )
+        for inbox in fresh:
+            by_name[inbox.channel]._queue(inbox)
+        if time.monotonic() - renewed >= RENEW_EVERY:
+            for rt in runtimes:
+                held = set(rt._queued.values())
+                await renew_leases(db, rt.name, owner, held, lease=LEASE_SECONDS)
+            renewed = time.monotonic()
+        pause = FOLLOW_BUSY if fresh else min(pause * 2, max(idle, FOLLOW_BUSY))
+        await asyncio.sleep(min(pause, idle))

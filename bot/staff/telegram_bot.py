@@ -92,8 +92,7 @@ class StaffBotRuntime(ChannelRuntime):
         fresh = await store_inbound(self.db, self.name, [item])
         if self.handles_turns:
             for row in fresh:
-                self._queued.add(row.id)
-                self.lanes.submit(row.chat_id, self._inbound_job(row))
+                self._queue(row)
         return len(fresh)
 
     async def _handle(self, row: InboxRow) -> None:

@@ -8,7 +8,9 @@
   have gone out.
 * ``channel_payloads``: button payloads too long for a platform (Telegram's 64 bytes), kept
   here under a short token.
-* ``channel_chats``: when each chat last wrote in, for the platforms' messaging windows.
+* ``channel_chats``: when each chat last wrote in, for the platforms' messaging windows, and
+  which worker answers it for now (a lease), so several workers share the inbox and each
+  chat's events are still handled one after the other.
 * ``channel_secrets``: tokens a channel rotates itself (Zalo OA), encrypted.
 """
 
@@ -83,6 +85,10 @@ class ChannelChat(Base):
     sent_since_inbound: Mapped[int] = mapped_column(Integer, default=0)
     # The platform's id of the customer's last message (Zalo replies quote it).
     last_message_id: Mapped[str | None] = mapped_column(String(128))
+    # The `shopbot worker` answering this chat until lease_until (renewed while it is busy
+    # with it): another worker takes the chat's events only once the lease has run out.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ChannelSecret(Base):

@@ -18,7 +18,7 @@ from bot.container import Container
 from core.vietqr import bank_account, vietqr_payload
 from storage.channels import pending_inbound, record_sends
 from storage.database import Database
-from storage.models import ChannelInbox, ChannelSend
+from storage.models import ChannelChat, ChannelInbox, ChannelSend
 from tests.channels.conftest import (
     TG_SECRET,
     TG_TOKEN,
@@ -321,6 +321,10 @@ async def test_the_worker_takes_an_event_committed_late_with_a_smaller_id(
                         done=False,
                         created_at=tx.now,
                     )
+                )
+                # as store_inbound does: the chat's row (its window, and its worker's lease)
+                tx.session.add(
+                    ChannelChat(channel="telegram", chat_id=chat_id, last_inbound_at=tx.now)
                 )
             async with asyncio.timeout(20):  # a safety net, not a speed check
                 while not fake_telegram.sent[chat_id]:

@@ -10,6 +10,7 @@ Graph envelope ``{"error": {"message", "type", "code", "error_subcode", "fbtrace
 
 from __future__ import annotations
 
+import argparse
 import time
 from typing import Any
 
@@ -126,3 +127,13 @@ def _error(
     if subcode:
         error["error_subcode"] = subcode
     return web.json_response({"error": error}, status=status)
+
+
+if __name__ == "__main__":
+    from tests.fakes.platform import serve_main
+
+    cli = argparse.ArgumentParser(
+        description="The fake Messenger Send API in a process of its own."
+    )
+    cli.add_argument("--page-token", default="page-token-test")
+    serve_main(lambda a: FakeGraph(a.page_token), cli)

@@ -1,12 +1,20 @@
 """What the fake platform servers share: an aiohttp app on a free loopback port, in the
-test's own event loop, with a record of what was sent to each chat."""
+test's own event loop, with a record of what was sent to each chat.
+
+``serve_main`` runs a fake as a process of its own (each fake module's ``__main__``), for
+benchmarks that must not share an interpreter with what they measure: it prints
+``READY <url> <api base>`` once connections are accepted, and adds control routes under
+``/_fake/`` (what was sent since a position, users who wrote) in place of the Python API."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import dataclasses
+import signal
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -27,6 +35,7 @@ class FakePlatform:
     def __init__(self, *, per_chat_interval: float = 0.0) -> None:
         self.per_chat_interval = per_chat_interval
         self.sent: dict[str, list[Sent]] = defaultdict(list)
+        self.journal: list[Sent] = []  # everything sent, in order (for /_fake/sent)
         self.too_many = 0  # requests refused with 429
         self.failures: list[int] = []  # statuses to answer the next sends with
         self._last: dict[str, float] = {}
@@ -37,10 +46,14 @@ class FakePlatform:
     def app(self) -> web.Application:
         raise NotImplementedError
 
-    async def start(self) -> FakePlatform:
-        self._runner = web.AppRunner(self.app(), access_log=None)
+    async def start(self, *, port: int = 0, control: bool = False) -> FakePlatform:
+        app = self.app()
+        if control:
+            app.router.add_get("/_fake/sent", self._journal_since)
+            app.router.add_post("/_fake/wrote", self._users_wrote)
+        self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port, backlog=4096)
         await site.start()
         server = site._server
         assert server is not None
@@ -64,7 +77,9 @@ class FakePlatform:
         return 0.0
 
     def record(self, chat_id: str, method: str, body: dict[str, Any]) -> int:
-        self.sent[chat_id].append(Sent(chat_id, method, body, time.monotonic()))
+        sent = Sent(chat_id, method, body, time.monotonic())
+        self.sent[chat_id].append(sent)
+        self.journal.append(sent)
         self.changed.set()
         return sum(len(v) for v in self.sent.values())
 
@@ -76,3 +91,43 @@ class FakePlatform:
 
     def count(self) -> int:
         return sum(len(v) for v in self.sent.values())
+
+    # --- a process of its own ------------------------------------------------------------
+
+    @property
+    def api_base(self) -> str:
+        return self.url
+
+    async def _journal_since(self, request: web.Request) -> web.Response:
+        """``[chat, monotonic time, text]`` of each message from position ``since`` on.
+        CLOCK_MONOTONIC is the machine's, so another process can compare the times."""
+        since = int(request.query.get("since") or 0)
+        rows = [[s.chat_id, s.at, self.text_of(s.body)] for s in self.journal[since:]]
+        return web.json_response({"next": since + len(rows), "sent": rows, "429": self.too_many})
+
+    async def _users_wrote(self, request: web.Request) -> web.Response:
+        wrote = getattr(self, "user_wrote", None)  # platforms with a messaging window
+        for user in (await request.json()).get("users", []) if wrote else ():
+            wrote(str(user))
+        return web.json_response({"ok": True})
+
+
+def serve_main(
+    make: Callable[[argparse.Namespace], FakePlatform], parser: argparse.ArgumentParser
+) -> None:
+    """Runs the fake ``make`` builds from the parsed arguments until SIGTERM or SIGINT."""
+    parser.add_argument("--port", type=int, default=0, help="0: a free port")
+    args = parser.parse_args()
+
+    async def serve() -> None:
+        fake = make(args)
+        await fake.start(port=args.port, control=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        print(f"READY {fake.url} {fake.api_base}", flush=True)
+        await stop.wait()
+        await fake.stop()
+
+    asyncio.run(serve())

@@ -17,6 +17,7 @@ edits take inline keyboards only. ``keyboards`` holds the reply keyboard each ch
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import math
@@ -303,3 +304,12 @@ def _error(status: int, description: str, *, retry_after: int | None = None) -> 
     if retry_after is not None:
         body["parameters"] = {"retry_after": retry_after}
     return web.json_response(body, status=status)
+
+
+if __name__ == "__main__":
+    from tests.fakes.platform import serve_main
+
+    cli = argparse.ArgumentParser(description="The fake Telegram Bot API in a process of its own.")
+    cli.add_argument("--token", default="123456:TEST-token")
+    cli.add_argument("--per-chat-interval", type=float, default=0.0)
+    serve_main(lambda a: FakeTelegram(a.token, per_chat_interval=a.per_chat_interval), cli)

@@ -13,6 +13,7 @@ Errors are Zalo's shape: ``{"error": <negative int>, "message": ...}``.
 
 from __future__ import annotations
 
+import argparse
 import secrets
 import time
 from typing import Any
@@ -142,3 +143,16 @@ def _check(message: dict[str, Any]) -> str | None:
 
 def _error(code: int, message: str) -> web.Response:
     return web.json_response({"error": code, "message": message})
+
+
+if __name__ == "__main__":
+    from tests.fakes.platform import serve_main
+
+    cli = argparse.ArgumentParser(description="The fake Zalo OA API in a process of its own.")
+    cli.add_argument("--app-id", required=True)
+    cli.add_argument("--app-secret", required=True)
+    cli.add_argument("--refresh-token", required=True)
+    serve_main(
+        lambda a: FakeZalo(app_id=a.app_id, app_secret=a.app_secret, refresh_token=a.refresh_token),
+        cli,
+    )

@@ -42,6 +42,8 @@ def upgrade() -> None:
     sa.Column('last_inbound_at', storage.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_since_inbound', sa.Integer(), nullable=False),
     sa.Column('last_message_id', sa.String(length=128), nullable=True),
+    sa.Column('lease_owner', sa.String(length=64), nullable=True),
+    sa.Column('lease_until', storage.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_channel_chats')),
     sa.UniqueConstraint('channel', 'chat_id', name=op.f('uq_channel_chats_channel_chat_id'))
     )

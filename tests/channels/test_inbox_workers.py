@@ -1,0 +1,103 @@
+"""Several `shopbot worker` processes share the channel inbox: every stored event is handled
+once, each chat's events in the order they came, and a chat a stopped worker held is taken
+over once its lease has run out."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+
+from agents.types import Incoming, Reply
+from bot.channels.runtime import ChannelRuntime
+from storage.channels import InboundItem, claim_inbound, pending_inbound, store_inbound
+from storage.database import Database
+from tests.channels.conftest import telegram_channel
+from tests.fakes.telegram_server import FakeTelegram
+
+CHATS = 12
+PER_CHAT = 5
+
+Handled = dict[str, list[tuple[str, str]]]  # chat -> (worker, text) in handling order
+
+
+def recording(
+    worker: str, handled: Handled, seed: int
+) -> Callable[[Incoming], Awaitable[list[Reply]]]:
+    rng = random.Random(seed)
+
+    async def handle(incoming: Incoming) -> list[Reply]:
+        await asyncio.sleep(rng.uniform(0, 0.02))  # turns of uneven length interleave
+        handled[incoming.chat_id].append((worker, incoming.text or ""))
+        return []
+
+    return handle
+
+
+def event(chat: int, n: int) -> InboundItem:
+    incoming = Incoming(channel="telegram", chat_id=str(chat), text=f"{chat}:{n}")
+    return InboundItem(f"{chat}-{n}", str(chat), {"incoming": incoming.model_dump(mode="json")})
+
+
+async def store_interleaved(db: Database, turns: range) -> None:
+    """Each chat's events stored in order, chats interleaved, in small deliveries."""
+    for n in turns:
+        for chat in range(CHATS):
+            await store_inbound(db, "telegram", [event(1000 + chat, n)])
+
+
+async def until_handled(db: Database, handled: Handled) -> None:
+    async with asyncio.timeout(60):
+        while True:
+            done = sum(len(v) for v in handled.values()) >= CHATS * PER_CHAT
+            if done and not await pending_inbound(db, "telegram"):
+                return
+            await asyncio.sleep(0.05)
+
+
+async def test_two_workers_handle_every_event_once_in_each_chats_order(
+    db: Database, fake_telegram: FakeTelegram
+) -> None:
+    handled: Handled = defaultdict(list)
+    workers = [
+        ChannelRuntime(telegram_channel(fake_telegram), db, recording(name, handled, seed))
+        for seed, name in enumerate(("a", "b"))
+    ]
+    for rt in workers:
+        await rt.start(turns=False)
+    await store_interleaved(db, range(2))  # a backlog, then more while they work
+    follow = [asyncio.create_task(rt.follow_inbox(idle=0.01, chats=3)) for rt in workers]
+    try:
+        await store_interleaved(db, range(2, PER_CHAT))
+        await until_handled(db, handled)
+    finally:
+        for task in follow:
+            task.cancel()
+        await asyncio.gather(*follow, return_exceptions=True)
+        for rt in workers:
+            await rt.stop()
+    assert sorted(handled) == [str(1000 + c) for c in range(CHATS)]
+    for chat, turns in handled.items():
+        assert [text for _w, text in turns] == [f"{chat}:{n}" for n in range(PER_CHAT)]
+    by = {w for turns in handled.values() for w, _t in turns}
+    assert by == {"a", "b"}  # shared, not one worker doing everything
+
+
+async def test_a_chat_leased_to_a_live_worker_is_left_to_it(db: Database) -> None:
+    await store_inbound(db, "telegram", [event(1, 0), event(2, 0)])
+    first = await claim_inbound(db, ["telegram"], "worker-a", lease=30)
+    assert {r.chat_id for r in first} == {"1", "2"}
+    await store_inbound(db, "telegram", [event(1, 1)])
+    assert await claim_inbound(db, ["telegram"], "worker-b", lease=30) == []
+    again = await claim_inbound(db, ["telegram"], "worker-a", lease=30, skip={r.id for r in first})
+    assert [r.body["incoming"]["text"] for r in again] == ["1:1"]
+
+
+async def test_a_stopped_workers_chats_are_taken_over_after_the_lease(db: Database) -> None:
+    await store_inbound(db, "telegram", [event(1, 0)])
+    assert len(await claim_inbound(db, ["telegram"], "worker-a", lease=0.2)) == 1
+    assert await claim_inbound(db, ["telegram"], "worker-b", lease=30) == []
+    await asyncio.sleep(0.3)  # worker-a stopped: its lease runs out, the event is still open
+    taken = await claim_inbound(db, ["telegram"], "worker-b", lease=30)
+    assert [r.body["incoming"]["text"] for r in taken] == ["1:0"]
