@@ -18,8 +18,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,7 @@ import httpx
 from agents.conversation import ChatService
 from agents.llm import LLMConfig, LLMResponder
 from agents.types import Incoming
-from bench.chat import ROOT, Children, child_env, workspace
+from bench.chat import FAKE_MODULE, ROOT, Children, start_ready, workspace
 from core.roles import Actor
 from storage.database import Database
 from storage.migrate import upgrade_async
@@ -105,7 +103,6 @@ SCRIPT: list[dict[str, Any]] = [
 ]
 API_KEY = "sk-bench-agent"
 FAKE = ROOT / "tests" / "fakes" / "openai_server.py"
-STARTUP_SECONDS = 30.0
 
 
 async def _start_llm(children: Children, tmp: Path) -> str:
@@ -114,20 +111,9 @@ async def _start_llm(children: Children, tmp: Path) -> str:
         raise SystemExit(f"bench.agent needs a source checkout ({FAKE} is missing)")
     script = tmp / "conversation.json"
     script.write_text(json.dumps(SCRIPT, ensure_ascii=False), encoding="utf-8")
-    args = [sys.executable, "-m", "tests.fakes.openai_server", "--latency", "0"]
-    args += ["--api-key", API_KEY, "--script", str(script)]
-    with (tmp / "fake-llm.log").open("wb") as log:
-        proc = children.start(args, env=child_env(), cwd=tmp, log=log, stdout=subprocess.PIPE)
-    assert proc.stdout is not None
-    try:
-        line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), STARTUP_SECONDS)
-    except TimeoutError:
-        line = b""
-    text = line.decode().strip()
-    if not text.startswith("READY "):
-        log_text = (tmp / "fake-llm.log").read_text(errors="replace")[-2000:]
-        raise SystemExit(f"the fake model did not start:\n{log_text}")
-    return text.removeprefix("READY ")
+    args = ["-m", FAKE_MODULE, "--latency", "0", "--api-key", API_KEY, "--script", str(script)]
+    _, url = await start_ready(children, tmp, "fake-llm", args)
+    return url
 
 
 async def _stats(client: httpx.AsyncClient, base_url: str) -> dict[str, Any]:
@@ -138,7 +124,7 @@ async def _stats(client: httpx.AsyncClient, base_url: str) -> dict[str, Any]:
 
 
 async def run(n: int) -> dict[str, Any]:
-    with workspace() as (tmp, children):
+    with workspace("shopbot-bench-agent-") as (tmp, children):
         base_url = await _start_llm(children, tmp)
         url = f"sqlite:///{tmp / 'bench.db'}"
         await upgrade_async(url)
