@@ -61,6 +61,7 @@ class Run:
     cpu_seconds: float | None = None  # of the serving process, over the measured calls
     failed: int = 0
     errors: tuple[str, ...] = ()
+    reconnects: int = 0  # connections the server closed and the clients opened again
 
     @property
     def cpu_ms_per_call(self) -> float | None:
@@ -178,7 +179,8 @@ def _http_run(tool: str, loads: list[Load], cpu_seconds: float | None) -> Run:
     errors = tuple(e for load in loads for e in load.errors)
     label = f"HTTP (uvicorn, {CLIENTS} clients)"
     failed = sum(load.failed for load in loads)
-    return Run(label, tool, latencies, seconds, cpu_seconds, failed, errors)
+    reconnects = sum(load.reconnects for load in loads)
+    return Run(label, tool, latencies, seconds, cpu_seconds, failed, errors, reconnects)
 
 
 def _process_cpu_seconds(pid: int) -> float | None:
@@ -256,6 +258,8 @@ def report(runs: list[Run], n: int) -> str:
         f"load average {os.getloadavg()[0]:.1f}.)"
     )
     for r in runs:
+        if r.reconnects:
+            lines.append(f"\n{r.tool} over HTTP: the server closed {r.reconnects} connections.")
         if r.failed:
             lines.append(f"\n{r.tool} over HTTP: {r.failed} calls failed, e.g.:")
             lines.extend(f"  {e}" for e in r.errors)
