@@ -1,16 +1,19 @@
 """`shopbot bench http`: create_order and get_product through uvicorn, next to in-process.
 
 The server is the real one (`shopbot serve` in its own process, SQLite file, one worker);
-50 clients (one keep-alive connection each) send the calls as fast as they are answered, with
-an owner's API key. The same calls through ``ToolRunner`` in this process, with the same
-concurrency on a copy of the same database, give the in-process figure: the ratio is what the
-HTTP layer (uvicorn, FastAPI, authentication, JSON both ways) costs per call.
+50 clients (one keep-alive connection each, spread over client processes of their own:
+bench/http_load.py) send the calls as fast as they are answered, with an owner's API key. The
+same calls through ``ToolRunner`` in this process, with the same concurrency on a copy of the
+same database, give the in-process figure: the ratio is what the HTTP layer (uvicorn, FastAPI,
+authentication, JSON both ways) costs per call. Next to calls/s, each row shows the CPU time
+the serving process spent per call, which the other load on a shared machine disturbs far less.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import platform
 import shutil
 import sqlite3
@@ -26,6 +29,7 @@ from typing import Any
 import httpx
 
 from bench.chat import Children, child_env, free_port, workspace
+from bench.http_load import Load, request_bytes, run_clients
 from bench.orders import ADDRESS
 from core.roles import Actor, Role
 from storage.database import Database
@@ -34,6 +38,7 @@ from tools import build_registry
 from tools.runner import ToolRunner
 
 CLIENTS = 50
+CLIENT_PROCESSES = 2
 STARTUP_SECONDS = 60.0
 OWNER = Actor(role=Role.OWNER, staff_id=1, name="Bench")  # as the API key's owner
 CREATE_ORDER = {
@@ -53,6 +58,16 @@ class Run:
     tool: str
     latencies: list[float]
     seconds: float
+    cpu_seconds: float | None = None  # of the serving process, over the measured calls
+    failed: int = 0
+    errors: tuple[str, ...] = ()
+    reconnects: int = 0  # connections the server closed and the clients opened again
+
+    @property
+    def cpu_ms_per_call(self) -> float | None:
+        if self.cpu_seconds is None or not self.latencies:
+            return None
+        return self.cpu_seconds / len(self.latencies) * 1000
 
     @property
     def per_second(self) -> float:
@@ -132,32 +147,50 @@ async def in_process(url: str, n: int) -> list[Run]:
                 await runner.call(tool, args, OWNER, surface="bench")
 
             await _drive(CLIENTS, call)  # warm: statement caches, pool connections
+            cpu = time.process_time()
             latencies, seconds = await _drive(n, call)
-            runs.append(Run("in-process (ToolRunner)", tool, latencies, seconds))
+            cpu = time.process_time() - cpu
+            runs.append(Run("in-process (ToolRunner)", tool, latencies, seconds, cpu))
     finally:
         await runner.aclose()
         await db.dispose()
     return runs
 
 
-async def over_http(port: int, key: str, n: int) -> list[Run]:
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-    headers = {"Authorization": f"Bearer {key}"}
+async def over_http(port: int, key: str, n: int, server_pid: int) -> list[Run]:
     runs = []
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60, trust_env=False
-    ) as client:
-        for tool, args in CALLS.items():
-
-            async def call(tool: str = tool, args: dict[str, Any] = args) -> None:
-                resp = await client.post(f"/api/tools/{tool}", json=args, headers=headers)
-                if resp.status_code != 200:
-                    raise RuntimeError(f"{tool}: HTTP {resp.status_code} {resp.text[:300]}")
-
-            await _drive(CLIENTS, call)
-            latencies, seconds = await _drive(n, call)
-            runs.append(Run("HTTP (uvicorn, 50 clients)", tool, latencies, seconds))
+    for tool, args in CALLS.items():
+        request = request_bytes(port, f"/api/tools/{tool}", key, args)
+        await asyncio.to_thread(  # warm-up: the server's caches, the key cache
+            run_clients, port, request, CLIENTS, connections=CLIENTS, processes=1
+        )
+        cpu = _process_cpu_seconds(server_pid)
+        loads = await asyncio.to_thread(
+            run_clients, port, request, n, connections=CLIENTS, processes=CLIENT_PROCESSES
+        )
+        used = _process_cpu_seconds(server_pid)
+        runs.append(_http_run(tool, loads, None if cpu is None or used is None else used - cpu))
     return runs
+
+
+def _http_run(tool: str, loads: list[Load], cpu_seconds: float | None) -> Run:
+    latencies = [t for load in loads for t in load.latencies]
+    seconds = max(load.ended for load in loads) - min(load.started for load in loads)
+    errors = tuple(e for load in loads for e in load.errors)
+    label = f"HTTP (uvicorn, {CLIENTS} clients)"
+    failed = sum(load.failed for load in loads)
+    reconnects = sum(load.reconnects for load in loads)
+    return Run(label, tool, latencies, seconds, cpu_seconds, failed, errors, reconnects)
+
+
+def _process_cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time of another process, from /proc (Linux); None elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
@@ -197,7 +230,7 @@ async def run(n: int) -> list[Run]:
         port = free_port()
         proc = _start_server(children, tmp, url, port)
         await _wait_ready(port, proc)
-        runs += await over_http(port, key, n)
+        runs += await over_http(port, key, n, proc.pid)
     return runs
 
 
@@ -207,18 +240,29 @@ def report(runs: list[Run], n: int) -> str:
         f"{sqlite3.sqlite_version}, Python {platform.python_version()}, "
         f"{platform.machine()}",
         "",
-        "| tool | path | calls/s | p50 ms | p99 ms | HTTP / in-process |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
+        "| tool | path | calls/s | p50 ms | p99 ms | CPU ms/call | HTTP / in-process |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     base = {r.tool: r.per_second for r in runs if r.label.startswith("in-process")}
     for r in runs:
         ratio = r.per_second / base[r.tool] if base.get(r.tool) else 0.0
+        cpu = r.cpu_ms_per_call
         lines.append(
             f"| {r.tool} | {r.label} | {r.per_second:,.0f} | {r.percentile(0.5):.1f} | "
-            f"{r.percentile(0.99):.1f} | {ratio:.2f} |"
+            f"{r.percentile(0.99):.1f} | {'n/a' if cpu is None else f'{cpu:.2f}'} | {ratio:.2f} |"
         )
     med = statistics.median(len(r.latencies) for r in runs) if runs else 0
-    lines.append(f"\n({med:.0f} calls measured per row after a warm-up of {CLIENTS}.)")
+    lines.append(
+        f"\n({med:.0f} calls measured per row after a warm-up of {CLIENTS}; HTTP clients in "
+        f"{CLIENT_PROCESSES} processes of their own; CPU: of the process serving the calls; "
+        f"load average {os.getloadavg()[0]:.1f}.)"
+    )
+    for r in runs:
+        if r.reconnects:
+            lines.append(f"\n{r.tool} over HTTP: the server closed {r.reconnects} connections.")
+        if r.failed:
+            lines.append(f"\n{r.tool} over HTTP: {r.failed} calls failed, e.g.:")
+            lines.extend(f"  {e}" for e in r.errors)
     return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -24,9 +25,12 @@ from tools.registry import MANAGERS, Registry, tool
 class Shop:
     """An app on the test database plus keys for an owner and a warehouse clerk."""
 
-    def __init__(self, container: Container, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self, container: Container, client: httpx.AsyncClient, app: FastAPI | None = None
+    ) -> None:
         self.container = container
         self.client = client
+        self.app = app
         self.keys: dict[str, str] = {}
 
     async def add_staff(self, name: str, role: str) -> str:
@@ -61,7 +65,7 @@ async def make_shop(db: Database, db_url: str, registry: Registry) -> AsyncItera
     app = create_app(container)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client:
-        shop = Shop(container, client)
+        shop = Shop(container, client, app)
         await shop.add_staff("Hạnh", "owner")
         await shop.add_staff("Bảo", "warehouse")
         yield shop

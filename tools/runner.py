@@ -11,7 +11,7 @@ import functools
 import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -132,6 +132,12 @@ class ToolRunner:
         self.registry = registry
         self.config = config or ToolConfig()
         self.audit_log = AuditWriter(db)
+        self._committed: list[Callable[[Tool[Any, Any]], None]] = []
+
+    def on_commit(self, hook: Callable[[Tool[Any, Any]], None]) -> None:
+        """``hook(tool)`` after each committed call of a write tool: for caches of what
+        tools change (the HTTP API's key cache forgets revoked keys at once)."""
+        self._committed.append(hook)
 
     async def aclose(self) -> None:
         await self.audit_log.aclose()
@@ -354,6 +360,9 @@ class ToolRunner:
                     await flush_events(ctx)
                     if t.write or step is not None:
                         await self._audit(ctx, t.name, raw_args, surface, "ok", None, started)
+                if t.write:
+                    for hook in self._committed:
+                        hook(t)
                 if ctx.deferred_waiting:
                     await self._serve_deferred(ctx.deferred_waiting, actor)
                 return result

@@ -8,19 +8,17 @@ shape everywhere: ``{"error": {"code", "message", "field"}}`` with the status of
 from __future__ import annotations
 
 import functools
-import inspect
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -31,9 +29,11 @@ from bot.channels.app import install_channels
 from bot.channels.hub import ChannelHub
 from bot.container import Container, load_settings
 from bot.http.docs import add_docs_routes
+from bot.http.keys import BearerDep, KeyCache
 from bot.http.limits import BodyLimit
 from bot.http.media import add_media_routes
 from bot.http.reminders import install_reminders
+from bot.http.tool_routes import SURFACE, add_tool_routes
 from bot.settings import Settings, proxy_list
 from bot.staff import staff_router
 from bot.web import chat_router
@@ -42,12 +42,8 @@ from core.errors import DomainError, InvalidInput, Unavailable
 from core.roles import Actor
 from storage.errors import domain_error_for
 from storage.media import MAX_IMAGE_BYTES
-from tools.registry import Tool
-from tools.staff import actor_for_api_key
 
 log = logging.getLogger("shopbot.http")
-
-SURFACE = "http"
 
 
 @functools.cache
@@ -104,21 +100,20 @@ def error_response(status: int, err: dict[str, Any]) -> JSONResponse:
 
 # --- dependencies ------------------------------------------------------------------------------
 
-_bearer = HTTPBearer(auto_error=False, description="A staff API key (`shopbot staff add-key`)")
 
-
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
+    """Async: FastAPI runs a plain ``def`` dependency in a worker thread on every request."""
     container: Container = request.app.state.container
     return container
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
-BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-async def current_actor(container: ContainerDep, creds: BearerDep) -> Actor:
+async def current_actor(request: Request, creds: BearerDep) -> Actor:
     """The staff member behind the bearer key; 401 for a missing, unknown or revoked key."""
-    return await actor_for_api_key(container.db, creds.credentials if creds else None)
+    keys: KeyCache = request.app.state.api_keys
+    return await keys.actor(creds.credentials if creds else None)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
@@ -158,8 +153,9 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return resp
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's body validation, reshaped like the runner's InvalidInput (same field paths)."""
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's validation of the other routes' parameters (the tool routes leave theirs to the
+    runner), reshaped like the runner's InvalidInput (same field paths)."""
     assert isinstance(exc, RequestValidationError)
     errors = [
         {"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "message": str(e.get("msg"))}
@@ -174,29 +170,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         field=field,
         details={"errors": errors},
     )
-    await _audit_refused_tool_call(request, exc, err)
     return error_response(422, err.to_dict())
-
-
-async def _audit_refused_tool_call(
-    request: Request, exc: RequestValidationError, err: InvalidInput
-) -> None:
-    """FastAPI validates the body before the runner sees the call; the refusal is still
-    written to the audit log, as the runner does for the CLI and the agents."""
-    prefix = "/api/tools/"
-    if not request.url.path.startswith(prefix):
-        return
-    container: Container = request.app.state.container
-    header = request.headers.get("authorization", "")
-    key = header[7:].strip() if header.lower().startswith("bearer ") else None
-    try:
-        actor = await actor_for_api_key(container.db, key)
-    except DomainError:
-        return  # not authenticated: answered 401 elsewhere, nothing to attribute
-    body = exc.body if isinstance(exc.body, dict) else {"body": str(exc.body)[:2000]}
-    await container.runner.record_refusal(
-        actor, request.url.path[len(prefix) :], body, SURFACE, err
-    )
 
 
 class CatchAll:
@@ -247,81 +221,6 @@ class CatchAll:
 
 
 # --- routes ------------------------------------------------------------------------------------
-
-
-def _has_required_fields(model: type[BaseModel]) -> bool:
-    return any(f.is_required() for f in model.model_fields.values())
-
-
-def _tool_endpoint(t: Tool[Any, Any]) -> Callable[..., Awaitable[Any]]:
-    """A typed endpoint for one tool. The signature is built explicitly so FastAPI sees the real
-    input model (annotations created in a loop cannot be resolved from strings)."""
-    model = t.input_model
-
-    async def permitted(container: ContainerDep, actor: CurrentActor, request: Request) -> Actor:
-        """The role check, as a dependency: FastAPI runs it before it reports body errors, so
-        a role that may not use the tool hears 403, not 422 (refused and audited by the runner,
-        with the body as sent when it is JSON)."""
-        if not t.allows(actor.role):
-            try:
-                sent = await request.json()
-            except ValueError:
-                sent = None
-            args = sent if isinstance(sent, dict) else {}
-            await container.runner.call(t.name, args, actor, surface=SURFACE)
-        return actor
-
-    async def endpoint(
-        container: Container, actor: Actor, request: Request, body: BaseModel | None
-    ) -> Any:
-        # The JSON object as sent, not the parsed model (which drops unknown fields): the
-        # runner refuses a misspelt argument by name, as it does for the CLI and the agents.
-        args = await request.json() if body is not None else {}
-        return await container.runner.call(t.name, args, actor, surface=SURFACE)
-
-    # A tool whose input has no required field may be called with no body at all.
-    required = _has_required_fields(model)
-    body_param = inspect.Parameter(
-        "body",
-        inspect.Parameter.KEYWORD_ONLY,
-        annotation=Annotated[model, Body()] if required else Annotated[model | None, Body()],
-        default=inspect.Parameter.empty if required else None,
-    )
-    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        parameters=[
-            inspect.Parameter("container", inspect.Parameter.KEYWORD_ONLY, annotation=ContainerDep),
-            inspect.Parameter(
-                "actor",
-                inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[Actor, Depends(permitted)],
-            ),
-            inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
-            body_param,
-        ],
-        return_annotation=t.output_model,
-    )
-    endpoint.__name__ = f"tool_{t.name}"
-    return endpoint
-
-
-def _tag(t: Tool[Any, Any]) -> str:
-    return t.fn.__module__.rsplit(".", 1)[-1]
-
-
-def _add_tool_routes(app: FastAPI, container: Container) -> None:
-    for t in container.registry.all():
-        roles = ", ".join(sorted(r.value for r in t.roles)) or "system only"
-        app.add_api_route(
-            f"/api/tools/{t.name}",
-            _tool_endpoint(t),
-            methods=["POST"],
-            response_model=t.output_model,
-            summary=t.name,
-            description=f"{t.description}\n\nRoles: {roles}.",
-            operation_id=t.name,
-            tags=[_tag(t)],
-            responses=ERROR_RESPONSES,
-        )
 
 
 def _add_fixed_routes(app: FastAPI) -> None:
@@ -384,6 +283,8 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
+    app.state.api_keys = keys = KeyCache(container.db)
+    container.runner.on_commit(keys.tool_committed)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -411,6 +312,6 @@ def create_app(source: Settings | Container | None = None) -> FastAPI:
     _add_fixed_routes(app)
     add_docs_routes(app)
     add_media_routes(app, container.settings.media_dir)
-    _add_tool_routes(app, container)
+    add_tool_routes(app, container, ERROR_RESPONSES)
     _add_fallback_route(app)
     return app
