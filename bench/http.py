@@ -220,7 +220,7 @@ def _start_server(children: Children, tmp: Path, url: str, port: int) -> subproc
 
 
 async def run(n: int) -> list[Run]:
-    with workspace() as (tmp, children):
+    with workspace("shopbot-bench-http-") as (tmp, children):
         served = tmp / "http.db"
         url = f"sqlite:///{served}"
         key = await _seed(url)
