@@ -225,6 +225,7 @@ def outbox_prune(
 
 
 GRACEFUL_SHUTDOWN_SECONDS = 5
+KEEP_ALIVE_SECONDS = 75
 
 
 @app.command()
@@ -263,6 +264,10 @@ def server_config(settings: Settings, *, port: int | None = None) -> uvicorn.Con
         # Open staff pages hold a server-sent-events stream; without a limit a stop would wait
         # for every one of them to close.
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        # Longer than a reverse proxy keeps an idle upstream connection (nginx: 60 s), so the
+        # server never closes a kept-alive connection just as the proxy reuses it (a 502 there;
+        # a ReadError in the HTTP bench with uvicorn's 5 s).
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 

@@ -117,3 +117,10 @@ def _wait_until_up(base: str) -> None:
         except httpx.HTTPError:
             time.sleep(0.1)
     pytest.fail("the server did not start")
+
+
+def test_the_served_app_keeps_idle_connections_longer_than_a_proxy_does(db_url: str) -> None:
+    """A reverse proxy reuses an idle upstream connection for up to 60 s (nginx's default): a
+    server that closes it sooner races the proxy's next request (a 502 there)."""
+    config = server_config(offline_settings(db_url), port=_free_port())
+    assert config.timeout_keep_alive > 60
