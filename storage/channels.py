@@ -331,23 +331,55 @@ async def finish_send(
             )
 
 
-async def recover_sends(db: Database, channel: str) -> list[SendRow]:
+async def recover_sends(db: Database, channel: str, owner: str, *, lease: float) -> list[SendRow]:
     """At start: a send caught mid-flight by a crash may have reached the customer, so it
-    becomes ``uncertain`` and is never repeated; the pending ones are returned to send."""
+    becomes ``uncertain`` and is never repeated; the pending ones are returned to send.
+
+    Only for chats no live worker holds: a process starting beside a running one (a second
+    ``shopbot worker``) must neither call that worker's in-flight sends uncertain nor send its
+    queued ones out of their chat's order. The chats whose sends are taken up are leased to
+    ``owner`` (a fresh process holds no lease, so any live lease is another worker's)."""
     async with db.transaction() as tx:
+        live = (
+            select(ChannelChat.chat_id)
+            .where(
+                ChannelChat.channel == channel,
+                ChannelChat.lease_owner.is_not(None),
+                ChannelChat.lease_owner != owner,
+                ChannelChat.lease_until >= tx.now,
+            )
+            .scalar_subquery()
+        )
+        ours = and_(ChannelSend.channel == channel, ChannelSend.chat_id.not_in(live))
         await tx.session.execute(
             update(ChannelSend)
-            .where(ChannelSend.channel == channel, ChannelSend.state == "sending")
+            .where(ours, ChannelSend.state == "sending")
             .values(state="uncertain", note="interrupted while sending; not repeated")
+            .execution_options(synchronize_session=False)
         )
-        rows = (
+        rows = [
+            _send_row(r)
+            for r in (
+                await tx.session.execute(
+                    select(ChannelSend)
+                    .where(ours, ChannelSend.state == "pending")
+                    .order_by(ChannelSend.id)
+                )
+            ).scalars()
+        ]
+        chats = sorted({r.chat_id for r in rows})
+        if chats:
             await tx.session.execute(
-                select(ChannelSend)
-                .where(ChannelSend.channel == channel, ChannelSend.state == "pending")
-                .order_by(ChannelSend.id)
+                update(ChannelChat)
+                .where(
+                    ChannelChat.channel == channel,
+                    ChannelChat.chat_id.in_(chats),
+                    _free_for(owner, tx.now),
+                )
+                .values(lease_owner=owner, lease_until=tx.now + timedelta(seconds=lease))
+                .execution_options(synchronize_session=False)
             )
-        ).scalars()
-        return [_send_row(r) for r in rows]
+        return rows
 
 
 async def chat_window(db: Database, channel: str, chat_id: str) -> ChatWindow | None:

@@ -111,6 +111,9 @@ class ChannelHub:
         staff = staff_runtime(container, slots=slots) if channels is None else None
         if staff is not None:
             runtimes[staff.name] = staff
+        owner = next(iter(runtimes.values())).worker_id if runtimes else ""
+        for rt in runtimes.values():  # one process, one lease owner, whatever the platform
+            rt.worker_id = owner
         return cls(runtimes, public_url=settings.public_url)
 
     def runtime(self, name: str) -> ChannelRuntime | None:

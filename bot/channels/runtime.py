@@ -16,6 +16,7 @@ worse than a log line (docs/channels.md).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import os
@@ -103,6 +104,9 @@ class ChannelRuntime:
         # Inbox ids queued here and not handled yet, with their chats (a failed one stays
         # until a restart, so a message that always fails is not retried in a loop).
         self._queued: dict[int, str] = {}
+        # Chats with messages queued to send here: their leases are renewed like the queued
+        # events', so another worker starting meanwhile leaves their sends alone.
+        self._sending: collections.Counter[str] = collections.Counter()
         # This process among the workers sharing the inbox (the chats' lease owner).
         self.worker_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
@@ -119,7 +123,7 @@ class ChannelRuntime:
         process follows the inbox (``follow_inbox``) and answers them."""
         self.handles_turns = turns
         await self.channel.start()
-        for row in await recover_sends(self.db, self.name):
+        for row in await recover_sends(self.db, self.name, self.worker_id, lease=LEASE_SECONDS):
             self.lanes.submit(row.chat_id, self._send_job(row))
         if turns:
             await self._take_pending()
@@ -250,10 +254,22 @@ class ChannelRuntime:
         return "queued"
 
     def _send_job(self, row: SendRow) -> Callable[[], Awaitable[None]]:
+        self._sending[row.chat_id] += 1
+
         async def job() -> None:
-            await self._send(row)
+            try:
+                await self._send(row)
+            finally:
+                self._sending[row.chat_id] -= 1
+                if self._sending[row.chat_id] <= 0:
+                    del self._sending[row.chat_id]
 
         return job
+
+    @property
+    def held_chats(self) -> set[str]:
+        """The chats this process is busy with: events queued, or messages waiting to go."""
+        return set(self._queued.values()) | set(self._sending)
 
     async def _send(self, row: SendRow) -> None:
         limits = self.channel.limits
@@ -321,7 +337,7 @@ async def follow_inboxes(
             by_name[inbox.channel]._queue(inbox)
         if time.monotonic() - renewed >= RENEW_EVERY:
             for rt in runtimes:
-                held = set(rt._queued.values())
+                held = rt.held_chats
                 await renew_leases(db, rt.name, owner, held, lease=LEASE_SECONDS)
             renewed = time.monotonic()
         pause = FOLLOW_BUSY if fresh else min(pause * 2, max(idle, FOLLOW_BUSY))

@@ -9,10 +9,21 @@ import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy import select
+
 from agents.types import Incoming, Reply
 from bot.channels.runtime import ChannelRuntime
-from storage.channels import InboundItem, claim_inbound, pending_inbound, store_inbound
+from storage.channels import (
+    InboundItem,
+    claim_inbound,
+    claim_send,
+    pending_inbound,
+    record_sends,
+    recover_sends,
+    store_inbound,
+)
 from storage.database import Database
+from storage.models import ChannelSend
 from tests.channels.conftest import telegram_channel
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -101,3 +112,30 @@ async def test_a_stopped_workers_chats_are_taken_over_after_the_lease(db: Databa
     await asyncio.sleep(0.3)  # worker-a stopped: its lease runs out, the event is still open
     taken = await claim_inbound(db, ["telegram"], "worker-b", lease=30)
     assert [r.body["incoming"]["text"] for r in taken] == ["1:0"]
+
+
+async def test_a_worker_starting_leaves_a_live_workers_sends_alone(db: Database) -> None:
+    """A second worker joining must not call the first one's in-flight send uncertain nor
+    send its queued ones out of the chat's order; once the first stops (its lease runs out)
+    the next start takes them up as after a crash."""
+    await store_inbound(db, "telegram", [event(1, 0)])
+    assert len(await claim_inbound(db, ["telegram"], "worker-a", lease=0.3)) == 1
+    body = {"method": "sendMessage", "params": {"chat_id": 1, "text": "x"}}
+    first, second = await record_sends(db, "telegram", "1", [("k1", body), ("k2", body)])
+    assert await claim_send(db, first.id)  # worker-a is sending it right now
+
+    assert await recover_sends(db, "telegram", "worker-b", lease=30) == []
+    assert await states(db) == {"k1": "sending", "k2": "pending"}
+
+    await asyncio.sleep(0.4)  # worker-a stopped: its lease ran out
+    taken = await recover_sends(db, "telegram", "worker-b", lease=30)
+    assert [r.id for r in taken] == [second.id]
+    assert await states(db) == {"k1": "uncertain", "k2": "pending"}
+    # the chat is worker-b's now: a third worker starting leaves it alone
+    assert await recover_sends(db, "telegram", "worker-c", lease=30) == []
+
+
+async def states(db: Database) -> dict[str, str]:
+    async with db.transaction(write=False) as tx:
+        rows = await tx.session.execute(select(ChannelSend.idempotency_key, ChannelSend.state))
+        return {k: s for k, s in rows}
