@@ -92,6 +92,7 @@ async def store_inbound(db: Database, channel: str, items: Sequence[InboundItem]
                 last_inbound_at=tx.now,
                 sent_since_inbound=0,
                 last_message_id=item.message_id,
+                reply_keyboard=False,
             )
             await tx.session.execute(
                 chat.on_conflict_do_update(
@@ -431,4 +432,27 @@ async def save_secret(
             _insert(tx)(ChannelSecret)
             .values(name=name, **values)
             .on_conflict_do_update(index_elements=["name"], set_=values)
+        )
+
+
+# --- reply keyboards (Telegram) ----------------------------------------------------------------
+
+
+async def reply_keyboard_shown(db: Database, channel: str, chat_id: str) -> bool:
+    """Whether a reply keyboard we sent (the share-phone button) is still up in this chat."""
+    async with db.transaction(write=False) as tx:
+        found = await tx.session.execute(
+            select(ChannelChat.reply_keyboard).where(
+                ChannelChat.channel == channel, ChannelChat.chat_id == chat_id
+            )
+        )
+        return bool(found.scalar_one_or_none())
+
+
+async def set_reply_keyboard(db: Database, channel: str, chat_id: str, shown: bool) -> None:
+    async with db.transaction() as tx:
+        await tx.session.execute(
+            update(ChannelChat)
+            .where(ChannelChat.channel == channel, ChannelChat.chat_id == chat_id)
+            .values(reply_keyboard=shown)
         )

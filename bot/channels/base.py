@@ -115,10 +115,21 @@ class Channel(abc.ABC):
         bodies = await self.render(chat_id, [Reply(text=text)], PLAIN)
         return bodies[0] if bodies else None
 
-    async def on_receipt(self, inbound_extra: dict[str, Any]) -> None:
-        """What the platform expects as soon as an event is taken (e.g. answering a button)."""
-        # nothing by default
-        return
+    async def on_receipt(self, inbound_extra: dict[str, Any]) -> list[Body]:
+        """Does what the platform expects as soon as an event is taken (e.g. answering a
+        button) and returns the messages that acknowledge it, to go out (recorded and paced
+        like every message) ahead of the answer."""
+        return []
+
+    # A platform whose reply keyboards stay up until a message takes them away (Telegram's
+    # share-phone button): the runtime keeps whether one is up per chat and lets the channel
+    # settle it on each answer.
+    reply_keyboards = False
+
+    def settle_keyboard(self, bodies: list[Body], shown: bool) -> tuple[list[Body], bool]:
+        """``bodies`` adjusted so a reply keyboard no reply asks for any more goes away, and
+        whether one is up after them."""
+        return bodies, False
 
     async def typing(self, chat_id: str) -> None:
         """Shows that an answer is being written, where the platform can."""

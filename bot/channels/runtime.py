@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from agents.types import Incoming, Reply
-from bot.channels.base import Channel, ChannelError, RetryLater, Window
+from bot.channels.base import Body, Channel, ChannelError, RetryLater, Window
 from bot.channels.inbox_batch import InboxBatcher
 from bot.channels.lanes import Lanes
 from bot.channels.pacing import Pacer
@@ -44,6 +44,8 @@ from storage.channels import (
     record_sends,
     recover_sends,
     renew_leases,
+    reply_keyboard_shown,
+    set_reply_keyboard,
 )
 from storage.database import Database
 
@@ -182,8 +184,9 @@ class ChannelRuntime:
     async def _handle(self, row: InboxRow) -> None:
         incoming = Incoming.model_validate(row.body["incoming"])
         extra = dict(row.body.get("extra") or {})
+        receipt: list[Body] = []
         with contextlib.suppress(ChannelError, RetryLater):
-            await self.channel.on_receipt(extra)
+            receipt = await self.channel.on_receipt(extra)
         if incoming.payload is not None:
             decoded = await self.codec.decode(incoming.payload)
             if decoded is None:  # a token nobody issued: read it as typed text
@@ -196,7 +199,9 @@ class ChannelRuntime:
                 incoming = await self.prepare(incoming)
             async with self._typing(incoming.chat_id):
                 replies = await self.handler(incoming)
-            bodies = await self.channel.render(incoming.chat_id, replies, self.codec)
+            bodies = receipt + await self.channel.render(incoming.chat_id, replies, self.codec)
+            if self.channel.reply_keyboards:
+                bodies = await self._settle_keyboard(incoming.chat_id, bodies)
             rows = await record_sends(
                 self.db,
                 self.name,
@@ -206,6 +211,15 @@ class ChannelRuntime:
             )
         for send in rows:
             await self._send(send)
+
+    async def _settle_keyboard(self, chat_id: str, bodies: list[Body]) -> list[Body]:
+        """Takes away a reply keyboard the answer no longer asks for (kept per chat in the
+        database, so it holds whichever worker answers the chat next)."""
+        shown = await reply_keyboard_shown(self.db, self.name, chat_id)
+        bodies, now = self.channel.settle_keyboard(bodies, shown)
+        if now != shown:
+            await set_reply_keyboard(self.db, self.name, chat_id, now)
+        return bodies
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: str) -> AsyncIterator[None]:

@@ -3,8 +3,9 @@
 A reply that asks for a phone (``Reply.share_phone``) also brings up a reply keyboard whose one
 button sends the customer's own number (``request_contact``); the shared contact reads as that
 number typed (so the question is answered), the platform's word that it is the sender's own
-travels as ``Attachment.verified`` (only that links accounts: bot/channels/prepare.py), and the
-keyboard is taken away as soon as the contact arrives, with a line repeating the number.
+travels as ``Attachment.verified`` (only that links accounts: bot/channels/prepare.py). The
+keyboard goes with the first answer that no longer asks for the phone (``settle_keyboard``), or
+with the line repeating a shared number.
 
 aiogram gives the typed methods and updates and its own aiohttp session; the session's
 ``TelegramAPIServer`` is the seam that points it at another Bot API host (a local Bot API
@@ -15,6 +16,7 @@ platform goes through the same runtime (bot/channels/runtime.py).
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import hmac
 import io
@@ -206,20 +208,37 @@ class TelegramChannel(Channel):
             )
         ]
 
-    async def on_receipt(self, extra: dict[str, Any]) -> None:
+    async def on_receipt(self, extra: dict[str, Any]) -> list[Body]:
         query = extra.get("callback_query_id")
-        if query:  # stops the spinner on the pressed button
+        if query:  # stops the spinner on the pressed button (not a message: no pacing)
             await self._call(AnswerCallbackQuery(callback_query_id=str(query)))
         contact = extra.get("contact")
-        if contact:  # the share-phone keyboard has done its job
-            text = SHARED.format(phone=_shown_phone(str(contact["phone"])))
-            await self._call(
-                SendMessage(
-                    chat_id=int(contact["chat_id"]),
-                    text=text,
-                    reply_markup=ReplyKeyboardRemove(remove_keyboard=True),
-                )
-            )
+        if not contact:
+            return []
+        # the share-phone keyboard has done its job: it goes, with the number said back
+        text = SHARED.format(phone=_shown_phone(str(contact["phone"])))
+        return [_message(str(contact["chat_id"]), text, REMOVE_KEYBOARD)]
+
+    reply_keyboards = True
+
+    def settle_keyboard(self, bodies: list[Body], shown: bool) -> tuple[list[Body], bool]:
+        """A share-phone keyboard stays up until a message removes it; whatever answered the
+        question (a shared contact, a typed number, or the customer moving on) the first
+        answer that does not ask again takes it away. A message carries one markup, so an
+        inline keyboard on that message moves to a "⋯" message right after it."""
+        kinds = [_keyboard_kind(b) for b in bodies]
+        if shown and bodies and not any(k in ("reply", "remove") for k in kinds):
+            first = copy.deepcopy(bodies[0])
+            params = first["params"]
+            inline = params.get("reply_markup")
+            params["reply_markup"] = REMOVE_KEYBOARD
+            moved = [_message(str(params["chat_id"]), MORE, inline)] if inline else []
+            bodies = [first, *moved, *bodies[1:]]
+            kinds = ["remove"]
+        up = shown
+        for kind in kinds:
+            up = True if kind == "reply" else False if kind == "remove" else up
+        return bodies, up
 
     async def typing(self, chat_id: str) -> None:
         await self._call(SendChatAction(chat_id=int(chat_id), action="typing"))
@@ -305,6 +324,17 @@ class TelegramChannel(Channel):
             raise RetryLater(0.0, f"telegram unavailable: {type(exc).__name__}") from None
         except TelegramAPIError as exc:
             raise ChannelError(f"telegram refused {type(method).__name__}: {exc.message}") from None
+
+
+REMOVE_KEYBOARD: dict[str, Any] = {"remove_keyboard": True}
+
+
+def _keyboard_kind(body: Body) -> str | None:
+    """What a message does to the reply keyboard: brings one up, removes it, or neither."""
+    markup = body.get("params", {}).get("reply_markup") or {}
+    if "keyboard" in markup:
+        return "reply"
+    return "remove" if markup.get("remove_keyboard") else None
 
 
 def _message(chat_id: str, text: str, markup: dict[str, Any] | None) -> Body:

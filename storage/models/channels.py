@@ -89,6 +89,9 @@ class ChannelChat(Base):
     # with it): another worker takes the chat's events only once the lease has run out.
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A reply keyboard (Telegram's share-phone button) is up in this chat: the next answer
+    # that does not ask for the phone again takes it away.
+    reply_keyboard: Mapped[bool] = mapped_column(default=False)
 
 
 class ChannelSecret(Base):

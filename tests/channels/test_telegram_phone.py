@@ -8,7 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
+from storage.channels import reply_keyboard_shown
+from storage.database import Database
+from storage.models import ChannelSend
 from tests.channels.conftest import TG_SECRET, TG_TOKEN, Running
 from tests.channels.users import TelegramUser, finish_after_the_phone, to_the_phone_question
 from tests.conftest import Caller
@@ -104,6 +108,43 @@ async def test_a_typed_phone_answers_too_and_the_keyboard_hides_once_used(
     await u.say("0912345678")
     assert "địa chỉ" in u.text.lower()
     assert reply_keyboard(u) == []  # not offered again once the phone is known
+    assert u.chat not in fake_telegram.keyboards  # and the one up is taken away
+    # the answer's first message took it away; its inline buttons moved to the next one
+    first = u.replies[0].body
+    assert first["reply_markup"] == {"remove_keyboard": True}
+    assert "địa chỉ" in first["text"].lower()
+
+
+async def test_moving_on_without_a_phone_takes_the_keyboard_away(
+    telegram: Running, fake_telegram: FakeTelegram, db: Database
+) -> None:
+    u = user(fake_telegram, telegram)
+    await to_the_phone_question(u)
+    assert u.chat in fake_telegram.keyboards
+    await u.press("Huỷ")
+    assert u.chat not in fake_telegram.keyboards
+    assert not await reply_keyboard_shown(db, "telegram", u.chat)
+    await u.say("ao thun")  # nothing left to take away: answers carry no extra markup
+    assert all("remove_keyboard" not in (s.body.get("reply_markup") or {}) for s in u.replies)
+
+
+async def test_the_shared_number_is_said_back_through_the_send_log(
+    telegram: Running, fake_telegram: FakeTelegram, db: Database
+) -> None:
+    """The "☎️" line is a message like any other: recorded (never sent twice) and paced."""
+    u = user(fake_telegram, telegram)
+    await to_the_phone_question(u)
+    await share_contact(u, own=True)
+    async with db.transaction(write=False) as tx:
+        bodies = [
+            b
+            for (b,) in await tx.session.execute(
+                select(ChannelSend.body).where(ChannelSend.chat_id == u.chat)
+            )
+        ]
+    said_back = [b for b in bodies if b["params"].get("text") == "☎️ 0987 654 321"]
+    assert len(said_back) == 1
+    assert said_back[0]["params"]["reply_markup"] == {"remove_keyboard": True}
 
 
 async def test_the_fake_bot_api_refuses_malformed_reply_keyboards(

@@ -44,6 +44,7 @@ def upgrade() -> None:
     sa.Column('last_message_id', sa.String(length=128), nullable=True),
     sa.Column('lease_owner', sa.String(length=64), nullable=True),
     sa.Column('lease_until', storage.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reply_keyboard', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_channel_chats')),
     sa.UniqueConstraint('channel', 'chat_id', name=op.f('uq_channel_chats_channel_chat_id'))
     )
