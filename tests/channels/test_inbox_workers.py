@@ -138,4 +138,4 @@ async def test_a_worker_starting_leaves_a_live_workers_sends_alone(db: Database)
 async def states(db: Database) -> dict[str, str]:
     async with db.transaction(write=False) as tx:
         rows = await tx.session.execute(select(ChannelSend.idempotency_key, ChannelSend.state))
-        return {k: s for k, s in rows}
+        return {str(k): str(s) for k, s in rows.all()}
