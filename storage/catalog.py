@@ -7,13 +7,16 @@ tuples, because the ranking only needs a product's folded text, name and categor
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, String, bindparam, func, select
 
 from storage.database import Tx
+from storage.fastsql import Sql
 from storage.models import Product, Variant
 
 
@@ -126,6 +129,73 @@ async def active_category_labels(tx: Tx) -> list[tuple[str, dict[str, Any]]]:
         .order_by(Product.id)
     )
     return [(category, labels or {}) for category, labels in rows]
+
+
+async def variant_by_sku(tx: Tx, sku: str) -> Variant | None:
+    """The variant with exactly this SKU, if any."""
+    found: Variant | None = await tx.session.scalar(select(Variant).where(Variant.sku == sku))
+    return found
+
+
+class SaleVariant(NamedTuple):
+    """What an order or a quote needs of a variant, with its product's name."""
+
+    id: int
+    sku: str
+    product_name: str
+    options: dict[str, str]
+    sale_price: int
+    vat_rate: int
+    cost_price: int
+    sellable: bool  # the variant and its product are both active
+
+
+@functools.cache
+def _sku_names(count: int) -> tuple[str, ...]:
+    return tuple(f"s{i}" for i in range(count))
+
+
+@functools.cache
+def _sale_variants_sql(count: int) -> Sql:
+    """One statement per number of SKUs, on the fast path: the order hot path looks up every
+    line's variant with it."""
+    skus = [bindparam(n, type_=String) for n in _sku_names(count)]
+    return Sql(
+        select(
+            Variant.id,
+            Variant.sku,
+            Product.name,
+            Variant.options,
+            Variant.sale_price,
+            Variant.vat_rate,
+            Variant.cost_price,
+            Variant.active,
+            Product.active,
+        )
+        .join(Product, Product.id == Variant.product_id)
+        .where(Variant.sku.in_(skus))
+    )
+
+
+def _options(raw: Any) -> dict[str, str]:
+    """The fast path returns JSON as the driver gives it: text on SQLite and asyncpg."""
+    if isinstance(raw, str):
+        parsed: dict[str, str] = json.loads(raw)
+        return parsed
+    return dict(raw or {})
+
+
+async def sale_variants(tx: Tx, skus: Sequence[str]) -> list[SaleVariant]:
+    """The variants with these exact SKUs (given distinct), sellable or not; unknown SKUs are
+    absent."""
+    sql = await tx.raw()
+    rows = await sql.fetch(
+        _sale_variants_sql(len(skus)), dict(zip(_sku_names(len(skus)), skus, strict=True))
+    )
+    return [
+        SaleVariant(vid, sku, name, _options(options), price, vat, cost, bool(v_on and p_on))
+        for vid, sku, name, options, price, vat, cost, v_on, p_on in rows
+    ]
 
 
 async def code_taken(tx: Tx, code: str) -> bool:

@@ -9,34 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, bindparam, func, select, update
+from sqlalchemy import func, select, update
 
-from storage.base import UTCDateTime
 from storage.database import Tx
-from storage.models import (
-    Product,
-    StockHold,
-    StockLevel,
-    StockMove,
-    StockWriteOff,
-    Variant,
-    Warehouse,
-)
-
-# Units held by live quote holds on a stock row, excluding one quote's own (quote_id 0: none).
-# It must agree with what the locked reads count (tools.stock_ops.held_by_live_quotes today).
-# TODO(lead): after merging branch hotpath, import held_by_live_quotes from storage.stock_levels
-# instead of this copy.
-_held_by_live_quotes = (
-    select(func.coalesce(func.sum(StockHold.quantity), 0))
-    .where(
-        StockHold.variant_id == StockLevel.variant_id,
-        StockHold.warehouse_id == StockLevel.warehouse_id,
-        StockHold.expires_at > bindparam("now", type_=UTCDateTime),
-        StockHold.quote_id != bindparam("quote_id", type_=Integer),
-    )
-    .scalar_subquery()
-)
+from storage.models import Product, StockLevel, StockMove, StockWriteOff, Variant, Warehouse
+from storage.stock_levels import held_by_live_quotes
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +41,7 @@ async def active_levels(tx: Tx, variant_ids: Iterable[int]) -> list[LevelRow]:
             StockLevel.warehouse_id,
             StockLevel.on_hand,
             StockLevel.reserved,
-            _held_by_live_quotes,
+            held_by_live_quotes,
             Warehouse.code,
             Warehouse.name,
         )

@@ -1,7 +1,7 @@
 """Queries of the waiting-order allocation (tools/waiting.py), on the compiled fast path.
 
-Typed values in and out, identical on SQLite and PostgreSQL. Statements are compiled once per
-arity of their id lists.
+They take the call's transaction and typed values and return typed values, identical on
+SQLite and PostgreSQL. Statements are compiled once per arity of their id lists.
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import Integer, bindparam, select, update
 
 from storage.base import UTCDateTime
-from storage.fastsql import FastExecutor, Sql
+from storage.database import Tx
+from storage.fastsql import Sql
 from storage.models import Order, OrderLine
 
 AWAITING, CONFIRMED = "awaiting_stock", "confirmed"
@@ -58,11 +58,11 @@ def _candidates_sql(variants: int) -> Sql:
 
 
 async def candidates(
-    sql: FastExecutor, variant_ids: Sequence[int], bound: int, after: int, limit: int
+    tx: Tx, variant_ids: Sequence[int], bound: int, after: int, limit: int
 ) -> tuple[list[int], bool]:
     """Waiting orders after ``after`` (placement order) with an unallocated line of these
     variants no larger than ``bound``; and whether there may be more after them."""
-    rows = await sql.fetch(
+    rows = await (await tx.raw()).fetch(
         _candidates_sql(len(variant_ids)),
         {**_params("v", variant_ids), "bound": bound, "after": after, "limit": limit},
     )
@@ -86,10 +86,10 @@ def _open_lines_sql(orders: int) -> Sql:
     )
 
 
-async def open_lines(sql: FastExecutor, order_ids: Sequence[int]) -> list[OpenLine]:
+async def open_lines(tx: Tx, order_ids: Sequence[int]) -> list[OpenLine]:
     if not order_ids:
         return []
-    rows = await sql.fetch(_open_lines_sql(len(order_ids)), _params("o", order_ids))
+    rows = await (await tx.raw()).fetch(_open_lines_sql(len(order_ids)), _params("o", order_ids))
     return [OpenLine(*r) for r in rows]
 
 
@@ -103,17 +103,15 @@ def _lock_orders_sql(orders: int, skip_locked: bool) -> Sql:
     )
 
 
-async def lock_waiting_orders(
-    sql: FastExecutor, order_ids: Sequence[int], *, wait: bool
-) -> set[int]:
+async def lock_waiting_orders(tx: Tx, order_ids: Sequence[int], *, wait: bool) -> set[int]:
     """Locks those of these orders that still wait, ascending; without ``wait``, the ones
     another transaction holds are left out (SKIP LOCKED)."""
     if not order_ids:
         return set()
-    if sql.dialect.name == "sqlite":
+    if tx.dialect == "sqlite":
         # One writer: the candidates were read in this transaction and nobody else holds them.
         return set(order_ids)
-    rows = await sql.fetch(
+    rows = await (await tx.raw()).fetch(
         _lock_orders_sql(len(order_ids), not wait), _params("o", sorted(order_ids))
     )
     return {r[0] for r in rows}
@@ -131,15 +129,16 @@ CONFIRM_ORDER = Sql(
 )
 
 
-async def allocate_lines(sql: FastExecutor, placed: Sequence[tuple[int, int]]) -> None:
+async def allocate_lines(tx: Tx, placed: Sequence[tuple[int, int]]) -> None:
     """(line id, warehouse id): the line is reserved in full there."""
-    await sql.execute_many(
+    await (await tx.raw()).execute_many(
         ALLOCATE_LINE, [{"line_id": line, "warehouse_id": wh} for line, wh in placed]
     )
 
 
-async def confirm(sql: FastExecutor, order_id: int, now: datetime) -> None:
-    await sql.execute(CONFIRM_ORDER, {"order_id": order_id, "now": now})
+async def confirm(tx: Tx, order_id: int) -> None:
+    """The waiting order got all its stock: confirmed, as of the call's time."""
+    await (await tx.raw()).execute(CONFIRM_ORDER, {"order_id": order_id, "now": tx.now})
 
 
 __all__ = [

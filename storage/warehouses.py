@@ -23,6 +23,21 @@ async def by_code(tx: Tx, codes: Collection[str] | None = None) -> dict[str, War
     return {w.code: w for w in (await tx.session.scalars(stmt))}
 
 
+async def by_id(tx: Tx, warehouse_id: int) -> Warehouse | None:
+    found: Warehouse | None = await tx.session.scalar(
+        select(Warehouse).where(Warehouse.id == warehouse_id)
+    )
+    return found
+
+
+async def ids(tx: Tx, *, active_only: bool) -> list[int]:
+    """Warehouse ids ascending, of the active ones or of all."""
+    q = select(Warehouse.id).order_by(Warehouse.id)
+    if active_only:
+        q = q.where(Warehouse.active.is_(True))
+    return list(await tx.session.scalars(q))
+
+
 async def code_taken(tx: Tx, code: str) -> bool:
     return bool(await tx.session.scalar(select(func.count()).where(Warehouse.code == code)))
 

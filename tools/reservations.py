@@ -6,51 +6,18 @@ the plan into moves. Callers are the order, quote, purchasing and return tools.
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, delete, select
-
 from core.allocation import Need, Plan, WarehouseRef, plan_allocation
 from core.errors import InsufficientStock, InvalidInput, NotFound
 from core.order_status import OrderStatus, check_transition
-from storage.fastsql import Sql
-from storage.models import Order, OrderLine, Product, StockHold, Variant, Warehouse
+from storage import catalog, holds, orders
+from storage.models import Order, OrderLine
 from tools.context import ToolContext
 from tools.events import order_event
-from tools.queries import children
 from tools.stock_ops import Level, Move, apply_moves, lock_levels
-
-
-@functools.cache
-def _variants_sql(count: int) -> Sql:
-    skus = [bindparam(f"s{i}", type_=String) for i in range(count)]
-    return Sql(
-        select(
-            Variant.id,
-            Variant.sku,
-            Product.name,
-            Variant.options,
-            Variant.sale_price,
-            Variant.vat_rate,
-            Variant.cost_price,
-            Variant.active,
-            Product.active,
-        )
-        .join(Product, Product.id == Variant.product_id)
-        .where(Variant.sku.in_(skus))
-    )
-
-
-SELECT_WAREHOUSES = Sql(
-    select(Warehouse.id, Warehouse.kind).where(Warehouse.active.is_(True)).order_by(Warehouse.id)
-)
-DELETE_HOLDS = Sql(
-    delete(StockHold).where(StockHold.quote_id == bindparam("quote_id", type_=Integer))
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,28 +30,18 @@ class VariantRow:
     cost_price: int
 
 
-def _options(raw: Any) -> dict[str, str]:
-    if isinstance(raw, str):
-        parsed: dict[str, str] = json.loads(raw)
-        return parsed
-    return dict(raw or {})
-
-
 async def variants_by_sku(
     ctx: ToolContext, skus: Sequence[str], *, field: str = "lines", sellable_only: bool = True
 ) -> dict[str, VariantRow]:
     """Looks every SKU up; all unknown or unsellable SKUs are reported together."""
-    sql = await ctx.sql()
     keys = list(dict.fromkeys(sku.strip() for sku in skus))
-    rows = await sql.fetch(_variants_sql(len(keys)), {f"s{i}": k for i, k in enumerate(keys)})
     found: dict[str, VariantRow] = {}
-    for vid, vsku, pname, options, price, vat, cost, v_active, p_active in rows:
-        if sellable_only and not (v_active and p_active):
+    for v in await catalog.sale_variants(ctx.tx, keys):
+        if sellable_only and not v.sellable:
             continue
-        label = " / ".join(_options(options).values())
-        found[vsku] = VariantRow(
-            vid, vsku, f"{pname} - {label}" if label else pname, price, vat, cost
-        )
+        label = " / ".join(v.options.values())
+        name = f"{v.product_name} - {label}" if label else v.product_name
+        found[v.sku] = VariantRow(v.id, v.sku, name, v.sale_price, v.vat_rate, v.cost_price)
     problems = [(i, sku) for i, sku in enumerate(skus) if sku.strip() not in found]
     if problems:
         raise NotFound(
@@ -94,11 +51,6 @@ async def variants_by_sku(
             details={"skus": [sku for _, sku in problems]},
         )
     return found
-
-
-async def active_warehouses(ctx: ToolContext) -> list[WarehouseRef]:
-    rows = await (await ctx.sql()).fetch(SELECT_WAREHOUSES)
-    return [WarehouseRef(id=r[0], kind=r[1]) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +194,7 @@ async def restock_lines(ctx: ToolContext, order_id: int, lines: Iterable[OrderLi
 
 
 async def order_lines(ctx: ToolContext, order_id: int) -> list[OrderLine]:
-    return await children(ctx, OrderLine, OrderLine.order_id, order_id)
+    return await orders.lines_of(ctx.tx, order_id)
 
 
 async def change_status(
@@ -272,13 +224,12 @@ def check_positive_unique(lines: Sequence[Any]) -> dict[str, int]:
 
 async def drop_quote_holds(ctx: ToolContext, quote_id: int) -> None:
     ctx.stock_snapshot.clear()  # holds counted in it change
-    await (await ctx.sql()).execute(DELETE_HOLDS, {"quote_id": quote_id})
+    await holds.drop_quote_holds(ctx.tx, quote_id)
 
 
 __all__ = [
     "Allocation",
     "VariantRow",
-    "active_warehouses",
     "change_status",
     "check_positive_unique",
     "consume_lines",

@@ -1,5 +1,7 @@
 """Every change of stock goes through here: a conditional UPDATE, a ledger row, an outbox event.
 
+This module decides; the statements are storage.stock_levels'.
+
 Rules that keep stock right under any concurrency (docs/stock.md):
 * Changes are arithmetic in the database (``on_hand = on_hand + :d``) guarded by a WHERE that
   refuses to go below zero or below the reserved quantity, plus CHECK constraints behind it.
@@ -12,127 +14,16 @@ Rules that keep stock right under any concurrency (docs/stock.md):
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Integer, String, and_, bindparam, case, func, insert, select, update
 
 from core.errors import InsufficientStock, NotFound
-from storage.base import UTCDateTime
-from storage.fastsql import Sql
-from storage.models import StockHold, StockLevel, StockMove, Variant, Warehouse
+from storage import catalog, stock_levels, warehouses
+from storage.models import Variant, Warehouse
 from tools.context import ToolContext
 
 log = logging.getLogger("shopbot.stock")
-
-held_by_live_quotes = (
-    select(func.coalesce(func.sum(StockHold.quantity), 0))
-    .where(
-        StockHold.variant_id == StockLevel.variant_id,
-        StockHold.warehouse_id == StockLevel.warehouse_id,
-        StockHold.expires_at > bindparam("now", type_=UTCDateTime),
-        StockHold.quote_id != bindparam("quote_id", type_=Integer),
-    )
-    .scalar_subquery()
-)
-
-
-@functools.cache
-def _lock_levels_sql(count: int, skip_locked: bool = False) -> Sql:
-    """One statement per arity: every warehouse's row of the variants (inactive ones too, so a
-    later update never locks a row this statement left out), locked in (variant_id,
-    warehouse_id) order."""
-    ids = [bindparam(f"v{i}", type_=Integer) for i in range(count)]
-    return Sql(
-        select(
-            StockLevel.variant_id,
-            StockLevel.warehouse_id,
-            StockLevel.on_hand,
-            StockLevel.reserved,
-            Warehouse.kind,
-            Warehouse.active,
-            StockLevel.holds_until > bindparam("now", type_=UTCDateTime),
-        )
-        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-        .where(StockLevel.variant_id.in_(ids))
-        .order_by(StockLevel.variant_id, StockLevel.warehouse_id)
-        .with_for_update(of=StockLevel, skip_locked=skip_locked)
-    )
-
-
-@functools.cache
-def _live_holds_sql(count: int) -> Sql:
-    """Live holds per row: all of them, and those of one quote (the caller's own). A separate
-    statement run after the rows are locked: in READ COMMITTED a statement sees the data of
-    its start, so holds committed by the transaction it waited for would be missed if they
-    were counted in the locking statement itself (this is how 300 concurrent quotes once held
-    66 units of 12)."""
-    ids = [bindparam(f"v{i}", type_=Integer) for i in range(count)]
-    own = bindparam("quote_id", type_=Integer)
-    return Sql(
-        select(
-            StockHold.variant_id,
-            StockHold.warehouse_id,
-            func.sum(StockHold.quantity),
-            func.sum(case((StockHold.quote_id == own, StockHold.quantity), else_=0)),
-        )
-        .where(
-            StockHold.variant_id.in_(ids),
-            StockHold.expires_at > bindparam("now", type_=UTCDateTime),
-        )
-        .group_by(StockHold.variant_id, StockHold.warehouse_id)
-    )
-
-
-@functools.cache
-def _existing_rows_sql(count: int) -> Sql:
-    ids = [bindparam(f"v{i}", type_=Integer) for i in range(count)]
-    return Sql(
-        select(StockLevel.variant_id, func.count())
-        .where(StockLevel.variant_id.in_(ids))
-        .group_by(StockLevel.variant_id)
-    )
-
-
-_d_on_hand = bindparam("d_on_hand", type_=Integer)
-_d_reserved = bindparam("d_reserved", type_=Integer)
-UPDATE_LEVEL = Sql(
-    update(StockLevel)
-    .where(
-        and_(
-            StockLevel.variant_id == bindparam("variant_id", type_=Integer),
-            StockLevel.warehouse_id == bindparam("warehouse_id", type_=Integer),
-            StockLevel.on_hand + _d_on_hand >= 0,
-            StockLevel.reserved + _d_reserved >= 0,
-            StockLevel.on_hand + _d_on_hand >= StockLevel.reserved + _d_reserved,
-        )
-    )
-    .values(on_hand=StockLevel.on_hand + _d_on_hand, reserved=StockLevel.reserved + _d_reserved)
-    .returning(StockLevel.on_hand, StockLevel.reserved)
-)
-INSERT_MOVE = Sql(
-    insert(StockMove).values(
-        variant_id=bindparam("variant_id", type_=Integer),
-        warehouse_id=bindparam("warehouse_id", type_=Integer),
-        delta_on_hand=bindparam("d_on_hand", type_=Integer),
-        delta_reserved=bindparam("d_reserved", type_=Integer),
-        reason=bindparam("reason", type_=String),
-        ref_type=bindparam("ref_type", type_=String),
-        ref_id=bindparam("ref_id", type_=Integer),
-        note=bindparam("note", type_=String),
-        actor=bindparam("actor", type_=String),
-        created_at=bindparam("created_at", type_=UTCDateTime),
-    )
-)
-SELECT_LEVEL = Sql(
-    select(StockLevel.on_hand, StockLevel.reserved).where(
-        StockLevel.variant_id == bindparam("variant_id", type_=Integer),
-        StockLevel.warehouse_id == bindparam("warehouse_id", type_=Integer),
-    )
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,8 +121,7 @@ async def try_lock_levels(
         out.update(await lock_levels(ctx, vids))  # still in order: safe to wait
         return out, set()
     got, locked_rows = await _read_locked(ctx, vids, quote_id=0, skip_locked=True)
-    params = {f"v{i}": v for i, v in enumerate(vids)}
-    exist = dict(await (await ctx.sql()).fetch(_existing_rows_sql(len(vids)), params))
+    exist = await stock_levels.row_counts(ctx.tx, vids)
     busy = {v for v in vids if locked_rows.get(v, 0) < exist.get(v, 0)}
     ctx.locked_variants.update(v for v in vids if v not in busy)
     out.update({k: lvl for k, lvl in got.items() if k[0] not in busy})
@@ -257,17 +147,10 @@ async def _read_locked(
     skip_locked: bool,
 ) -> tuple[dict[tuple[int, int], Level], dict[int, int]]:
     """The active warehouses' levels, and how many rows of each variant were locked."""
-    sql = await ctx.sql()
-    params: dict[str, Any] = {f"v{i}": v for i, v in enumerate(vids)}
-    params["now"] = ctx.now
-    rows = await sql.fetch(_lock_levels_sql(len(vids), skip_locked), params)
+    rows = await stock_levels.lock_rows(ctx.tx, vids, skip_locked=skip_locked)
     holds: dict[tuple[int, int], tuple[int, int]] = {}
-    if any(r[6] for r in rows):  # some row may have a live hold: count them, after the lock
-        params["quote_id"] = quote_id
-        holds = {
-            (v, w): (int(total), int(own))
-            for v, w, total, own in await sql.fetch(_live_holds_sql(len(vids)), params)
-        }
+    if any(r.maybe_held for r in rows):  # some row may have a live hold: count them, after the lock
+        holds = await stock_levels.live_holds(ctx.tx, vids, quote_id)
     share = ctx.config.hold_share_percent
     out: dict[tuple[int, int], Level] = {}
     locked_rows: dict[int, int] = {}
@@ -286,10 +169,10 @@ async def apply_moves(ctx: ToolContext, moves: Sequence[Move]) -> list[tuple[int
 
     Returns the new (on_hand, reserved) for each move, in the order given.
     """
-    sql = await ctx.sql()
+    tx = ctx.tx
     changing = {m.variant_id for m in moves if m.d_on_hand or m.d_reserved}
     if not changing <= ctx.locked_variants:
-        if sql.dialect.name == "sqlite":  # one writer: the transaction holds everything
+        if not stock_levels.has_row_locks(tx):  # one writer: the transaction holds everything
             ctx.locked_variants.update(changing)
         else:  # lock whole variants in order first, as every other path does
             await lock_levels(ctx, changing)
@@ -300,43 +183,23 @@ async def apply_moves(ctx: ToolContext, moves: Sequence[Move]) -> list[tuple[int
         m = moves[i]
         if m.d_on_hand == 0 and m.d_reserved == 0:
             continue
-        params = {
-            "variant_id": m.variant_id,
-            "warehouse_id": m.warehouse_id,
-            "d_on_hand": m.d_on_hand,
-            "d_reserved": m.d_reserved,
-        }
-        rows: list[tuple[Any, ...]] | None = await sql.fetch(UPDATE_LEVEL, params)
-        if not rows:
-            rows = await _missing_or_short(ctx, m, short)
-            if rows is None:
+        res = await stock_levels.change_level(
+            tx, m.variant_id, m.warehouse_id, m.d_on_hand, m.d_reserved
+        )
+        if res is None:
+            res = await _missing_or_short(ctx, m, short)
+            if res is None:
                 continue
-        results[i] = (rows[0][0], rows[0][1])
-        _remember_change(ctx, m, rows[0][0], rows[0][1])
+        results[i] = res
+        _remember_change(ctx, m, res[0], res[1])
     if short:
         raise InsufficientStock(
             "Not enough stock for: " + ", ".join(f"variant {s['variant_id']}" for s in short),
             field="quantity",
             details={"lines": short},
         )
-    await sql.execute_many(
-        INSERT_MOVE,
-        [
-            {
-                "variant_id": m.variant_id,
-                "warehouse_id": m.warehouse_id,
-                "d_on_hand": m.d_on_hand,
-                "d_reserved": m.d_reserved,
-                "reason": m.reason,
-                "ref_type": m.ref_type,
-                "ref_id": m.ref_id,
-                "note": m.note,
-                "actor": ctx.actor.label,
-                "created_at": ctx.now,
-            }
-            for m in moves
-            if m.d_on_hand or m.d_reserved
-        ],
+    await stock_levels.insert_moves(
+        tx, [m for m in moves if m.d_on_hand or m.d_reserved], ctx.actor.label
     )
     for m, res in zip(moves, results, strict=True):
         if m.d_on_hand > m.d_reserved:  # more available than before
@@ -359,27 +222,18 @@ async def apply_moves(ctx: ToolContext, moves: Sequence[Move]) -> list[tuple[int
 
 async def _missing_or_short(
     ctx: ToolContext, m: Move, short: list[dict[str, int]]
-) -> list[tuple[int, int]] | None:
+) -> tuple[int, int] | None:
     """Tells a refused update apart: the level row is missing (create it) or stock is short."""
-    sql = await ctx.sql()
-    current = await sql.fetch(
-        SELECT_LEVEL, {"variant_id": m.variant_id, "warehouse_id": m.warehouse_id}
-    )
-    if not current:
+    current = await stock_levels.level_of(ctx.tx, m.variant_id, m.warehouse_id)
+    if current is None:
         await ensure_levels(ctx, [m.variant_id], [m.warehouse_id])
-        rows = await sql.fetch(
-            UPDATE_LEVEL,
-            {
-                "variant_id": m.variant_id,
-                "warehouse_id": m.warehouse_id,
-                "d_on_hand": m.d_on_hand,
-                "d_reserved": m.d_reserved,
-            },
+        res = await stock_levels.change_level(
+            ctx.tx, m.variant_id, m.warehouse_id, m.d_on_hand, m.d_reserved
         )
-        if rows:
-            return [(rows[0][0], rows[0][1])]
-        current = [(0, 0)]
-    on_hand, reserved = current[0]
+        if res is not None:
+            return res
+        current = (0, 0)
+    on_hand, reserved = current
     short.append(
         {
             "variant_id": m.variant_id,
@@ -398,47 +252,24 @@ async def ensure_levels(
     ctx: ToolContext, variant_ids: Iterable[int], warehouse_ids: Iterable[int]
 ) -> None:
     """Creates zero rows for missing (variant, warehouse) pairs, so later updates find a row."""
-    vids, wids = sorted(set(variant_ids)), sorted(set(warehouse_ids))
-    if not vids or not wids:
-        return
-    s = ctx.session
-    existing = set(
-        await s.execute(
-            select(StockLevel.variant_id, StockLevel.warehouse_id).where(
-                StockLevel.variant_id.in_(vids), StockLevel.warehouse_id.in_(wids)
-            )
-        )
-    )
-    missing = [
-        {"variant_id": v, "warehouse_id": w, "on_hand": 0, "reserved": 0}
-        for v in vids
-        for w in wids
-        if (v, w) not in existing
-    ]
-    if missing:
-        await s.execute(insert(StockLevel), missing)
+    await stock_levels.ensure_rows(ctx.tx, variant_ids, warehouse_ids)
 
 
 async def warehouse_ids(ctx: ToolContext, *, active_only: bool = True) -> list[int]:
-    q = select(Warehouse.id).order_by(Warehouse.id)
-    if active_only:
-        q = q.where(Warehouse.active.is_(True))
-    return list((await ctx.session.execute(q)).scalars())
+    return await warehouses.ids(ctx.tx, active_only=active_only)
 
 
 async def get_warehouse(
     ctx: ToolContext, warehouse_id: int | None = None, code: str | None = None
 ) -> Warehouse:
-    q = select(Warehouse)
     if warehouse_id is not None:
-        q = q.where(Warehouse.id == warehouse_id)
+        found = await warehouses.by_id(ctx.tx, warehouse_id)
     elif code is not None:
-        q = q.where(Warehouse.code == code)
+        found = (await warehouses.by_code(ctx.tx, [code])).get(code)
     else:
         raise NotFound(
             "Name a warehouse by id or code.", field="warehouse", code="unknown_warehouse"
         )
-    found = (await ctx.session.execute(q)).scalar_one_or_none()
     if found is None:
         raise NotFound(
             f"Warehouse {warehouse_id if warehouse_id is not None else code} does not exist.",
@@ -449,9 +280,7 @@ async def get_warehouse(
 
 
 async def variant_by_sku(ctx: ToolContext, sku: str, *, field: str = "sku") -> Variant:
-    found = (
-        await ctx.session.execute(select(Variant).where(Variant.sku == sku.strip()))
-    ).scalar_one_or_none()
+    found = await catalog.variant_by_sku(ctx.tx, sku.strip())
     if found is None:
         raise NotFound(f"There is no product with SKU '{sku}'.", field=field, code="unknown_sku")
     return found

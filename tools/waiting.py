@@ -43,14 +43,13 @@ async def allocate_awaiting_orders(ctx: ToolContext, variant_ids: Iterable[int])
     ctx.freed_variants.difference_update(vids)  # offered now: serve_waiting_orders skips them
     if not vids:
         return []
-    sql = await ctx.sql()
     if not ctx.locked_variants:
         # Nothing held yet (the follow-up after commit): take the first batch's locks in the
         # global order, waiting as needed: its orders (ascending), then its variants' rows
         # with the freed ones in one statement. Serving them then needs no lock out of order.
-        first, _ = await q.candidates(sql, vids, MAX_QUANTITY, 0, BATCH)
-        await q.lock_waiting_orders(sql, first, wait=True)
-        vids_all = set(vids) | {ln.variant_id for ln in await q.open_lines(sql, first)}
+        first, _ = await q.candidates(ctx.tx, vids, MAX_QUANTITY, 0, BATCH)
+        await q.lock_waiting_orders(ctx.tx, first, wait=True)
+        vids_all = set(vids) | {ln.variant_id for ln in await q.open_lines(ctx.tx, first)}
         levels = {k: v for k, v in (await lock_levels(ctx, vids_all)).items() if k[0] in vids}
     else:
         levels = await lock_levels(ctx, vids)  # held already: the caller changed them
@@ -62,7 +61,7 @@ async def allocate_awaiting_orders(ctx: ToolContext, variant_ids: Iterable[int])
             break  # the freed stock is used up
         # Each order served takes a unit at least: no more candidates than units to give.
         units = sum(lvl.available for (v, _), lvl in levels.items() if v in set(vids))
-        candidates, more = await q.candidates(sql, vids, bound, after, min(BATCH, units))
+        candidates, more = await q.candidates(ctx.tx, vids, bound, after, min(BATCH, units))
         if not candidates:
             break
         after = candidates[-1]
@@ -84,16 +83,15 @@ async def _serve(
     levels: dict[tuple[int, int], Level],
 ) -> list[int]:
     """Serves the candidates that can be served in full, in order; updates ``levels``."""
-    sql = await ctx.sql()
     lines_of: dict[int, list[q.OpenLine]] = {}
-    for ln in await q.open_lines(sql, candidates):
+    for ln in await q.open_lines(ctx.tx, candidates):
         lines_of.setdefault(ln.order_id, []).append(ln)
     others = {ln.variant_id for lines in lines_of.values() for ln in lines} - set(vids)
     busy: set[int] = set()
     if others:
         more, busy = await try_lock_levels(ctx, others)
         levels.update(more)
-    locked = await q.lock_waiting_orders(sql, candidates, wait=False)
+    locked = await q.lock_waiting_orders(ctx.tx, candidates, wait=False)
     done: list[int] = []
     for order_id in candidates:
         todo = lines_of.get(order_id, [])
@@ -142,9 +140,8 @@ async def _reserve(
             lvl, reserved=lvl.reserved + need.quantity
         )
     await apply_moves(ctx, moves)
-    sql = await ctx.sql()
-    await q.allocate_lines(sql, placed)
-    await q.confirm(sql, order_id, ctx.now)
+    await q.allocate_lines(ctx.tx, placed)
+    await q.confirm(ctx.tx, order_id)
     await order_event(
         ctx,
         order_id,

@@ -33,3 +33,17 @@ async def test_totals_per_warehouse_active_or_all(shop: Caller, db: Database) ->
         assert [r.warehouse.code for r in active] == ["HCM", "DN"]
         every = await warehouses.with_totals(tx, include_inactive=True)
         assert [(r.warehouse.code, r.warehouse.active) for r in every][1] == ("HN", False)
+
+
+async def test_ids_active_or_all_and_one_by_id(shop: Caller, db: Database) -> None:
+    wh = await make_stocked_shop(shop)
+    async with db.transaction() as tx:
+        await tx.session.execute(
+            update(Warehouse).where(Warehouse.id == wh["HN"]).values(active=False)
+        )
+        assert await warehouses.ids(tx, active_only=True) == [wh["HCM"]]
+        assert await warehouses.ids(tx, active_only=False) == [wh["HCM"], wh["HN"]]
+        found = await warehouses.by_id(tx, wh["HN"])
+        assert found is not None
+        assert (found.code, found.active) == ("HN", False)
+        assert await warehouses.by_id(tx, wh["HN"] + 1000) is None
