@@ -1,7 +1,8 @@
-"""Reading the outbox: every consumer (staff notifications, a marketplace's stock push, outgoing
-webhooks) follows the events in commit order from its own cursor, at least once.
+"""The outbox: written in the same transaction as the change it reports, read by every
+consumer (staff notifications, a marketplace's stock push, outgoing webhooks) in commit order
+from its own cursor, at least once.
 
-Events are written by the tools in the same transaction as the change they report
+The tools queue events during a call and ``add_events`` writes them just before commit
 (tools/events.py), so a consumer sees exactly what committed. The order is (txid, id):
 
 * On PostgreSQL, ids come from a sequence when a row is inserted, but transactions commit in
@@ -25,16 +26,66 @@ import asyncio
 import contextlib
 import dataclasses
 import json
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.base import utcnow
+from storage.base import Json, UTCDateTime, utcnow
 from storage.database import Database, Tx
+from storage.fastsql import Sql
 from storage.models import OutboxCursor, OutboxEvent
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _insert_event(txid: int | ColumnElement[int]) -> Sql:
+    return Sql(
+        insert(OutboxEvent).values(
+            txid=txid,
+            topic=bindparam("topic", type_=String),
+            key=bindparam("key", type_=String),
+            payload=bindparam("payload", type_=Json),
+            created_at=bindparam("created_at", type_=UTCDateTime),
+        )
+    )
+
+
+# The writer's transaction id orders events for readers on PostgreSQL (see above); SQLite's
+# writers commit one at a time, in id order.
+_INSERT_EVENT = {
+    "sqlite": _insert_event(0),
+    "postgresql": _insert_event(func.txid_current()),
+}
+
+
+class NewEvent(TypedDict):
+    topic: str
+    key: str  # what it is about, e.g. "order:12", "variant:7"
+    payload: dict[str, Any]
+
+
+async def add_events(tx: Tx, events: Sequence[NewEvent]) -> None:
+    """Writes the call's events, created at ``tx.now``, in one batch."""
+    if not events:
+        return
+    rows = [{**e, "created_at": tx.now} for e in events]
+    await (await tx.raw()).execute_many(_INSERT_EVENT[tx.dialect], rows)
+
+
+# --- reading -------------------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)

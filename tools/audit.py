@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from storage.models import AuditEntry
+from storage import audit
 from tools.context import ToolContext
 from tools.registry import MANAGERS, tool
 
@@ -37,15 +36,6 @@ class AuditOut(BaseModel):
     write=False,
 )
 async def list_audit_log(ctx: ToolContext, inp: AuditIn) -> AuditOut:
-    rows = (
-        (
-            await ctx.session.execute(
-                select(AuditEntry).order_by(AuditEntry.id.desc()).limit(inp.limit)
-            )
-        )
-        .scalars()
-        .all()
-    )
     return AuditOut(
         entries=[
             AuditRow(
@@ -57,6 +47,6 @@ async def list_audit_log(ctx: ToolContext, inp: AuditIn) -> AuditOut:
                 surface=r.surface,
                 outcome=r.outcome,
             )
-            for r in rows
+            for r in await audit.latest(ctx.tx, inp.limit)
         ]
     )

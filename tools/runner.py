@@ -20,11 +20,13 @@ from core.cards import Decision
 from core.clean_text import check_all, scrub
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from core.roles import Actor
+from storage import audit
+from storage.audit import NewAuditEntry
 from storage.base import utcnow
 from storage.database import Database
 from storage.errors import DatabaseNotMigrated, classify, domain_error_for
 from storage.pending import PendingStatus, get_pending, settle
-from tools.audit_log import INSERT_AUDIT, AuditWriter
+from tools.audit_log import AuditWriter
 from tools.config import ToolConfig
 from tools.context import ToolContext
 from tools.events import flush_events
@@ -419,8 +421,8 @@ class ToolRunner:
         error: str | None,
         started: float,
     ) -> None:
-        await (await ctx.sql()).execute(
-            INSERT_AUDIT, self._audit_row(ctx.actor, name, args, surface, outcome, error, started)
+        await audit.add_entry(
+            ctx.tx, self._audit_row(ctx.actor, name, args, surface, outcome, error, started)
         )
 
     async def _audit_alone(
@@ -446,7 +448,7 @@ class ToolRunner:
         outcome: str,
         error: str | None,
         started: float,
-    ) -> dict[str, Any]:
+    ) -> NewAuditEntry:
         return {
             "at": utcnow(),
             "actor": actor.label,
