@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import json
 from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
@@ -42,6 +43,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
 
 from storage.base import Json, UTCDateTime, utcnow
 from storage.database import Database, Tx
@@ -83,6 +85,39 @@ async def add_events(tx: Tx, events: Sequence[NewEvent]) -> None:
         return
     rows = [{**e, "created_at": tx.now} for e in events]
     await (await tx.raw()).execute_many(_INSERT_EVENT[tx.dialect], rows)
+
+
+# Up to this many events are written along with another row in one statement on PostgreSQL
+# (storage.audit), compiled once per count; a larger batch (an import) goes on its own.
+FOLD_MAX = 16
+
+
+@functools.cache
+def events_insert_pg(count: int) -> Insert:
+    """PostgreSQL: ``count`` events in one multi-row INSERT, in their order (binds
+    ``topic_{i}``, ``key_{i}``, ``payload_{i}`` and ``created_at``: see ``bind_events``), to
+    be a CTE of a statement that writes them with its own row."""
+    at = bindparam("created_at", type_=UTCDateTime)
+    rows = [
+        {
+            "txid": func.txid_current(),
+            "topic": bindparam(f"topic_{i}", type_=String),
+            "key": bindparam(f"key_{i}", type_=String),
+            "payload": bindparam(f"payload_{i}", type_=Json),
+            "created_at": at,
+        }
+        for i in range(count)
+    ]
+    return insert(OutboxEvent).values(rows)
+
+
+def bind_events(params: dict[str, Any], events: Sequence[NewEvent], at: datetime) -> None:
+    """``events_insert_pg``'s parameters, added to ``params``."""
+    params["created_at"] = at
+    for i, e in enumerate(events):
+        params[f"topic_{i}"] = e["topic"]
+        params[f"key_{i}"] = e["key"]
+        params[f"payload_{i}"] = e["payload"]
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -62,3 +62,8 @@ class ToolContext:
 
     def emit(self, topic: str, key: str, payload: dict[str, Any]) -> None:
         self.pending_events.append({"topic": topic, "key": key, "payload": payload})
+
+    def take_events(self) -> list[NewEvent]:
+        """The queued outbox rows, handed over once to be written."""
+        events, self.pending_events = self.pending_events, []
+        return events

@@ -9,11 +9,10 @@ from tools.context import ToolContext
 
 
 async def flush_events(ctx: ToolContext) -> None:
-    """Writes the call's outbox rows; the runner calls it just before commit."""
-    if not ctx.pending_events:
-        return
-    events, ctx.pending_events = ctx.pending_events, []
-    await outbox.add_events(ctx.tx, events)
+    """Writes the call's outbox rows; the runner calls it just before commit, or writes them
+    with the call's audit row (storage.audit.add_entry)."""
+    if ctx.pending_events:
+        await outbox.add_events(ctx.tx, ctx.take_events())
 
 
 async def order_event(
@@ -36,6 +35,23 @@ async def order_event(
         actor=ctx.actor.label,
         note=note,
     )
+    emit_order_event(
+        ctx, order_id, kind, from_status=from_status, to_status=to_status, note=note, extra=extra
+    )
+
+
+def emit_order_event(
+    ctx: ToolContext,
+    order_id: int,
+    kind: str,
+    *,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    note: str = "",
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """The outbox event of an order change whose history row is written already (a new
+    order's is written with it: storage.order_writes.insert_order)."""
     topic = (
         "order.created"
         if kind == "created"

@@ -332,7 +332,6 @@ class ToolRunner:
                             conversation_id=step.conversation_id,
                             surface=surface,
                         )
-                        await flush_events(ctx)
                         await self._audit(ctx, t.name, raw_args, surface, "proposed", None, started)
                         return proposal
                     if isinstance(step, _Confirm):
@@ -359,9 +358,10 @@ class ToolRunner:
                         await serve_waiting_orders(ctx)
                     if keyed is not None:
                         await remember(ctx, t.name, keyed, result)
-                    await flush_events(ctx)
                     if t.write or step is not None:
                         await self._audit(ctx, t.name, raw_args, surface, "ok", None, started)
+                    else:
+                        await flush_events(ctx)
                 if t.write:
                     for hook in self._committed:
                         hook(t)
@@ -421,9 +421,10 @@ class ToolRunner:
         error: str | None,
         started: float,
     ) -> None:
-        await audit.add_entry(
-            ctx.tx, self._audit_row(ctx.actor, name, args, surface, outcome, error, started)
-        )
+        """The call's audit row, written with the outbox events it queued (one statement on
+        PostgreSQL): the last write of its transaction."""
+        row = self._audit_row(ctx.actor, name, args, surface, outcome, error, started)
+        await audit.add_entry(ctx.tx, row, ctx.take_events())
 
     async def _audit_alone(
         self,

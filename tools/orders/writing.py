@@ -15,7 +15,7 @@ from storage import order_writes
 from storage.models import Order
 from storage.order_writes import NewLine, NewOrder
 from tools.context import ToolContext
-from tools.events import order_event
+from tools.events import emit_order_event
 from tools.order_models import AddressIn, LineOut, OrderOut, PurchaseSuggestion
 from tools.orders.reading import order_view
 from tools.reservations import (
@@ -125,12 +125,14 @@ async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
     status = OrderStatus.AWAITING_STOCK if alloc.plan.unserved else OrderStatus.NEW
     values = _order_values(ctx, d, status, totals, fee)
     lines = _line_values(d, totals, alloc)
-    order_id, line_ids = await order_writes.insert_order(ctx.tx, values, lines)
+    order_id, line_ids = await order_writes.insert_order(
+        ctx.tx, values, lines, actor=ctx.actor.label
+    )
     await apply_moves(ctx, _reservations(order_id, lines))
     if d.quote_id:
         await drop_quote_holds(ctx, d.quote_id)
     suggestions = _suggestions(alloc, d.items)
-    await order_event(
+    emit_order_event(
         ctx,
         order_id,
         "created",
