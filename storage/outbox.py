@@ -2,8 +2,9 @@
 consumer (staff notifications, a marketplace's stock push, outgoing webhooks) in commit order
 from its own cursor, at least once.
 
-The tools queue events during a call and ``add_events`` writes them just before commit
-(tools/events.py), so a consumer sees exactly what committed. The order is (txid, id):
+The tools queue events during a call; they are written just before commit, by ``add_events``
+(tools/events.py) or with the call's audit row (storage/audit.py), so a consumer sees exactly
+what committed. The order is (txid, id):
 
 * On PostgreSQL, ids come from a sequence when a row is inserted, but transactions commit in
   another order: a reader going by id alone could pass id 7 while the transaction holding id 6

@@ -38,15 +38,7 @@ class AuditOut(BaseModel):
 async def list_audit_log(ctx: ToolContext, inp: AuditIn) -> AuditOut:
     return AuditOut(
         entries=[
-            AuditRow(
-                id=r.id,
-                at=r.at,
-                actor=r.actor,
-                role=r.role,
-                tool=r.tool,
-                surface=r.surface,
-                outcome=r.outcome,
-            )
+            AuditRow.model_validate(r, from_attributes=True)
             for r in await audit.latest(ctx.tx, inp.limit)
         ]
     )
