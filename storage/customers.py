@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.database import Tx
@@ -38,6 +49,15 @@ MAX_MERGE_HOPS = 50
 
 async def customer(tx: Tx, customer_id: int) -> Customer | None:
     return await tx.session.get(Customer, customer_id)
+
+
+_EXISTS = Sql(select(Customer.id).where(Customer.id == bindparam("id", type_=Integer)))
+
+
+async def exists(tx: Tx, customer_id: int) -> bool:
+    """Whether the customer is on file (merged ones too): one indexed read on the fast path,
+    for staff creating an order, without loading the customer."""
+    return bool(await (await tx.raw()).fetch(_EXISTS, {"id": customer_id}))
 
 
 async def add_customer(tx: Tx, c: Customer) -> Customer:

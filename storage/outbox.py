@@ -1,8 +1,10 @@
-"""Reading the outbox: every consumer (staff notifications, a marketplace's stock push, outgoing
-webhooks) follows the events in commit order from its own cursor, at least once.
+"""The outbox: written in the same transaction as the change it reports, read by every
+consumer (staff notifications, a marketplace's stock push, outgoing webhooks) in commit order
+from its own cursor, at least once.
 
-Events are written by the tools in the same transaction as the change they report
-(tools/events.py), so a consumer sees exactly what committed. The order is (txid, id):
+The tools queue events during a call; they are written just before commit, by ``add_events``
+(tools/events.py) or with the call's audit row (storage/audit.py), so a consumer sees exactly
+what committed. The order is (txid, id):
 
 * On PostgreSQL, ids come from a sequence when a row is inserted, but transactions commit in
   another order: a reader going by id alone could pass id 7 while the transaction holding id 6
@@ -24,17 +26,102 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import json
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
 
-from storage.base import utcnow
+from storage.base import Json, UTCDateTime, utcnow
 from storage.database import Database, Tx
+from storage.fastsql import Sql
 from storage.models import OutboxCursor, OutboxEvent
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _insert_event(txid: int | ColumnElement[int]) -> Sql:
+    return Sql(
+        insert(OutboxEvent).values(
+            txid=txid,
+            topic=bindparam("topic", type_=String),
+            key=bindparam("key", type_=String),
+            payload=bindparam("payload", type_=Json),
+            created_at=bindparam("created_at", type_=UTCDateTime),
+        )
+    )
+
+
+# The writer's transaction id orders events for readers on PostgreSQL (see above); SQLite's
+# writers commit one at a time, in id order.
+_INSERT_EVENT = {
+    "sqlite": _insert_event(0),
+    "postgresql": _insert_event(func.txid_current()),
+}
+
+
+class NewEvent(TypedDict):
+    topic: str
+    key: str  # what it is about, e.g. "order:12", "variant:7"
+    payload: dict[str, Any]
+
+
+async def add_events(tx: Tx, events: Sequence[NewEvent]) -> None:
+    """Writes the call's events, created at ``tx.now``, in one batch."""
+    if not events:
+        return
+    rows = [{**e, "created_at": tx.now} for e in events]
+    await (await tx.raw()).execute_many(_INSERT_EVENT[tx.dialect], rows)
+
+
+# Up to this many events are written along with another row in one statement on PostgreSQL
+# (storage.audit), compiled once per count; a larger batch (an import) goes on its own.
+FOLD_MAX = 16
+
+
+@functools.cache
+def events_insert_pg(count: int) -> Insert:
+    """PostgreSQL: ``count`` events in one multi-row INSERT, in their order (binds
+    ``topic_{i}``, ``key_{i}``, ``payload_{i}`` and ``created_at``: see ``bind_events``), to
+    be a CTE of a statement that writes them with its own row."""
+    at = bindparam("created_at", type_=UTCDateTime)
+    rows = [
+        {
+            "txid": func.txid_current(),
+            "topic": bindparam(f"topic_{i}", type_=String),
+            "key": bindparam(f"key_{i}", type_=String),
+            "payload": bindparam(f"payload_{i}", type_=Json),
+            "created_at": at,
+        }
+        for i in range(count)
+    ]
+    return insert(OutboxEvent).values(rows)
+
+
+def bind_events(params: dict[str, Any], events: Sequence[NewEvent], at: datetime) -> None:
+    """``events_insert_pg``'s parameters, added to ``params``."""
+    params["created_at"] = at
+    for i, e in enumerate(events):
+        params[f"topic_{i}"] = e["topic"]
+        params[f"key_{i}"] = e["key"]
+        params[f"payload_{i}"] = e["payload"]
+
+
+# --- reading -------------------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)

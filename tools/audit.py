@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from storage.models import AuditEntry
+from storage import audit
 from tools.context import ToolContext
 from tools.registry import MANAGERS, tool
 
@@ -37,26 +36,9 @@ class AuditOut(BaseModel):
     write=False,
 )
 async def list_audit_log(ctx: ToolContext, inp: AuditIn) -> AuditOut:
-    rows = (
-        (
-            await ctx.session.execute(
-                select(AuditEntry).order_by(AuditEntry.id.desc()).limit(inp.limit)
-            )
-        )
-        .scalars()
-        .all()
-    )
     return AuditOut(
         entries=[
-            AuditRow(
-                id=r.id,
-                at=r.at,
-                actor=r.actor,
-                role=r.role,
-                tool=r.tool,
-                surface=r.surface,
-                outcome=r.outcome,
-            )
-            for r in rows
+            AuditRow.model_validate(r, from_attributes=True)
+            for r in await audit.latest(ctx.tx, inp.limit)
         ]
     )

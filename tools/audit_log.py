@@ -10,44 +10,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, insert
-
-from storage.base import Json, UTCDateTime
+from storage import audit
+from storage.audit import NewAuditEntry
 from storage.database import Database
 from storage.errors import DatabaseBusy
-from storage.fastsql import Sql
-from storage.models import AuditEntry
 
 log = logging.getLogger("shopbot.tools")
-
-INSERT_AUDIT = Sql(
-    insert(AuditEntry).values(
-        at=bindparam("at", type_=UTCDateTime),
-        actor=bindparam("actor", type_=String),
-        role=bindparam("role", type_=String),
-        tool=bindparam("tool", type_=String),
-        surface=bindparam("surface", type_=String),
-        args=bindparam("args", type_=Json),
-        outcome=bindparam("outcome", type_=String),
-        error=bindparam("error", type_=String),
-        duration_ms=bindparam("duration_ms", type_=Integer),
-    )
-)
 
 
 class AuditWriter:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._pending: list[dict[str, Any]] = []
+        self._pending: list[NewAuditEntry] = []
         self._task: asyncio.Task[None] | None = None
 
-    async def write(self, row: dict[str, Any]) -> None:
+    async def write(self, row: NewAuditEntry) -> None:
         """Writes the row now if the write lock is free, else queues it."""
         try:
             async with self.db.transaction(wait=False) as tx:
-                await tx.fast.execute(INSERT_AUDIT, row)
+                await audit.add_entry(tx, row)
         except DatabaseBusy:
             self._pending.append(row)
             if self._task is None or self._task.done():
@@ -61,7 +43,7 @@ class AuditWriter:
             try:
                 async with self.db.transaction() as tx:
                     for row in rows:
-                        await tx.fast.execute(INSERT_AUDIT, row)
+                        await audit.add_entry(tx, row)
             except DatabaseBusy:
                 self._pending[:0] = rows  # still busy: keep them, try again shortly
                 await asyncio.sleep(self.db.lock_timeout / 10)

@@ -12,6 +12,7 @@ from core.errors import PermissionDenied
 from core.roles import Actor
 from storage.database import Tx
 from storage.fastsql import FastExecutor
+from storage.outbox import NewEvent
 from tools.config import ToolConfig
 
 
@@ -21,7 +22,7 @@ class ToolContext:
     actor: Actor
     config: ToolConfig
     # Outbox rows collected during the call, written in one batch before commit.
-    pending_events: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    pending_events: list[NewEvent] = dataclasses.field(default_factory=list)
     # Variants whose available stock grew during the call (a receipt, an adjustment, a
     # cancelled order's release, a restock): the runner offers that stock to orders waiting
     # for it before commit (tools.reservations.serve_waiting_orders).
@@ -61,3 +62,8 @@ class ToolContext:
 
     def emit(self, topic: str, key: str, payload: dict[str, Any]) -> None:
         self.pending_events.append({"topic": topic, "key": key, "payload": payload})
+
+    def take_events(self) -> list[NewEvent]:
+        """The queued outbox rows, handed over once to be written."""
+        events, self.pending_events = self.pending_events, []
+        return events

@@ -16,37 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import String, bindparam, insert, select
 
 from core.errors import Conflict
-from storage.base import Json, UTCDateTime
-from storage.fastsql import Sql
-from storage.models import ToolResult
+from storage import tool_results
 from tools.context import ToolContext
 
 KEY_HELP = (
     "Optional: any unique string for this one action (e.g. a UUID). A retry with the same key "
     "returns the first result instead of doing it twice."
-)
-
-SELECT_RESULT = Sql(
-    select(ToolResult.actor, ToolResult.request_hash, ToolResult.result).where(
-        ToolResult.tool == bindparam("tool", type_=String),
-        ToolResult.key == bindparam("key", type_=String),
-    )
-)
-INSERT_RESULT = Sql(
-    insert(ToolResult).values(
-        tool=bindparam("tool", type_=String),
-        key=bindparam("key", type_=String),
-        actor=bindparam("actor", type_=String),
-        request_hash=bindparam("hash", type_=String),
-        result=bindparam("result", type_=Json),
-        created_at=bindparam("at", type_=UTCDateTime),
-    )
 )
 
 
@@ -68,32 +47,27 @@ async def replay(
     ctx: ToolContext, tool: str, parsed: Idempotent, output_model: type[BaseModel]
 ) -> BaseModel | None:
     """The stored result of an earlier call with this key, or None for a first call."""
-    rows = await (await ctx.sql()).fetch(
-        SELECT_RESULT, {"tool": tool, "key": parsed.idempotency_key}
-    )
-    if not rows:
+    assert parsed.idempotency_key is not None
+    stored = await tool_results.stored_result(ctx.tx, tool, parsed.idempotency_key)
+    if stored is None:
         return None
-    actor, digest, result = rows[0]
-    if actor != ctx.actor.label or digest != request_hash(parsed):
+    if stored.actor != ctx.actor.label or stored.request_hash != request_hash(parsed):
         raise Conflict(
             "This idempotency key was already used for another request; use a new key for "
             "each action.",
             field="idempotency_key",
             code="idempotency_key_reused",
         )
-    data: dict[str, Any] = json.loads(result) if isinstance(result, str | bytes) else result
-    return output_model.model_validate(data)
+    return output_model.model_validate(stored.result)
 
 
 async def remember(ctx: ToolContext, tool: str, parsed: Idempotent, result: BaseModel) -> None:
-    await (await ctx.sql()).execute(
-        INSERT_RESULT,
-        {
-            "tool": tool,
-            "key": parsed.idempotency_key,
-            "actor": ctx.actor.label,
-            "hash": request_hash(parsed),
-            "result": result.model_dump(mode="json"),
-            "at": ctx.now,
-        },
+    assert parsed.idempotency_key is not None
+    await tool_results.store_result(
+        ctx.tx,
+        tool,
+        parsed.idempotency_key,
+        actor=ctx.actor.label,
+        request_hash=request_hash(parsed),
+        result=result.model_dump(mode="json"),
     )

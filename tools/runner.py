@@ -20,11 +20,13 @@ from core.cards import Decision
 from core.clean_text import check_all, scrub
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from core.roles import Actor
+from storage import audit
+from storage.audit import NewAuditEntry
 from storage.base import utcnow
 from storage.database import Database
 from storage.errors import DatabaseNotMigrated, classify, domain_error_for
 from storage.pending import PendingStatus, get_pending, settle
-from tools.audit_log import INSERT_AUDIT, AuditWriter
+from tools.audit_log import AuditWriter
 from tools.config import ToolConfig
 from tools.context import ToolContext
 from tools.events import flush_events
@@ -330,7 +332,6 @@ class ToolRunner:
                             conversation_id=step.conversation_id,
                             surface=surface,
                         )
-                        await flush_events(ctx)
                         await self._audit(ctx, t.name, raw_args, surface, "proposed", None, started)
                         return proposal
                     if isinstance(step, _Confirm):
@@ -357,9 +358,10 @@ class ToolRunner:
                         await serve_waiting_orders(ctx)
                     if keyed is not None:
                         await remember(ctx, t.name, keyed, result)
-                    await flush_events(ctx)
                     if t.write or step is not None:
                         await self._audit(ctx, t.name, raw_args, surface, "ok", None, started)
+                    else:
+                        await flush_events(ctx)
                 if t.write:
                     for hook in self._committed:
                         hook(t)
@@ -419,9 +421,10 @@ class ToolRunner:
         error: str | None,
         started: float,
     ) -> None:
-        await (await ctx.sql()).execute(
-            INSERT_AUDIT, self._audit_row(ctx.actor, name, args, surface, outcome, error, started)
-        )
+        """The call's audit row, written with the outbox events it queued (one statement on
+        PostgreSQL): the last write of its transaction."""
+        row = self._audit_row(ctx.actor, name, args, surface, outcome, error, started)
+        await audit.add_entry(ctx.tx, row, ctx.take_events())
 
     async def _audit_alone(
         self,
@@ -446,7 +449,7 @@ class ToolRunner:
         outcome: str,
         error: str | None,
         started: float,
-    ) -> dict[str, Any]:
+    ) -> NewAuditEntry:
         return {
             "at": utcnow(),
             "actor": actor.label,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.errors import NotFound
 from core.phone import normalise_phone
-from storage.models import Customer
+from storage import customers
 from tools.context import ToolContext
 from tools.order_models import OrderOut
 from tools.orders.schemas import CreateOrderIn
@@ -21,7 +21,7 @@ from tools.registry import SALES, tool
 )
 async def create_order(ctx: ToolContext, inp: CreateOrderIn) -> OrderOut:
     phone = normalise_phone(inp.buyer_phone, field="buyer_phone") if inp.buyer_phone else None
-    if inp.customer_id is not None and await ctx.session.get(Customer, inp.customer_id) is None:
+    if inp.customer_id is not None and not await customers.exists(ctx.tx, inp.customer_id):
         raise NotFound(
             f"Customer {inp.customer_id} does not exist.",
             field="customer_id",

@@ -10,6 +10,7 @@ from core.cards import CardField, CardKind
 from core.errors import Conflict, InsufficientStock, InvalidInput
 from core.phone import normalise_phone
 from core.text import fold
+from storage import order_writes
 from storage.models import Quote
 from tools.context import ToolContext
 from tools.customer_links import claim_phone
@@ -18,13 +19,6 @@ from tools.orders.cards import address_text, card_lines, card_totals
 from tools.orders.quoting import buyer_of, check_open, load_quote, quote_order
 from tools.orders.reading import load_order, order_out
 from tools.orders.schemas import PlaceOrderIn, QuoteBuyer, QuoteIn, QuoteOut
-from tools.orders.statements import (
-    FILL_NAME,
-    INSERT_ADDRESS,
-    INSERT_PHONE,
-    KNOWN_BUYER,
-    SELECT_BY_EXTERNAL,
-)
 from tools.orders.writing import Draft, Item, draft_items, write_order
 from tools.pending import Prepared
 from tools.registry import CUSTOMER, STAFF, tool
@@ -48,12 +42,10 @@ async def _placed_with_key(
     """The order an earlier call with the same idempotency key placed, if any."""
     if not external_id:
         return None
-    existing = await (await ctx.sql()).fetch(
-        SELECT_BY_EXTERNAL, {"channel": channel, "external_id": external_id}
-    )
-    if not existing:
+    existing = await order_writes.order_id_by_external(ctx.tx, channel, external_id)
+    if existing is None:
         return None
-    return await order_out(ctx, await load_order(ctx, existing[0][0]))
+    return await order_out(ctx, await load_order(ctx, existing))
 
 
 async def _quote_for_card(ctx: ToolContext, inp: PlaceOrderIn) -> QuoteOut:
@@ -271,40 +263,30 @@ async def _remember_buyer(
     """A customer's name, phone and address are kept for next time. A phone that belongs to
     another customer is not taken over: it is kept as this customer's unconfirmed phone, which
     links the two records until staff merge them (tools/customer_links.py)."""
-    sql = await ctx.sql()
     addr = address or AddressIn(line="-")
-    known_name, phone_owner, address_known = (
-        await sql.fetch(
-            KNOWN_BUYER,
-            {
-                "customer_id": customer_id,
-                "phone": phone or "",
-                "line": addr.line,
-                "ward": addr.ward,
-                "district": addr.district,
-                "province": addr.province,
-            },
-        )
-    )[0]
-    if name and not known_name:
-        await sql.execute(
-            FILL_NAME, {"customer_id": customer_id, "name": name, "folded": fold(name)}
-        )
-    if phone and phone_owner is None:
-        await sql.execute(INSERT_PHONE, {"customer_id": customer_id, "phone": phone})
-    elif phone and phone_owner != customer_id:
+    known = await order_writes.known_buyer(
+        ctx.tx,
+        customer_id,
+        phone or "",
+        line=addr.line,
+        ward=addr.ward,
+        district=addr.district,
+        province=addr.province,
+    )
+    if name and not known.name:
+        await order_writes.fill_name(ctx.tx, customer_id, name, fold(name))
+    if phone and known.phone_owner is None:
+        await order_writes.add_phone(ctx.tx, customer_id, phone)
+    elif phone and known.phone_owner != customer_id:
         await claim_phone(ctx, customer_id, phone)  # kept unconfirmed, linked to its owner
-    if address is not None and not address_known:
-        await sql.execute(
-            INSERT_ADDRESS,
-            {
-                "customer_id": customer_id,
-                "line": address.line,
-                "ward": address.ward,
-                "district": address.district,
-                "province": address.province,
-                "recipient": name,
-                "phone": phone,
-                "is_default": False,
-            },
+    if address is not None and not known.address_known:
+        await order_writes.add_address(
+            ctx.tx,
+            customer_id,
+            recipient=name,
+            phone=phone,
+            line=address.line,
+            ward=address.ward,
+            district=address.district,
+            province=address.province,
         )

@@ -1,5 +1,5 @@
 """Building and writing an order: the draft every way of ordering fills in (quote, place,
-create), its amounts, and the reserving write on the compiled fast path (storage.fastsql)."""
+create), its amounts, and the reserving write (storage.order_writes, on the fast path)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from core.errors import Conflict, InvalidInput
 from core.money import MAX_AMOUNT, OrderTotals, PricedLine, format_vnd, order_totals
 from core.order_status import OrderStatus
 from core.text import fold
+from storage import order_writes
 from storage.models import Order
+from storage.order_writes import NewLine, NewOrder
 from tools.context import ToolContext
-from tools.events import order_event
+from tools.events import emit_order_event
 from tools.order_models import AddressIn, LineOut, OrderOut, PurchaseSuggestion
 from tools.orders.reading import order_view
-from tools.orders.statements import INSERT_ORDER, SELECT_BY_EXTERNAL, insert_lines_sql
 from tools.reservations import (
     Allocation,
     VariantRow,
@@ -110,10 +111,7 @@ def _storable(totals: OrderTotals) -> OrderTotals:
 
 async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
     """Reserves and writes a new order in the caller's transaction."""
-    sql = await ctx.sql()
-    if d.external_id and await sql.fetch(
-        SELECT_BY_EXTERNAL, {"channel": d.channel, "external_id": d.external_id}
-    ):
+    if d.external_id and await order_writes.order_id_by_external(ctx.tx, d.channel, d.external_id):
         raise Conflict(
             f"An order with external id {d.external_id} already exists on {d.channel}.",
             field="external_id",
@@ -126,13 +124,15 @@ async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
     totals, fee = item_totals(ctx, d.items, d.discount, d.shipping_fee, d.shipping_payer)
     status = OrderStatus.AWAITING_STOCK if alloc.plan.unserved else OrderStatus.NEW
     values = _order_values(ctx, d, status, totals, fee)
-    order_id = (await sql.fetch(INSERT_ORDER, values))[0][0]
-    lines_out, moves = await _write_lines(ctx, order_id, d, totals, alloc)
-    await apply_moves(ctx, moves)
+    lines = _line_values(d, totals, alloc)
+    order_id, line_ids = await order_writes.insert_order(
+        ctx.tx, values, lines, actor=ctx.actor.label
+    )
+    await apply_moves(ctx, _reservations(order_id, lines))
     if d.quote_id:
         await drop_quote_holds(ctx, d.quote_id)
     suggestions = _suggestions(alloc, d.items)
-    await order_event(
+    emit_order_event(
         ctx,
         order_id,
         "created",
@@ -145,13 +145,17 @@ async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
     )
     # The row as written (not added to the session: the fast path wrote it).
     written = Order(id=order_id, paid_amount=0, updated_at=ctx.now, **values)
+    lines_out = [
+        LineOut.model_validate({**line, "id": line_id})
+        for line, line_id in zip(lines, line_ids, strict=True)
+    ]
     return order_view(written, lines_out, suggestions)
 
 
 def _order_values(
     ctx: ToolContext, d: Draft, status: OrderStatus, totals: OrderTotals, fee: int
-) -> dict[str, Any]:
-    """The order row's columns, as INSERT_ORDER takes them."""
+) -> NewOrder:
+    """The order row's columns."""
     addr = d.address
     return {
         "channel": d.channel,
@@ -180,46 +184,43 @@ def _order_values(
     }
 
 
-async def _write_lines(
-    ctx: ToolContext, order_id: int, d: Draft, totals: OrderTotals, alloc: Allocation
-) -> tuple[list[LineOut], list[Move]]:
-    """Inserts the order's lines in one statement; returns them and the reservations to make."""
-    params: dict[str, Any] = {}
-    moves: list[Move] = []
-    rows: list[dict[str, Any]] = []
+def _line_values(d: Draft, totals: OrderTotals, alloc: Allocation) -> list[NewLine]:
+    """The order's lines' columns, reserved in the warehouse the plan assigned (if any)."""
+    lines: list[NewLine] = []
     for i, (it, amounts) in enumerate(zip(d.items, totals.lines, strict=True)):
         wh = alloc.plan.assigned.get(i)
-        row = {
-            "order_id": order_id,
-            "variant_id": it.variant.id,
-            "sku": it.variant.sku,
-            "name": it.variant.name,
-            "quantity": it.quantity,
-            "unit_price": it.unit_price,
-            "vat_rate": it.variant.vat_rate,
-            "unit_cost": it.variant.cost_price,
-            "discount": amounts.discount,
-            "vat_amount": amounts.vat,
-            "line_total": amounts.gross,
-            "warehouse_id": wh,
-            "reserved": it.quantity if wh is not None else 0,
-        }
-        params.update({f"{k}_{i}": v for k, v in row.items()})
-        rows.append(row)
-        if wh is not None:
-            moves.append(
-                Move(
-                    it.variant.id,
-                    wh,
-                    d_reserved=it.quantity,
-                    reason="reservation",
-                    ref_type="order",
-                    ref_id=order_id,
-                )
-            )
-    sql = await ctx.sql()
-    ids = {sku: line_id for line_id, sku in await sql.fetch(insert_lines_sql(len(d.items)), params)}
-    return [LineOut.model_validate({**row, "id": ids[row["sku"]]}) for row in rows], moves
+        lines.append(
+            {
+                "variant_id": it.variant.id,
+                "sku": it.variant.sku,
+                "name": it.variant.name,
+                "quantity": it.quantity,
+                "unit_price": it.unit_price,
+                "vat_rate": it.variant.vat_rate,
+                "unit_cost": it.variant.cost_price,
+                "discount": amounts.discount,
+                "vat_amount": amounts.vat,
+                "line_total": amounts.gross,
+                "warehouse_id": wh,
+                "reserved": it.quantity if wh is not None else 0,
+            }
+        )
+    return lines
+
+
+def _reservations(order_id: int, lines: list[NewLine]) -> list[Move]:
+    return [
+        Move(
+            line["variant_id"],
+            line["warehouse_id"],
+            d_reserved=line["quantity"],
+            reason="reservation",
+            ref_type="order",
+            ref_id=order_id,
+        )
+        for line in lines
+        if line["warehouse_id"] is not None
+    ]
 
 
 def _suggestions(alloc: Allocation, items: list[Item]) -> list[PurchaseSuggestion]:
