@@ -14,7 +14,7 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,21 @@ class Tx:
     @property
     def has_session(self) -> bool:
         return self._session is not None
+
+    # The unit of work, for tools: new entities and changes to loaded ones are written at the
+    # next flush or at commit. Queries are storage functions (docs/architecture.md).
+    def add(self, entity: object) -> None:
+        self.session.add(entity)
+
+    def add_all(self, entities: Iterable[object]) -> None:
+        self.session.add_all(entities)
+
+    async def delete(self, entity: object) -> None:
+        await self.session.delete(entity)
+
+    async def flush(self) -> None:
+        """Writes pending changes now (to get generated ids, or to meet a constraint early)."""
+        await self.session.flush()
 
     async def raw(self) -> FastExecutor:
         """The compiled fast path (storage.fastsql), after flushing pending ORM changes so

@@ -201,9 +201,9 @@ async def hold_stock(
             expires_at=ctx.now + timedelta(minutes=minutes),
             created_at=ctx.now,
         )
-        ctx.session.add(quote)
-        await ctx.session.flush()
-        ctx.session.add(
+        ctx.tx.session.add(quote)
+        await ctx.tx.session.flush()
+        ctx.tx.session.add(
             StockHold(
                 quote_id=quote.id,
                 variant_id=v.id,
@@ -213,13 +213,13 @@ async def hold_stock(
             )
         )
         # As tools.holds.hold_quote does: the row says a live hold may exist until then.
-        await ctx.session.execute(
+        await ctx.tx.session.execute(
             update(StockLevel)
             .where(StockLevel.variant_id == v.id, StockLevel.warehouse_id == wh.id)
             .where(StockLevel.holds_until.is_(None) | (StockLevel.holds_until < quote.expires_at))
             .values(holds_until=quote.expires_at)
         )
-        await ctx.session.flush()
+        await ctx.tx.session.flush()
         return quote.id
 
     return await in_tx(db, run)
@@ -239,7 +239,7 @@ async def ledger_mismatches(db: Database) -> list[tuple[int, int, int, int, int,
             .group_by(StockMove.variant_id, StockMove.warehouse_id)
             .subquery()
         )
-        rows = await ctx.session.execute(
+        rows = await ctx.tx.session.execute(
             select(
                 StockLevel.variant_id,
                 StockLevel.warehouse_id,
@@ -267,7 +267,7 @@ async def stock_level(db: Database, sku: str, warehouse_id: int) -> tuple[int, i
 
     async def run(ctx: ToolContext) -> tuple[int, int]:
         row = (
-            await ctx.session.execute(
+            await ctx.tx.session.execute(
                 select(StockLevel.on_hand, StockLevel.reserved)
                 .join(Variant, Variant.id == StockLevel.variant_id)
                 .where(Variant.sku == sku, StockLevel.warehouse_id == warehouse_id)
@@ -282,7 +282,7 @@ async def outbox_payloads(db: Database, topic: str) -> list[dict[str, Any]]:
     """The payloads of the outbox events on ``topic``, oldest first."""
 
     async def run(ctx: ToolContext) -> list[dict[str, Any]]:
-        rows = await ctx.session.execute(
+        rows = await ctx.tx.session.execute(
             select(OutboxEvent.payload).where(OutboxEvent.topic == topic).order_by(OutboxEvent.id)
         )
         return [r[0] for r in rows]
@@ -295,7 +295,9 @@ async def count_rows(db: Database, *models: Any) -> dict[str, int]:
 
     async def run(ctx: ToolContext) -> dict[str, int]:
         return {
-            m.__tablename__: int(await ctx.session.scalar(select(func.count()).select_from(m)) or 0)
+            m.__tablename__: int(
+                await ctx.tx.session.scalar(select(func.count()).select_from(m)) or 0
+            )
             for m in models
         }
 

@@ -6,12 +6,9 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.errors import PermissionDenied
 from core.roles import Actor
 from storage.database import Tx
-from storage.fastsql import FastExecutor
 from storage.outbox import NewEvent
 from tools.config import ToolConfig
 
@@ -40,16 +37,8 @@ class ToolContext:
     deferred_waiting: set[int] = dataclasses.field(default_factory=set)
 
     @property
-    def session(self) -> AsyncSession:
-        return self.tx.session
-
-    @property
     def now(self) -> datetime:
         return self.tx.now
-
-    async def sql(self) -> FastExecutor:
-        """The raw fast path. Pending ORM changes are flushed first so both see one state."""
-        return await self.tx.raw()
 
     def customer_id(self) -> int | None:
         """The customer this call is bound to, or None for staff and system."""

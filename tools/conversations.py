@@ -116,7 +116,7 @@ async def hand_back_conversation(ctx: ToolContext, inp: HandBackIn) -> Conversat
     conv.mode = "bot"
     conv.updated_at = ctx.now
     await stored.end_handoffs(ctx.tx, conv.id, ctx.now)
-    await ctx.session.flush()
+    await ctx.tx.flush()
     ctx.emit(
         "handoff.ended",
         f"conversation:{conv.id}",

@@ -147,7 +147,7 @@ async def refund_payment(ctx: ToolContext, inp: RefundPaymentIn) -> OrderOut:
     else:
         settle(order)
     order.updated_at = ctx.now
-    await ctx.session.flush()
+    await ctx.tx.flush()
     note = f"{amount} đồng by {inp.method}" + (f" ({inp.reference})" if inp.reference else "")
     await order_event(
         ctx,

@@ -116,7 +116,7 @@ async def reserve_lines(
         ln.warehouse_id = wh
         ln.reserved = ln.quantity
     await apply_moves(ctx, moves)
-    await ctx.session.flush()
+    await ctx.tx.flush()
     return [ln for ln in todo if ln.reserved < ln.quantity]
 
 
@@ -139,7 +139,7 @@ async def release_lines(
             )
             ln.reserved = 0
     await apply_moves(ctx, moves)
-    await ctx.session.flush()
+    await ctx.tx.flush()
 
 
 async def consume_lines(ctx: ToolContext, order_id: int, lines: Iterable[OrderLine]) -> None:
@@ -171,7 +171,7 @@ async def consume_lines(ctx: ToolContext, order_id: int, lines: Iterable[OrderLi
     )
     for ln in lines:
         ln.reserved = 0
-    await ctx.session.flush()
+    await ctx.tx.flush()
 
 
 async def restock_lines(ctx: ToolContext, order_id: int, lines: Iterable[OrderLine]) -> None:
@@ -204,7 +204,7 @@ async def change_status(
     check_transition(current, target)
     order.status = target.value
     order.updated_at = ctx.now
-    await ctx.session.flush()
+    await ctx.tx.flush()
     await order_event(
         ctx, order.id, "status", from_status=current.value, to_status=target.value, note=note
     )

@@ -127,8 +127,8 @@ async def make_conversation(db: Database, customer_id: int, chat_id: str = "web-
 
     async def run(ctx: ToolContext) -> int:
         conv = Conversation(channel="web", chat_id=chat_id, customer_id=customer_id)
-        ctx.session.add(conv)
-        await ctx.session.flush()
+        ctx.tx.session.add(conv)
+        await ctx.tx.session.flush()
         return conv.id
 
     return await in_tx(db, run)

@@ -459,7 +459,7 @@ async def test_english_conversation_uses_the_english_prompt(
 
 async def _audit(db: Any, actor: str) -> list[tuple[str, str, str]]:
     async def run(ctx: Any) -> list[tuple[str, str, str]]:
-        rows = await ctx.session.execute(
+        rows = await ctx.tx.session.execute(
             select(AuditEntry.tool, AuditEntry.outcome, AuditEntry.surface).where(
                 AuditEntry.actor == actor
             )

@@ -79,7 +79,7 @@ class PhoneOut(BaseModel):
 
 @tool(name="attach_phone", description="test: writes a row the schema refuses", roles=MANAGERS)
 async def attach_phone(ctx: ToolContext, inp: PhoneIn) -> PhoneOut:
-    await ctx.session.execute(
+    await ctx.tx.session.execute(
         insert(CustomerPhone).values(customer_id=inp.customer_id, phone="+84912345678")
     )
     return PhoneOut(ok=True)

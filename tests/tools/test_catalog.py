@@ -36,7 +36,7 @@ def variant(sku: str, options: dict[str, str] | None = None, **kw: Any) -> dict[
 async def search_text(db: Database, code: str) -> str:
     async def run(ctx: ToolContext) -> str:
         q = select(Product.search_text).where(Product.code == code)
-        return str(await ctx.session.scalar(q))
+        return str(await ctx.tx.session.scalar(q))
 
     return await in_tx(db, run)
 
@@ -92,7 +92,7 @@ async def test_create_product_with_variants_and_opening_stock(shop: Caller, db: 
     assert (out["price_min"], out["price_max"]) == (100_000, 100_000)
 
     async def levels(ctx: ToolContext) -> set[tuple[str, int, int]]:
-        rows = await ctx.session.execute(
+        rows = await ctx.tx.session.execute(
             select(Variant.sku, StockLevel.warehouse_id, StockLevel.on_hand).join(
                 StockLevel, StockLevel.variant_id == Variant.id
             )

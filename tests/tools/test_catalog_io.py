@@ -202,7 +202,7 @@ async def on_hand(db: Database) -> dict[tuple[str, str], int]:
     from storage.models import Warehouse
 
     async def run(ctx: ToolContext) -> dict[tuple[str, str], int]:
-        rows = await ctx.session.execute(
+        rows = await ctx.tx.session.execute(
             select(Variant.sku, Warehouse.code, StockLevel.on_hand)
             .join(StockLevel, StockLevel.variant_id == Variant.id)
             .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
@@ -214,7 +214,7 @@ async def on_hand(db: Database) -> dict[tuple[str, str], int]:
 
 async def moves_of(db: Database, reason: str) -> list[tuple[str, int, str]]:
     async def run(ctx: ToolContext) -> list[tuple[str, int, str]]:
-        rows = await ctx.session.execute(
+        rows = await ctx.tx.session.execute(
             select(Variant.sku, StockMove.delta_on_hand, StockMove.note)
             .join(Variant, Variant.id == StockMove.variant_id)
             .where(StockMove.reason == reason)

@@ -77,7 +77,7 @@ async def test_merging_linked_customers_moves_everything_to_the_phones_owner(
     one, two = first.customer_id, second.customer_id
 
     async def talk(ctx: ToolContext) -> None:
-        ctx.session.add(Conversation(channel="web", chat_id="t" * 20, customer_id=two))
+        ctx.tx.session.add(Conversation(channel="web", chat_id="t" * 20, customer_id=two))
 
     await in_tx(db, talk)
     out = await shop("merge_customers", SALES, source_id=two, target_id=one)
@@ -92,7 +92,7 @@ async def test_merging_linked_customers_moves_everything_to_the_phones_owner(
     assert sorted(i["external_id"] for i in merged["identities"]) == ["s" * 20, "t" * 20]
 
     async def owner_of_chat(ctx: ToolContext) -> int | None:
-        return await ctx.session.scalar(
+        return await ctx.tx.session.scalar(
             select(Conversation.customer_id).where(Conversation.chat_id == "t" * 20)
         )
 

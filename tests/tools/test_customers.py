@@ -317,10 +317,10 @@ async def test_customer_updates_own_name_phone_and_address_only(shop: Caller) ->
 
 async def add_order_and_quote(db: Database, customer_id: int) -> None:
     async def run(ctx: ToolContext) -> None:
-        ctx.session.add(
+        ctx.tx.session.add(
             Order(channel="zalo", customer_id=customer_id, created_at=ctx.now, updated_at=ctx.now)
         )
-        ctx.session.add(
+        ctx.tx.session.add(
             Quote(
                 token=f"q{customer_id}",
                 customer_id=customer_id,
@@ -369,7 +369,7 @@ async def test_merge_moves_everything_to_the_target(shop: Caller, db: Database) 
     assert merged["order_count"] == 2
 
     async def state(ctx: ToolContext) -> dict[str, Any]:
-        s = ctx.session
+        s = ctx.tx.session
         return {
             "merged_into": dict(
                 (await s.execute(select(Customer.id, Customer.merged_into_id))).all()

@@ -67,7 +67,9 @@ async def po(
 
 async def cost_price(db: Database, sku: str) -> int:
     async def run(ctx: ToolContext) -> int:
-        return int(await ctx.session.scalar(select(Variant.cost_price).where(Variant.sku == sku)))
+        return int(
+            await ctx.tx.session.scalar(select(Variant.cost_price).where(Variant.sku == sku))
+        )
 
     return await in_tx(db, run)
 
@@ -423,7 +425,7 @@ async def test_partial_receipts_then_complete(shop: Caller, db: Database) -> Non
     assert await stock_level(db, TRANG, wh["HCM"]) == (14, 0)
 
     async def receipt_moves(ctx: ToolContext) -> list[tuple[str, str, int]]:
-        rows = await ctx.session.execute(
+        rows = await ctx.tx.session.execute(
             select(StockMove.reason, StockMove.ref_type, StockMove.delta_on_hand)
             .where(StockMove.reason == "receipt")
             .order_by(StockMove.id)
@@ -730,7 +732,7 @@ async def test_purchase_line_quantities_survive_in_the_table(shop: Caller, db: D
     )
 
     async def run(ctx: ToolContext) -> list[tuple[int, int, int]]:
-        rows = await ctx.session.execute(
+        rows = await ctx.tx.session.execute(
             select(
                 PurchaseOrderLine.quantity, PurchaseOrderLine.received, PurchaseOrderLine.unit_cost
             )

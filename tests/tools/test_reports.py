@@ -103,9 +103,9 @@ async def set_times(
 ) -> None:
     async def run(ctx: ToolContext) -> None:
         for oid, at in orders.items():
-            await ctx.session.execute(update(Order).where(Order.id == oid).values(created_at=at))
+            await ctx.tx.session.execute(update(Order).where(Order.id == oid).values(created_at=at))
         for rid, at in (refunds or {}).items():
-            await ctx.session.execute(
+            await ctx.tx.session.execute(
                 update(ReturnRequest).where(ReturnRequest.id == rid).values(refunded_at=at)
             )
 

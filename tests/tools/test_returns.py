@@ -47,8 +47,8 @@ from tools.context import ToolContext
 async def new_customer(db: Database, name: str) -> int:
     async def run(ctx: ToolContext) -> int:
         c = Customer(name=name, language="vi", note="", created_at=ctx.now)
-        ctx.session.add(c)
-        await ctx.session.flush()
+        ctx.tx.session.add(c)
+        await ctx.tx.session.flush()
         return c.id
 
     return await in_tx(db, run)
@@ -247,7 +247,7 @@ async def test_damaged_units_are_written_off_and_the_ledger_nets(
     assert await stock_level(db, DEN, wh["HCM"]) == (8, 0)
 
     async def moves(ctx: ToolContext) -> list[tuple[str, int]]:
-        rows = await ctx.session.execute(
+        rows = await ctx.tx.session.execute(
             select(StockMove.reason, StockMove.delta_on_hand)
             .where(StockMove.ref_type == "return")
             .order_by(StockMove.id)
@@ -257,7 +257,7 @@ async def test_damaged_units_are_written_off_and_the_ledger_nets(
     assert await in_tx(db, moves) == [("return_restock", 2), ("damaged", -1)]
 
     async def write_offs(ctx: ToolContext) -> list[tuple[int, int, str | None, int | None]]:
-        rows = await ctx.session.execute(
+        rows = await ctx.tx.session.execute(
             select(
                 StockWriteOff.quantity,
                 StockWriteOff.unit_cost,
@@ -308,7 +308,7 @@ async def test_lines_where_nothing_came_back_need_no_warehouse(shop: Caller, db:
     both = await request_return(shop, order["id"], {DEN: 1, TRANG: 1})
 
     async def close_hn(ctx: ToolContext) -> None:
-        await ctx.session.execute(
+        await ctx.tx.session.execute(
             update(Warehouse).where(Warehouse.code == "HN").values(active=False)
         )
 
@@ -373,7 +373,7 @@ async def test_order_becomes_returned_when_everything_is_back(shop: Caller, db: 
 
 async def return_moves(db: Database) -> list[tuple[str, int]]:
     async def run(ctx: ToolContext) -> list[tuple[str, int]]:
-        rows = await ctx.session.execute(
+        rows = await ctx.tx.session.execute(
             select(StockMove.reason, StockMove.delta_on_hand)
             .where(StockMove.ref_type == "return")
             .order_by(StockMove.id)

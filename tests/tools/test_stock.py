@@ -152,7 +152,7 @@ async def test_damaged_writes_off_and_only_removes(shop: Caller, db: Database) -
     assert out["on_hand"] == 8
 
     async def write_offs(ctx: ToolContext) -> list[tuple[int, int, str]]:
-        rows = await ctx.session.execute(
+        rows = await ctx.tx.session.execute(
             select(StockWriteOff.quantity, StockWriteOff.unit_cost, StockWriteOff.note)
         )
         return [(q, cost, note) for q, cost, note in rows]
@@ -188,7 +188,7 @@ async def test_adjust_unknown_or_inactive_warehouse(shop: Caller, db: Database) 
     assert err.value.field == "warehouse_code"
 
     async def close_hn(ctx: ToolContext) -> None:
-        await ctx.session.execute(
+        await ctx.tx.session.execute(
             update(Warehouse).where(Warehouse.code == "HN").values(active=False)
         )
 

@@ -41,7 +41,7 @@ async def setup(shop: Caller) -> dict[str, int]:
 
 async def stocktake_moves(db: Database) -> list[tuple[int, int]]:
     async def run(ctx: ToolContext) -> list[tuple[int, int]]:
-        rows = await ctx.session.execute(
+        rows = await ctx.tx.session.execute(
             select(StockMove.delta_on_hand, StockMove.ref_id)
             .where(StockMove.reason == "stocktake")
             .order_by(StockMove.id)
@@ -141,7 +141,7 @@ async def test_apply_corrects_on_hand_and_the_ledger_follows(shop: Caller, db: D
     assert await ledger_mismatches(db) == []
 
     async def events(ctx: ToolContext) -> list[dict[str, Any]]:
-        rows = await ctx.session.execute(
+        rows = await ctx.tx.session.execute(
             select(OutboxEvent.payload).where(OutboxEvent.topic == "stocktake.applied")
         )
         return [r[0] for r in rows]

@@ -66,14 +66,14 @@ async def create_customer(ctx: ToolContext, inp: CreateCustomerIn) -> CustomerOu
         created_at=ctx.now,
     )
     c.search_text = _search_text(c)
-    ctx.session.add(c)
-    await ctx.session.flush()
-    ctx.session.add_all([CustomerPhone(customer_id=c.id, phone=p) for p, _ in phones])
+    ctx.tx.add(c)
+    await ctx.tx.flush()
+    ctx.tx.add_all([CustomerPhone(customer_id=c.id, phone=p) for p, _ in phones])
     for a in addresses:
         a.customer_id = c.id
-    ctx.session.add_all(addresses)
-    ctx.session.add_all(_identity_rows(ctx, c.id, inp.identities))
-    await ctx.session.flush()
+    ctx.tx.add_all(addresses)
+    ctx.tx.add_all(_identity_rows(ctx, c.id, inp.identities))
+    await ctx.tx.flush()
     await _ensure_one_default(ctx, c.id)
     return await _customer_out(ctx, c)
 
@@ -133,25 +133,25 @@ async def update_customer(ctx: ToolContext, inp: UpdateCustomerIn) -> CustomerOu
     c.search_text = _search_text(c)
     for phone, _ in remove_phones:
         if phone in own_phones:
-            await ctx.session.delete(own_phones[phone])
+            await ctx.tx.delete(own_phones[phone])
         else:
             await drop_claim(ctx, c.id, phone)
     for phone in claimed:
         await claim_phone(ctx, c.id, phone)
-    ctx.session.add_all(
+    ctx.tx.add_all(
         [CustomerPhone(customer_id=c.id, phone=p) for p, _ in add_phones if p not in own_phones]
     )
     for aid in inp.remove_address_ids:
-        await ctx.session.delete(own_addresses[aid])
+        await ctx.tx.delete(own_addresses[aid])
     makes_default = inp.default_address_id is not None or any(a.is_default for a in new_addresses)
     if makes_default:
         for a in own_addresses.values():
             a.is_default = a.id == inp.default_address_id
     for a in new_addresses:
         a.customer_id = c.id
-    ctx.session.add_all(new_addresses)
-    ctx.session.add_all(_identity_rows(ctx, c.id, inp.add_identities))
-    await ctx.session.flush()
+    ctx.tx.add_all(new_addresses)
+    ctx.tx.add_all(_identity_rows(ctx, c.id, inp.add_identities))
+    await ctx.tx.flush()
     await _ensure_one_default(ctx, c.id)
     return await _customer_out(ctx, c)
 

@@ -125,7 +125,7 @@ async def update_order(ctx: ToolContext, inp: UpdateOrderIn) -> OrderOut:
         changed.append("shipping_fee")
     await reprice(ctx, order, lines)
     order.updated_at = ctx.now
-    await ctx.session.flush()
+    await ctx.tx.flush()
     await order_event(ctx, order.id, "edited", note=", ".join(changed))
     return await order_out(ctx, order)
 

@@ -38,7 +38,7 @@ async def record_payment(ctx: ToolContext, inp: RecordPaymentIn) -> OrderOut:
     order.paid_amount += inp.amount
     settle(order, collect=inp.method != "cod")  # paid ahead: less for the carrier to collect
     order.updated_at = ctx.now
-    await ctx.session.flush()
+    await ctx.tx.flush()
     note = f"{inp.amount} đồng by {inp.method}" + (f" ({inp.reference})" if inp.reference else "")
     await order_event(
         ctx,
