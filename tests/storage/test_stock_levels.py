@@ -134,3 +134,42 @@ async def test_sale_variants_decode_options_and_say_whether_they_sell(db: Databa
         assert await catalog.variant_by_sku(tx, "a") is None  # exact SKUs only
         await tx.session.execute(update(Product).values(active=False))
         assert [v.sellable for v in await catalog.sale_variants(tx, ["A"])] == [False]
+
+
+async def test_several_changes_and_their_ledger_go_in_one_statement_on_postgresql(
+    db: Database,
+) -> None:
+    """All rows take their change: the ledger is written with them, in the moves' order. One
+    row refused: the others changed (the caller refuses the call, which rolls back) and no
+    ledger row. SQLite answers None: its path is one statement per row."""
+    s = await seed(db, {"A": {"HCM": 5}, "B": {"HCM": 2}})
+    a, b, hcm = s.variants["A"], s.variants["B"], s.warehouses["HCM"]
+    both = [
+        Move(b, hcm, d_reserved=1, reason="reservation", ref_type="order", ref_id=7),
+        Move(a, hcm, d_reserved=2, reason="reservation", ref_type="order", ref_id=7, note="n"),
+    ]
+    async with db.transaction() as tx:
+        result = await stock_levels.change_levels_with_ledger(tx, both, "tester")
+        if db.dialect != "postgresql":
+            assert result is None
+            return
+        assert result == ({(a, hcm): (5, 2), (b, hcm): (2, 1)}, True)
+        ledger = (
+            await tx.session.execute(
+                select(
+                    StockMove.variant_id, StockMove.delta_reserved, StockMove.note, StockMove.actor
+                ).order_by(StockMove.id)
+            )
+        ).all()
+        assert [tuple(r) for r in ledger][-2:] == [(b, 1, "", "tester"), (a, 2, "n", "tester")]
+        before = len(ledger)
+        too_much = [
+            Move(a, hcm, d_reserved=1, reason="reservation"),
+            Move(b, hcm, d_reserved=5, reason="reservation"),
+        ]
+        assert await stock_levels.change_levels_with_ledger(tx, too_much, "tester") == (
+            {(a, hcm): (5, 3)},
+            False,
+        )
+        after = (await tx.session.execute(select(StockMove.id))).all()
+        assert len(after) == before
