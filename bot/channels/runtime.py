@@ -41,6 +41,7 @@ from storage.channels import (
     finish_send,
     pending_inbound,
     record_sends,
+    record_sends_claiming_first,
     recover_sends,
     renew_leases,
 )
@@ -193,15 +194,25 @@ class ChannelRuntime:
             async with self._typing(incoming.chat_id):
                 replies = await self.handler(incoming)
             bodies = await self.channel.render(incoming.chat_id, replies, self.codec)
-            rows = await record_sends(
-                self.db,
-                self.name,
-                incoming.chat_id,
-                [(f"in:{row.id}:{i}", body) for i, body in enumerate(bodies)],
-                answered=row.id,
-            )
+            items = [(f"in:{row.id}:{i}", body) for i, body in enumerate(bodies)]
+            # When the platform's pace lets the first reply go at once, it is claimed in the
+            # transaction that records it (a commit fewer per turn, still committed before
+            # it is sent) and sent in this turn's slot.
+            first: SendRow | None = None
+            if items and self.pacer.try_take(incoming.chat_id):
+                rows, first = await record_sends_claiming_first(
+                    self.db, self.name, incoming.chat_id, items, answered=row.id
+                )
+            else:
+                rows = await record_sends(
+                    self.db, self.name, incoming.chat_id, items, answered=row.id
+                )
+            retry = await self._deliver(first) if first is not None else None
         for send in rows:
-            await self._send(send)
+            if first is None or send.id != first.id:
+                await self._send(send)
+            elif retry is not None:  # the platform asked for another go
+                await self._send_tries(send, tried=retry)
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: str) -> AsyncIterator[None]:
@@ -256,12 +267,19 @@ class ChannelRuntime:
         return job
 
     async def _send(self, row: SendRow) -> None:
+        await self._send_tries(row, tried=None)
+
+    async def _send_tries(self, row: SendRow, *, tried: RetryLater | None) -> None:
+        """Sends ``row``, paced, retried as the platform asks. ``tried``: the first attempt
+        was made already (claimed when it was recorded) and the platform asked to wait."""
         limits = self.channel.limits
         backoff = 1.0
+        outcome = tried
         for attempt in range(1, limits.max_attempts + 1):
-            await self.pacer.wait(row.chat_id)
-            async with self.slots:
-                outcome = await self._attempt(row)
+            if attempt > 1 or tried is None:
+                await self.pacer.wait(row.chat_id)
+                async with self.slots:
+                    outcome = await self._attempt(row)
             if outcome is None:
                 return
             wait = max(outcome.retry_after, 0.0) or backoff
@@ -278,6 +296,10 @@ class ChannelRuntime:
         when the platform asked for another go (the row is pending again)."""
         if not await claim_send(self.db, row.id):
             return None  # sent, skipped or given up already
+        return await self._deliver(row)
+
+    async def _deliver(self, row: SendRow) -> RetryLater | None:
+        """The platform call for a claimed send, and its outcome recorded."""
         try:
             message_id = await self.channel.deliver(row.chat_id, row.body)
         except RetryLater as exc:
