@@ -4,9 +4,12 @@ posted to the webhook as Telegram posts them."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from typing import Any
 
 import pytest
+from aiogram.methods import Response, SendMessage
 from sqlalchemy import select
 
 from agents.conversation import ChatService
@@ -374,3 +377,17 @@ async def test_the_worker_takes_an_event_committed_late_with_a_smaller_id(
     finally:
         await worker.stop()
     assert await pending_inbound(db, "telegram") == []
+
+
+async def test_the_answer_types_aiogram_parses_with_outlive_garbage_collections(
+    fake_telegram: FakeTelegram,
+) -> None:
+    """Built per call (~10 ms of CPU) if a garbage collection drops them: the channel holds
+    them."""
+    channel = telegram_channel(fake_telegram)
+    answer: Any = Response
+    held = weakref.ref(answer[SendMessage.__returning__])
+    gc.collect()
+    assert held() is not None
+    assert answer[SendMessage.__returning__] is held()
+    await channel.close()
