@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +40,11 @@ _p = bindparam
 
 def _insert(tx: Tx) -> Any:
     return postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
+
+
+def _per_dialect(build: Callable[[Any], Sql]) -> dict[str, Sql]:
+    """ON CONFLICT is dialect syntax: the statement built with each dialect's insert."""
+    return {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}
 
 
 def _in(column: Any, name: str, size: int, type_: Any) -> ColumnElement[bool]:
@@ -134,15 +139,8 @@ def _upsert_chat(dialect_insert: Any) -> Sql:
     )
 
 
-# ON CONFLICT is dialect syntax: one statement per dialect.
-_INSERT_INBOX = {
-    "sqlite": _insert_inbox(sqlite.insert),
-    "postgresql": _insert_inbox(postgresql.insert),
-}
-_UPSERT_CHAT = {
-    "sqlite": _upsert_chat(sqlite.insert),
-    "postgresql": _upsert_chat(postgresql.insert),
-}
+_INSERT_INBOX = _per_dialect(_insert_inbox)
+_UPSERT_CHAT = _per_dialect(_upsert_chat)
 
 
 async def store_inbound(db: Database, channel: str, items: Sequence[InboundItem]) -> list[InboxRow]:
@@ -379,10 +377,7 @@ def _insert_send(dialect_insert: Any) -> Sql:
     )
 
 
-_INSERT_SEND = {
-    "sqlite": _insert_send(sqlite.insert),
-    "postgresql": _insert_send(postgresql.insert),
-}
+_INSERT_SEND = _per_dialect(_insert_send)
 _MARK_HANDLED = Sql(
     update(ChannelInbox)
     .where(ChannelInbox.id == _p("inbox", type_=Integer))
