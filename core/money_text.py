@@ -272,6 +272,8 @@ _DIGIT_WORDS = {
 _SPELLED_UNITS = {"nghin": 1_000, "ngan": 1_000, "trieu": 1_000_000, "ty": 1_000_000_000}
 _SPELLED_WORDS = frozenset({*_DIGIT_WORDS, *_SPELLED_UNITS, "muoi", "tram", "linh", "le", "dong"})
 _LETTERS = re.compile(r"[^\W\d_]+")
+# Every word of a text is folded to look for number words; chat uses few distinct words.
+_fold_word = functools.lru_cache(maxsize=4096)(fold)
 
 
 def _spelled_mentions(text: str) -> list[MoneyMention]:
@@ -279,10 +281,11 @@ def _spelled_mentions(text: str) -> list[MoneyMention]:
     by a noun ("hai triệu lượt xem" is not money)."""
     runs: list[list[tuple[str, re.Match[str]]]] = [[]]
     for word in _LETTERS.finditer(text):
-        folded = fold(word.group())
+        folded = _fold_word(word.group())
         # "chờ một tý" (a moment) is not a billion
         if folded not in _SPELLED_WORDS or (folded == "ty" and word.group() not in {"tỷ", "tỉ"}):
-            runs.append([])
+            if runs[-1]:
+                runs.append([])
             continue
         run = runs[-1]
         if run and text[run[-1][1].end() : word.start()] != " ":

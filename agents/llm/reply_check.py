@@ -32,6 +32,7 @@ of a small amount (9 x a 50.000đ discount) would let almost any round number th
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import re
 from collections.abc import Iterable
@@ -154,7 +155,7 @@ def check_reply(text: str, evidence: Evidence, language: str) -> Verdict:
         return Verdict(False, "false_claim", claim)
     allowed = set(evidence.amounts)
     for prompt in evidence.system_prompts:
-        allowed |= {m.amount for m in money_mentions(prompt)}
+        allowed |= _prompt_facts(prompt).amounts
     mentions = money_mentions(text)
     shown = {m.amount for m in mentions} & allowed
     quantities = {int(q) for q in _QUANTITY.findall(text)}
@@ -184,48 +185,67 @@ def amount_allowed(
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class _PromptFacts:
+    """What the checks look for of one system prompt. Worked out once per prompt text (a
+    process has a few fixed prompts): per turn it was most of the checks' CPU."""
+
+    identifiers: tuple[str, ...]  # in the prompt's order, so the first found is reported
+    headings: tuple[str, ...]
+    numbered_openings: tuple[str, ...]
+    grams: frozenset[tuple[str, ...]]  # every run of _LEAK_RUN words (folded)
+    amounts: frozenset[int]  # the money the prompt states (policies rendered into it)
+
+
+@functools.lru_cache(maxsize=32)
+def _prompt_facts(prompt: str) -> _PromptFacts:
+    """Keyed by the prompt's text itself, so a changed prompt (new shop policy) is worked out
+    anew and never answered from an old one's facts."""
+    words = tokens(prompt)
+    return _PromptFacts(
+        identifiers=tuple(dict.fromkeys(_IDENTIFIER.findall(prompt))),
+        headings=tuple(dict.fromkeys(fold(h) + ":" for h in _HEADING.findall(prompt))),
+        numbered_openings=tuple(dict.fromkeys(_numbered_openings(prompt))),
+        grams=frozenset(tuple(words[i : i + _LEAK_RUN]) for i in range(len(words))),
+        amounts=frozenset(m.amount for m in money_mentions(prompt)),
+    )
+
+
 def prompt_leak(text: str, prompts: Iterable[str]) -> str | None:
     """The pasted part of a system prompt, or None."""
     words = tokens(text)
+    lowered = text.lower()
     folded_lines = [fold(line) for line in text.splitlines()]
+    numbered = [m.group(1) for m in map(_NUMBERED.match, folded_lines) if m]
     for prompt in prompts:
-        for identifier in _identifiers(prompt):
-            if identifier in text.lower():
+        facts = _prompt_facts(prompt)
+        for identifier in facts.identifiers:
+            if identifier in lowered:
                 return identifier
-        for heading in _headings(prompt):
+        for heading in facts.headings:
             if any(line.startswith(heading) for line in folded_lines):
                 return heading
-        numbered = [m.group(1) for m in map(_NUMBERED.match, folded_lines) if m]
-        for rule in _numbered_openings(prompt):
+        for rule in facts.numbered_openings:
             if any(line.startswith(rule) for line in numbered):
                 return rule
-        run = _shared_run(words, tokens(prompt))
+        run = _shared_run(words, facts.grams)
         if run is not None:
             return " ".join(run)
     return None
 
 
-def _identifiers(prompt: str) -> set[str]:
-    return set(_IDENTIFIER.findall(prompt))
-
-
-def _headings(prompt: str) -> set[str]:
-    return {fold(h) + ":" for h in _HEADING.findall(prompt)}
-
-
-def _numbered_openings(prompt: str) -> set[str]:
+def _numbered_openings(prompt: str) -> list[str]:
     """The first five words of each numbered rule (folded)."""
-    out = set()
+    out = []
     for rule in _NUMBERED.findall(prompt):
         words = fold(rule).split()
         if len(words) >= 5:
-            out.add(" ".join(words[:5]))
+            out.append(" ".join(words[:5]))
     return out
 
 
-def _shared_run(words: list[str], prompt_words: list[str]) -> list[str] | None:
+def _shared_run(words: list[str], grams: frozenset[tuple[str, ...]]) -> list[str] | None:
     """The first run of the text's words that is also in the prompt and reads as a leak."""
-    grams = {tuple(prompt_words[i : i + _LEAK_RUN]) for i in range(len(prompt_words))}
     i = 0
     while i <= len(words) - _LEAK_RUN:
         if tuple(words[i : i + _LEAK_RUN]) not in grams:

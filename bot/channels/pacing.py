@@ -36,6 +36,20 @@ class Pacer:
         self._next_chat[chat] = time.monotonic() + self.per_chat_interval
         self._prune()
 
+    def try_take(self, chat: str) -> bool:
+        """Takes the slot of a message to ``chat`` when both limits allow one now (what
+        ``wait`` would return without waiting); False, and nothing taken, otherwise."""
+        now = time.monotonic()
+        if self._next_chat.get(chat, now) > now:
+            return False
+        if self.global_interval:
+            if self._lock.locked() or self._next_global > now:
+                return False  # others are queued for the overall rate, or it is used up
+            self._next_global = now + self.global_interval
+        self._next_chat[chat] = now + self.per_chat_interval
+        self._prune()
+        return True
+
     def hold(self, chat: str, seconds: float) -> None:
         """The platform said wait (429 retry_after): nothing more to this chat until then."""
         self._next_chat[chat] = max(self._next_chat.get(chat, 0.0), time.monotonic() + seconds)

@@ -42,6 +42,7 @@ from storage.channels import (
     finish_send,
     pending_inbound,
     record_sends,
+    record_sends_claiming_first,
     recover_sends,
     renew_leases,
     reply_keyboard_shown,
@@ -202,15 +203,25 @@ class ChannelRuntime:
             bodies = receipt + await self.channel.render(incoming.chat_id, replies, self.codec)
             if self.channel.reply_keyboards:
                 bodies = await self._settle_keyboard(incoming.chat_id, bodies)
-            rows = await record_sends(
-                self.db,
-                self.name,
-                incoming.chat_id,
-                [(f"in:{row.id}:{i}", body) for i, body in enumerate(bodies)],
-                answered=row.id,
-            )
+            items = [(f"in:{row.id}:{i}", body) for i, body in enumerate(bodies)]
+            # When the platform's pace lets the first reply go at once, it is claimed in the
+            # transaction that records it (a commit fewer per turn, still committed before
+            # it is sent) and sent in this turn's slot.
+            first: SendRow | None = None
+            if items and self.pacer.try_take(incoming.chat_id):
+                rows, first = await record_sends_claiming_first(
+                    self.db, self.name, incoming.chat_id, items, answered=row.id
+                )
+            else:
+                rows = await record_sends(
+                    self.db, self.name, incoming.chat_id, items, answered=row.id
+                )
+            retry = await self._deliver(first) if first is not None else None
         for send in rows:
-            await self._send(send)
+            if first is None or send.id != first.id:
+                await self._send(send)
+            elif retry is not None:  # the platform asked for another go
+                await self._send_tries(send, tried=retry)
 
     async def _settle_keyboard(self, chat_id: str, bodies: list[Body]) -> list[Body]:
         """Takes away a reply keyboard the answer no longer asks for (kept per chat in the
@@ -286,12 +297,19 @@ class ChannelRuntime:
         return set(self._queued.values()) | set(self._sending)
 
     async def _send(self, row: SendRow) -> None:
+        await self._send_tries(row, tried=None)
+
+    async def _send_tries(self, row: SendRow, *, tried: RetryLater | None) -> None:
+        """Sends ``row``, paced, retried as the platform asks. ``tried``: the first attempt
+        was made already (claimed when it was recorded) and the platform asked to wait."""
         limits = self.channel.limits
         backoff = 1.0
+        outcome = tried
         for attempt in range(1, limits.max_attempts + 1):
-            await self.pacer.wait(row.chat_id)
-            async with self.slots:
-                outcome = await self._attempt(row)
+            if attempt > 1 or tried is None:
+                await self.pacer.wait(row.chat_id)
+                async with self.slots:
+                    outcome = await self._attempt(row)
             if outcome is None:
                 return
             wait = max(outcome.retry_after, 0.0) or backoff
@@ -308,6 +326,10 @@ class ChannelRuntime:
         when the platform asked for another go (the row is pending again)."""
         if not await claim_send(self.db, row.id):
             return None  # sent, skipped or given up already
+        return await self._deliver(row)
+
+    async def _deliver(self, row: SendRow) -> RetryLater | None:
+        """The platform call for a claimed send, and its outcome recorded."""
         try:
             message_id = await self.channel.deliver(row.chat_id, row.body)
         except RetryLater as exc:

@@ -227,3 +227,26 @@ def test_a_claim_is_true_when_its_tool_succeeded_this_turn() -> None:
     text = "Your order has been placed."
     assert check_reply(text, evidence("placed"), "en").ok
     assert check_reply(text, evidence("proposed"), "en").reason == "false_claim"
+
+
+def test_a_changed_prompt_is_checked_against_its_own_policies() -> None:
+    """The prompt-derived facts are cached by the prompt's text: a shop that changes its
+    shipping fee gets the new fee allowed and the old one refused, never the cached one."""
+    old = BANK.model_copy(update={"shipping_fee": 30_000, "free_shipping_from": None})
+    new = BANK.model_copy(update={"shipping_fee": 45_000, "free_shipping_from": None})
+    reply = "Phí ship {} nhé."
+    for shop, allowed, refused in ((old, "30.000₫", "45.000₫"), (new, "45.000₫", "30.000₫")):
+        prompts = (system_prompt("vi", shop, handoff_tool="request_handoff"),)
+        facts = Evidence(frozenset(), frozenset(), prompts)
+        assert check_reply(reply.format(allowed), facts, "vi").ok
+        verdict = check_reply(reply.format(refused), facts, "vi")
+        assert (verdict.reason, verdict.snippet) == ("unknown_amount", refused)
+
+
+def test_a_leak_is_judged_against_the_prompts_of_this_call() -> None:
+    vi, en = PROMPTS
+    pasted = en.splitlines()[0]
+    assert check_reply(pasted, Evidence(frozenset(), frozenset(), (en,)), "en").reason == (
+        "prompt_leak"
+    )
+    assert check_reply(pasted, Evidence(frozenset(), frozenset(), (vi,)), "en").ok
