@@ -48,6 +48,8 @@ def is_multiline(field: str) -> bool:
 
 def check_text(text: str, field: str, *, multiline: bool | None = None) -> None:
     """Raises InvalidInput naming the field when the text holds a control character."""
+    if _SUSPECT.search(text) is None:  # the common case, decided without the field's rules
+        return
     found = first_control(text, multiline=is_multiline(field) if multiline is None else multiline)
     if found is not None:
         raise InvalidInput(
@@ -63,12 +65,18 @@ def check_all(value: Any, path: str = "") -> None:
         check_text(value, path)
     elif isinstance(value, dict):
         for key, item in value.items():
-            sub = f"{path}.{key}" if path else str(key)
             if isinstance(key, str):
-                check_text(key, sub, multiline=False)
-            check_all(item, sub)
+                if _SUSPECT.search(key) is not None:
+                    check_text(key, f"{path}.{key}" if path else key, multiline=False)
+                if isinstance(item, str) and _SUSPECT.search(item) is None:
+                    continue  # clean: no path to build
+            if item is None or isinstance(item, int | float):
+                continue
+            check_all(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
+            if item is None or isinstance(item, int | float):
+                continue
             check_all(item, f"{path}.{i}" if path else str(i))
 
 

@@ -138,6 +138,14 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _install_sqlite_hooks(self.engine, lock_timeout)
+        # PostgreSQL transactions are begun on the driver (see _pooled); SQLAlchemy runs inside
+        # them in autocommit mode. Set once on an engine view sharing the pool, rather than on
+        # each connection (a greenlet hop per transaction).
+        self._driver_tx_engine = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self._write_lock = asyncio.Lock()
         # When set, every fast-path statement of every transaction is appended as (sql, args,
         # many): the order benchmark replays an order's exact statements on the bare driver.
@@ -168,7 +176,7 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def _pooled(self, *, write: bool) -> AsyncIterator[Tx]:
-        async with self.engine.connect() as conn:
+        async with self._driver_tx_engine.connect() as conn:
             driver_tx: Any = None
             if self.is_sqlite:
                 conn = await conn.execution_options(shopbot_begin="DEFERRED")
@@ -178,10 +186,14 @@ class Database:
                 # SQLAlchemy's asyncpg adapter begins lazily, on its own first statement, and
                 # the fast path may run before that. So the transaction is begun here on the
                 # driver, with asyncpg's public API, and SQLAlchemy runs inside it in
-                # autocommit mode (it issues no BEGIN or COMMIT of its own).
-                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await conn.begin()
-                driver: Any = (await conn.get_raw_connection()).driver_connection
+                # autocommit mode (it issues no BEGIN or COMMIT of its own, and begins its own
+                # bookkeeping only if the ORM is used: the order path never does).
+                pooled = conn.sync_connection.connection if conn.sync_connection else None
+                driver: Any = (
+                    pooled.driver_connection
+                    if pooled is not None
+                    else (await conn.get_raw_connection()).driver_connection
+                )
                 driver_tx = driver.transaction()
                 await driver_tx.start()
                 fast = FastExecutor(conn.dialect, driver)
@@ -192,7 +204,8 @@ class Database:
                 await tx._flush()
                 if driver_tx is not None:
                     await driver_tx.commit()
-                await conn.commit()
+                if conn.in_transaction():
+                    await conn.commit()
             except BaseException:
                 if driver_tx is not None:
                     with contextlib.suppress(Exception):

@@ -10,35 +10,38 @@ from __future__ import annotations
 import functools
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
 from core.errors import InvalidInput, PermissionDenied
 from core.roles import Actor
 
+Walker = Callable[[Any, str], None]
+
 
 @functools.cache
-def _fields(model: type[BaseModel]) -> dict[str, FieldInfo]:
-    """A model's fields by name and by alias."""
-    out = dict(model.model_fields)
-    for info in model.model_fields.values():
+def _walkers(model: type[BaseModel]) -> dict[str, Walker | None]:
+    """A model's fields by name and by alias, each with what checks its value (None for a
+    field no model can be under: most fields, which then cost nothing)."""
+    out: dict[str, Walker | None] = {}
+    for name, info in model.model_fields.items():
+        walker = _walker(info.annotation)
+        out[name] = walker
         for alias in (info.alias, info.validation_alias):
             if isinstance(alias, str):
-                out[alias] = info
+                out[alias] = walker
     return out
 
 
 def refuse_unknown_fields(model: type[BaseModel], data: Any, path: str = "") -> None:
     if not isinstance(data, Mapping) or model.model_config.get("extra") == "allow":
         return
-    fields = _fields(model)
+    walkers = _walkers(model)
     for key, value in data.items():
-        where = f"{path}.{key}" if path else str(key)
-        info = fields.get(key) if isinstance(key, str) else None
-        if info is None:
+        if key not in walkers or not isinstance(key, str):
+            where = f"{path}.{key}" if path else str(key)
             expected = ", ".join(sorted(model.model_fields))
             raise InvalidInput(
                 f"Unknown argument '{where}'. Expected: {expected}.",
@@ -46,50 +49,100 @@ def refuse_unknown_fields(model: type[BaseModel], data: Any, path: str = "") -> 
                 code="unknown_field",
                 details={"unknown": [where]},
             )
-        _walk(info.annotation, value, where)
+        walker = walkers[key]
+        if walker is not None and value is not None:
+            walker(value, f"{path}.{key}" if path else key)
 
 
-def _walk(annotation: Any, value: Any, path: str) -> None:
-    """Follows the value into the models its annotation names (lists, dicts, optionals)."""
-    if annotation is None or value is None:
-        return
+# By the annotation's identity (annotations may hold unhashable metadata); the annotation is
+# kept with its walker, so the id stays its own.
+_WALKERS: dict[int, tuple[Any, Walker | None]] = {}
+
+
+def _walker(annotation: Any) -> Walker | None:
+    """What follows a value into the models its annotation names (lists, dicts, optionals),
+    worked out once per annotation; None when no model can be under it."""
+    found = _WALKERS.get(id(annotation))
+    if found is None or found[0] is not annotation:
+        found = _WALKERS[id(annotation)] = (annotation, _make_walker(annotation))
+    return found[1]
+
+
+def _make_walker(annotation: Any) -> Walker | None:
+    if annotation is None:
+        return None
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        refuse_unknown_fields(annotation, value, path)
-        return
+        model = annotation
+        return lambda value, path: refuse_unknown_fields(model, value, path)
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
-        _walk(args[0], value, path)
-    elif origin in (typing.Union, types.UnionType):
-        _walk_union([a for a in args if a is not type(None)], value, path)
-    elif isinstance(origin, type) and issubclass(origin, Mapping) and isinstance(value, Mapping):
-        for key, item in value.items():
-            _walk(args[-1] if args else None, item, f"{path}.{key}")
-    elif (
-        isinstance(origin, type)
-        and issubclass(origin, Sequence | set | frozenset)
-        and isinstance(value, list)
-    ):
-        fixed = origin is tuple and args and args[-1] is not Ellipsis
-        for i, item in enumerate(value):
-            inner = (args[i] if i < len(args) else None) if fixed else (args[0] if args else None)
-            _walk(inner, item, f"{path}.{i}")
+        return _walker(args[0])
+    if origin in (typing.Union, types.UnionType):
+        members = [_walker(a) for a in args if a is not type(None)]
+        if not members or any(m is None for m in members):
+            return None  # a member that holds no model accepts any value
+        return _union([m for m in members if m is not None])
+    if isinstance(origin, type) and issubclass(origin, Mapping):
+        inner = _walker(args[-1]) if args else None
+        return None if inner is None else _each_value(inner)
+    if isinstance(origin, type) and issubclass(origin, Sequence | set | frozenset):
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            per_item = [_walker(a) for a in args]
+            return None if all(w is None for w in per_item) else _each_position(per_item)
+        inner = _walker(args[0]) if args else None
+        return None if inner is None else _each_item(inner)
+    return None
 
 
-def _walk_union(members: list[Any], value: Any, path: str) -> None:
+def _union(members: list[Walker]) -> Walker:
     """A value that fits any member is accepted; else the first member's refusal stands."""
     if len(members) == 1:
-        _walk(members[0], value, path)
-        return
-    first: InvalidInput | None = None
-    for member in members:
-        try:
-            _walk(member, value, path)
-            return
-        except InvalidInput as exc:
-            first = first or exc
-    if first is not None:
-        raise first
+        return members[0]
+
+    def walk(value: Any, path: str) -> None:
+        first: InvalidInput | None = None
+        for member in members:
+            try:
+                member(value, path)
+                return
+            except InvalidInput as exc:
+                first = first or exc
+        if first is not None:
+            raise first
+
+    return walk
+
+
+def _each_value(inner: Walker) -> Walker:
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if item is not None:
+                    inner(item, f"{path}.{key}")
+
+    return walk
+
+
+def _each_item(inner: Walker) -> Walker:
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if item is not None:
+                    inner(item, f"{path}.{i}")
+
+    return walk
+
+
+def _each_position(per_item: list[Walker | None]) -> Walker:
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                w = per_item[i] if i < len(per_item) else None
+                if w is not None and item is not None:
+                    w(item, f"{path}.{i}")
+
+    return walk
 
 
 def refuse_ambiguous_references(parsed: BaseModel, actor: Actor) -> None:

@@ -491,8 +491,18 @@ def _refuse_huge_integers(model: BaseModel) -> None:
 
 
 def _huge_integer(value: object, path: str) -> tuple[str, int] | None:
+    found = _huge_in(value)
+    if found is None:
+        return None
+    keys, number = found
+    return ".".join([*([path] if path else []), *map(str, reversed(keys))]), number
+
+
+def _huge_in(value: object) -> tuple[list[object], int] | None:
+    """The out-of-range integer under ``value`` and its keys, innermost first (the path is
+    only spelt out for a refusal: this runs on every call)."""
     if isinstance(value, int):
-        return (path, value) if not -MAX_INTEGER <= value <= MAX_INTEGER else None
+        return ([], value) if not -MAX_INTEGER <= value <= MAX_INTEGER else None
     if isinstance(value, BaseModel):
         items: Iterable[tuple[object, object]] = value.__dict__.items()
     elif isinstance(value, dict):
@@ -502,7 +512,10 @@ def _huge_integer(value: object, path: str) -> tuple[str, int] | None:
     else:
         return None
     for key, item in items:
-        found = _huge_integer(item, f"{path}.{key}" if path else str(key))
+        if item is None or type(item) is str:
+            continue
+        found = _huge_in(item)
         if found is not None:
+            found[0].append(key)
             return found
     return None

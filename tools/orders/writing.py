@@ -4,6 +4,7 @@ create), its amounts, and the reserving write (storage.order_writes, on the fast
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from core.allocation import Need
@@ -12,7 +13,7 @@ from core.money import MAX_AMOUNT, OrderTotals, PricedLine, format_vnd, order_to
 from core.order_status import OrderStatus
 from core.text import fold
 from storage import order_writes
-from storage.models import Order
+from storage.models import order_number
 from storage.order_writes import NewLine, NewOrder
 from tools.context import ToolContext
 from tools.events import emit_order_event
@@ -143,13 +144,49 @@ async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
             "awaiting": [s.sku for s in suggestions],
         },
     )
-    # The row as written (not added to the session: the fast path wrote it).
-    written = Order(id=order_id, paid_amount=0, updated_at=ctx.now, **values)
+    # The row as written (the fast path wrote it; an ORM object would only cost time here).
+    written = WrittenOrder(id=order_id, **values)
     lines_out = [
         LineOut.model_validate({**line, "id": line_id})
         for line, line_id in zip(lines, line_ids, strict=True)
     ]
     return order_view(written, lines_out, suggestions)
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenOrder:
+    """An order row as write_order wrote it (reading.OrderFacts): the columns it decided
+    (storage.order_writes.NewOrder) and the id it got."""
+
+    id: int
+    channel: str
+    external_id: str | None
+    customer_id: int | None
+    status: str
+    buyer_name: str
+    buyer_search: str
+    buyer_phone: str | None
+    address_line: str
+    ward: str
+    district: str
+    province: str
+    subtotal: int
+    discount: int
+    vat_total: int
+    shipping_fee: int
+    shipping_auto: bool
+    shipping_payer: str
+    total: int
+    cod_amount: int
+    payment_method: str
+    payment_status: str
+    note: str
+    created_at: datetime
+    paid_amount: int = 0
+
+    @property
+    def number(self) -> str:
+        return order_number(self.id)
 
 
 def _order_values(
