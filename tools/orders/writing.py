@@ -3,9 +3,9 @@ create), its amounts, and the reserving write (storage.order_writes, on the fast
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from core.allocation import Need
 from core.errors import Conflict, InvalidInput
@@ -18,7 +18,7 @@ from storage.order_writes import NewLine, NewOrder
 from tools.context import ToolContext
 from tools.events import emit_order_event
 from tools.order_models import AddressIn, LineOut, OrderOut, PurchaseSuggestion
-from tools.orders.reading import order_view
+from tools.orders.reading import OrderFacts, order_view
 from tools.reservations import (
     Allocation,
     VariantRow,
@@ -145,7 +145,7 @@ async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
         },
     )
     # The row as written (the fast path wrote it; an ORM object would only cost time here).
-    written = WrittenOrder(id=order_id, **values)
+    written = cast(OrderFacts, WrittenOrder(order_id, values))
     lines_out = [
         LineOut.model_validate({**line, "id": line_id})
         for line, line_id in zip(lines, line_ids, strict=True)
@@ -153,40 +153,29 @@ async def write_order(ctx: ToolContext, d: Draft) -> OrderOut:
     return order_view(written, lines_out, suggestions)
 
 
-@dataclass(frozen=True, slots=True)
 class WrittenOrder:
-    """An order row as write_order wrote it (reading.OrderFacts): the columns it decided
-    (storage.order_writes.NewOrder) and the id it got."""
+    """An order row as write_order wrote it: the columns it decided (storage.order_writes.
+    NewOrder) and the id it got, read as attributes (reading.OrderFacts)."""
 
-    id: int
-    channel: str
-    external_id: str | None
-    customer_id: int | None
-    status: str
-    buyer_name: str
-    buyer_search: str
-    buyer_phone: str | None
-    address_line: str
-    ward: str
-    district: str
-    province: str
-    subtotal: int
-    discount: int
-    vat_total: int
-    shipping_fee: int
-    shipping_auto: bool
-    shipping_payer: str
-    total: int
-    cod_amount: int
-    payment_method: str
-    payment_status: str
-    note: str
-    created_at: datetime
-    paid_amount: int = 0
+    __slots__ = ("_columns", "id")
+
+    def __init__(self, order_id: int, columns: NewOrder) -> None:
+        self.id = order_id
+        self._columns: Mapping[str, Any] = columns
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._columns[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
     @property
     def number(self) -> str:
         return order_number(self.id)
+
+    @property
+    def paid_amount(self) -> int:
+        return 0  # nothing is paid on an order just written
 
 
 def _order_values(
