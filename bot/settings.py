@@ -114,6 +114,10 @@ class Settings(ChannelSettings, BaseSettings):
     # A customer waits at most this long for an answer: the LLM agent gets it less a second,
     # then the button flow answers.
     turn_budget_seconds: float = Field(default=12.0, ge=2, le=120)
+    # Chat turns (and platform sends) one process runs at once, over all platforms: turns
+    # mostly wait for the model, so this is how many customers are answered in parallel. Lower
+    # it to respect a model endpoint's concurrency limit.
+    chat_concurrency: int = Field(default=64, ge=1, le=10_000)
 
     @field_validator("database_url")
     @classmethod

@@ -87,9 +87,11 @@ class ChannelHub:
         runtimes: Mapping[str, ChannelRuntime],
         *,
         public_url: str | None = None,
+        concurrency: int = DEFAULT_SLOTS,
     ) -> None:
         self.runtimes = dict(runtimes)
         self.public_url = public_url
+        self.concurrency = concurrency
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
@@ -103,7 +105,8 @@ class ChannelHub:
         settings = container.settings
         found = build_channels(settings, container) if channels is None else channels
         prepare = Preparer(container.runner)
-        slots = asyncio.Semaphore(DEFAULT_SLOTS)  # one database: one budget for all platforms
+        # One budget for all platforms: a process answers this many chats at once.
+        slots = asyncio.Semaphore(settings.chat_concurrency)
         runtimes: dict[str, ChannelRuntime] = {
             c.name: ChannelRuntime(c, container.db, chat.handle, prepare=prepare, slots=slots)
             for c in found
@@ -114,7 +117,7 @@ class ChannelHub:
         owner = next(iter(runtimes.values())).worker_id if runtimes else ""
         for rt in runtimes.values():  # one process, one lease owner, whatever the platform
             rt.worker_id = owner
-        return cls(runtimes, public_url=settings.public_url)
+        return cls(runtimes, public_url=settings.public_url, concurrency=settings.chat_concurrency)
 
     def runtime(self, name: str) -> ChannelRuntime | None:
         return self.runtimes.get(name)
@@ -136,7 +139,8 @@ class ChannelHub:
             log.info("channel %s on", rt.name)
         if turns and not receive:
             runtimes = list(self.runtimes.values())
-            self._tasks.append(asyncio.create_task(follow_inboxes(runtimes)))
+            follow = follow_inboxes(runtimes, chats=self.concurrency)
+            self._tasks.append(asyncio.create_task(follow))
 
     async def stop(self) -> None:
         for task in self._tasks:

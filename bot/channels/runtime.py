@@ -57,7 +57,11 @@ Handler = Callable[[Incoming], Awaitable[list[Reply]]]
 # product of a deep link) and may change what it sees.
 Prepare = Callable[[Incoming], Awaitable[Incoming]]
 TYPING_EVERY = 4.0  # Telegram shows "typing" for about 5 s
-DEFAULT_SLOTS = 8
+# Conversation turns and sends a process runs at once, all platforms together (the setting
+# SHOPBOT_CHAT_CONCURRENCY). A turn spends most of its time waiting for the model, so this
+# bounds chats in flight, not database work (the database serialises what it must): with 8,
+# a model answering in 300 ms capped a worker at ~27 turns/s and 1,000 customers queued.
+DEFAULT_SLOTS = 64
 # A worker looks for new events again after FOLLOW_BUSY while they keep coming, backing off
 # to FOLLOW_IDLE when there are none: a fresh event waits ~10 ms for a busy worker (it adds
 # to every answer), an idle worker costs a read every 0.2 s.
@@ -67,9 +71,9 @@ FOLLOW_BUSY = 0.02
 # with them: another worker takes a chat over this long after its worker stopped.
 LEASE_SECONDS = 30.0
 RENEW_EVERY = 10.0
-# Chats a worker holds events of at once (turns run DEFAULT_SLOTS at a time): it takes on
-# more only as it finishes some, so a burst is spread over the workers.
-CLAIM_CHATS = 64
+# Chats a worker holds events of at once (by default as many as it runs turns at once): it
+# takes on more only as it finishes some, so a burst is spread over the workers.
+CLAIM_CHATS = DEFAULT_SLOTS
 MAX_BACKOFF = 30.0
 
 

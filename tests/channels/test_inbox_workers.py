@@ -11,8 +11,11 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
+from agents.conversation import ChatService
 from agents.types import Incoming, Reply
+from bot.channels.hub import ChannelHub
 from bot.channels.runtime import ChannelRuntime
+from bot.container import Container
 from storage.channels import (
     InboundItem,
     claim_inbound,
@@ -24,8 +27,9 @@ from storage.channels import (
 )
 from storage.database import Database
 from storage.models import ChannelSend
-from tests.channels.conftest import telegram_channel
+from tests.channels.conftest import settings_for, telegram_channel
 from tests.fakes.telegram_server import FakeTelegram
+from tools.registry import Registry
 
 CHATS = 12
 PER_CHAT = 5
@@ -139,3 +143,37 @@ async def states(db: Database) -> dict[str, str]:
     async with db.transaction(write=False) as tx:
         rows = await tx.session.execute(select(ChannelSend.idempotency_key, ChannelSend.state))
         return {str(k): str(s) for k, s in rows.all()}
+
+
+async def test_a_worker_answers_as_many_chats_at_once_as_the_setting_allows(
+    db: Database, db_url: str, registry: Registry, fake_telegram: FakeTelegram
+) -> None:
+    """Turns mostly wait for the model, so the chats answered in parallel are what bounds a
+    worker's throughput: SHOPBOT_CHAT_CONCURRENCY of them, never more."""
+    settings = settings_for(db_url, chat_concurrency=3)
+    container = Container.create(settings, db=db, registry=registry)
+    chat = ChatService(container.runner, db, shop_name="Shop Test")
+    hub = ChannelHub.build(container, chat, channels=[telegram_channel(fake_telegram)])
+    in_flight, most, seen = 0, 0, []
+    all_seen = asyncio.Event()
+
+    async def slow_model(incoming: Incoming) -> list[Reply]:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.05)
+        in_flight -= 1
+        seen.append(incoming.chat_id)
+        if len(seen) == 10:
+            all_seen.set()
+        return []
+
+    hub.runtimes["telegram"].handler = slow_model
+    await store_inbound(db, "telegram", [event(100 + c, 0) for c in range(10)])
+    await hub.start(receive=False, turns=True)
+    try:
+        async with asyncio.timeout(30):
+            await all_seen.wait()
+    finally:
+        await hub.stop()
+    assert most == 3
