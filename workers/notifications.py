@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import ClassVar, Protocol
 
+from agents.types import Reply
 from storage.database import Database
 from storage.notifications import order_recipient
 from storage.outbox import Event, OutboxReader
@@ -29,6 +30,11 @@ IDLE_SECONDS = 0.5
 class Notifier(Protocol):
     async def notify(self, channel: str, chat_id: str, text: str, key: str) -> str:
         """Records and queues ``text`` for the chat once per ``key``; says what became of it."""
+        ...
+
+    async def tell(self, channel: str, chat_id: str, reply: Reply, key: str, *, plain: str) -> str:
+        """Like ``notify`` for a whole reply (cards, buttons, a QR image); ``plain`` where the
+        platform allows only a notification now."""
         ...
 
 

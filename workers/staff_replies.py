@@ -2,9 +2,12 @@
 (tools/handoffs.py; payload in docs/staff-desk.md) sent to the customer's chat.
 
 The web chat shows staff answers from its own history; every other channel needs them sent.
-Each answer is recorded under its chat message's id (``staff-reply:<id>``) before it is sent,
-so reading an event twice says it once; product cards travel as their title and price lines
-and a payment QR as the reply's own text (the channels' notification path carries text).
+Each answer is recorded under its chat message's id (``staff-reply:<id>:<n>``) before it is
+sent, so reading an event twice says it once. It goes as the channel renders any reply: product
+cards as the platform's cards (photos on Telegram, a generic template on Messenger, a list on
+Zalo) with their buttons, a payment QR as an image. Where the platform's window allows only a
+notification (Messenger after 24 hours, Zalo after 48 hours or 8 messages), the text with a
+line per card goes that way instead.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from agents.types import Button, ProductCard, Reply
 from storage.outbox import Event
 from workers.notifications import ChatConsumer
 
@@ -32,6 +36,23 @@ def reply_text(payload: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def reply_of(payload: dict[str, Any]) -> Reply:
+    """The answer as a reply the channels render (payload: docs/staff-desk.md)."""
+    cards = [
+        ProductCard(
+            product_id=int(card.get("product_id") or 0),
+            title=str(card.get("title") or ""),
+            subtitle=str(card.get("subtitle") or ""),
+            price_text=str(card.get("price_text") or ""),
+            image_url=card.get("image_url") or None,
+            buttons=[Button.model_validate(b) for b in card.get("buttons") or []],
+        )
+        for card in payload.get("cards") or []
+        if card.get("title")
+    ]
+    return Reply(text=str(payload.get("text") or "").strip(), cards=cards, qr=payload.get("qr"))
+
+
 class StaffReplyForwarder(ChatConsumer):
     label = "staff replies"
     consumer = CONSUMER
@@ -43,8 +64,12 @@ class StaffReplyForwarder(ChatConsumer):
         text = reply_text(payload)
         if channel in ("", "web") or not chat_id or not text:
             return "ignored"  # the web chat shows it from its history
-        outcome = await self.notifier.notify(
-            channel, chat_id, text, key=f"staff-reply:{payload.get('message_id')}"
+        outcome = await self.notifier.tell(
+            channel,
+            chat_id,
+            reply_of(payload),
+            f"staff-reply:{payload.get('message_id')}",
+            plain=text,
         )
         log.info("staff reply on %s: %s", channel, outcome)
         return outcome

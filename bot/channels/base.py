@@ -115,6 +115,11 @@ class Channel(abc.ABC):
         bodies = await self.render(chat_id, [Reply(text=text)], PLAIN)
         return bodies[0] if bodies else None
 
+    def replies_allowed(self, window: Window) -> bool:
+        """Whether a full reply (cards, buttons, photos) may be sent to this chat now, outside
+        a turn (a staff answer); when not, only what ``notification`` allows goes."""
+        return True
+
     async def on_receipt(self, inbound_extra: dict[str, Any]) -> list[Body]:
         """Does what the platform expects as soon as an event is taken (e.g. answering a
         button) and returns the messages that acknowledge it, to go out (recorded and paced

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import httpx
 
 from agents.conversation import ChatService
+from agents.types import Reply
 from bot.channels.base import Channel
 from bot.channels.messenger import MessengerChannel
 from bot.channels.prepare import Preparer
@@ -156,6 +157,14 @@ class ChannelHub:
         """Waits for every queued event and message (tests, orderly shutdown)."""
         for rt in self.runtimes.values():
             await rt.drain()
+
+    async def tell(self, channel: str, chat_id: str, reply: Reply, key: str, *, plain: str) -> str:
+        """Sends a whole reply to a chat once per ``key`` (ChannelRuntime.tell); off when this
+        shop is not on that platform."""
+        rt = self.runtimes.get(channel)
+        if rt is None:
+            return "off"
+        return await rt.tell(chat_id, reply, key, plain=plain)
 
     async def notify(self, channel: str, chat_id: str, text: str, key: str) -> str:
         """Tells a chat ``text`` once per ``key``: queued, skipped (window closed) or off

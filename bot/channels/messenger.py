@@ -174,6 +174,12 @@ class MessengerChannel(Channel):
             }
         }
 
+    def replies_allowed(self, window: Window) -> bool:
+        """Standard messaging (templates, quick replies) only within 24 hours of the
+        customer's last message; after that only a tagged text update."""
+        last = window.last_inbound_at
+        return last is not None and datetime.now(UTC) - last < WINDOW
+
     async def notification(self, chat_id: str, text: str, window: Window) -> Body | None:
         if window.last_inbound_at is None:
             return None  # never wrote to us: Messenger allows nothing

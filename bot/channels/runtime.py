@@ -282,6 +282,29 @@ class ChannelRuntime:
         self.lanes.submit(chat_id, self._send_job(row))
         return "queued"
 
+    async def tell(self, chat_id: str, reply: Reply, key: str, *, plain: str) -> str:
+        """Sends a whole reply (cards as the platform's cards, buttons, a QR image) to a chat
+        outside a turn, such as a staff answer, once per ``key``; where the platform's window
+        allows no more than a notification, ``plain`` goes that way instead."""
+        found = await chat_window(self.db, self.name, chat_id)
+        window = Window(
+            found.last_inbound_at if found else None,
+            found.sent_since_inbound if found else 0,
+            found.last_message_id if found else None,
+        )
+        if not self.channel.replies_allowed(window):
+            return await self.notify(chat_id, plain, key)
+        bodies = await self.channel.render(chat_id, [reply], self.codec)
+        if self.channel.reply_keyboards:
+            bodies = await self._settle_keyboard(chat_id, bodies)
+        rows = await record_sends(
+            self.db, self.name, chat_id, [(f"{key}:{i}", b) for i, b in enumerate(bodies)]
+        )
+        fresh = [row for row in rows if row.state == "pending"]
+        for row in fresh:
+            self.lanes.submit(chat_id, self._send_job(row))
+        return "queued" if fresh else (rows[0].state if rows else "skipped")
+
     def _send_job(self, row: SendRow) -> Callable[[], Awaitable[None]]:
         self._sending[row.chat_id] += 1
 

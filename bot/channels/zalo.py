@@ -202,6 +202,16 @@ class ZaloChannel(Channel):
             }
         }
 
+    def replies_allowed(self, window: Window) -> bool:
+        """Within the OA's interaction window (48 hours, 8 messages); a reply of several
+        messages may run past the count, which the platform then refuses as any other send."""
+        last = window.last_inbound_at
+        return (
+            last is not None
+            and datetime.now(UTC) - last <= WINDOW
+            and window.sent_since_inbound < WINDOW_MESSAGES
+        )
+
     async def notification(self, chat_id: str, text: str, window: Window) -> Body | None:
         if window.last_inbound_at is None:
             return None

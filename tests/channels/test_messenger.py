@@ -105,3 +105,18 @@ async def test_order_updates_keep_to_the_24_hour_window(
         assert body["messaging_type"] == expected
         assert expected != "MESSAGE_TAG" or body["tag"] == "POST_PURCHASE_UPDATE"
     await channel.close()
+
+
+@pytest.mark.parametrize(("hours_ago", "allowed"), [(1, True), (30, False), (None, False)])
+async def test_a_whole_reply_goes_only_within_the_24_hour_window(
+    fake_graph: FakeGraph, hours_ago: int | None, allowed: bool
+) -> None:
+    """A staff answer with product cards is a template: standard messaging, allowed within 24
+    hours of the customer's last message; after that only a tagged text update goes
+    (ChannelRuntime.tell falls back to the notification path)."""
+    from datetime import UTC, datetime, timedelta
+
+    channel = messenger_channel(fake_graph)
+    last = None if hours_ago is None else datetime.now(UTC) - timedelta(hours=hours_ago)
+    assert channel.replies_allowed(Window(last, 0, None)) is allowed
+    await channel.close()

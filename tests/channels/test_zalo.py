@@ -111,4 +111,9 @@ async def test_order_updates_keep_to_the_interaction_window(
     assert await channel.notification("1", "x", Window(now - timedelta(hours=49), 0, None)) is None
     assert await channel.notification("1", "x", Window(now, 8, None)) is None
     assert await channel.notification("1", "x", Window(None, 0, None)) is None
+    # a whole reply (a staff answer with cards) keeps to the same window
+    assert channel.replies_allowed(Window(now - timedelta(hours=1), 7, None))
+    assert not channel.replies_allowed(Window(now - timedelta(hours=49), 0, None))
+    assert not channel.replies_allowed(Window(now, 8, None))
+    assert not channel.replies_allowed(Window(None, 0, None))
     await channel.close()
