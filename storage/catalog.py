@@ -8,15 +8,14 @@ tuples, because the ranking only needs a product's folded text, name and categor
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, String, bindparam, func, select
+from sqlalchemy import Select, String, func, select
 
 from storage.database import Tx
-from storage.fastsql import Sql
+from storage.fastsql import Sql, in_binds, in_params, json_object
 from storage.models import Product, Variant
 
 
@@ -151,15 +150,10 @@ class SaleVariant(NamedTuple):
 
 
 @functools.cache
-def _sku_names(count: int) -> tuple[str, ...]:
-    return tuple(f"s{i}" for i in range(count))
-
-
-@functools.cache
 def _sale_variants_sql(count: int) -> Sql:
     """One statement per number of SKUs, on the fast path: the order hot path looks up every
     line's variant with it."""
-    skus = [bindparam(n, type_=String) for n in _sku_names(count)]
+    skus = in_binds("s", count, String)
     return Sql(
         select(
             Variant.id,
@@ -177,23 +171,13 @@ def _sale_variants_sql(count: int) -> Sql:
     )
 
 
-def _options(raw: Any) -> dict[str, str]:
-    """The fast path returns JSON as the driver gives it: text on SQLite and asyncpg."""
-    if isinstance(raw, str):
-        parsed: dict[str, str] = json.loads(raw)
-        return parsed
-    return dict(raw or {})
-
-
 async def sale_variants(tx: Tx, skus: Sequence[str]) -> list[SaleVariant]:
     """The variants with these exact SKUs (given distinct), sellable or not; unknown SKUs are
     absent."""
     sql = await tx.raw()
-    rows = await sql.fetch(
-        _sale_variants_sql(len(skus)), dict(zip(_sku_names(len(skus)), skus, strict=True))
-    )
+    rows = await sql.fetch(_sale_variants_sql(len(skus)), in_params("s", skus))
     return [
-        SaleVariant(vid, sku, name, _options(options), price, vat, cost, bool(v_on and p_on))
+        SaleVariant(vid, sku, name, json_object(options), price, vat, cost, bool(v_on and p_on))
         for vid, sku, name, options, price, vat, cost, v_on, p_on in rows
     ]
 

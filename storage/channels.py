@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
-    ColumnElement,
     Integer,
     String,
     and_,
@@ -32,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.base import Json, UTCDateTime
 from storage.database import Database, Tx
-from storage.fastsql import Sql
+from storage.fastsql import Sql, in_binds, in_params, json_object, padded_length
 from storage.models import ChannelChat, ChannelInbox, ChannelPayload, ChannelSecret, ChannelSend
 
 _p = bindparam
@@ -45,31 +43,6 @@ def _insert(tx: Tx) -> Any:
 def _per_dialect(build: Callable[[Any], Sql]) -> dict[str, Sql]:
     """ON CONFLICT is dialect syntax: the statement built with each dialect's insert."""
     return {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}
-
-
-def _in(column: Any, name: str, size: int, type_: Any) -> ColumnElement[bool]:
-    """``column IN (:name0, ..., :name<size-1>)``: a compiled statement has a fixed number of
-    parameters, so one is compiled per list size (``_sized`` keeps the sizes few)."""
-    return column.in_([_p(f"{name}{i}", type_=type_) for i in range(size)])  # type: ignore[no-any-return]
-
-
-def _sized(values: Sequence[Any]) -> int:
-    """The IN list size for ``values``: the next power of two, so a handful of compiled
-    statements serve every length (the list is padded by repeating a value, which IN
-    ignores)."""
-    return 1 << (len(values) - 1).bit_length()
-
-
-def _in_params(name: str, values: Sequence[Any]) -> dict[str, Any]:
-    padded = [*values, *[values[-1]] * (_sized(values) - len(values))]
-    return {f"{name}{i}": v for i, v in enumerate(padded)}
-
-
-def _json_object(value: Any) -> dict[str, Any]:
-    """A JSON column read on the fast path: text on SQLite, decoded on PostgreSQL."""
-    if isinstance(value, str | bytes):
-        value = json.loads(value)
-    return dict(value) if isinstance(value, dict) else {}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -218,7 +191,9 @@ def _pending_of_free_chats(channels: int) -> Sql:
         select(ChannelInbox.id, ChannelChat.id)
         .join(ChannelChat, _BY_CHAT)
         .where(
-            _in(ChannelInbox.channel, "ch", channels, String), ChannelInbox.done.is_(False), _FREE
+            ChannelInbox.channel.in_(in_binds("ch", channels, String)),
+            ChannelInbox.done.is_(False),
+            _FREE,
         )
         .order_by(ChannelInbox.id)
         .limit(_p("limit", type_=Integer))
@@ -231,7 +206,7 @@ def _lease_chats(chats: int) -> Sql:
     LOCKED (SQLite has no row locks and one writer: the clause is left out there)."""
     claimable = (
         select(ChannelChat.id)
-        .where(_in(ChannelChat.id, "chat", chats, Integer), _FREE)
+        .where(ChannelChat.id.in_(in_binds("chat", chats, Integer)), _FREE)
         .order_by(ChannelChat.id)
         .with_for_update(skip_locked=True)
     )
@@ -254,7 +229,7 @@ def _pending_of_chats(chats: int) -> Sql:
             ChannelInbox.message_id,
         )
         .join(ChannelChat, _BY_CHAT)
-        .where(_in(ChannelChat.id, "chat", chats, Integer), ChannelInbox.done.is_(False))
+        .where(ChannelChat.id.in_(in_binds("chat", chats, Integer)), ChannelInbox.done.is_(False))
         .order_by(ChannelInbox.id)
     )
 
@@ -287,9 +262,9 @@ async def claim_inbound(
         return []
     async with db.transaction(write=False) as tx:
         found = await (await tx.raw()).fetch(
-            _pending_of_free_chats(_sized(names)),
+            _pending_of_free_chats(padded_length(len(names))),
             {
-                **_in_params("ch", names),
+                **in_params("ch", names, padded_length(len(names))),
                 "owner": owner,
                 "now": tx.now,
                 "limit": min(limit, len(skip) + 4 * chats + 16),
@@ -303,9 +278,9 @@ async def claim_inbound(
         claimed = [
             int(chat)
             for (chat,) in await fast.fetch(
-                _lease_chats(_sized(wanted)),
+                _lease_chats(padded_length(len(wanted))),
                 {
-                    **_in_params("chat", wanted),
+                    **in_params("chat", wanted, padded_length(len(wanted))),
                     "owner": owner,
                     "now": tx.now,
                     "until": tx.now + timedelta(seconds=lease),
@@ -314,9 +289,10 @@ async def claim_inbound(
         ]
         if not claimed:
             return []
-        rows = await fast.fetch(_pending_of_chats(_sized(claimed)), _in_params("chat", claimed))
+        n = padded_length(len(claimed))
+        rows = await fast.fetch(_pending_of_chats(n), in_params("chat", claimed, n))
         return [
-            InboxRow(int(i), str(ch), str(chat), _json_object(body), str(message))
+            InboxRow(int(i), str(ch), str(chat), json_object(body), str(message))
             for i, ch, chat, body, message in rows
             if int(i) not in skip
         ]
@@ -361,7 +337,7 @@ _SEND_COLUMNS = (
 def _send_of(row: tuple[Any, ...]) -> SendRow:
     sid, channel, chat, key, body, state, attempts = row
     return SendRow(
-        int(sid), str(channel), str(chat), str(key), _json_object(body), str(state), int(attempts)
+        int(sid), str(channel), str(chat), str(key), json_object(body), str(state), int(attempts)
     )
 
 
@@ -430,7 +406,7 @@ def _sends_by_key(keys: int) -> Sql:
         select(*_SEND_COLUMNS)
         .where(
             ChannelSend.channel == _p("channel", type_=String),
-            _in(ChannelSend.idempotency_key, "key", keys, String),
+            ChannelSend.idempotency_key.in_(in_binds("key", keys, String)),
         )
         .order_by(ChannelSend.id)
     )
@@ -497,7 +473,8 @@ async def _record(
     rows = [
         _send_of(r)
         for r in await fast.fetch(
-            _sends_by_key(_sized(keys)), {"channel": channel, **_in_params("key", keys)}
+            _sends_by_key(padded_length(len(keys))),
+            {"channel": channel, **in_params("key", keys, padded_length(len(keys)))},
         )
     ]
     return rows, next((r for r in rows if r.id == claimed_id), None)
@@ -576,17 +553,10 @@ async def recover_sends(db: Database, channel: str, owner: str, *, lease: float)
         if chats:
             await tx.session.execute(
                 update(ChannelChat)
-                .where(
-                    ChannelChat.channel == channel,
-                    ChannelChat.chat_id.in_(chats),
-                    or_(
-                        ChannelChat.lease_owner.is_(None),
-                        ChannelChat.lease_owner == owner,
-                        ChannelChat.lease_until < tx.now,
-                    ),
-                )
+                .where(ChannelChat.channel == channel, ChannelChat.chat_id.in_(chats), _FREE)
                 .values(lease_owner=owner, lease_until=tx.now + timedelta(seconds=lease))
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session=False),
+                {"owner": owner, "now": tx.now},
             )
         return rows
 

@@ -8,7 +8,6 @@ while it holds SQLite's write lock, so they go through the compiled fast path
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 from sqlalchemy import Boolean, Integer, String, bindparam, insert, select, update
@@ -16,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.base import Json, UTCDateTime
 from storage.database import Tx
-from storage.fastsql import Sql
+from storage.fastsql import Sql, json_object
 from storage.models import ChatMessage, Conversation
 
 _p = bindparam
@@ -64,8 +63,8 @@ class ConvRow:
             chat_id=str(chat),
             mode=str(mode),
             language=str(lang),
-            flow_state=_json_object(state),
-            agent_memory=_json_object(memory),
+            flow_state=json_object(state),
+            agent_memory=json_object(memory),
             fallback_notified=bool(notified),
             summary=str(summary or ""),
             summarized_upto_id=int(upto or 0),
@@ -240,7 +239,7 @@ async def replies_to_external(tx: Tx, conversation_id: int, external_id: str) ->
     if not found:
         return []
     rows = await tx.fast.fetch(_REPLIES_TO, {"conv": conversation_id, "msg": int(found[0][0])})
-    return [MessageRow(int(i), str(r), str(t), _json_object(p)) for i, r, t, p in rows]
+    return [MessageRow(int(i), str(r), str(t), json_object(p)) for i, r, t, p in rows]
 
 
 async def recent_messages(
@@ -343,14 +342,7 @@ async def latest_messages(
             .limit(limit)
         )
     ).all()
-    return [MessageRow(int(i), str(r), str(t), _json_object(p)) for i, r, t, p in reversed(rows)]
-
-
-def _json_object(value: Any) -> dict[str, Any]:
-    """A JSON object column as a dict: SQLite hands JSON back as text."""
-    if isinstance(value, str | bytes):
-        value = json.loads(value)
-    return dict(value) if isinstance(value, dict) else {}
+    return [MessageRow(int(i), str(r), str(t), json_object(p)) for i, r, t, p in reversed(rows)]
 
 
 async def touch_conversation_of_new_identity(

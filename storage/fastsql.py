@@ -5,16 +5,20 @@ statement on a small machine, ten times what SQLite needs for the statement itse
 path (reserve, insert order and lines, ledger, outbox, audit) runs a dozen statements, so it
 uses this: SQL text and bind processors are derived from the Core statement once (so the
 schema and the dialect's typing stay the single source), then executed on the DBAPI connection
-of the same transaction. Results are plain tuples; only use it for statements whose result
-columns need no type processing (integers, text).
+of the same transaction. Results are plain tuples, as the driver gives them: JSON columns
+come back as text (``json_value``, ``json_object``), booleans as 0/1 on SQLite; IN lists are
+sized binds (``in_binds``, ``in_params``).
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import BindParameter, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 
@@ -160,3 +164,43 @@ class FastExecutor:
                 cur.close()
             return
         await self._driver.executemany(c.sql, all_args)
+
+
+# --- what every fast-path statement needs ------------------------------------------------------
+
+
+@functools.cache
+def _bind_names(name: str, count: int) -> tuple[str, ...]:
+    return tuple(f"{name}{i}" for i in range(count))
+
+
+def in_binds(name: str, count: int, type_: Any) -> list[BindParameter[Any]]:
+    """The binds of ``column IN (:name0, ..., :name<count-1>)``: a compiled statement has a
+    fixed number of parameters, so a statement is compiled per list length (cache the builder
+    by ``count``; ``padded_length`` keeps the lengths few where lists may be long)."""
+    return [bindparam(n, type_=type_) for n in _bind_names(name, count)]
+
+
+def in_params(name: str, values: Sequence[Any], count: int | None = None) -> dict[str, Any]:
+    """The parameters of ``in_binds(name, count)`` for ``values``; a longer ``count`` repeats
+    the last value, which IN ignores."""
+    if count is not None and count > len(values):
+        values = [*values, *[values[-1]] * (count - len(values))]
+    return dict(zip(_bind_names(name, len(values)), values, strict=True))
+
+
+def padded_length(count: int) -> int:
+    """The next power of two: a handful of compiled statements serve lists of any length."""
+    return 1 << (count - 1).bit_length()
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column as the fast path returns it (text on SQLite and on asyncpg without a JSON
+    codec), decoded."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def json_object(value: Any) -> dict[str, Any]:
+    """A JSON object column as a dict (an empty one for NULL or anything else)."""
+    value = json_value(value)
+    return dict(value) if isinstance(value, dict) else {}

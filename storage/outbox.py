@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
-import json
 from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Any, TypedDict
@@ -48,7 +47,7 @@ from sqlalchemy.sql.dml import Insert
 
 from storage.base import Json, UTCDateTime, utcnow
 from storage.database import Database, Tx
-from storage.fastsql import Sql
+from storage.fastsql import Sql, json_object
 from storage.models import OutboxCursor, OutboxEvent
 
 # --- writing -------------------------------------------------------------------------------
@@ -272,7 +271,7 @@ class OutboxReader:
                 txid=int(r[1]),
                 topic=str(r[2]),
                 key=str(r[3]),
-                payload=json.loads(r[4]) if isinstance(r[4], str | bytes) else dict(r[4]),
+                payload=json_object(r[4]),
                 created_at=r[5],
             )
             for r in (await tx.session.execute(query)).all()

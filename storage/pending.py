@@ -8,7 +8,6 @@ changes no row and it reads what the winner decided.
 from __future__ import annotations
 
 import dataclasses
-import json
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy import insert, select, update
 from core.cards import ConfirmationCard
 from storage.base import utcnow
 from storage.database import Tx
+from storage.fastsql import json_value
 from storage.models import PendingAction
 
 
@@ -67,22 +67,18 @@ _COLUMNS = (
 )
 
 
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str | bytes) else value
-
-
 def _row(r: Any) -> PendingRow:
     return PendingRow(
         id=int(r.id),
         token=str(r.token),
         tool=str(r.tool),
-        args=dict(_json(r.args) or {}),
-        card=dict(_json(r.card) or {}),
+        args=dict(json_value(r.args) or {}),
+        card=dict(json_value(r.card) or {}),
         actor=str(r.actor),
         conversation_id=int(r.conversation_id) if r.conversation_id is not None else None,
         surface=str(r.surface or ""),
         status=PendingStatus(r.status),
-        result=_json(r.result),
+        result=json_value(r.result),
         error_code=r.error_code,
         created_at=r.created_at,
         expires_at=r.expires_at,

@@ -4,14 +4,13 @@ once and writes once."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, bindparam, insert, select
 
 from storage.base import Json, UTCDateTime
 from storage.database import Tx
-from storage.fastsql import Sql
+from storage.fastsql import Sql, json_object
 from storage.models import ToolResult
 
 
@@ -45,9 +44,7 @@ async def stored_result(tx: Tx, tool: str, key: str) -> StoredResult | None:
     if not rows:
         return None
     actor, digest, result = rows[0]
-    # The raw driver hands JSON back as text (SQLite, asyncpg without a codec).
-    data: dict[str, Any] = json.loads(result) if isinstance(result, str | bytes) else result
-    return StoredResult(actor, digest, data)
+    return StoredResult(actor, digest, json_object(result))
 
 
 async def store_result(

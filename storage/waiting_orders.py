@@ -14,7 +14,7 @@ from sqlalchemy import Integer, bindparam, select, update
 
 from storage.base import UTCDateTime
 from storage.database import Tx
-from storage.fastsql import Sql
+from storage.fastsql import Sql, in_binds, in_params
 from storage.models import Order, OrderLine
 
 AWAITING, CONFIRMED = "awaiting_stock", "confirmed"
@@ -32,21 +32,13 @@ class OpenLine:
     reserved: int
 
 
-def _ids(prefix: str, count: int) -> list[object]:
-    return [bindparam(f"{prefix}{i}", type_=Integer) for i in range(count)]
-
-
-def _params(prefix: str, values: Sequence[int]) -> dict[str, int]:
-    return {f"{prefix}{i}": v for i, v in enumerate(values)}
-
-
 @functools.lru_cache(maxsize=256)
 def _candidates_sql(variants: int) -> Sql:
     return Sql(
         select(OrderLine.order_id)
         .join(Order, Order.id == OrderLine.order_id)
         .where(
-            OrderLine.variant_id.in_(_ids("v", variants)),
+            OrderLine.variant_id.in_(in_binds("v", variants, Integer)),
             OrderLine.warehouse_id.is_(None),  # the partial index ix_order_lines_unallocated
             OrderLine.quantity <= bindparam("bound", type_=Integer),
             OrderLine.order_id > bindparam("after", type_=Integer),
@@ -64,7 +56,7 @@ async def candidates(
     variants no larger than ``bound``; and whether there may be more after them."""
     rows = await (await tx.raw()).fetch(
         _candidates_sql(len(variant_ids)),
-        {**_params("v", variant_ids), "bound": bound, "after": after, "limit": limit},
+        {**in_params("v", variant_ids), "bound": bound, "after": after, "limit": limit},
     )
     ids = [r[0] for r in rows]
     return list(dict.fromkeys(ids)), len(ids) == limit
@@ -81,7 +73,10 @@ def _open_lines_sql(orders: int) -> Sql:
             OrderLine.quantity,
             OrderLine.reserved,
         )
-        .where(OrderLine.order_id.in_(_ids("o", orders)), OrderLine.reserved < OrderLine.quantity)
+        .where(
+            OrderLine.order_id.in_(in_binds("o", orders, Integer)),
+            OrderLine.reserved < OrderLine.quantity,
+        )
         .order_by(OrderLine.order_id, OrderLine.id)
     )
 
@@ -89,7 +84,7 @@ def _open_lines_sql(orders: int) -> Sql:
 async def open_lines(tx: Tx, order_ids: Sequence[int]) -> list[OpenLine]:
     if not order_ids:
         return []
-    rows = await (await tx.raw()).fetch(_open_lines_sql(len(order_ids)), _params("o", order_ids))
+    rows = await (await tx.raw()).fetch(_open_lines_sql(len(order_ids)), in_params("o", order_ids))
     return [OpenLine(*r) for r in rows]
 
 
@@ -97,7 +92,7 @@ async def open_lines(tx: Tx, order_ids: Sequence[int]) -> list[OpenLine]:
 def _lock_orders_sql(orders: int, skip_locked: bool) -> Sql:
     return Sql(
         select(Order.id)
-        .where(Order.id.in_(_ids("o", orders)), Order.status == AWAITING)
+        .where(Order.id.in_(in_binds("o", orders, Integer)), Order.status == AWAITING)
         .order_by(Order.id)
         .with_for_update(skip_locked=skip_locked)
     )
@@ -112,7 +107,7 @@ async def lock_waiting_orders(tx: Tx, order_ids: Sequence[int], *, wait: bool) -
         # One writer: the candidates were read in this transaction and nobody else holds them.
         return set(order_ids)
     rows = await (await tx.raw()).fetch(
-        _lock_orders_sql(len(order_ids), not wait), _params("o", sorted(order_ids))
+        _lock_orders_sql(len(order_ids), not wait), in_params("o", sorted(order_ids))
     )
     return {r[0] for r in rows}
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, select, update
 
-from storage import catalog, holds, stock_levels
+from storage import catalog, fastsql, holds, stock_levels
 from storage.database import Database, Tx
 from storage.models import Product, Quote, StockMove, Warehouse
 from tests.seed import seed
@@ -173,3 +173,14 @@ async def test_several_changes_and_their_ledger_go_in_one_statement_on_postgresq
         )
         after = (await tx.session.execute(select(StockMove.id))).all()
         assert len(after) == before
+
+
+def test_in_list_binds_pad_to_few_statement_sizes() -> None:
+    """Lists of any length share a handful of compiled statements: padded with their last
+    value (which IN ignores) up to the next power of two."""
+    assert [fastsql.padded_length(n) for n in (1, 2, 3, 5, 16, 17)] == [1, 2, 4, 8, 16, 32]
+    assert fastsql.in_params("k", [7, 8, 9], 4) == {"k0": 7, "k1": 8, "k2": 9, "k3": 9}
+    assert fastsql.in_params("k", [7]) == {"k0": 7}
+    assert [b.key for b in fastsql.in_binds("k", 2, Integer)] == ["k0", "k1"]
+    assert fastsql.json_object('{"a": 1}') == {"a": 1} == fastsql.json_object({"a": 1})
+    assert fastsql.json_object(None) == {} == fastsql.json_object("[1]")
