@@ -15,22 +15,23 @@ from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Integer,
     String,
     Text,
-    and_,
     bindparam,
     case,
+    column,
     func,
     insert,
     select,
-    text,
     update,
+    values,
 )
 
 from storage.base import UTCDateTime
 from storage.database import Tx
-from storage.fastsql import Sql
+from storage.fastsql import Sql, in_binds, in_params
 from storage.models import StockHold, StockLevel, StockMove, Warehouse
 
 # Units held by live quote holds on a stock row, excluding one quote's own (quote_id 0: none):
@@ -48,14 +49,8 @@ held_by_live_quotes = (
 )
 
 
-@functools.cache
-def _names(count: int) -> tuple[str, ...]:
-    """The bind names of an id list of this length (v0, v1, ...), built once per length."""
-    return tuple(f"v{i}" for i in range(count))
-
-
 def _ids(count: int) -> list[Any]:
-    return [bindparam(n, type_=Integer) for n in _names(count)]
+    return in_binds("v", count, Integer)
 
 
 @functools.cache
@@ -107,20 +102,32 @@ def _row_counts_sql(count: int) -> Sql:
     )
 
 
-_d_on_hand = bindparam("d_on_hand", type_=Integer)
-_d_reserved = bindparam("d_reserved", type_=Integer)
+def _change(d_on_hand: Any, d_reserved: Any) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
+    """The one rule of a stock change, for every statement that makes one: arithmetic in the
+    database, refused (the row left as it was) below zero or below what is reserved."""
+    guard = [
+        StockLevel.on_hand + d_on_hand >= 0,
+        StockLevel.reserved + d_reserved >= 0,
+        StockLevel.on_hand + d_on_hand >= StockLevel.reserved + d_reserved,
+    ]
+    values = {
+        "on_hand": StockLevel.on_hand + d_on_hand,
+        "reserved": StockLevel.reserved + d_reserved,
+    }
+    return guard, values
+
+
+_guard, _values = _change(
+    bindparam("d_on_hand", type_=Integer), bindparam("d_reserved", type_=Integer)
+)
 _UPDATE_LEVEL = Sql(
     update(StockLevel)
     .where(
-        and_(
-            StockLevel.variant_id == bindparam("variant_id", type_=Integer),
-            StockLevel.warehouse_id == bindparam("warehouse_id", type_=Integer),
-            StockLevel.on_hand + _d_on_hand >= 0,
-            StockLevel.reserved + _d_reserved >= 0,
-            StockLevel.on_hand + _d_on_hand >= StockLevel.reserved + _d_reserved,
-        )
+        StockLevel.variant_id == bindparam("variant_id", type_=Integer),
+        StockLevel.warehouse_id == bindparam("warehouse_id", type_=Integer),
+        *_guard,
     )
-    .values(on_hand=StockLevel.on_hand + _d_on_hand, reserved=StockLevel.reserved + _d_reserved)
+    .values(_values)
     .returning(StockLevel.on_hand, StockLevel.reserved)
 )
 _INSERT_MOVE = Sql(
@@ -171,7 +178,7 @@ async def lock_rows(
     order and reads them; ``skip_locked`` leaves out rows another transaction holds instead
     of waiting for them."""
     sql = await tx.raw()
-    params: dict[str, Any] = dict(zip(_names(len(variant_ids)), variant_ids, strict=True))
+    params: dict[str, Any] = in_params("v", variant_ids)
     params["now"] = tx.now
     rows = await sql.fetch(_lock_rows_sql(len(variant_ids), skip_locked), params)
     return [
@@ -190,7 +197,7 @@ async def live_holds(
     if the locking statement counted them (this is how 300 concurrent quotes once held 66
     units of 12)."""
     sql = await tx.raw()
-    params: dict[str, Any] = dict(zip(_names(len(variant_ids)), variant_ids, strict=True))
+    params: dict[str, Any] = in_params("v", variant_ids)
     params["now"] = tx.now
     params["quote_id"] = quote_id
     rows = await sql.fetch(_live_holds_sql(len(variant_ids)), params)
@@ -200,7 +207,7 @@ async def live_holds(
 async def row_counts(tx: Tx, variant_ids: Sequence[int]) -> dict[int, int]:
     """How many stock rows each of these variants has (one without rows is absent)."""
     sql = await tx.raw()
-    params = dict(zip(_names(len(variant_ids)), variant_ids, strict=True))
+    params = in_params("v", variant_ids)
     return {v: int(n) for v, n in await sql.fetch(_row_counts_sql(len(variant_ids)), params)}
 
 
@@ -274,15 +281,16 @@ async def insert_moves(tx: Tx, moves: Iterable[MoveRow], actor: str) -> None:
     )
 
 
-_MOVE_FIELDS = (
-    ("v", "variant_id", "BIGINT", BigInteger),
-    ("w", "warehouse_id", "BIGINT", BigInteger),
-    ("a", "d_on_hand", "INTEGER", Integer),
-    ("b", "d_reserved", "INTEGER", Integer),
-    ("r", "reason", "VARCHAR", String),
-    ("t", "ref_type", "VARCHAR", String),
-    ("f", "ref_id", "BIGINT", BigInteger),
-    ("o", "note", "TEXT", Text),
+# A ledger row's own columns, with the bind prefix and type of each in a multi-row statement.
+_MOVE_FIELDS: tuple[tuple[str, str, Any], ...] = (
+    ("v", "variant_id", BigInteger),
+    ("w", "warehouse_id", BigInteger),
+    ("a", "delta_on_hand", Integer),
+    ("b", "delta_reserved", Integer),
+    ("r", "reason", String),
+    ("t", "ref_type", String),
+    ("f", "ref_id", BigInteger),
+    ("o", "note", Text),
 )
 
 
@@ -292,39 +300,61 @@ def _change_with_ledger_sql(count: int) -> Sql:
     locked already (in the global order, by lock_rows), so the UPDATE takes no new lock; the
     ledger is written only if every row took its change (else the caller sorts out the rest
     and writes the ledger itself, or the call is refused and rolls back)."""
-    rows = ", ".join(
-        "("
-        + ", ".join(f"CAST(:{p}{i} AS {sql_type})" for p, _, sql_type, _ in _MOVE_FIELDS)
-        + f", {i})"
-        for i in range(count)
+    moves = (
+        values(
+            *(column(name, type_) for _, name, type_ in _MOVE_FIELDS),
+            column("n", Integer),
+            name="v",
+        )
+        .data(
+            [
+                (*(bindparam(f"{p}{i}", type_=t) for p, _, t in _MOVE_FIELDS), i)
+                for i in range(count)
+            ]
+        )
+        .cte("v")
     )
-    cols = ", ".join(name for _, name, _, _ in _MOVE_FIELDS)
-    stmt = text(
-        f"WITH v ({cols}, n) AS (VALUES {rows}), "
-        "u AS (UPDATE stock_levels AS s SET on_hand = s.on_hand + v.d_on_hand, "
-        "reserved = s.reserved + v.d_reserved FROM v "
-        "WHERE s.variant_id = v.variant_id AND s.warehouse_id = v.warehouse_id "
-        "AND s.on_hand + v.d_on_hand >= 0 AND s.reserved + v.d_reserved >= 0 "
-        "AND s.on_hand + v.d_on_hand >= s.reserved + v.d_reserved "
-        "RETURNING s.variant_id, s.warehouse_id, s.on_hand, s.reserved), "
-        "m AS (INSERT INTO stock_moves (variant_id, warehouse_id, delta_on_hand, delta_reserved, "
-        "reason, ref_type, ref_id, note, actor, created_at) "
-        "SELECT v.variant_id, v.warehouse_id, v.d_on_hand, v.d_reserved, v.reason, v.ref_type, "
-        "v.ref_id, v.note, CAST(:actor AS VARCHAR), CAST(:created_at AS TIMESTAMPTZ) FROM v "
-        "WHERE (SELECT count(*) FROM u) = :count ORDER BY v.n RETURNING 1) "
-        "SELECT u.variant_id, u.warehouse_id, u.on_hand, u.reserved, "
-        "(SELECT count(*) FROM m) FROM u"
-    ).bindparams(
-        *(
-            bindparam(f"{p}{i}", type_=sa_type)
-            for i in range(count)
-            for p, _, _, sa_type in _MOVE_FIELDS
-        ),
-        bindparam("actor", type_=String),
-        bindparam("created_at", type_=UTCDateTime),
-        bindparam("count", type_=Integer),
+    guard, changed_values = _change(moves.c.delta_on_hand, moves.c.delta_reserved)
+    changed = (
+        update(StockLevel)
+        .where(
+            StockLevel.variant_id == moves.c.variant_id,
+            StockLevel.warehouse_id == moves.c.warehouse_id,
+            *guard,
+        )
+        .values(changed_values)
+        .returning(
+            StockLevel.variant_id, StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved
+        )
+        .cte("u")
     )
-    return Sql(stmt)
+    every_row_changed = select(func.count()).select_from(changed).scalar_subquery() == bindparam(
+        "count", type_=Integer
+    )
+    ledger = (
+        insert(StockMove)
+        .from_select(
+            [name for _, name, _ in _MOVE_FIELDS] + ["actor", "created_at"],
+            select(
+                *(moves.c[name] for _, name, _ in _MOVE_FIELDS),
+                bindparam("actor", type_=String),
+                bindparam("created_at", type_=UTCDateTime),
+            )
+            .where(every_row_changed)
+            .order_by(moves.c.n),
+        )
+        .returning(StockMove.id)
+        .cte("m")
+    )
+    return Sql(
+        select(
+            changed.c.variant_id,
+            changed.c.warehouse_id,
+            changed.c.on_hand,
+            changed.c.reserved,
+            select(func.count()).select_from(ledger).scalar_subquery(),
+        )
+    )
 
 
 async def change_levels_with_ledger(
@@ -337,7 +367,7 @@ async def change_levels_with_ledger(
     if tx.dialect != "postgresql" or len(moves) < 2:
         return None
     params: dict[str, Any] = {"actor": actor, "created_at": tx.now, "count": len(moves)}
-    for i, m in enumerate(moves):
+    for i, m in enumerate(moves):  # bind prefixes as in _MOVE_FIELDS
         params[f"v{i}"] = m.variant_id
         params[f"w{i}"] = m.warehouse_id
         params[f"a{i}"] = m.d_on_hand
@@ -380,6 +410,7 @@ __all__ = [
     "LockedRow",
     "MoveRow",
     "change_level",
+    "change_levels_with_ledger",
     "ensure_rows",
     "has_row_locks",
     "held_by_live_quotes",
