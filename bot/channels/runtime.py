@@ -262,13 +262,7 @@ class ChannelRuntime:
         """Tells a chat ``text`` once per ``key`` (recorded before it returns); the send
         itself happens on the chat's lane. Returns what became of it: queued, or skipped
         when the platform's window is closed (recorded too, so it is not tried again)."""
-        found = await chat_window(self.db, self.name, chat_id)
-        window = Window(
-            found.last_inbound_at if found else None,
-            found.sent_since_inbound if found else 0,
-            found.last_message_id if found else None,
-        )
-        body = await self.channel.notification(chat_id, text, window)
+        body = await self.channel.notification(chat_id, text, await self._window(chat_id))
         rows = await record_sends(
             self.db, self.name, chat_id, [(key, body if body is not None else {})]
         )
@@ -286,13 +280,7 @@ class ChannelRuntime:
         """Sends a whole reply (cards as the platform's cards, buttons, a QR image) to a chat
         outside a turn, such as a staff answer, once per ``key``; where the platform's window
         allows no more than a notification, ``plain`` goes that way instead."""
-        found = await chat_window(self.db, self.name, chat_id)
-        window = Window(
-            found.last_inbound_at if found else None,
-            found.sent_since_inbound if found else 0,
-            found.last_message_id if found else None,
-        )
-        if not self.channel.replies_allowed(window):
+        if not self.channel.replies_allowed(await self._window(chat_id)):
             return await self.notify(chat_id, plain, key)
         bodies = await self.channel.render(chat_id, [reply], self.codec)
         if self.channel.reply_keyboards:
@@ -304,6 +292,14 @@ class ChannelRuntime:
         for row in fresh:
             self.lanes.submit(chat_id, self._send_job(row))
         return "queued" if fresh else (rows[0].state if rows else "skipped")
+
+    async def _window(self, chat_id: str) -> Window:
+        """What the platform's messaging window depends on: the customer's last message and
+        what was sent since."""
+        found = await chat_window(self.db, self.name, chat_id)
+        if found is None:
+            return Window(None, 0, None)
+        return Window(found.last_inbound_at, found.sent_since_inbound, found.last_message_id)
 
     def _send_job(self, row: SendRow) -> Callable[[], Awaitable[None]]:
         self._sending[row.chat_id] += 1
