@@ -1,5 +1,5 @@
 """Customers and what hangs off them: phones, unconfirmed phone claims, addresses, channel
-identities, the merge chain, the search, and a merge's moves.
+identities, the merge chain, the search, a merge's moves, and the buyer remembered with an order.
 
 Functions take the transaction and typed values and return ORM entities (the customer tools
 change them: unit of work) or plain values. The rules (which phone is whose, what a merge
@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Integer,
     String,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    insert,
     or_,
     select,
     update,
@@ -480,3 +482,123 @@ __all__ = [
     "survivor_id",
     "unmerged_identity_owner",
 ]
+
+
+_p = bindparam
+
+# ---------------------------------------------------------------------------------------------
+# The buyer, remembered with an order (the order hot path: compiled statements, one read in
+# the common case)
+
+
+class KnownBuyer(NamedTuple):
+    """What the shop already knows of a buyer placing an order."""
+
+    name: str | None  # the customer's name ("" when never given)
+    phone_owner: int | None  # the customer the phone belongs to, if anyone's
+    address_known: bool  # whether the customer already has this address
+
+
+_cid = _p("customer_id", type_=Integer)
+# In one statement: the common case (a returning buyer) writes nothing after it.
+_KNOWN_BUYER = Sql(
+    select(
+        select(Customer.name).where(Customer.id == _cid).scalar_subquery(),
+        select(CustomerPhone.customer_id)
+        .where(CustomerPhone.phone == _p("phone", type_=String))
+        .scalar_subquery(),
+        select(func.count())
+        .select_from(CustomerAddress)
+        .where(
+            CustomerAddress.customer_id == _cid,
+            CustomerAddress.line == _p("line", type_=String),
+            CustomerAddress.ward == _p("ward", type_=String),
+            CustomerAddress.district == _p("district", type_=String),
+            CustomerAddress.province == _p("province", type_=String),
+        )
+        .scalar_subquery(),
+    )
+)
+
+
+async def known_buyer(
+    tx: Tx, customer_id: int, phone: str, *, line: str, ward: str, district: str, province: str
+) -> KnownBuyer:
+    """The customer's name, who owns ``phone`` and whether the address is on file."""
+    params = {
+        "customer_id": customer_id,
+        "phone": phone,
+        "line": line,
+        "ward": ward,
+        "district": district,
+        "province": province,
+    }
+    name, owner, addresses = (await (await tx.raw()).fetch(_KNOWN_BUYER, params))[0]
+    return KnownBuyer(name, owner, bool(addresses))
+
+
+_FILL_NAME = Sql(
+    update(Customer)
+    .where(Customer.id == _p("customer_id", type_=Integer), Customer.name == "")
+    .values(name=_p("name", type_=String), search_text=_p("folded", type_=String))
+)
+
+
+async def fill_name(tx: Tx, customer_id: int, name: str, folded: str) -> None:
+    """Names the customer (``folded``: the name as searched), unless it has a name already."""
+    await (await tx.raw()).execute(
+        _FILL_NAME, {"customer_id": customer_id, "name": name, "folded": folded}
+    )
+
+
+_INSERT_PHONE = Sql(
+    insert(CustomerPhone).values(
+        customer_id=_p("customer_id", type_=Integer), phone=_p("phone", type_=String)
+    )
+)
+
+
+async def add_phone(tx: Tx, customer_id: int, phone: str) -> None:
+    """Gives the customer a phone nobody has yet."""
+    await (await tx.raw()).execute(_INSERT_PHONE, {"customer_id": customer_id, "phone": phone})
+
+
+_INSERT_ADDRESS = Sql(
+    insert(CustomerAddress).values(
+        customer_id=_p("customer_id", type_=Integer),
+        recipient=_p("recipient", type_=String),
+        phone=_p("phone", type_=String),
+        line=_p("line", type_=String),
+        ward=_p("ward", type_=String),
+        district=_p("district", type_=String),
+        province=_p("province", type_=String),
+        is_default=_p("is_default", type_=Boolean),
+    )
+)
+
+
+async def add_address(
+    tx: Tx,
+    customer_id: int,
+    *,
+    recipient: str,
+    phone: str | None,
+    line: str,
+    ward: str,
+    district: str,
+    province: str,
+) -> None:
+    """Keeps a delivery address on the customer (not their default)."""
+    await (await tx.raw()).execute(
+        _INSERT_ADDRESS,
+        {
+            "customer_id": customer_id,
+            "recipient": recipient,
+            "phone": phone,
+            "line": line,
+            "ward": ward,
+            "district": district,
+            "province": province,
+            "is_default": False,
+        },
+    )

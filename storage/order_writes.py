@@ -1,11 +1,11 @@
-"""Writing an order on the hot path: the order row and its lines, the look-up by idempotency
-key, and the buyer's details remembered with it.
+"""Writing an order on the hot path: the order row and its lines, and the look-up by
+idempotency key (the buyer's details remembered with it: storage.customers, known_buyer).
 
 Statements are compiled once (storage.fastsql) and run on the transaction's raw driver. An
 order, its lines and its "created" history row are one statement on PostgreSQL (data-modifying
 CTEs: a round trip is most of what a statement costs there) and three on SQLite (in-process,
-where a statement costs microseconds). The buyer is remembered with one read in the common
-case. Rows go in as TypedDicts: no per-call objects beyond the parameters the driver needs.
+where a statement costs microseconds). Rows go in as TypedDicts: no per-call objects beyond
+the parameters the driver needs.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, TypedDict
+from typing import Any, TypedDict
 
 from sqlalchemy import (
     Boolean,
@@ -21,13 +21,11 @@ from sqlalchemy import (
     Integer,
     String,
     bindparam,
-    func,
     insert,
     literal,
     null,
     select,
     true,
-    update,
 )
 
 from storage import order_events
@@ -35,9 +33,6 @@ from storage.base import UTCDateTime
 from storage.database import Tx
 from storage.fastsql import Sql
 from storage.models import (
-    Customer,
-    CustomerAddress,
-    CustomerPhone,
     Order,
     OrderEvent,
     OrderLine,
@@ -235,120 +230,3 @@ async def order_id_by_external(tx: Tx, channel: str, external_id: str) -> int | 
         _SELECT_BY_EXTERNAL, {"channel": channel, "external_id": external_id}
     )
     return int(rows[0][0]) if rows else None
-
-
-# ---------------------------------------------------------------------------------------------
-# The buyer, remembered with the order
-
-
-class KnownBuyer(NamedTuple):
-    """What the shop already knows of a buyer placing an order."""
-
-    name: str | None  # the customer's name ("" when never given)
-    phone_owner: int | None  # the customer the phone belongs to, if anyone's
-    address_known: bool  # whether the customer already has this address
-
-
-_cid = _p("customer_id", type_=Integer)
-# In one statement: the common case (a returning buyer) writes nothing after it.
-_KNOWN_BUYER = Sql(
-    select(
-        select(Customer.name).where(Customer.id == _cid).scalar_subquery(),
-        select(CustomerPhone.customer_id)
-        .where(CustomerPhone.phone == _p("phone", type_=String))
-        .scalar_subquery(),
-        select(func.count())
-        .select_from(CustomerAddress)
-        .where(
-            CustomerAddress.customer_id == _cid,
-            CustomerAddress.line == _p("line", type_=String),
-            CustomerAddress.ward == _p("ward", type_=String),
-            CustomerAddress.district == _p("district", type_=String),
-            CustomerAddress.province == _p("province", type_=String),
-        )
-        .scalar_subquery(),
-    )
-)
-
-
-async def known_buyer(
-    tx: Tx, customer_id: int, phone: str, *, line: str, ward: str, district: str, province: str
-) -> KnownBuyer:
-    """The customer's name, who owns ``phone`` and whether the address is on file."""
-    params = {
-        "customer_id": customer_id,
-        "phone": phone,
-        "line": line,
-        "ward": ward,
-        "district": district,
-        "province": province,
-    }
-    name, owner, addresses = (await (await tx.raw()).fetch(_KNOWN_BUYER, params))[0]
-    return KnownBuyer(name, owner, bool(addresses))
-
-
-_FILL_NAME = Sql(
-    update(Customer)
-    .where(Customer.id == _p("customer_id", type_=Integer), Customer.name == "")
-    .values(name=_p("name", type_=String), search_text=_p("folded", type_=String))
-)
-
-
-async def fill_name(tx: Tx, customer_id: int, name: str, folded: str) -> None:
-    """Names the customer (``folded``: the name as searched), unless it has a name already."""
-    await (await tx.raw()).execute(
-        _FILL_NAME, {"customer_id": customer_id, "name": name, "folded": folded}
-    )
-
-
-_INSERT_PHONE = Sql(
-    insert(CustomerPhone).values(
-        customer_id=_p("customer_id", type_=Integer), phone=_p("phone", type_=String)
-    )
-)
-
-
-async def add_phone(tx: Tx, customer_id: int, phone: str) -> None:
-    """Gives the customer a phone nobody has yet."""
-    await (await tx.raw()).execute(_INSERT_PHONE, {"customer_id": customer_id, "phone": phone})
-
-
-_INSERT_ADDRESS = Sql(
-    insert(CustomerAddress).values(
-        customer_id=_p("customer_id", type_=Integer),
-        recipient=_p("recipient", type_=String),
-        phone=_p("phone", type_=String),
-        line=_p("line", type_=String),
-        ward=_p("ward", type_=String),
-        district=_p("district", type_=String),
-        province=_p("province", type_=String),
-        is_default=_p("is_default", type_=Boolean),
-    )
-)
-
-
-async def add_address(
-    tx: Tx,
-    customer_id: int,
-    *,
-    recipient: str,
-    phone: str | None,
-    line: str,
-    ward: str,
-    district: str,
-    province: str,
-) -> None:
-    """Keeps a delivery address on the customer (not their default)."""
-    await (await tx.raw()).execute(
-        _INSERT_ADDRESS,
-        {
-            "customer_id": customer_id,
-            "recipient": recipient,
-            "phone": phone,
-            "line": line,
-            "ward": ward,
-            "district": district,
-            "province": province,
-            "is_default": False,
-        },
-    )

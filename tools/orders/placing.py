@@ -10,7 +10,7 @@ from core.cards import CardField, CardKind
 from core.errors import Conflict, InsufficientStock, InvalidInput
 from core.phone import normalise_phone
 from core.text import fold
-from storage import order_writes
+from storage import customers, order_writes
 from storage.models import Quote
 from tools.context import ToolContext
 from tools.customer_links import claim_phone
@@ -264,7 +264,7 @@ async def _remember_buyer(
     another customer is not taken over: it is kept as this customer's unconfirmed phone, which
     links the two records until staff merge them (tools/customer_links.py)."""
     addr = address or AddressIn(line="-")
-    known = await order_writes.known_buyer(
+    known = await customers.known_buyer(
         ctx.tx,
         customer_id,
         phone or "",
@@ -274,13 +274,13 @@ async def _remember_buyer(
         province=addr.province,
     )
     if name and not known.name:
-        await order_writes.fill_name(ctx.tx, customer_id, name, fold(name))
+        await customers.fill_name(ctx.tx, customer_id, name, fold(name))
     if phone and known.phone_owner is None:
-        await order_writes.add_phone(ctx.tx, customer_id, phone)
+        await customers.add_phone(ctx.tx, customer_id, phone)
     elif phone and known.phone_owner != customer_id:
         await claim_phone(ctx, customer_id, phone)  # kept unconfirmed, linked to its owner
     if address is not None and not known.address_known:
-        await order_writes.add_address(
+        await customers.add_address(
             ctx.tx,
             customer_id,
             recipient=name,
