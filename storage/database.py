@@ -181,19 +181,14 @@ class Database:
             if self.is_sqlite:
                 conn = await conn.execution_options(shopbot_begin="DEFERRED")
                 await conn.begin()
-                fast = await _fast_executor(conn)
+                fast = _fast_executor(conn)
             else:
                 # SQLAlchemy's asyncpg adapter begins lazily, on its own first statement, and
                 # the fast path may run before that. So the transaction is begun here on the
                 # driver, with asyncpg's public API, and SQLAlchemy runs inside it in
                 # autocommit mode (it issues no BEGIN or COMMIT of its own, and begins its own
                 # bookkeeping only if the ORM is used: the order path never does).
-                pooled = conn.sync_connection.connection if conn.sync_connection else None
-                driver: Any = (
-                    pooled.driver_connection
-                    if pooled is not None
-                    else (await conn.get_raw_connection()).driver_connection
-                )
+                driver = _driver(conn)
                 driver_tx = driver.transaction()
                 await driver_tx.start()
                 fast = FastExecutor(conn.dialect, driver)
@@ -277,7 +272,7 @@ class Database:
     async def _writer_connection(self) -> tuple[AsyncConnection, FastExecutor]:
         if self._writer is None or self._writer.closed or self._writer_fast is None:
             self._writer = await self.engine.connect()
-            self._writer_fast = await _fast_executor(self._writer)
+            self._writer_fast = _fast_executor(self._writer)
         return self._writer, self._writer_fast
 
     async def dispose(self) -> None:
@@ -344,9 +339,16 @@ def _plain(driver: Any, statement: str) -> None:
         cur.close()
 
 
-async def _fast_executor(conn: AsyncConnection) -> FastExecutor:
-    raw = await conn.get_raw_connection()
-    return FastExecutor(conn.dialect, raw.driver_connection)
+def _driver(conn: AsyncConnection) -> Any:
+    """The connection's driver connection (sqlite3, asyncpg), read without a greenlet hop: an
+    AsyncConnection holds its checked-out sync connection once connect() returned."""
+    sync = conn.sync_connection
+    assert sync is not None, "connect() first"
+    return sync.connection.driver_connection
+
+
+def _fast_executor(conn: AsyncConnection) -> FastExecutor:
+    return FastExecutor(conn.dialect, _driver(conn))
 
 
 def _install_sqlite_hooks(engine: AsyncEngine, lock_timeout: float) -> None:
