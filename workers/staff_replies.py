@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from agents.types import Button, ProductCard, Reply
+from agents.types import ProductCard, Reply
 from storage.outbox import Event
 from workers.notifications import ChatConsumer
 
@@ -37,20 +37,13 @@ def reply_text(payload: dict[str, Any]) -> str:
 
 
 def reply_of(payload: dict[str, Any]) -> Reply:
-    """The answer as a reply the channels render (payload: docs/staff-desk.md)."""
-    cards = [
-        ProductCard(
-            product_id=int(card.get("product_id") or 0),
-            title=str(card.get("title") or ""),
-            subtitle=str(card.get("subtitle") or ""),
-            price_text=str(card.get("price_text") or ""),
-            image_url=card.get("image_url") or None,
-            buttons=[Button.model_validate(b) for b in card.get("buttons") or []],
-        )
-        for card in payload.get("cards") or []
-        if card.get("title")
-    ]
-    return Reply(text=str(payload.get("text") or "").strip(), cards=cards, qr=payload.get("qr"))
+    """The answer as a reply the channels render: the payload's cards are the chat's
+    ProductCard shape already (tools.handoffs.StaffCardIn)."""
+    return Reply(
+        text=str(payload.get("text") or "").strip(),
+        cards=[ProductCard.model_validate(card) for card in payload.get("cards") or []],
+        qr=payload.get("qr"),
+    )
 
 
 class StaffReplyForwarder(ChatConsumer):

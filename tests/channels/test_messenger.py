@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import update
+
+from agents.types import Button, ProductCard, Reply
 from bot.channels.base import Window
 from bot.channels.messenger import messenger_signature
 from storage.database import Database
+from storage.models import ChannelChat
 from tests.channels.conftest import (
     FB_APP_SECRET,
     FB_VERIFY,
@@ -93,7 +98,6 @@ async def test_a_retried_delivery_is_handled_once(
 async def test_order_updates_keep_to_the_24_hour_window(
     fake_graph: FakeGraph, hours_ago: int | None, expected: str | None
 ) -> None:
-    from datetime import UTC, datetime, timedelta
 
     channel = messenger_channel(fake_graph)
     last = None if hours_ago is None else datetime.now(UTC) - timedelta(hours=hours_ago)
@@ -114,9 +118,53 @@ async def test_a_whole_reply_goes_only_within_the_24_hour_window(
     """A staff answer with product cards is a template: standard messaging, allowed within 24
     hours of the customer's last message; after that only a tagged text update goes
     (ChannelRuntime.tell falls back to the notification path)."""
-    from datetime import UTC, datetime, timedelta
 
     channel = messenger_channel(fake_graph)
     last = None if hours_ago is None else datetime.now(UTC) - timedelta(hours=hours_ago)
     assert channel.replies_allowed(Window(last, 0, None)) is allowed
     await channel.close()
+
+
+async def test_a_staff_answer_is_a_template_in_the_window_and_a_tagged_text_after(
+    messenger: Running, fake_graph: FakeGraph, db: Database
+) -> None:
+    """Within 24 hours a staff answer goes as any reply renders (its card a generic template
+    with its button); after that the platform allows only a tagged text, so the answer's text
+    with a line per card goes that way (the fake refuses anything else outside the window)."""
+    u = user(fake_graph, messenger)
+    await u.say("Bắt đầu")
+    card = ProductCard(
+        product_id=1,
+        title="Áo thun cotton basic",
+        price_text="149.000₫",
+        buttons=[Button(title="Xem", payload="p:1")],
+    )
+    answer = Reply(text="Shop còn áo này nhé", cards=[card])
+    plain = "Shop còn áo này nhé\n• Áo thun cotton basic — 149.000₫"
+    before = len(fake_graph.sent[u.chat])
+    assert await messenger.hub.tell("messenger", u.chat, answer, "staff-reply:1", plain=plain) == (
+        "queued"
+    )
+    await messenger.hub.drain()
+    within = [s.body for s in fake_graph.sent[u.chat][before:]]
+    assert [b["messaging_type"] for b in within] == ["RESPONSE", "RESPONSE"]
+    template = within[1]["message"]["attachment"]["payload"]
+    assert template["template_type"] == "generic"
+    assert template["elements"][0]["title"] == "Áo thun cotton basic"
+
+    day_and_more = datetime.now(UTC) - timedelta(hours=30)
+    fake_graph.user_wrote(u.chat, day_and_more.timestamp())
+    async with db.transaction() as tx:
+        await tx.session.execute(
+            update(ChannelChat)
+            .where(ChannelChat.chat_id == u.chat)
+            .values(last_inbound_at=day_and_more)
+        )
+    before = len(fake_graph.sent[u.chat])
+    assert await messenger.hub.tell("messenger", u.chat, answer, "staff-reply:2", plain=plain) == (
+        "queued"
+    )
+    await messenger.hub.drain()
+    [after] = [s.body for s in fake_graph.sent[u.chat][before:]]
+    assert after["messaging_type"] == "MESSAGE_TAG"
+    assert after["message"] == {"text": plain}
