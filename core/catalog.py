@@ -77,3 +77,10 @@ def check_price(amount: int, *, field: str) -> int:
 
 def variant_label(options: dict[str, str]) -> str:
     return " / ".join(options.values())
+
+
+def variant_name(product_name: str, options: dict[str, str] | None) -> str:
+    """How a variant is named on orders, receipts, counts and reports: "Áo thun - Trắng / M",
+    the product name alone for a product without options."""
+    label = variant_label(options or {})
+    return f"{product_name} - {label}" if label else product_name

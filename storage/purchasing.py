@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from sqlalchemy import BigInteger, cast, func, or_, select
 
+from core.catalog import variant_name
 from core.order_status import OrderStatus
 from core.purchase_status import PurchaseStatus
 from storage.database import Tx
@@ -49,11 +50,6 @@ class VariantInfo:
     reorder_point: int
 
 
-def _label(product_name: str, options: dict[str, str] | None) -> str:
-    values = " / ".join((options or {}).values())
-    return f"{product_name} - {values}" if values else product_name
-
-
 async def variant_info(tx: Tx, variant_ids: Iterable[int]) -> dict[int, VariantInfo]:
     """SKU, display name and cost of these variants (one query)."""
     ids = sorted(set(variant_ids))
@@ -72,7 +68,7 @@ async def variant_info(tx: Tx, variant_ids: Iterable[int]) -> dict[int, VariantI
         .where(Variant.id.in_(ids))
     )
     return {
-        vid: VariantInfo(vid, sku, _label(pname, options), cost, rp)
+        vid: VariantInfo(vid, sku, variant_name(pname, options), cost, rp)
         for vid, sku, options, cost, rp, pname in rows.all()
     }
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.allocation import Need, Plan, WarehouseRef, plan_allocation
+from core.catalog import variant_name
 from core.errors import InsufficientStock, InvalidInput, NotFound
 from core.order_status import OrderStatus, check_transition
 from storage import catalog, holds, orders
@@ -39,8 +40,7 @@ async def variants_by_sku(
     for v in await catalog.sale_variants(ctx.tx, keys):
         if sellable_only and not v.sellable:
             continue
-        label = " / ".join(v.options.values())
-        name = f"{v.product_name} - {label}" if label else v.product_name
+        name = variant_name(v.product_name, v.options)
         found[v.sku] = VariantRow(v.id, v.sku, name, v.sale_price, v.vat_rate, v.cost_price)
     problems = [(i, sku) for i, sku in enumerate(skus) if sku.strip() not in found]
     if problems:

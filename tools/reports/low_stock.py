@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from core.catalog import variant_name
 from core.replenishment import suggested_quantity
 from storage import reports
 from tools.context import ToolContext
@@ -56,7 +57,6 @@ async def low_stock_report(ctx: ToolContext, inp: LowStockIn) -> LowStockOut:
     on_order = await reports.on_order(ctx.tx, sorted({r.variant_id for r in rows}))
     groups: dict[int, LowStockWarehouse] = {}
     for r in rows:
-        values = " / ".join(r.options.values())
         coming = on_order.get((r.variant_id, r.warehouse_id), 0)
         available = r.on_hand - r.reserved
         group = groups.setdefault(
@@ -69,7 +69,7 @@ async def low_stock_report(ctx: ToolContext, inp: LowStockIn) -> LowStockOut:
             LowStockItem(
                 variant_id=r.variant_id,
                 sku=r.sku,
-                name=f"{r.product_name} - {values}" if values else r.product_name,
+                name=variant_name(r.product_name, r.options),
                 on_hand=r.on_hand,
                 reserved=r.reserved,
                 available=available,

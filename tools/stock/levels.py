@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from core.catalog import variant_label
+from core.catalog import variant_name
 from core.errors import InvalidInput, NotFound
 from storage import stock_queries
 from storage.models import Product, Variant
@@ -157,8 +157,7 @@ def _variant_stock(
     product: Product, v: Variant, lv: list[WarehouseLevel], *, staff: bool
 ) -> VariantStockOut:
     options = ordered_options(v.options, product.attributes)
-    label = variant_label(options)
-    name = f"{product.name} - {label}" if label else product.name
+    name = variant_name(product.name, options)
     item = VariantStockOut(sku=v.sku, name=name, options=options, available=total_available(lv))
     if staff:
         item.on_hand = sum(w.level.on_hand for w in lv)

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from core.catalog import variant_name
 from core.errors import Conflict, NotFound
 from core.stocktake_status import OPEN, StocktakeStep, allows
 from storage import stocktakes
@@ -136,8 +137,7 @@ async def _uncounted(
             continue
         total += 1
         if len(uncounted) < MAX_UNCOUNTED_LISTED:
-            values = " / ".join(row.options.values())
-            name = f"{row.product_name} - {values}" if values else row.product_name
+            name = variant_name(row.product_name, row.options)
             uncounted.append(
                 UncountedOut(variant_id=row.variant_id, sku=row.sku, name=name, on_hand=row.on_hand)
             )
