@@ -235,14 +235,14 @@ def serve(
     ] = True,
 ) -> None:
     """Run the HTTP API (migrates first). Docs at http://HOST:PORT/docs."""
-    import uvicorn
-
     settings = settings_or_exit()
     settings.run_workers = workers
     configure_logging(settings.log_level, tracebacks=True)
     _migrate(settings)
     typer.echo(f"shopbot on http://{settings.host}:{settings.port} (API docs at /docs)", err=True)
-    uvicorn.Server(server_config(settings)).run()
+    from bot.heap import FrozenSetupServer
+
+    FrozenSetupServer(server_config(settings)).run()
 
 
 def server_config(settings: Settings, *, port: int | None = None) -> uvicorn.Config:

@@ -1,10 +1,11 @@
 """The database handle and its unit of work: one transaction per tool call.
 
 ``Database.transaction()`` owns commit and rollback (repositories and tools never commit). On
-SQLite, write transactions are serialised in-process by an ``asyncio.Lock`` and start with
-``BEGIN IMMEDIATE``, so two writers never deadlock or wait inside SQLite while holding the loop.
-A lock held by another process is waited for with ``asyncio.sleep`` (storage.sqlite_inline),
-up to ``lock_timeout`` seconds; then the call is refused as ``database_busy`` (retryable).
+SQLite, write transactions are serialised in-process by a ``WriteLock`` (storage.write_lock)
+and start with ``BEGIN IMMEDIATE``, so two writers never deadlock or wait inside SQLite while
+holding the loop. A lock held by another process is waited for with ``asyncio.sleep``
+(storage.sqlite_inline), up to ``lock_timeout`` seconds; then the call is refused as
+``database_busy`` (retryable).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from storage import sqlite_inline
 from storage.base import utcnow
 from storage.errors import DatabaseBusy
 from storage.fastsql import FastExecutor
+from storage.write_lock import WriteLock
 
 log = logging.getLogger("shopbot.storage")
 
@@ -146,7 +148,7 @@ class Database:
             if self.is_sqlite
             else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )
-        self._write_lock = asyncio.Lock()
+        self._write_lock = WriteLock()
         # When set, every fast-path statement of every transaction is appended as (sql, args,
         # many): the order benchmark replays an order's exact statements on the bare driver.
         self.trace: list[tuple[str, Any, bool]] | None = None
@@ -258,14 +260,9 @@ class Database:
             await hook()
 
     async def _acquire_write_lock(self, patience: float) -> None:
-        """The in-process writers' queue, with the same patience as SQLite's lock."""
-        if not self._write_lock.locked():
-            await self._write_lock.acquire()  # free: taken without suspending
-            return
-        if patience <= 0:
-            raise DatabaseBusy()
+        """The in-process writers' turn, with the same patience as SQLite's lock."""
         try:
-            await asyncio.wait_for(self._write_lock.acquire(), patience)
+            await self._write_lock.acquire(patience)
         except TimeoutError:
             raise DatabaseBusy() from None
 

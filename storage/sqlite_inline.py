@@ -10,7 +10,7 @@ run with ``busy_timeout=0``: a statement that meets a lock fails at once with SQ
 it is tried again after an ``asyncio.sleep`` with backoff (the loop keeps serving meanwhile)
 until the connection's ``lock_timeout`` has passed. Then the busy error goes up and is mapped
 to a retryable ``database_busy`` refusal (storage.errors). In-process writers never meet each
-other inside SQLite: ``Database`` serialises them with an ``asyncio.Lock`` first.
+other inside SQLite: ``Database`` serialises them with its ``WriteLock`` first.
 """
 
 from __future__ import annotations

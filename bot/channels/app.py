@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from bot.channels.hub import ChannelHub
 from bot.channels.routes import channel_router
 from bot.container import Container
+from bot.heap import freeze_setup
 from bot.settings import Settings
 from bot.staff.telegram_bot import StaffBotRuntime
 from workers.notifications import OrderNotifier
@@ -94,6 +95,7 @@ async def run_workers(settings: Settings) -> None:
     hub = default_hub(container)
     await hub.start(receive=False, turns=True)
     staff = staff_notifier(container, hub)
+    freeze_setup()
     try:
         async with asyncio.TaskGroup() as group:
             group.create_task(OrderNotifier(container.db, hub).run())
