@@ -28,6 +28,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from agents.cards import card_reply
 from agents.llm import runtime
 from agents.llm.breaker import BreakerOpen, CircuitBreaker
+from agents.llm.completions import RawCompletions
 from agents.llm.config import LLMConfig
 from agents.llm.memory import recall_amounts, remember_amounts
 from agents.llm.middleware import build_middleware
@@ -65,7 +66,8 @@ def chat_model(config: LLMConfig, http_client: Any) -> BaseChatModel:
     """ChatOpenAI for any OpenAI-compatible endpoint. ``max_retries=0``: the retry middleware
     owns retries, so they are counted, bounded and logged in one place. The HTTP client is the
     responder's own (closed by ``aclose``), not langchain-openai's process-wide cached one,
-    whose pooled connections outlive the event loop they were made in."""
+    whose pooled connections outlive the event loop they were made in. Completions go
+    through ``RawCompletions`` (agents.llm.completions): the body as ChatOpenAI built it."""
     from langchain_openai import ChatOpenAI
 
     model = ChatOpenAI(
@@ -78,6 +80,7 @@ def chat_model(config: LLMConfig, http_client: Any) -> BaseChatModel:
         use_responses_api=False,  # chat completions: what compatible servers implement
         http_async_client=http_client,
     )
+    model.async_client = RawCompletions(model.root_async_client)
     return model
 
 
