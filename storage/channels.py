@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storage import inbox_signal
 from storage.base import Json, UTCDateTime
 from storage.database import Database, Tx
 from storage.fastsql import Sql, in_binds, in_params, json_object, padded_length
@@ -144,6 +145,10 @@ async def store_inbound(db: Database, channel: str, items: Sequence[InboundItem]
                 InboxRow(int(new[0][0]), channel, item.chat_id, item.body, item.message_id)
             )
             await fast.execute(_UPSERT_CHAT[tx.dialect], params)
+        if fresh and tx.dialect == "postgresql":
+            await fast.fetch(inbox_signal.NOTIFY)  # delivered at commit, and only then
+    if fresh:
+        inbox_signal.ring_after_commit(db)
     return fresh
 
 

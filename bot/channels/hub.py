@@ -26,6 +26,7 @@ from bot.channels.zalo_tokens import ZaloTokens
 from bot.container import Container
 from bot.settings import Settings
 from bot.staff.telegram_bot import staff_runtime
+from storage.inbox_signal import InboxBell
 
 log = logging.getLogger("shopbot.channels")
 
@@ -94,6 +95,7 @@ class ChannelHub:
         self.public_url = public_url
         self.concurrency = concurrency
         self._tasks: list[asyncio.Task[None]] = []
+        self._bell: InboxBell | None = None
 
     @classmethod
     def build(
@@ -138,9 +140,11 @@ class ChannelHub:
                 else:
                     self._tasks.append(asyncio.create_task(channel.poll(rt.accept)))
             log.info("channel %s on", rt.name)
-        if turns and not receive:
+        if turns and not receive and self.runtimes:
             runtimes = list(self.runtimes.values())
-            follow = follow_inboxes(runtimes, chats=self.concurrency)
+            self._bell = InboxBell(runtimes[0].db)
+            await self._bell.start()
+            follow = follow_inboxes(runtimes, chats=self.concurrency, bell=self._bell)
             self._tasks.append(asyncio.create_task(follow))
 
     async def stop(self) -> None:
@@ -150,6 +154,9 @@ class ChannelHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        if self._bell is not None:
+            await self._bell.close()
+            self._bell = None
         for rt in self.runtimes.values():
             await rt.stop()
 

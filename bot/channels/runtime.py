@@ -49,6 +49,7 @@ from storage.channels import (
     set_reply_keyboard,
 )
 from storage.database import Database
+from storage.inbox_signal import InboxBell
 
 log = logging.getLogger("shopbot.channels")
 
@@ -369,12 +370,18 @@ class ChannelRuntime:
 
 
 async def follow_inboxes(
-    runtimes: Sequence[ChannelRuntime], *, idle: float = FOLLOW_IDLE, chats: int = CLAIM_CHATS
+    runtimes: Sequence[ChannelRuntime],
+    *,
+    idle: float = FOLLOW_IDLE,
+    chats: int = CLAIM_CHATS,
+    bell: InboxBell | None = None,
 ) -> None:
     """A worker's loop over the platforms it answers (one read per poll for all of them): until
     cancelled, takes the events the server stored, sharing them with any other workers. A
     worker claims whole chats for a while (a lease it renews while busy with them), so each
-    chat keeps its order, and holds at most ``chats`` chats' events at once."""
+    chat keeps its order, and holds at most ``chats`` chats' events at once. The server's
+    ring (``bell``, storage.inbox_signal) ends a pause at once: a new message is claimed as
+    soon as it is committed, and the pauses only bound how late a lost ring is made up for."""
     if not runtimes:
         return
     owner = runtimes[0].worker_id
@@ -385,6 +392,8 @@ async def follow_inboxes(
     renewed = time.monotonic()
     pause = FOLLOW_BUSY
     while True:
+        if bell is not None:
+            bell.clear()  # before reading: a ring from now on ends the next pause
         queued = {i: (rt.name, chat) for rt in runtimes for i, chat in rt._queued.items()}
         room = chats - len(set(queued.values()))
         fresh = []
@@ -400,4 +409,7 @@ async def follow_inboxes(
                 await renew_leases(db, rt.name, owner, held, lease=LEASE_SECONDS)
             renewed = time.monotonic()
         pause = FOLLOW_BUSY if fresh else min(pause * 2, max(idle, FOLLOW_BUSY))
-        await asyncio.sleep(min(pause, idle))
+        if bell is None:
+            await asyncio.sleep(min(pause, idle))
+        else:
+            await bell.wait(min(pause, idle))
