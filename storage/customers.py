@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storage.base import UTCDateTime
 from storage.database import Tx
 from storage.fastsql import Sql
 from storage.models import (
@@ -203,14 +204,68 @@ async def unmerged_identity_owner(tx: Tx, channel: str, external_id: str) -> int
     return int(rows[0][0]) if rows else None
 
 
+_IDENTITY_OWNER = Sql(
+    select(CustomerIdentity.customer_id).where(
+        CustomerIdentity.channel == bindparam("channel", type_=String),
+        CustomerIdentity.external_id == bindparam("ext", type_=String),
+    )
+)
+
+
 async def identity_owner(tx: Tx, channel: str, external_id: str) -> int | None:
     """The customer the channel account was registered to (merged or not)."""
-    found: int | None = await tx.session.scalar(
-        select(CustomerIdentity.customer_id).where(
-            CustomerIdentity.channel == channel, CustomerIdentity.external_id == external_id
-        )
+    rows = await (await tx.raw()).fetch(_IDENTITY_OWNER, {"channel": channel, "ext": external_id})
+    return int(rows[0][0]) if rows else None
+
+
+# A first message from an unknown account makes its customer: on the fast path, as every new
+# chat does it (half the turns of a busy launch day), without an ORM session.
+_NEW_CUSTOMER = Sql(
+    insert(Customer)
+    .values(
+        name=bindparam("name", type_=String),
+        language="vi",
+        note="",
+        search_text=bindparam("search", type_=String),
+        created_at=bindparam("at", type_=UTCDateTime),
     )
-    return found
+    .returning(Customer.id)
+)
+_FORGET_CUSTOMER = Sql(delete(Customer).where(Customer.id == bindparam("id", type_=Integer)))
+
+
+def _register_identity(dialect_insert: Any) -> Sql:
+    return Sql(
+        dialect_insert(CustomerIdentity)
+        .values(
+            customer_id=bindparam("customer", type_=Integer),
+            channel=bindparam("channel", type_=String),
+            external_id=bindparam("ext", type_=String),
+            display_name=bindparam("name", type_=String),
+            created_at=bindparam("at", type_=UTCDateTime),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        .returning(CustomerIdentity.id)
+    )
+
+
+_REGISTER_IDENTITY = {
+    "sqlite": _register_identity(sqlite.insert),
+    "postgresql": _register_identity(postgresql.insert),
+}
+
+
+async def new_customer(tx: Tx, name: str, search_text: str, at: datetime) -> int:
+    """Writes a customer known only by a name (a chat's first message); returns its id."""
+    rows = await (await tx.raw()).fetch(
+        _NEW_CUSTOMER, {"name": name, "search": search_text, "at": at}
+    )
+    return int(rows[0][0])
+
+
+async def forget_new_customer(tx: Tx, customer_id: int) -> None:
+    """Deletes a customer written in this transaction that turned out not to be needed."""
+    await (await tx.raw()).execute(_FORGET_CUSTOMER, {"id": customer_id})
 
 
 async def register_identity(
@@ -218,26 +273,14 @@ async def register_identity(
 ) -> bool:
     """Registers the channel account to this customer unless someone has it already (then
     False, and nothing is written: two first messages racing end with one owner)."""
-    dialect_insert = postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
-    stmt = (
-        dialect_insert(CustomerIdentity)
-        .values(
-            customer_id=customer_id,
-            channel=channel,
-            external_id=external_id,
-            display_name=display_name,
-            created_at=at,
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-        .returning(CustomerIdentity.id)
-    )
-    return (await tx.session.execute(stmt)).scalar_one_or_none() is not None
-
-
-async def forget_customer(tx: Tx, c: Customer) -> None:
-    """Deletes a customer written in this transaction that turned out not to be needed."""
-    await tx.session.delete(c)
-    await tx.session.flush()
+    params = {
+        "customer": customer_id,
+        "channel": channel,
+        "ext": external_id,
+        "name": display_name,
+        "at": at,
+    }
+    return bool(await (await tx.raw()).fetch(_REGISTER_IDENTITY[tx.dialect], params))
 
 
 async def make_first_address_default(tx: Tx, customer_id: int) -> None:
@@ -466,12 +509,13 @@ __all__ = [
     "customer",
     "drop_claim",
     "find_customers",
-    "forget_customer",
+    "forget_new_customer",
     "identities_of",
     "identity_owner",
     "make_first_address_default",
     "move_claims",
     "move_to",
+    "new_customer",
     "order_counts",
     "phone_owner",
     "phone_owners",

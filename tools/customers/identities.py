@@ -37,13 +37,11 @@ async def customer_for_identity(
     found = await _identity_owner(ctx, channel, ext)
     if found is not None:
         return found
-    c = Customer(name=name, note="", created_at=ctx.now)
-    c.search_text = _search_text(c)
-    await stored.add_customer(ctx.tx, c)
-    if await stored.register_identity(ctx.tx, c.id, channel, ext, name, ctx.now):
-        return c.id
+    fresh = await stored.new_customer(ctx.tx, name, _search_text(Customer(name=name)), ctx.now)
+    if await stored.register_identity(ctx.tx, fresh, channel, ext, name, ctx.now):
+        return fresh
     # Another transaction registered this account first: use its customer.
-    await stored.forget_customer(ctx.tx, c)
+    await stored.forget_new_customer(ctx.tx, fresh)
     winner = await _identity_owner(ctx, channel, ext)
     if winner is None:  # pragma: no cover - the conflicting row is committed by now
         raise RuntimeError("identity conflict without an owner")
