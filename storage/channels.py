@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    delete,
     or_,
     select,
     update,
@@ -615,6 +616,45 @@ async def save_secret(
             _insert(tx)(ChannelSecret)
             .values(name=name, **values)
             .on_conflict_do_update(index_elements=["name"], set_=values)
+        )
+
+
+LEASE_SUFFIX = ".renewing"
+
+
+async def take_secret_lease(db: Database, name: str, owner: str, seconds: float) -> bool:
+    """A claim, shared by every process on the database, on renewing the secret ``name`` (a
+    single-use refresh token must be spent by one of them only): True when ``owner`` holds it,
+    taken now or already its own. It lapses after ``seconds`` (its holder died)."""
+    async with db.transaction() as tx:
+        values = {
+            "ciphertext": owner.encode(),
+            "expires_at": tx.now + timedelta(seconds=seconds),
+            "updated_at": tx.now,
+        }
+        stmt = (
+            _insert(tx)(ChannelSecret)
+            .values(name=name + LEASE_SUFFIX, **values)
+            .on_conflict_do_update(
+                index_elements=["name"],
+                set_=values,
+                where=or_(
+                    ChannelSecret.expires_at < tx.now,
+                    ChannelSecret.ciphertext == owner.encode(),
+                ),
+            )
+            .returning(ChannelSecret.name)
+        )
+        return (await tx.session.execute(stmt)).first() is not None
+
+
+async def drop_secret_lease(db: Database, name: str, owner: str) -> None:
+    async with db.transaction() as tx:
+        await tx.session.execute(
+            delete(ChannelSecret).where(
+                ChannelSecret.name == name + LEASE_SUFFIX,
+                ChannelSecret.ciphertext == owner.encode(),
+            )
         )
 
 

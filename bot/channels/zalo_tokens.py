@@ -3,8 +3,12 @@
 Zalo's refresh token is single use: every refresh returns a new one that replaces it, so it
 must survive restarts (the one in ``SHOPBOT_ZALO_REFRESH_TOKEN`` only starts the chain). Both
 tokens are stored in ``channel_secrets`` sealed with AES-GCM under a key derived (HKDF-SHA256)
-from the app secret: a copy of the database alone does not give them away. One process
-refreshes at a time (a lock); several processes sharing an OA would need a shared lock.
+from the app secret: a copy of the database alone does not give them away.
+
+The server and every ``shopbot worker`` send to the OA, so the refresh is claimed through the
+database (``take_secret_lease``): one process spends the refresh token, the others wait for
+the token it stores and use that. Two workers refreshing at once lost a reply in the channel
+bench: the second one's refresh token had just been spent ("Invalid refresh token").
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -21,12 +27,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from bot.channels.base import ChannelError, RetryLater
-from storage.channels import load_secret, save_secret
+from storage.channels import drop_secret_lease, load_secret, save_secret, take_secret_lease
 from storage.database import Database
 
 SECRET_NAME = "zalo_oa_tokens"
 REFRESH_MARGIN = timedelta(minutes=30)  # refresh this long before expiry
 NONCE = 12
+LEASE_SECONDS = 30.0  # a refresh (one HTTP call) takes far less; a dead holder is passed over
+WAIT_SECONDS = 10.0  # how long a process waits for another's refresh before the send retries
+WAIT_STEP = 0.1
 
 
 def token_key(app_secret: str) -> bytes:
@@ -69,24 +78,45 @@ class ZaloTokens:
         self.margin = margin
         self.key = token_key(app_secret)
         self._lock = asyncio.Lock()
+        self.owner = f"{os.getpid()}-{secrets.token_hex(4)}"  # this process, in the lease
         self._access: str | None = None
         self._expires: datetime | None = None
 
     async def access_token(self, *, force: bool = False) -> str:
-        async with self._lock:
+        """A valid access token. ``force``: Zalo refused the one in hand, so a newer one is
+        needed (another process's, or a refresh)."""
+        async with self._lock:  # one refresh at a time in this process
             if not force and self._fresh():
                 assert self._access is not None
                 return self._access
-            stored = await load_secret(self.db, SECRET_NAME)
-            refresh = self.first_refresh_token
-            if stored is not None:
-                tokens = unseal(self.key, stored[0])
-                self._access, self._expires = tokens.get("access_token"), stored[1]
-                refresh = tokens.get("refresh_token") or refresh
-                if not force and self._fresh():
+            rejected = self._access if force else None
+            deadline = time.monotonic() + WAIT_SECONDS
+            while True:
+                refresh = await self._load()
+                if self._fresh() and self._access != rejected:
                     assert self._access is not None
                     return self._access
-            return await self._refresh(refresh)
+                if await take_secret_lease(self.db, SECRET_NAME, self.owner, LEASE_SECONDS):
+                    try:
+                        refresh = await self._load()  # another may have finished meanwhile
+                        if self._fresh() and self._access != rejected:
+                            assert self._access is not None
+                            return self._access
+                        return await self._refresh(refresh)
+                    finally:
+                        await drop_secret_lease(self.db, SECRET_NAME, self.owner)
+                if time.monotonic() >= deadline:
+                    raise RetryLater(1.0, "zalo token being refreshed by another process")
+                await asyncio.sleep(WAIT_STEP)
+
+    async def _load(self) -> str:
+        """Reads the stored tokens into this process; returns the refresh token to spend."""
+        stored = await load_secret(self.db, SECRET_NAME)
+        if stored is None:
+            return self.first_refresh_token
+        tokens = unseal(self.key, stored[0])
+        self._access, self._expires = tokens.get("access_token"), stored[1]
+        return tokens.get("refresh_token") or self.first_refresh_token
 
     def _fresh(self) -> bool:
         return (

@@ -3,13 +3,14 @@ access token refreshed with the (single-use) refresh token and stored encrypted.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.channels.base import Window
 from bot.channels.zalo import zalo_signature
 from bot.channels.zalo_tokens import SECRET_NAME
 from bot.container import Container
-from storage.channels import load_secret
+from storage.channels import load_secret, take_secret_lease
 from storage.database import Database
 from tests.channels.conftest import (
     ZL_APP_ID,
@@ -117,3 +118,36 @@ async def test_order_updates_keep_to_the_interaction_window(
     assert not channel.replies_allowed(Window(now, 8, None))
     assert not channel.replies_allowed(Window(None, 0, None))
     await channel.close()
+
+
+async def test_processes_sharing_the_oa_spend_the_single_use_refresh_token_once(
+    fake_zalo: FakeZalo, db: Database
+) -> None:
+    # The server and two workers, each with its own token holder, all needing a token at once.
+    holders = [zalo_channel(fake_zalo, db).tokens for _ in range(3)]
+    try:
+        tokens = await asyncio.gather(*(h.access_token() for h in holders))
+        assert len(set(tokens)) == 1
+        assert fake_zalo.refreshes == 1  # a second refresh would have spent a spent token
+        # Zalo refuses that token (revoked): every process asks for a newer one at once.
+        renewed = await asyncio.gather(*(h.access_token(force=True) for h in holders))
+        assert len(set(renewed)) == 1
+        assert renewed[0] != tokens[0]
+        assert fake_zalo.refreshes == 2
+    finally:
+        for h in holders:
+            await h.http.aclose()
+
+
+async def test_a_refresh_claim_left_by_a_dead_process_lapses(
+    fake_zalo: FakeZalo, db: Database
+) -> None:
+    assert await take_secret_lease(db, SECRET_NAME, "dead-process", seconds=0.2)
+    holder = zalo_channel(fake_zalo, db).tokens
+    try:
+        assert not await take_secret_lease(db, SECRET_NAME, holder.owner, seconds=30)
+        token = await holder.access_token()  # waits the claim out, then refreshes itself
+    finally:
+        await holder.http.aclose()
+    assert token
+    assert fake_zalo.refreshes == 1
