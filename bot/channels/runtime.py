@@ -239,14 +239,20 @@ class ChannelRuntime:
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: str) -> AsyncIterator[None]:
-        """ "typing..." until the answer is ready; a request in flight is let finish (cutting
-        it would only leave a broken connection behind)."""
+        """ "typing..." until the answer is ready. A request in flight is let finish before
+        the answer goes (cutting it would leave a broken connection, and a "typing" landing
+        after the answer would show under it); otherwise the pause is cut at once, because
+        waiting for it to notice would cost the answer two turns of a busy loop."""
         done = asyncio.Event()
+        sending = False
 
         async def keep_typing() -> None:
+            nonlocal sending
             while not done.is_set():
+                sending = True
                 with contextlib.suppress(ChannelError, RetryLater):
                     await self.channel.typing(chat_id)
+                sending = False
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(done.wait(), TYPING_EVERY)
 
@@ -255,7 +261,10 @@ class ChannelRuntime:
             yield
         finally:
             done.set()
-            await task
+            if sending:
+                await task
+            else:
+                task.cancel()  # only its pause was left
 
     # --- outbound ------------------------------------------------------------------------
 

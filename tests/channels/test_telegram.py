@@ -17,6 +17,7 @@ from agents.types import Button, Incoming, ProductCard, Reply
 from bot.channels.base import Limits
 from bot.channels.hub import ChannelHub
 from bot.channels.payloads import PayloadCodec
+from bot.channels.runtime import ChannelRuntime
 from bot.container import Container
 from core.vietqr import bank_account, vietqr_payload
 from storage.channels import pending_inbound, record_sends
@@ -391,3 +392,37 @@ async def test_the_answer_types_aiogram_parses_with_outlive_garbage_collections(
     assert held() is not None
     assert answer[SendMessage.__returning__] is held()
     await channel.close()
+
+
+async def test_an_answer_waits_for_a_typing_indicator_still_on_its_way(
+    db: Database, fake_telegram: FakeTelegram
+) -> None:
+    # The Bot API is slow to take the "typing" action and the answer is ready before it has:
+    # sent at once, the answer would land first and the "typing" after it, under the answer.
+    fake_telegram.action_seconds = 0.5
+
+    async def answer(incoming: Incoming) -> list[Reply]:
+        await asyncio.sleep(0.05)  # the model, quicker than the Bot API today
+        return [Reply(text="Dạ, shop còn hàng ạ.")]
+
+    rt = ChannelRuntime(telegram_channel(fake_telegram), db, answer)
+    await rt.start(turns=True)
+    try:
+        update = {
+            "update_id": fake_telegram.next_update_id(),
+            "message": {
+                "message_id": 7,
+                "date": 1_700_000_000,
+                "chat": {"id": 4242, "type": "private"},
+                "from": {"id": 4242, "is_bot": False, "first_name": "Lan"},
+                "text": "còn áo thun không?",
+            },
+        }
+        assert await rt.accept(update) == 1
+        await rt.drain()
+    finally:
+        await rt.stop()
+    assert fake_telegram.actions == [("4242", "typing")]
+    (typed_at,) = fake_telegram.actions_done_at
+    (reply,) = fake_telegram.sent["4242"]
+    assert reply.at >= typed_at

@@ -49,6 +49,10 @@ class FakeTelegram(FakePlatform):
         self.answered: list[str] = []
         self.answers: dict[str, dict[str, Any]] = {}  # callback query id -> the answer
         self.actions: list[tuple[str, str]] = []
+        # A slow Bot API for chat actions: each is answered this long after it arrives, and
+        # recorded (in ``actions`` and ``actions_done_at``) when it is answered.
+        self.action_seconds = 0.0
+        self.actions_done_at: list[float] = []
         # (chat, message id) -> the message as it is now: text and reply_markup
         self.messages: dict[tuple[str, int], dict[str, Any]] = {}
         self.edits: list[tuple[str, int]] = []
@@ -130,7 +134,10 @@ class FakeTelegram(FakePlatform):
     async def _m_sendChatAction(self, p: dict[str, Any]) -> Any:
         if not p.get("chat_id") or not p.get("action"):
             return _error(400, "Bad Request: chat_id and action are required")
+        if self.action_seconds:
+            await asyncio.sleep(self.action_seconds)
         self.actions.append((str(p["chat_id"]), str(p["action"])))
+        self.actions_done_at.append(time.monotonic())
         return True
 
     async def _m_answerCallbackQuery(self, p: dict[str, Any]) -> Any:
