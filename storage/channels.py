@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,24 +27,22 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storage import inbox_signal
 from storage.base import Json, UTCDateTime
 from storage.database import Database, Tx
-from storage.fastsql import Sql, in_binds, in_params, json_object, padded_length
+from storage.fastsql import (
+    Sql,
+    dialect_insert,
+    in_binds,
+    in_params,
+    json_object,
+    padded_length,
+    per_dialect,
+)
 from storage.models import ChannelChat, ChannelInbox, ChannelPayload, ChannelSecret, ChannelSend
 
 _p = bindparam
-
-
-def _insert(tx: Tx) -> Any:
-    return postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
-
-
-def _per_dialect(build: Callable[[Any], Sql]) -> dict[str, Sql]:
-    """ON CONFLICT is dialect syntax: the statement built with each dialect's insert."""
-    return {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,8 +117,8 @@ def _upsert_chat(dialect_insert: Any) -> Sql:
     )
 
 
-_INSERT_INBOX = _per_dialect(_insert_inbox)
-_UPSERT_CHAT = _per_dialect(_upsert_chat)
+_INSERT_INBOX = per_dialect(_insert_inbox)
+_UPSERT_CHAT = per_dialect(_upsert_chat)
 
 
 async def store_inbound(db: Database, channel: str, items: Sequence[InboundItem]) -> list[InboxRow]:
@@ -364,7 +362,7 @@ def _insert_send(dialect_insert: Any) -> Sql:
     )
 
 
-_INSERT_SEND = _per_dialect(_insert_send)
+_INSERT_SEND = per_dialect(_insert_send)
 _MARK_HANDLED = Sql(
     update(ChannelInbox)
     .where(ChannelInbox.id == _p("inbox", type_=Integer))
@@ -587,7 +585,7 @@ async def chat_window(db: Database, channel: str, chat_id: str) -> ChatWindow | 
 async def save_payload(db: Database, token: str, payload: str) -> None:
     async with db.transaction() as tx:
         await tx.session.execute(
-            _insert(tx)(ChannelPayload)
+            dialect_insert(tx.dialect)(ChannelPayload)
             .values(token=token, payload=payload, created_at=tx.now)
             .on_conflict_do_nothing(index_elements=["token"])
         )
@@ -613,7 +611,7 @@ async def save_secret(
     async with db.transaction() as tx:
         values = {"ciphertext": ciphertext, "expires_at": expires_at, "updated_at": tx.now}
         await tx.session.execute(
-            _insert(tx)(ChannelSecret)
+            dialect_insert(tx.dialect)(ChannelSecret)
             .values(name=name, **values)
             .on_conflict_do_update(index_elements=["name"], set_=values)
         )
@@ -633,7 +631,7 @@ async def take_secret_lease(db: Database, name: str, owner: str, seconds: float)
             "updated_at": tx.now,
         }
         stmt = (
-            _insert(tx)(ChannelSecret)
+            dialect_insert(tx.dialect)(ChannelSecret)
             .values(name=name + LEASE_SUFFIX, **values)
             .on_conflict_do_update(
                 index_elements=["name"],

@@ -11,11 +11,10 @@ import dataclasses
 from typing import Any
 
 from sqlalchemy import Boolean, Integer, String, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.base import Json, UTCDateTime
 from storage.database import Tx
-from storage.fastsql import Sql, json_object
+from storage.fastsql import Sql, json_object, per_dialect
 from storage.models import ChatMessage, Conversation
 
 _p = bindparam
@@ -128,15 +127,8 @@ def _insert_customer_message(dialect_insert: Any) -> Sql:
     )
 
 
-# ON CONFLICT is dialect syntax: one statement per dialect.
-_INSERT_CONVERSATION = {
-    "sqlite": _insert_conversation(sqlite.insert),
-    "postgresql": _insert_conversation(postgresql.insert),
-}
-_INSERT_CUSTOMER_MESSAGE = {
-    "sqlite": _insert_customer_message(sqlite.insert),
-    "postgresql": _insert_customer_message(postgresql.insert),
-}
+_INSERT_CONVERSATION = per_dialect(_insert_conversation)
+_INSERT_CUSTOMER_MESSAGE = per_dialect(_insert_customer_message)
 _HISTORY = Sql(
     select(ChatMessage.id, ChatMessage.role, ChatMessage.text)
     .where(

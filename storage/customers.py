@@ -27,11 +27,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.base import UTCDateTime
 from storage.database import Tx
-from storage.fastsql import Sql
+from storage.fastsql import Sql, dialect_insert, per_dialect
 from storage.models import (
     Conversation,
     Customer,
@@ -249,10 +248,7 @@ def _register_identity(dialect_insert: Any) -> Sql:
     )
 
 
-_REGISTER_IDENTITY = {
-    "sqlite": _register_identity(sqlite.insert),
-    "postgresql": _register_identity(postgresql.insert),
-}
+_REGISTER_IDENTITY = per_dialect(_register_identity)
 
 
 async def new_customer(tx: Tx, name: str, search_text: str, at: datetime) -> int:
@@ -296,9 +292,8 @@ async def make_first_address_default(tx: Tx, customer_id: int) -> None:
 
 async def claim_phone(tx: Tx, customer_id: int, phone: str, at: datetime) -> None:
     """Keeps ``phone`` (E.164) on this customer as unconfirmed, once."""
-    dialect_insert = postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
     await tx.session.execute(
-        dialect_insert(CustomerPhoneClaim)
+        dialect_insert(tx.dialect)(CustomerPhoneClaim)
         .values(customer_id=customer_id, phone=phone, created_at=at)
         .on_conflict_do_nothing(index_elements=["customer_id", "phone"])
     )

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import BindParameter, bindparam
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 
@@ -204,3 +205,16 @@ def json_object(value: Any) -> dict[str, Any]:
     """A JSON object column as a dict (an empty one for NULL or anything else)."""
     value = json_value(value)
     return dict(value) if isinstance(value, dict) else {}
+
+
+# ON CONFLICT is dialect syntax: an upsert is built with its dialect's own ``insert``.
+
+
+def dialect_insert(dialect: str) -> Any:
+    """The ``insert`` construct of a dialect ("sqlite" or "postgresql")."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def per_dialect(build: Callable[[Any], Sql]) -> dict[str, Sql]:
+    """A fast-path statement built once with each dialect's ``insert``, by dialect name."""
+    return {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}

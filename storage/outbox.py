@@ -42,12 +42,11 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from storage.base import Json, UTCDateTime, utcnow
 from storage.database import Database, Tx
-from storage.fastsql import Sql, json_object
+from storage.fastsql import Sql, dialect_insert, json_object
 from storage.models import OutboxCursor, OutboxEvent
 
 # --- writing -------------------------------------------------------------------------------
@@ -290,10 +289,9 @@ class OutboxReader:
         """The cursor row, made once: a new consumer starts from the first event kept."""
         if self._registered:
             return
-        insert = postgresql.insert if not self.db.is_sqlite else sqlite.insert
         async with self.db.transaction() as tx:
             await tx.session.execute(
-                insert(OutboxCursor)
+                dialect_insert(tx.dialect)(OutboxCursor)
                 .values(consumer=self.consumer, txid=0, event_id=0, updated_at=utcnow())
                 .on_conflict_do_nothing(index_elements=["consumer"])
             )

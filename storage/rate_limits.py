@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.database import Tx
+from storage.fastsql import dialect_insert
 from storage.models import RateCounter
 
 
@@ -22,9 +22,8 @@ async def add_hit(tx: Tx, scope: str, key: str, start: datetime, *, forget_befor
             RateCounter.scope == scope, RateCounter.window_start < forget_before
         )
     )
-    dialect_insert = postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
     stmt = (
-        dialect_insert(RateCounter)
+        dialect_insert(tx.dialect)(RateCounter)
         .values(scope=scope, key=key, window_start=start, count=1)
         .on_conflict_do_update(
             index_elements=["scope", "key", "window_start"],
