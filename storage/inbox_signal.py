@@ -87,19 +87,23 @@ class _SqliteRinger:
             self._targets = []
 
 
-_ringers: dict[Path, _SqliteRinger] = {}
+# By the database's file name as configured: the directory is worked out once per database,
+# not on every stored message.
+_ringers: dict[str, _SqliteRinger | None] = {}
 
 
 def ring_after_commit(db: Database) -> None:
     """Tells SQLite workers that new events are committed (PostgreSQL rings inside the
     transaction, see ``NOTIFY``)."""
-    directory = bell_dir(db)
-    if directory is None:
+    if not db.is_sqlite:
         return
-    ringer = _ringers.get(directory)
-    if ringer is None:
-        ringer = _ringers[directory] = _SqliteRinger(directory)
-    ringer.ring()
+    key = str(db.url.database)
+    if key not in _ringers:
+        directory = bell_dir(db)
+        _ringers[key] = _SqliteRinger(directory) if directory is not None else None
+    ringer = _ringers[key]
+    if ringer is not None:
+        ringer.ring()
 
 
 # ------------------------------------------------------------------------- the worker side
