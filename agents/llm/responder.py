@@ -62,6 +62,15 @@ CUSTOMER_ROLES = frozenset({"customer", "user"})
 ASSISTANT_ROLES = frozenset({"assistant", "bot", "staff"})
 
 
+def llm_http_client(config: LLMConfig) -> Any:
+    """The HTTP client of a responder's completions: the SDK's, over aiohttp, which costs
+    half the CPU per completion of its default transport (integrations/http.py makes the same
+    choice for the platforms' requests)."""
+    import openai
+
+    return openai.DefaultAioHttpClient(timeout=config.timeout_seconds)
+
+
 def chat_model(config: LLMConfig, http_client: Any) -> BaseChatModel:
     """ChatOpenAI for any OpenAI-compatible endpoint. ``max_retries=0``: the retry middleware
     owns retries, so they are counted, bounded and logged in one place. The HTTP client is the
@@ -122,9 +131,7 @@ class LLMResponder:
         self._agent: Any = None
         self._http: Any = None
         if model is None and config.configured:
-            import openai
-
-            self._http = openai.DefaultAsyncHttpxClient(timeout=config.timeout_seconds)
+            self._http = llm_http_client(config)
             model = chat_model(config, self._http)
         if model is not None:
             runtime.install()  # no thread hops per middleware while tracing is off

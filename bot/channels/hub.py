@@ -12,8 +12,6 @@ import contextlib
 import logging
 from collections.abc import Mapping
 
-import httpx
-
 from agents.conversation import ChatService
 from agents.types import Reply
 from bot.channels.base import Channel
@@ -26,6 +24,7 @@ from bot.channels.zalo_tokens import ZaloTokens
 from bot.container import Container
 from bot.settings import Settings
 from bot.staff.telegram_bot import staff_runtime
+from integrations.http import outbound_client
 from storage.inbox_signal import InboxBell
 
 log = logging.getLogger("shopbot.channels")
@@ -65,7 +64,7 @@ def build_channels(settings: Settings, container: Container) -> list[Channel]:
         assert settings.zalo_refresh_token is not None
         tokens = ZaloTokens(
             container.db,
-            httpx.AsyncClient(timeout=15.0),
+            outbound_client(),
             oauth_base=settings.zalo_oauth_base,
             app_id=settings.zalo_app_id,
             app_secret=settings.zalo_app_secret.get_secret_value(),

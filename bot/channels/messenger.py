@@ -31,6 +31,7 @@ from bot.channels.base import (
     split_text,
 )
 from bot.channels.http import post, qr_image_url, retry_after
+from integrations.http import outbound_client
 
 log = logging.getLogger("shopbot.channels.messenger")
 
@@ -79,7 +80,7 @@ class MessengerChannel(Channel):
         self.verify_token = verify_token
         self.public_url = public_url
         self.limits = limits
-        self.http = http or httpx.AsyncClient(timeout=15.0)
+        self.http = http or outbound_client()
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -15,7 +15,7 @@ from langchain_core.tools import tool
 
 from agents.llm import LLMConfig
 from agents.llm.completions import RawCompletions
-from agents.llm.responder import chat_model
+from agents.llm.responder import chat_model, llm_http_client
 from tests.fakes.openai_server import Call, Fail, FakeOpenAI, Text, ToolCalls
 
 
@@ -26,7 +26,7 @@ def find_products(query: str) -> str:
 
 
 async def _model(config: LLMConfig) -> tuple[object, httpx2.AsyncClient]:
-    client = httpx2.AsyncClient()
+    client = llm_http_client(config)  # the responder's own client
     return chat_model(config, client), client
 
 

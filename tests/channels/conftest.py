@@ -20,6 +20,7 @@ from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.zalo import ZaloChannel
 from bot.channels.zalo_tokens import ZaloTokens
 from bot.container import Container, load_settings
+from integrations.http import outbound_client
 from storage.database import Database
 from storage.models import ChannelInbox
 from tests.conftest import Caller
@@ -102,7 +103,7 @@ def zalo_channel(
 ) -> ZaloChannel:
     tokens = ZaloTokens(
         db,
-        httpx.AsyncClient(timeout=10.0),
+        outbound_client(timeout=10.0),
         oauth_base=fake.url,
         app_id=ZL_APP_ID,
         app_secret=ZL_APP_SECRET,
