@@ -42,6 +42,7 @@ class FakePlatform:
         self._runner: web.AppRunner | None = None
         self.url = ""
         self.changed = asyncio.Event()
+        self._journal_waiters: set[asyncio.Future[None]] = set()  # long polls of /_fake/sent
 
     def app(self) -> web.Application:
         raise NotImplementedError
@@ -81,6 +82,10 @@ class FakePlatform:
         self.sent[chat_id].append(sent)
         self.journal.append(sent)
         self.changed.set()
+        for waiter in self._journal_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._journal_waiters.clear()
         return sum(len(v) for v in self.sent.values())
 
     def texts(self, chat_id: str) -> list[str]:
@@ -100,15 +105,28 @@ class FakePlatform:
 
     async def _journal_since(self, request: web.Request) -> web.Response:
         """``[chat, monotonic time, text]`` of each message from position ``since`` on.
-        CLOCK_MONOTONIC is the machine's, so another process can compare the times."""
+        CLOCK_MONOTONIC is the machine's, so another process can compare the times. With
+        ``wait`` (seconds), an empty answer waits that long for a message first (a long poll:
+        a bench follows the journal without asking many times a second)."""
         since = int(request.query.get("since") or 0)
+        wait = float(request.query.get("wait") or 0)
+        if wait > 0 and since >= len(self.journal):
+            waiter = asyncio.get_running_loop().create_future()
+            self._journal_waiters.add(waiter)
+            try:
+                await asyncio.wait_for(waiter, wait)
+            except TimeoutError:
+                pass
+            finally:
+                self._journal_waiters.discard(waiter)
         rows = [[s.chat_id, s.at, self.text_of(s.body)] for s in self.journal[since:]]
         return web.json_response({"next": since + len(rows), "sent": rows, "429": self.too_many})
 
     async def _users_wrote(self, request: web.Request) -> web.Response:
         wrote = getattr(self, "user_wrote", None)  # platforms with a messaging window
-        for user in (await request.json()).get("users", []) if wrote else ():
-            wrote(str(user))
+        if wrote is not None:
+            for user in (await request.json()).get("users", []):
+                wrote(str(user))
         return web.json_response({"ok": True})
 
 
