@@ -1,4 +1,5 @@
-"""The LLM customer sales agent (LangChain ``create_agent`` on an OpenAI-compatible endpoint).
+"""The LLM customer sales agent (a LangChain chat model on an OpenAI-compatible endpoint,
+in a tool-calling loop of our own: agents.llm.loop).
 
 Build it with ``build_customer_responder(LLMConfig.from_settings(settings), runner)`` in the
 composition root; it implements ``agents.types.Responder``.

@@ -9,7 +9,7 @@ into a typed ``ChatCompletion`` that langchain-openai dumps straight back into a
 ``RawCompletions`` stands where ChatOpenAI expects the SDK's completions resource
 (``async_client``, a constructor argument): it sends the body through the same SDK client's
 public ``post`` (its auth headers, timeout and error types: ``openai.APIStatusError`` for a
-4xx/5xx, ``APIConnectionError``, ``APITimeoutError``, which the retry middleware reads) and
+4xx/5xx, ``APIConnectionError``, ``APITimeoutError``, which agents.llm.retry reads) and
 hands ChatOpenAI the answer's JSON as the dict it would have made of it. Streaming, which
 the agents do not use, goes to the SDK unchanged.
 """

@@ -1,9 +1,10 @@
-"""The customer sales agent: a LangChain ``create_agent`` over the registry's customer tools.
+"""The customer sales agent: a tool-calling loop (agents.llm.loop) of a LangChain chat model
+over the registry's customer tools.
 
 ``build_customer_responder`` is called by the composition root, once per process; nothing is
-built at import time. The compiled agent is shared by all conversations: everything about one
-turn (actor, language, the quote shown, what happened) travels in its ``TurnDeps`` context, so
-concurrent turns never share mutable state. What outlives a turn is the breaker (per endpoint);
+built at import time. The loop is shared by all conversations: everything about one turn
+(actor, language, the quote shown, what happened) travels in its ``TurnDeps``, so concurrent
+turns never share mutable state. What outlives a turn is the breaker (per endpoint);
 the quote shown to a customer is kept in their conversation's row (``agents.llm.memory``).
 
 Any failure of the LLM side (not configured, breaker open, timeout after retries, HTTP errors,
@@ -18,20 +19,15 @@ import logging
 import time
 from typing import Any
 
-from langchain.agents import create_agent
-from langchain.agents.middleware.model_call_limit import ModelCallLimitExceededError
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from agents.cards import card_reply
-from agents.llm import runtime
 from agents.llm.breaker import BreakerOpen, CircuitBreaker
 from agents.llm.completions import RawCompletions
 from agents.llm.config import LLMConfig
+from agents.llm.loop import AgentLoop, StepLimitExceeded
 from agents.llm.memory import recall_amounts, remember_amounts
-from agents.llm.middleware import build_middleware
 from agents.llm.phone_question import asks_for_phone
 from agents.llm.prompting import (
     Language,
@@ -40,13 +36,15 @@ from agents.llm.prompting import (
     system_prompt,
 )
 from agents.llm.reply_check import Evidence, check_reply
+from agents.llm.retry import TransientRetry
+from agents.llm.tool_guard import ToolGuard
 from agents.llm.toolset import (
     HANDOFF_TOOL,
     LOCAL_HANDOFF_TOOL,
     AgentTool,
     customer_tools,
-    langchain_tools,
     schema_chars,
+    tool_definitions,
 )
 from agents.llm.turn import ToolExecutor, TurnDeps
 from agents.offline.messages import t
@@ -71,8 +69,25 @@ def llm_http_client(config: LLMConfig) -> Any:
     return openai.DefaultAioHttpClient(timeout=config.timeout_seconds)
 
 
+def agent_loop(
+    config: LLMConfig, model: BaseChatModel, definitions: list[dict[str, Any]], guard: ToolGuard
+) -> AgentLoop:
+    """The loop of an agent's turns, with the configured step limit and retries."""
+    return AgentLoop(
+        model,
+        definitions,
+        guard,
+        TransientRetry(
+            attempts=config.max_attempts,
+            initial=config.backoff_initial_seconds,
+            maximum=config.backoff_max_seconds,
+        ),
+        max_model_calls=config.max_model_calls,
+    )
+
+
 def chat_model(config: LLMConfig, http_client: Any) -> BaseChatModel:
-    """ChatOpenAI for any OpenAI-compatible endpoint. ``max_retries=0``: the retry middleware
+    """ChatOpenAI for any OpenAI-compatible endpoint. ``max_retries=0``: agents.llm.retry
     owns retries, so they are counted, bounded and logged in one place. The HTTP client is the
     responder's own (closed by ``aclose``), not langchain-openai's process-wide cached one,
     whose pooled connections outlive the event loop they were made in. Completions go
@@ -115,37 +130,30 @@ class LLMResponder:
         self.offered: list[AgentTool] = customer_tools(runner.registry)
         registry_handoff = any(at.name == HANDOFF_TOOL for at in self.offered)
         self.handoff_tool = HANDOFF_TOOL if registry_handoff else LOCAL_HANDOFF_TOOL
-        self.tools: list[BaseTool] = langchain_tools(
-            self.offered,
-            self.executor.run,
-            None if registry_handoff else self.executor.local_handoff,
+        # The definitions sent with every model call, built once.
+        self.tool_definitions: list[dict[str, Any]] = tool_definitions(
+            self.offered, local_handoff=not registry_handoff
         )
-        # The definitions sent with every model call, converted once (see TurnModelCall).
-        self.tool_definitions: list[dict[str, Any]] = [
-            convert_to_openai_tool(t) for t in self.tools
-        ]
         self.prompts: dict[Language, str] = {
             lang: system_prompt(lang, self.shop, handoff_tool=self.handoff_tool)
             for lang in LANGUAGES
         }
-        self._agent: Any = None
+        self._agent: AgentLoop | None = None
         self._http: Any = None
         if model is None and config.configured:
             self._http = llm_http_client(config)
             model = chat_model(config, self._http)
         if model is not None:
-            runtime.install()  # no thread hops per middleware while tracing is off
-            self._agent = create_agent(
+            self._agent = agent_loop(
+                config,
                 model,
-                self.tools,
-                middleware=build_middleware(
-                    config,
+                self.tool_definitions,
+                ToolGuard(
                     self.offered,
                     self.executor,
                     runner.registry,
-                    tool_definitions=self.tool_definitions,
+                    local_handoff=not registry_handoff,
                 ),
-                context_schema=TurnDeps,
             )
 
     async def aclose(self) -> None:
@@ -160,7 +168,7 @@ class LLMResponder:
     def prompt_size(self, language: Language = "vi") -> dict[str, int]:
         """Characters sent with every model call before the conversation itself."""
         prompt = len(self.prompts[language])
-        tools = schema_chars(self.tools)
+        tools = schema_chars(self.tool_definitions)
         return {"system_prompt": prompt, "tool_schemas": tools, "total": prompt + tools}
 
     async def respond(self, ctx: TurnContext, text: str) -> AgentTurn:
@@ -187,12 +195,8 @@ class LLMResponder:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.config.turn_deadline):
-                state = await self._agent.ainvoke(
-                    {"messages": self._messages(ctx, text)},
-                    context=deps,
-                    config={"recursion_limit": 10 * self.config.max_model_calls + 10},
-                )
-            turn = self._turn(state["messages"], deps)
+                messages = await self._agent.run(self._messages(ctx, text), deps)
+            turn = self._turn(messages, deps)
         except asyncio.CancelledError:
             self.breaker.abandon()
             raise
@@ -288,7 +292,7 @@ def failure_reason(exc: BaseException) -> str | None:
 
     if isinstance(exc, TimeoutError):
         return "the turn took too long"
-    if isinstance(exc, ModelCallLimitExceededError):
+    if isinstance(exc, StepLimitExceeded):
         return f"step limit: {exc}"
     if isinstance(exc, openai.APIStatusError):
         return f"LLM HTTP {exc.status_code}"

@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from langchain.tools import ToolRuntime
-from langchain_core.tools import BaseTool, StructuredTool
-from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, Field, ValidationError, create_model
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
@@ -30,9 +27,6 @@ from core.errors import InvalidInput
 from core.roles import Role
 from tools.input_check import refuse_unknown_fields
 from tools.registry import Registry, Tool
-
-if TYPE_CHECKING:
-    from agents.llm.turn import TurnDeps
 
 HANDOFF_TOOL = "request_handoff"  # the registry's, when tools/conversations.py provides it
 LOCAL_HANDOFF_TOOL = "request_human"  # the agent's own stand-in otherwise
@@ -221,9 +215,7 @@ class HandoffArgs(BaseModel):
 LOCAL_HANDOFF_DESCRIPTION = EXPOSED[HANDOFF_TOOL].description
 
 
-# ------------------------------------------------------------------------ LangChain wrappers
-
-ToolCoroutine = Callable[..., Awaitable[str]]
+# ----------------------------------------------------------------------- the definitions sent
 
 # Validation keywords the model need not read: every call is validated in full by the offered
 # model and again by the registry's (errors go back to the model), so stating the limits in
@@ -277,78 +269,30 @@ def slim_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return slim
 
 
-class SlimTool(StructuredTool):
-    """A StructuredTool that validates with its full pydantic model but shows the model the
-    slim schema (``slim_schema``): every model call pays for the tool definitions."""
-
-    @property
-    def tool_call_schema(self) -> dict[str, Any]:  # type: ignore[override]
-        schema = self.args_schema
-        assert isinstance(schema, type)
-        assert issubclass(schema, BaseModel)
-        return slim_schema(schema.model_json_schema())
-
-
-def langchain_tools(
-    agent_tools: list[AgentTool],
-    run: Callable[[AgentTool, dict[str, Any], TurnDeps], Awaitable[str]],
-    local_handoff: Callable[[dict[str, Any], TurnDeps], Awaitable[str]] | None,
-) -> list[BaseTool]:
-    """StructuredTools whose args_schema is the offered model and whose coroutine runs the
-    registry tool for the turn's actor (taken from the ToolRuntime context, which the model
-    never sees). ``runtime`` is typed ``ToolRuntime[Any]``: LangGraph resolves the annotation
-    at run time in this module's namespace, where TurnDeps cannot be imported (a cycle)."""
-
-    def make(at: AgentTool) -> BaseTool:
-        async def call(runtime: ToolRuntime[Any], **kwargs: Any) -> str:
-            return await run(at, _plain(kwargs), runtime.context)
-
-        return SlimTool.from_function(
-            coroutine=call,
-            name=at.name,
-            description=at.exposure.description,
-            args_schema=at.args_model,
-            infer_schema=False,
-        )
-
-    out = [make(at) for at in agent_tools]
-    if local_handoff is not None:
-        handoff = local_handoff
-
-        async def call_handoff(runtime: ToolRuntime[Any], **kwargs: Any) -> str:
-            return await handoff(_plain(kwargs), runtime.context)
-
-        out.append(
-            SlimTool.from_function(
-                coroutine=call_handoff,
-                name=LOCAL_HANDOFF_TOOL,
-                description=LOCAL_HANDOFF_DESCRIPTION,
-                args_schema=HandoffArgs,
-                infer_schema=False,
-            )
-        )
-    return out
-
-
-def _plain(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """LangChain hands over validated values (nested models as objects); the runner wants
-    plain JSON-like arguments."""
+def openai_tool(name: str, description: str, model: type[BaseModel]) -> dict[str, Any]:
+    """One tool definition in OpenAI's function format, as LangChain's
+    ``convert_to_openai_tool`` writes it, with the slim schema: every model call pays for the
+    definitions, and the call is validated in full anyway (``AgentTool.validate``)."""
+    schema = slim_schema(model.model_json_schema())
+    parameters = {k: v for k, v in schema.items() if k not in ("title", "description")}
     return {
-        k: v.model_dump(mode="json", exclude_unset=True)
-        if isinstance(v, BaseModel)
-        else [
-            i.model_dump(mode="json", exclude_unset=True) if isinstance(i, BaseModel) else i
-            for i in v
-        ]
-        if isinstance(v, list)
-        else v
-        for k, v in kwargs.items()
+        "type": "function",
+        "function": {"name": name, "description": description, "parameters": parameters},
     }
 
 
-def schema_chars(tools: list[BaseTool]) -> int:
-    """Characters of the tool definitions as sent to the model (OpenAI's function format)."""
-    return sum(len(json.dumps(convert_to_openai_tool(t), ensure_ascii=False)) for t in tools)
+def tool_definitions(agent_tools: list[AgentTool], *, local_handoff: bool) -> list[dict[str, Any]]:
+    """What the model is offered, in the order given; built once per agent and sent unchanged
+    with every call. ``local_handoff``: the agent's own handoff tool is offered too."""
+    out = [openai_tool(at.name, at.exposure.description, at.args_model) for at in agent_tools]
+    if local_handoff:
+        out.append(openai_tool(LOCAL_HANDOFF_TOOL, LOCAL_HANDOFF_DESCRIPTION, HandoffArgs))
+    return out
+
+
+def schema_chars(definitions: list[dict[str, Any]]) -> int:
+    """Characters of the tool definitions as sent to the model."""
+    return sum(len(json.dumps(d, ensure_ascii=False)) for d in definitions)
 
 
 def validation_message(exc: ValidationError) -> dict[str, Any]:

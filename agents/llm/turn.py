@@ -4,10 +4,11 @@ Shared by the customer agent (agents/llm/responder.py, surface ``agent``) and th
 (agents/staff/assistant.py, surface ``staff_agent``): each builds its own ``ToolExecutor``
 with its surface.
 
-``TurnDeps`` is the LangGraph runtime context of a turn: tools and middleware read the actor
-from it, so the customer's identity never passes through the model. It also collects what the
-turn did (a card proposed, payment details fetched, a handoff, the amounts tools returned)
-for the responder to turn into a reply and to check the model's text against.
+``TurnDeps`` is what one turn carries through the loop (agents.llm.loop): the tool guard and
+the executor read the actor from it, so the customer's identity never passes through the
+model. It also collects what the turn did (a card proposed, payment details fetched, a
+handoff, the amounts tools returned) for the responder to turn into a reply and to check the
+model's text against.
 
 ``ToolExecutor`` runs an offered tool as the turn's actor. A tool that needs the customer's
 confirmation (place_order, cancel_order: ``Tool.needs_confirmation``) is never run here: it is
@@ -131,7 +132,7 @@ class ToolExecutor:
 
     async def run(self, at: AgentTool, args: dict[str, Any], deps: TurnDeps) -> str:
         """Validates (registry model), runs or proposes as the turn's actor, records the
-        outcome. DomainErrors propagate to the tool guard middleware, which tells the model."""
+        outcome. DomainErrors propagate to the tool guard, which tells the model."""
         parsed = at.validate(args, self.fixed_args(at.name, args, deps))
         self.guard(at.name, parsed, deps)
         if at.tool.needs_confirmation:

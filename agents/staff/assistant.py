@@ -1,7 +1,7 @@
 """The staff agent: free text from a staff member, answered by an LLM with the registry tools
 that member's role allows.
 
-Built from the customer agent's parts (agents/llm): the same chat model factory, middleware
+Built from the customer agent's parts (agents/llm): the same chat model factory, turn loop
 (step limit, retries, the tool guard), ``TurnDeps`` and ``ToolExecutor``, on the surface
 ``staff_agent``. The tools offered are the registry's, filtered by the role (the permission
 table): a warehouse member's model never sees a refund tool, and a call it makes anyway goes
@@ -11,8 +11,8 @@ proposed: the reply carries its card, and it runs when the staff member presses 
 (``StaffDesk.decide``), never on the model's word.
 
 Each message is one turn without history: a staff request is self-contained ("nhập thêm 20
-cái AT01-DEN-M vào kho HCM"), and a follow-up names what it is about. The compiled agents (one
-per role, as the offered tools differ) are built on first use and shared by all members.
+cái AT01-DEN-M vào kho HCM"), and a follow-up names what it is about. The loops (one per role, as
+the offered tools differ) are built on first use and shared by all members.
 """
 
 from __future__ import annotations
@@ -23,16 +23,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from langchain.agents import create_agent
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
-from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from agents.llm import runtime
 from agents.llm.config import LLMConfig
-from agents.llm.middleware import build_middleware
-from agents.llm.responder import chat_model, failure_reason
-from agents.llm.toolset import AgentTool, langchain_tools, role_tools
+from agents.llm.loop import AgentLoop
+from agents.llm.responder import agent_loop, chat_model, failure_reason, llm_http_client
+from agents.llm.tool_guard import ToolGuard
+from agents.llm.toolset import AgentTool, role_tools, tool_definitions
 from agents.llm.turn import ToolExecutor, TurnDeps
 from agents.staff.commands import run_command
 from agents.staff.consent import confirm_card
@@ -68,12 +66,10 @@ class StaffAgent:
         self.executor = ToolExecutor(runner, surface=SURFACE)
         self._http: Any = None
         if model is None and config.configured:
-            import openai
-
-            self._http = openai.DefaultAsyncHttpxClient(timeout=config.timeout_seconds)
+            self._http = llm_http_client(config)
             model = chat_model(config, self._http)
         self._model = model
-        self._agents: dict[Role, Any] = {}
+        self._agents: dict[Role, AgentLoop] = {}
         self._offered: dict[Role, list[AgentTool]] = {}
 
     @property
@@ -90,23 +86,15 @@ class StaffAgent:
             self._offered[role] = role_tools(self.runner.registry, role, skip=not_for_chat)
         return self._offered[role]
 
-    def _agent(self, role: Role) -> Any:
+    def _agent(self, role: Role) -> AgentLoop:
         if role not in self._agents:
             assert self._model is not None
             offered = self.offered(role)
-            tools = langchain_tools(offered, self.executor.run, None)
-            runtime.install()
-            self._agents[role] = create_agent(
+            self._agents[role] = agent_loop(
+                self.config,
                 self._model,
-                tools,
-                middleware=build_middleware(
-                    self.config,
-                    offered,
-                    self.executor,
-                    self.runner.registry,
-                    tool_definitions=[convert_to_openai_tool(t) for t in tools],
-                ),
-                context_schema=TurnDeps,
+                tool_definitions(offered, local_handoff=False),
+                ToolGuard(offered, self.executor, self.runner.registry),
             )
         return self._agents[role]
 
@@ -140,11 +128,7 @@ class StaffAgent:
         )
         try:
             async with asyncio.timeout(self.config.turn_deadline):
-                state = await self._agent(actor.role).ainvoke(
-                    {"messages": [HumanMessage(text)]},
-                    context=deps,
-                    config={"recursion_limit": 10 * self.config.max_model_calls + 10},
-                )
+                messages = await self._agent(actor.role).run([HumanMessage(text)], deps)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -162,7 +146,7 @@ class StaffAgent:
         if deps.proposal is not None:
             card = confirm_card(deps.proposal.card, lang, self.runner.config.timezone)
             return DeskReply(text=card.text, confirmations=[card])
-        last = state["messages"][-1] if state["messages"] else None
+        last = messages[-1] if messages else None
         if not isinstance(last, AIMessage) or last.tool_calls or not last.text.strip():
             raise AgentUnavailable("the model stopped without an answer")
         return DeskReply(text=last.text.strip())

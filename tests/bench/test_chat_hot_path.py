@@ -1,34 +1,30 @@
 """What the chat load benchmark made faster keeps behaving the same: a customer turn through
 ChatService and the real LLM responder (real ChatOpenAI over HTTP to the fake server), the
-web chat API, and the LangSmith runtime hook.
+web chat API.
 
 * the LLM is asked with no database transaction open and SQLite's write lock free;
 * the tool definitions are converted once per process and sent unchanged on every call;
 * the web reply carries the conversation's mode from the turn itself (handoff, duplicates);
-* a returning customer is found on the fast path, following merges like the tools do;
-* LangSmith's per-middleware bookkeeping runs inline unless tracing is on.
+* a returning customer is found on the fast path, following merges like the tools do.
 """
 
 from __future__ import annotations
 
-import contextvars
 import copy
 import gc
 import sqlite3
-import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import langsmith
 import pytest
 from fastapi import FastAPI
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from sqlalchemy import func, select
 
 from agents.conversation import ChatService
-from agents.llm import LLMConfig, LLMResponder, runtime
+from agents.llm import LLMConfig, LLMResponder
 from agents.types import Incoming
 from bot.container import Container
 from bot.web import chat_router
@@ -110,8 +106,15 @@ async def test_the_llm_is_asked_with_the_database_free(
 async def test_tool_definitions_are_converted_once_and_sent_unchanged(
     chat: ChatService, responder: LLMResponder, fake_openai: FakeOpenAI
 ) -> None:
-    expected = [convert_to_openai_tool(t) for t in responder.tools]
-    assert responder.tool_definitions == expected
+    expected = responder.tool_definitions
+    assert [d["function"]["name"] for d in expected] == [at.name for at in responder.offered]
+    for definition, at in zip(expected, responder.offered, strict=True):
+        # What LangChain would send for the offered model, with the schema slimmed.
+        via_langchain = convert_to_openai_tool(at.args_model)["function"]["parameters"]
+        assert definition["function"]["parameters"]["properties"].keys() == (
+            via_langchain["properties"].keys()
+        )
+        assert definition["function"]["description"] == at.exposure.description
     kept = copy.deepcopy(responder.tool_definitions)
     fake_openai.script(Text(ANSWER), Text(ANSWER))
     await chat.handle(incoming("áo thun đen còn không?", message_id="m1"))
@@ -194,29 +197,6 @@ async def test_a_returning_customer_is_found_and_merges_are_followed(
     await shop("merge_customers", OWNER, source_id=owner, target_id=target["id"])
     assert await offline.handle(first.model_copy(update={"message_id": "z3"}))
     assert await state() == (count + 1, target["id"])  # the turn ran as the survivor
-
-
-async def test_langsmith_bookkeeping_runs_inline_unless_tracing(
-    responder: LLMResponder,
-) -> None:
-    assert runtime.install()  # in place (the responder installed it; installing is once)
-    used_default: list[object] = []
-
-    async def default(ctx: contextvars.Context, func: Any, /, *args: Any, **kwargs: Any) -> Any:
-        used_default.append(func)
-        return "default"
-
-    here = threading.get_ident()
-    ran_on = await runtime.inline_unless_tracing(
-        default, contextvars.copy_context(), threading.get_ident
-    )
-    assert ran_on == here
-    assert used_default == []
-
-    with langsmith.tracing_context(enabled=True):
-        traced = contextvars.copy_context()
-    assert await runtime.inline_unless_tracing(default, traced, threading.get_ident) == "default"
-    assert used_default == [threading.get_ident]
 
 
 async def test_app_start_freezes_the_startup_heap(tmp_path: Path) -> None:
