@@ -54,6 +54,16 @@ def bell_dir(db: Database) -> Path | None:
 # ------------------------------------------------------------------------- the server side
 
 
+def ring_order(targets: list[str], turn: int) -> list[str]:
+    """Every target, starting with a different one each turn. The worker rung first wakes
+    first and claims the new events: with a fixed order one worker took twice the others'
+    share of the turns under load (and with it the slowest answers)."""
+    if not targets:
+        return []
+    first = turn % len(targets)
+    return targets[first:] + targets[:first]
+
+
 class _SqliteRinger:
     """Sends a byte to every worker socket in the directory, from one unbound socket."""
 
@@ -63,11 +73,13 @@ class _SqliteRinger:
         self._sock.setblocking(False)
         self._targets: list[str] = []
         self._scanned = 0.0
+        self._first = 0
 
     def ring(self) -> None:
         if time.monotonic() - self._scanned > _RESCAN_SECONDS:
             self._scan()
-        for target in list(self._targets):
+        self._first += 1
+        for target in ring_order(self._targets, self._first):
             try:
                 self._sock.sendto(b"!", target)
             except BlockingIOError:

@@ -6,6 +6,7 @@ cleared away, and a worker whose next read is far off still answers at once."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 from collections.abc import AsyncIterator
 
@@ -16,7 +17,7 @@ from bot.channels import runtime as runtime_module
 from bot.channels.runtime import ChannelRuntime, follow_inboxes
 from storage.channels import InboundItem, store_inbound
 from storage.database import Database
-from storage.inbox_signal import InboxBell, bell_dir
+from storage.inbox_signal import InboxBell, bell_dir, ring_order
 from tests.channels.conftest import telegram_channel
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -87,3 +88,15 @@ async def test_a_worker_whose_next_read_is_far_off_answers_a_new_message_at_once
         follow.cancel()
         await asyncio.gather(follow, return_exceptions=True)
         await rt.stop()
+
+
+def test_each_ring_starts_with_another_worker_and_rings_them_all() -> None:
+    """The worker rung first claims the new events; rotating who that is shares the turns
+    out evenly among SQLite workers (a fixed order gave one worker twice the others')."""
+    workers = ["a.sock", "b.sock", "c.sock"]
+    orders = [ring_order(workers, turn) for turn in range(1, 7)]
+    assert all(sorted(order) == workers for order in orders)  # nobody is skipped
+    firsts = [order[0] for order in orders]
+    assert sorted(firsts) == sorted(workers * 2)  # each is first equally often
+    assert all(a != b for a, b in itertools.pairwise(firsts))
+    assert ring_order([], 5) == []
