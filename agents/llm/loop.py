@@ -20,7 +20,8 @@ Each model call, in this order:
 * tool calls whose arguments were not JSON become calls the guard answers with an error.
 
 The tool calls of one answer run concurrently (as LangGraph's tool node ran them), each through
-the ``ToolGuard``; their messages follow the answer in the order the model gave the calls.
+the ``ToolGuard``; their messages follow the answer in the order the model gave the calls, and a
+call that fails on the shop's side is an error message to the model, not the end of the turn.
 """
 
 from __future__ import annotations
@@ -67,10 +68,11 @@ class AgentLoop:
             conversation.append(answer)
             if not answer.tool_calls:
                 break
-            results = await asyncio.gather(
-                *(self.guard.run(call, deps) for call in answer.tool_calls)
-            )
-            conversation.extend(results)
+            # A task group, not gather: should one call fail past the guard (the database
+            # gone), the others are cancelled with the turn instead of running on after it.
+            async with asyncio.TaskGroup() as calls:
+                running = [calls.create_task(self.guard.run(c, deps)) for c in answer.tool_calls]
+            conversation.extend(task.result() for task in running)
         return conversation
 
     async def _ask(self, conversation: list[BaseMessage], deps: TurnDeps) -> AIMessage:

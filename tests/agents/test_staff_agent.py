@@ -4,11 +4,13 @@ role is offered only its own tools."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from agents.llm import LLMConfig
 from agents.staff.assistant import StaffAgent, answer_text
@@ -22,8 +24,10 @@ from core.roles import Actor, Role
 from storage.database import Database
 from tests.conftest import SYSTEM, Caller
 from tests.factories import ACCOUNTANT, DEN, SALES, make_order, make_product, make_warehouses
-from tests.fakes.openai_server import Call, FakeOpenAI, Text, ToolCalls
-from tools.registry import Registry
+from tests.fakes.openai_server import Call, FakeOpenAI, RecordedRequest, Text, ToolCalls
+from tools import build_registry
+from tools.context import ToolContext
+from tools.registry import Registry, tool
 from tools.runner import ToolRunner
 
 KHO = Actor(role=Role.WAREHOUSE, staff_id=3, name="Tâm")
@@ -300,3 +304,47 @@ async def test_a_receipt_card_shows_the_cost_in_dong_and_runs_once(
     for _ in range(2):
         assert (await desk.press(KHO, button(card, "Xác nhận"))).ok
     assert await on_hand(shop, DEN, "HCM") == 30
+
+
+class _NoArgs(BaseModel):
+    pass
+
+
+class _Report(BaseModel):
+    total: int
+
+
+@tool(name="broken_report", description="A report whose query fails.", roles=[Role.WAREHOUSE])
+async def _broken_report(ctx: ToolContext, inp: _NoArgs) -> _Report:
+    raise RuntimeError("the report's query failed")
+
+
+async def test_a_tool_failing_on_the_shops_side_is_an_error_for_the_model_and_the_other_call_runs(
+    stocked: None, db: Database, llm_config: LLMConfig, fake_openai: FakeOpenAI
+) -> None:
+    """Two calls in one answer: the one that crashes comes back as ``internal_error`` (no
+    traceback, no end of the turn), the other one's result comes back beside it, in the
+    model's order, and the model answers from them."""
+    registry = build_registry()
+    registry.add(_broken_report)
+    agent = StaffAgent(llm_config, ToolRunner(db, registry))
+    desk = StaffDesk(ToolRunner(db, registry), language="vi", surface="staff_page")
+
+    def answer(req: RecordedRequest) -> Text:
+        results = req.tool_results()
+        assert [name for name, _ in results] == ["broken_report", "check_stock"]
+        error = json.loads(results[0][1])["error"]
+        assert error["code"] == "internal_error"
+        assert "query failed" not in results[0][1]  # the exception's text stays in the log
+        stock = json.loads(results[1][1])
+        return Text(f"Báo cáo lỗi; kho Hà Nội còn {_hn_available(stock)} cái.")
+
+    fake_openai.script(
+        ToolCalls(Call("broken_report", {}), Call("check_stock", {"sku": DEN})), answer
+    )
+    try:
+        reply = await answer_text(desk, agent, KHO, "báo cáo và tồn kho áo thun đen M?")
+    finally:
+        await agent.aclose()
+    assert reply.ok
+    assert reply.text == "Báo cáo lỗi; kho Hà Nội còn 4 cái."
