@@ -94,13 +94,13 @@ class ToolGuard:
                 return self._error(
                     deps, name, call_id, await self._refuse_unoffered(name, args, deps)
                 )
-            at.validate(args, self.executor.fixed_args(name, args, deps))
+            parsed = self.executor.parse(at, args, deps)
         except ValidationError as exc:
             return self._error(deps, name, call_id, validation_message(exc))
         except DomainError as exc:
             return self._error(deps, name, call_id, exc.to_dict())
         try:
-            content = await self.executor.run(at, args, deps)
+            content = await self.executor.run(at, parsed, deps)
         except DomainError as exc:
             return self._error(deps, name, call_id, exc.to_dict())
         except Exception:  # the shop's failure (the arguments were checked above)

@@ -130,11 +130,17 @@ class ToolExecutor:
                 code="cancel_not_requested",
             )
 
-    async def run(self, at: AgentTool, args: dict[str, Any], deps: TurnDeps) -> str:
-        """Validates (registry model), runs or proposes as the turn's actor, records the
-        outcome. DomainErrors propagate to the tool guard, which tells the model."""
+    def parse(self, at: AgentTool, args: dict[str, Any], deps: TurnDeps) -> BaseModel:
+        """The registry's input model from the model's arguments and the code-fixed ones.
+        Raises pydantic's ValidationError or a DomainError (an argument not offered, a card
+        the customer said not to want): the tool guard tells the model."""
         parsed = at.validate(args, self.fixed_args(at.name, args, deps))
         self.guard(at.name, parsed, deps)
+        return parsed
+
+    async def run(self, at: AgentTool, parsed: BaseModel, deps: TurnDeps) -> str:
+        """Runs or proposes ``parsed`` (from ``parse``) as the turn's actor, records the
+        outcome. DomainErrors propagate to the tool guard, which tells the model."""
         if at.tool.needs_confirmation:
             proposal = await self.runner.propose(
                 at.name,
