@@ -33,6 +33,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
 
+from agents.llm.config import LLMConfig
 from agents.llm.retry import TransientRetry
 from agents.llm.tool_guard import ToolGuard, repair_invalid_tool_calls
 from agents.llm.turn import TurnDeps
@@ -57,6 +58,22 @@ class AgentLoop:
         self.guard = guard
         self.retry = retry
         self.max_model_calls = max_model_calls
+
+    @classmethod
+    def configured(
+        cls,
+        config: LLMConfig,
+        model: BaseChatModel,
+        tool_definitions: Sequence[dict[str, Any]],
+        guard: ToolGuard,
+    ) -> AgentLoop:
+        """An agent's loop with the configured step limit and retries (both agents use it)."""
+        retry = TransientRetry(
+            attempts=config.max_attempts,
+            initial=config.backoff_initial_seconds,
+            maximum=config.backoff_max_seconds,
+        )
+        return cls(model, tool_definitions, guard, retry, max_model_calls=config.max_model_calls)
 
     async def run(self, messages: Sequence[BaseMessage], deps: TurnDeps) -> list[BaseMessage]:
         """The conversation after the turn: ``messages`` plus the model's answers and the

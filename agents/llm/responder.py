@@ -36,7 +36,6 @@ from agents.llm.prompting import (
     system_prompt,
 )
 from agents.llm.reply_check import Evidence, check_reply
-from agents.llm.retry import TransientRetry
 from agents.llm.tool_guard import ToolGuard
 from agents.llm.toolset import (
     HANDOFF_TOOL,
@@ -67,23 +66,6 @@ def llm_http_client(config: LLMConfig) -> Any:
     import openai
 
     return openai.DefaultAioHttpClient(timeout=config.timeout_seconds)
-
-
-def agent_loop(
-    config: LLMConfig, model: BaseChatModel, definitions: list[dict[str, Any]], guard: ToolGuard
-) -> AgentLoop:
-    """The loop of an agent's turns, with the configured step limit and retries."""
-    return AgentLoop(
-        model,
-        definitions,
-        guard,
-        TransientRetry(
-            attempts=config.max_attempts,
-            initial=config.backoff_initial_seconds,
-            maximum=config.backoff_max_seconds,
-        ),
-        max_model_calls=config.max_model_calls,
-    )
 
 
 def chat_model(config: LLMConfig, http_client: Any) -> BaseChatModel:
@@ -144,7 +126,7 @@ class LLMResponder:
             self._http = llm_http_client(config)
             model = chat_model(config, self._http)
         if model is not None:
-            self._agent = agent_loop(
+            self._agent = AgentLoop.configured(
                 config,
                 model,
                 self.tool_definitions,

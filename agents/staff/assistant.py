@@ -28,7 +28,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from agents.llm.config import LLMConfig
 from agents.llm.loop import AgentLoop
-from agents.llm.responder import agent_loop, chat_model, failure_reason, llm_http_client
+from agents.llm.responder import chat_model, failure_reason, llm_http_client
 from agents.llm.tool_guard import ToolGuard
 from agents.llm.toolset import AgentTool, role_tools, tool_definitions
 from agents.llm.turn import ToolExecutor, TurnDeps
@@ -90,7 +90,7 @@ class StaffAgent:
         if role not in self._agents:
             assert self._model is not None
             offered = self.offered(role)
-            self._agents[role] = agent_loop(
+            self._agents[role] = AgentLoop.configured(
                 self.config,
                 self._model,
                 tool_definitions(offered, local_handoff=False),
