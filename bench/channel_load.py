@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from httpx_aiohttp import AiohttpTransport
 
 from bench.chat import CLIENT_SHARD, QUESTIONS
 from bot.channels.messenger import messenger_signature
@@ -203,14 +202,12 @@ async def customer(
 async def run(plan: dict[str, Any]) -> list[Turn]:
     s = Secrets(**plan["secrets"])
     ids: list[int] = plan["customers"]
-    limits = httpx.Limits(max_connections=CLIENT_SHARD + 2, keepalive_expiry=2.0)
     shards = [
-        httpx.AsyncClient(
+        outbound_client(
             base_url=plan["base"],
-            limits=limits,
             timeout=60.0,
-            trust_env=False,
-            transport=AiohttpTransport(limits=limits),
+            max_connections=CLIENT_SHARD + 2,
+            keepalive_expiry=2.0,  # uvicorn drops idle connections after 5 s
         )
         for _ in range(math.ceil(len(ids) / CLIENT_SHARD))
     ]

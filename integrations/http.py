@@ -20,11 +20,21 @@ MAX_CONNECTIONS = 100  # per client; a platform's own limits are paced above thi
 
 
 def outbound_client(
-    *, timeout: float = DEFAULT_TIMEOUT, max_connections: int = MAX_CONNECTIONS
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_connections: int = MAX_CONNECTIONS,
+    keepalive_expiry: float = 5.0,
+    base_url: str = "",
 ) -> httpx.AsyncClient:
     """A client for one platform's API. Its aiohttp session is made on the first request, so
-    this can be called outside an event loop; ``aclose()`` closes it."""
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=20)
+    this can be called outside an event loop; ``aclose()`` closes it. ``keepalive_expiry``:
+    how long an idle connection is kept (below the server's own idle timeout, or a request
+    may go out on a connection the server is closing)."""
+    limits = httpx.Limits(
+        max_connections=max_connections,
+        max_keepalive_connections=20,
+        keepalive_expiry=keepalive_expiry,
+    )
     return httpx.AsyncClient(
-        timeout=timeout, limits=limits, transport=AiohttpTransport(limits=limits)
+        base_url=base_url, timeout=timeout, limits=limits, transport=AiohttpTransport(limits=limits)
     )
