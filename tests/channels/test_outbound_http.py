@@ -127,28 +127,21 @@ async def test_throttling_and_server_errors_are_retry_later(
     assert caught.value.retry_after == retry_after
 
 
-async def test_an_unreachable_platform_is_retry_later() -> None:
-    http = outbound_client()
+@pytest.mark.parametrize(
+    ("where", "client_timeout"),
+    [
+        ("closed port", 15.0),  # nobody listens: refused
+        ("/drop", 15.0),  # the connection ends without a status line
+        ("/hang", 0.2),  # no answer within the client's timeout
+    ],
+)
+async def test_a_platform_that_cannot_answer_is_retry_later(
+    server: Server, where: str, client_timeout: float
+) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/x" if where == "closed port" else server.url + where
+    http = outbound_client(timeout=client_timeout)
     try:
         with pytest.raises(RetryLater, match="unreachable"):
-            await post(http, "test", f"http://127.0.0.1:{_closed_port()}/x", json={})
-    finally:
-        await http.aclose()
-
-
-async def test_a_dropped_connection_is_retry_later(server: Server) -> None:
-    http = outbound_client()
-    try:
-        with pytest.raises(RetryLater, match="unreachable"):
-            await post(http, "test", f"{server.url}/drop", json={})
-    finally:
-        await http.aclose()
-
-
-async def test_a_platform_slower_than_the_timeout_is_retry_later(server: Server) -> None:
-    http = outbound_client(timeout=0.2)
-    try:
-        with pytest.raises(RetryLater, match="unreachable"):
-            await post(http, "test", f"{server.url}/hang", json={})
+            await post(http, "test", url, json={})
     finally:
         await http.aclose()
