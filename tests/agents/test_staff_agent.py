@@ -327,8 +327,9 @@ async def test_a_tool_failing_on_the_shops_side_is_an_error_for_the_model_and_th
     model's order, and the model answers from them."""
     registry = build_registry()
     registry.add(_broken_report)
-    agent = StaffAgent(llm_config, ToolRunner(db, registry))
-    desk = StaffDesk(ToolRunner(db, registry), language="vi", surface="staff_page")
+    runner = ToolRunner(db, registry)
+    agent = StaffAgent(llm_config, runner)
+    desk = StaffDesk(runner, language="vi", surface="staff_page")
 
     def answer(req: RecordedRequest) -> Text:
         results = req.tool_results()
@@ -346,5 +347,6 @@ async def test_a_tool_failing_on_the_shops_side_is_an_error_for_the_model_and_th
         reply = await answer_text(desk, agent, KHO, "báo cáo và tồn kho áo thun đen M?")
     finally:
         await agent.aclose()
+        await runner.aclose()
     assert reply.ok
     assert reply.text == "Báo cáo lỗi; kho Hà Nội còn 4 cái."
