@@ -43,3 +43,18 @@ async def test_a_slot_taken_at_once_is_paced_like_one_waited_for() -> None:
     overall = Pacer(per_chat_interval=0.0, per_second=1.0)
     assert overall.try_take("a")
     assert not overall.try_take("b")  # the platform's rate for all chats is used up
+
+
+async def test_the_overall_limit_is_a_count_per_window_not_a_spacing() -> None:
+    """Three sends per 0.2 s: a burst of three goes at once (no spacing between chats), the
+    fourth waits until the first leaves the window, and no window ever holds more than three."""
+    pacer = Pacer(per_chat_interval=0.0, per_second=15.0, window=0.2)
+    started = time.monotonic()
+    assert [pacer.try_take(c) for c in "abcd"] == [True, True, True, False]
+    sent: list[float] = [started] * 3
+    for chat in "defgh":
+        await pacer.wait(chat)
+        sent.append(time.monotonic())
+    assert sent[3] - started >= 0.19  # waited for the first send to leave the window
+    for i in range(len(sent) - 3):  # any four sends in a row span at least the window
+        assert sent[i + 3] - sent[i] >= 0.19
