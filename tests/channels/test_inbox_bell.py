@@ -90,6 +90,44 @@ async def test_a_worker_whose_next_read_is_far_off_answers_a_new_message_at_once
         await rt.stop()
 
 
+async def test_a_rung_worker_reads_the_inbox_on_rings_not_every_few_milliseconds(
+    db: Database, bell: InboxBell, fake_telegram: FakeTelegram
+) -> None:
+    """Every new message rings, so while rings can arrive a worker's own reads are only the
+    safety net for a lost one: busy or not, it reads again after ``idle``, not 20 ms after
+    each claim (three workers reading every 20 ms were most of their database work)."""
+    answered: list[str] = []
+
+    async def handle(incoming: Incoming) -> list[Reply]:
+        answered.append(incoming.text or "")
+        return []
+
+    rt = ChannelRuntime(telegram_channel(fake_telegram), db, handle)
+    await rt.start(turns=False)
+    db.trace = []
+    follow = asyncio.create_task(follow_inboxes([rt], idle=0.5, bell=bell))
+    try:
+        for n in range(3):  # a message, answered at once, and a quiet 0.3 s after it
+            await store_inbound(db, "telegram", [event(4, n)])
+            await asyncio.sleep(0.3)
+        async with asyncio.timeout(10):
+            while len(answered) < 3:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+    finally:
+        follow.cancel()
+        await asyncio.gather(follow, return_exceptions=True)
+        await rt.stop()
+        reads = sum(
+            "lease_owner" in sql and sql.lstrip().upper().startswith("SELECT")
+            for sql, _args, _many in db.trace
+        )
+        db.trace = None
+    assert answered == ["4:0", "4:1", "4:2"]
+    # A read at the start, one per ring, at most one timed read per 0.5 s pause: not one
+    # per 20 ms of the 0.9 s (45).
+    assert reads <= 1 + 3 + 2
+
+
 def test_each_ring_starts_with_another_worker_and_rings_them_all() -> None:
     """The worker rung first claims the new events; rotating who that is shares the turns
     out evenly among SQLite workers (a fixed order gave one worker twice the others')."""
