@@ -5,7 +5,8 @@ SQLite, write transactions are serialised in-process by a ``WriteLock`` (storage
 and start with ``BEGIN IMMEDIATE``, so two writers never deadlock or wait inside SQLite while
 holding the loop. A lock held by another process is waited for with ``asyncio.sleep``
 (storage.sqlite_inline), up to ``lock_timeout`` seconds; then the call is refused as
-``database_busy`` (retryable).
+``database_busy`` (retryable). SQLite read transactions run on a few connections kept for
+reads, begun and ended on the driver like the writer's (``_sqlite_read``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ from storage.fastsql import FastExecutor
 from storage.write_lock import WriteLock
 
 log = logging.getLogger("shopbot.storage")
+
+# Idle SQLite read connections kept open (Database._sqlite_read): more read transactions at
+# once than this borrow from the pool as before.
+READERS_KEPT = 4
 
 _SQLITE_DRIVERS = {"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite", "sqlite+inline"}
 _PG_DRIVERS = {
@@ -154,6 +159,9 @@ class Database:
         self.trace: list[tuple[str, Any, bool]] | None = None
         self._writer: AsyncConnection | None = None
         self._writer_fast: FastExecutor | None = None
+        # SQLite read transactions' own long-lived connections, idle ones here (see
+        # _sqlite_read); at most READERS_KEPT stay, the rest go back to the pool.
+        self._readers: list[tuple[AsyncConnection, FastExecutor]] = []
         self._checkpointer = (
             Checkpointer(self.url.database) if self.is_sqlite and not self._memory else None
         )
@@ -169,6 +177,8 @@ class Database:
         rather than wait for the write lock, for work that can be done later instead."""
         if self.is_sqlite and (write or self._memory):
             return self._sqlite_write(self.lock_timeout if wait else 0.0)
+        if self.is_sqlite:
+            return self._sqlite_read()
         return self._pooled(write=write)
 
     async def ping(self) -> None:
@@ -259,6 +269,46 @@ class Database:
         for hook in tx.after_commit:
             await hook()
 
+    @contextlib.asynccontextmanager
+    async def _sqlite_read(self) -> AsyncIterator[Tx]:
+        """A read transaction on a connection kept for reads, begun and ended on the driver.
+
+        Checking a connection out of SQLAlchemy's pool and beginning through it cost 0.17 ms
+        of CPU, half of a worker's inbox poll (which finds nothing most of the time); the
+        driver's BEGIN and COMMIT on a kept connection cost a tenth of that. As on the write
+        path, the ORM joins the transaction begun here (the begin hook) and is reset after."""
+        pair = self._readers.pop() if self._readers else None
+        if pair is None or pair[0].closed:
+            conn = await self.engine.connect()
+            pair = (conn, _fast_executor(conn))
+        conn, fast = pair
+        driver = fast.driver
+        kept = False
+        try:
+            _plain(driver, "BEGIN DEFERRED")
+            fast.trace = self.trace
+            tx = Tx(conn, fast, self.dialect)
+            try:
+                yield tx
+                await tx._flush()
+                await sqlite_inline.execute_waiting(driver, "COMMIT", self.lock_timeout)
+            except BaseException:
+                if driver.in_transaction:
+                    _plain(driver, "ROLLBACK")
+                raise
+            finally:
+                await tx._close()
+                if conn.in_transaction():
+                    await conn.rollback()  # the ORM's bookkeeping only, as on the write path
+                kept = not driver.in_transaction and len(self._readers) < READERS_KEPT
+        finally:
+            if kept:
+                self._readers.append(pair)
+            else:
+                await conn.close()
+        for hook in tx.after_commit:
+            await hook()
+
     async def _acquire_write_lock(self, patience: float) -> None:
         """The in-process writers' turn, with the same patience as SQLite's lock."""
         try:
@@ -278,6 +328,9 @@ class Database:
         if self._writer is not None:
             await self._writer.close()
             self._writer = None
+        readers, self._readers = self._readers, []
+        for conn, _fast in readers:
+            await conn.close()
         await self.engine.dispose()
 
 

@@ -239,10 +239,13 @@ class ChannelRuntime:
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: str) -> AsyncIterator[None]:
-        """ "typing..." until the answer is ready. A request in flight is let finish before
-        the answer goes (cutting it would leave a broken connection, and a "typing" landing
-        after the answer would show under it); otherwise the pause is cut at once, because
-        waiting for it to notice would cost the answer two turns of a busy loop."""
+        """ "typing..." until the answer is ready, for a customer left waiting: the request
+        goes once the turn first waits (the model, a slow tool), so an answer ready without
+        waiting (the button flow's, mostly) goes at once with no "typing" before it. A
+        request in flight is let finish before the answer goes (cutting it would leave a
+        broken connection, and a "typing" landing after the answer would show under it);
+        otherwise the pause is cut at once, because waiting for it to notice would cost the
+        answer two turns of a busy loop."""
         done = asyncio.Event()
         sending = False
 

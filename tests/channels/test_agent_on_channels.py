@@ -46,6 +46,7 @@ async def test_the_agents_answer_reaches_telegram(
     u = TelegramUser(fake_telegram, with_agent.client, with_agent.hub, secret=TG_SECRET)
     await u.say("Shop còn áo thun trắng không?")
     assert u.text == "Dạ shop còn áo thun trắng size M ạ."
+    assert fake_telegram.actions == [(u.chat, "typing")]  # while the model was asked
 
 
 async def test_the_agent_asking_for_a_phone_brings_up_the_share_phone_keyboard(

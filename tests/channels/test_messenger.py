@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
-from agents.types import Button, ProductCard, Reply
+from agents.types import Button, Incoming, ProductCard, Reply
 from bot.channels.base import Window
 from bot.channels.messenger import messenger_signature
+from bot.channels.runtime import ChannelRuntime
 from storage.database import Database
 from storage.models import ChannelChat
 from tests.channels.conftest import (
@@ -58,7 +60,6 @@ async def test_a_customer_orders_by_buttons(
     number = await buy_one_tee(u)
     assert number.startswith("DH")
     assert await order_count(db) == 1
-    assert (u.chat, "typing_on") in fake_graph.actions
 
 
 async def test_a_badly_signed_delivery_is_refused_and_changes_nothing(
@@ -168,3 +169,35 @@ async def test_a_staff_answer_is_a_template_in_the_window_and_a_tagged_text_afte
     [after] = [s.body for s in fake_graph.sent[u.chat][before:]]
     assert after["messaging_type"] == "MESSAGE_TAG"
     assert after["message"] == {"text": plain}
+
+
+async def test_typing_shows_while_an_answer_is_worked_on_and_not_before_one_ready_at_once(
+    db: Database, fake_graph: FakeGraph
+) -> None:
+    """ "typing" is for a customer left waiting (the model, a slow tool); an answer ready
+    without waiting goes at once, without a "typing" request before it."""
+
+    async def answer(incoming: Incoming) -> list[Reply]:
+        if incoming.text == "slow":
+            await asyncio.sleep(0.05)  # the model thinking
+        return [Reply(text=f"re: {incoming.text}")]
+
+    rt = ChannelRuntime(messenger_channel(fake_graph), db, answer)
+    await rt.start(turns=True)
+    psid = "9100001"
+    try:
+        for n, text in enumerate(("quick", "slow")):
+            event = {
+                "sender": {"id": psid},
+                "recipient": {"id": "PAGE_ID"},
+                "timestamp": 1_700_000_000_000 + n,
+                "message": {"mid": f"mid.{n}", "text": text},
+            }
+            update = {"object": "page", "entry": [{"id": "PAGE_ID", "messaging": [event]}]}
+            fake_graph.user_wrote(psid)  # as Meta knows it
+            assert await rt.accept(update) == 1
+            await rt.drain()
+    finally:
+        await rt.stop()
+    assert fake_graph.actions == [(psid, "typing_on")]  # for the slow answer only
+    assert fake_graph.texts(psid) == ["re: quick", "re: slow"]

@@ -56,7 +56,6 @@ async def test_a_customer_orders_by_buttons(
     assert await order_count(db) == 1
     # every button fitted Telegram's 64 bytes (the fake refuses more) and presses were answered
     assert fake_telegram.answered
-    assert (u.chat, "typing") in fake_telegram.actions
 
 
 async def send_states(db: Database) -> list[str]:
