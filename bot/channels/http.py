@@ -1,16 +1,13 @@
 """What the httpx-based platforms (Messenger, Zalo OA) share: one request with the failures
-that call for another try turned into ``RetryLater``, and QR images by URL."""
+that call for another try turned into ``RetryLater``."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from bot.channels.base import RetryLater
-
-QR_PATH = "/api/channels/qr.png"
 
 
 async def post(http: httpx.AsyncClient, platform: str, url: str, **kwargs: Any) -> httpx.Response:
@@ -30,8 +27,3 @@ def retry_after(resp: httpx.Response) -> float:
         return float(resp.headers.get("Retry-After") or 0)
     except ValueError:
         return 0.0
-
-
-def qr_image_url(public_url: str, qr: str) -> str:
-    """Where the platform fetches a payment QR as PNG (bot/channels/routes.py draws it)."""
-    return f"{public_url}{QR_PATH}?data={quote(qr, safe='')}"

@@ -54,7 +54,6 @@ def build_channels(settings: Settings, container: Container) -> list[Channel]:
                 page_token=settings.messenger_page_token.get_secret_value(),
                 app_secret=settings.messenger_app_secret.get_secret_value(),
                 verify_token=settings.messenger_verify_token.get_secret_value(),
-                public_url=settings.public_url,
             )
         )
     if settings.channel_on("zalo"):

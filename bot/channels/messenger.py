@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,7 +31,8 @@ from bot.channels.base import (
     Window,
     split_text,
 )
-from bot.channels.http import post, qr_image_url, retry_after
+from bot.channels.http import post, retry_after
+from bot.channels.qr import qr_png_bytes
 from integrations.http import outbound_client
 
 log = logging.getLogger("shopbot.channels.messenger")
@@ -47,6 +49,8 @@ SIGNATURE_HEADER = "X-Hub-Signature-256"
 # Graph error codes that mean "slow down" (application, user and page level throttling).
 THROTTLED = frozenset({4, 17, 32, 613})
 MORE = "⋯"
+# A send body's payment QR, drawn and uploaded as the message's image at delivery.
+QR_KEY = "qr"
 # 300 calls/s per Page for text; one thread is kept slower (Meta throttles busy threads).
 LIMITS = Limits(per_chat_interval=0.2, per_second=250.0, payload_bytes=1000)
 
@@ -70,7 +74,6 @@ class MessengerChannel(Channel):
         page_token: str,
         app_secret: str,
         verify_token: str,
-        public_url: str | None = None,
         limits: Limits = LIMITS,
         http: httpx.AsyncClient | None = None,
     ) -> None:
@@ -78,7 +81,6 @@ class MessengerChannel(Channel):
         self.page_token = page_token
         self.app_secret = app_secret
         self.verify_token = verify_token
-        self.public_url = public_url
         self.limits = limits
         self.http = http or outbound_client()
 
@@ -127,11 +129,11 @@ class MessengerChannel(Channel):
                 out.append(_send(chat_id, message))
             if reply.cards:
                 out.append(_send(chat_id, await self._generic(reply, encoder)))
-            if reply.qr and self.public_url:
-                url = qr_image_url(self.public_url, reply.qr)
-                out.append(
-                    _send(chat_id, {"attachment": {"type": "image", "payload": {"url": url}}})
-                )
+            if reply.qr:
+                # Uploaded with the message (the Send API's ``filedata``), drawn at delivery:
+                # no public URL needed, and the payment details are not in a URL Meta fetches.
+                image = {"attachment": {"type": "image", "payload": {"is_reusable": False}}}
+                out.append({**_send(chat_id, image), QR_KEY: reply.qr})
             if trailing:
                 out.append(_send(chat_id, {"text": MORE, "quick_replies": quick}))
         return out
@@ -196,17 +198,31 @@ class MessengerChannel(Channel):
         await self._post({"recipient": {"id": chat_id}, "sender_action": "typing_on"})
 
     async def deliver(self, chat_id: str, body: Body) -> str | None:
-        data = await self._post(body)
+        if QR_KEY in body:
+            data = await self._post_upload(body)
+        else:
+            data = await self._post(body)
         found = data.get("message_id")
         return str(found) if found else None
 
-    async def _post(self, body: Body) -> dict[str, Any]:
+    async def _post_upload(self, body: Body) -> dict[str, Any]:
+        """A message with its image as ``filedata``: the other fields as form fields, the
+        objects among them as JSON, as the Send API takes an upload."""
+        fields = {
+            k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+            for k, v in body.items()
+            if k != QR_KEY
+        }
+        png = qr_png_bytes(str(body[QR_KEY]))
+        return await self._post(data=fields, files={"filedata": ("vietqr.png", png, "image/png")})
+
+    async def _post(self, body: Body | None = None, **form: Any) -> dict[str, Any]:
         resp = await post(
             self.http,
             "messenger",
             f"{self.api_base}/me/messages",
             params={"access_token": self.page_token},
-            json=body,
+            **({"json": body} if body is not None else form),
         )
         try:
             data = resp.json()

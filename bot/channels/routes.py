@@ -12,10 +12,10 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from bot.channels.http import QR_PATH
 from bot.channels.hub import ChannelHub
+from bot.channels.qr import QR_PATH, qr_png_bytes
 from bot.channels.runtime import ChannelRuntime
-from bot.channels.telegram import TelegramChannel, qr_png_bytes
+from bot.channels.telegram import TelegramChannel
 from core.vietqr import is_payload
 
 log = logging.getLogger("shopbot.channels")

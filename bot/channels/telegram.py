@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import functools
 import hmac
-import io
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import segno
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -67,6 +64,7 @@ from bot.channels.base import (
     RetryLater,
     split_text,
 )
+from bot.channels.qr import qr_png_bytes
 from core.errors import DomainError
 from core.phone import display_phone, normalise_phone
 
@@ -395,10 +393,3 @@ def _build(body: Body) -> TelegramMethod[Any]:
     if body.get("qr"):
         params["photo"] = BufferedInputFile(qr_png_bytes(str(body["qr"])), filename="vietqr.png")
     return _METHODS[body["method"]](**params)
-
-
-@functools.lru_cache(maxsize=256)
-def qr_png_bytes(data: str) -> bytes:
-    out = io.BytesIO()
-    segno.make(data, error="m").save(out, kind="png", scale=6, border=2)
-    return out.getvalue()

@@ -34,8 +34,9 @@ from bot.channels.base import (
     Window,
     split_text,
 )
-from bot.channels.http import post, qr_image_url
+from bot.channels.http import post
 from bot.channels.payloads import MARK
+from bot.channels.qr import qr_image_url
 from bot.channels.zalo_tokens import ZaloTokens
 
 log = logging.getLogger("shopbot.channels.zalo")

@@ -77,7 +77,6 @@ def messenger_channel(fake: FakeGraph, limits: Limits = FAST_FB) -> MessengerCha
         page_token=FB_PAGE_TOKEN,
         app_secret=FB_APP_SECRET,
         verify_token=FB_VERIFY,
-        public_url="https://shop.test",
         limits=limits,
     )
 

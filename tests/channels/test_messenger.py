@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import update
 
@@ -12,10 +14,12 @@ from agents.types import Button, Incoming, ProductCard, Reply
 from bot.channels.base import Window
 from bot.channels.messenger import messenger_signature
 from bot.channels.runtime import ChannelRuntime
+from core.vietqr import bank_account, vietqr_payload
 from storage.database import Database
 from storage.models import ChannelChat
 from tests.channels.conftest import (
     FB_APP_SECRET,
+    FB_PAGE_TOKEN,
     FB_VERIFY,
     Running,
     inbox_count,
@@ -201,3 +205,50 @@ async def test_typing_shows_while_an_answer_is_worked_on_and_not_before_one_read
         await rt.stop()
     assert fake_graph.actions == [(psid, "typing_on")]  # for the slow answer only
     assert fake_graph.texts(psid) == ["re: quick", "re: slow"]
+
+
+async def test_a_payment_qr_is_uploaded_as_a_png_with_its_message(
+    messenger: Running, fake_graph: FakeGraph
+) -> None:
+    """No public URL is needed: the QR is drawn here and sent as the Send API's ``filedata``
+    (the fake refuses an image with no source, or a file of another type)."""
+    account = bank_account("970436", "0123456789", "CONG TY TNHH AO DEP", "Vietcombank")
+    qr = vietqr_payload(account, 179_000, "DH000001")
+    rt = messenger.hub.runtimes["messenger"]
+    fake_graph.user_wrote("9200001")
+    bodies = await rt.channel.render("9200001", [Reply(text="Quét mã để trả", qr=qr)], rt.codec)
+    for body in bodies:
+        await rt.channel.deliver("9200001", body)
+    text, image = fake_graph.sent["9200001"]
+    assert text.body["message"]["text"] == "Quét mã để trả"
+    assert image.body["message"]["attachment"]["type"] == "image"
+    assert image.body["recipient"] == {"id": "9200001"}
+    upload = image.body["filedata"]
+    assert (upload["png"], upload["content_type"]) == (True, "image/png")
+    assert upload["size"] > 500
+
+    # what Meta refuses, the fake refuses: an image that says where it comes from twice, or
+    # an upload of another type
+    url = f"{fake_graph.api_base}/me/messages?access_token={FB_PAGE_TOKEN}"
+    message = {"attachment": {"type": "image", "payload": {"url": "https://x.test/a.png"}}}
+    async with httpx.AsyncClient() as http:
+        both = await http.post(
+            url,
+            data={
+                "recipient": '{"id": "9200001"}',
+                "messaging_type": "RESPONSE",
+                "message": json.dumps(message),
+            },
+            files={"filedata": ("a.png", b"\x89PNG", "image/png")},
+        )
+        wrong = await http.post(
+            url,
+            data={
+                "recipient": '{"id": "9200001"}',
+                "messaging_type": "RESPONSE",
+                "message": json.dumps({"attachment": {"type": "image", "payload": {}}}),
+            },
+            files={"filedata": ("a.txt", b"hello", "text/plain")},
+        )
+    assert (both.status_code, wrong.status_code) == (400, 400)
+    assert len(fake_graph.sent["9200001"]) == 2

@@ -3,7 +3,11 @@
 It checks the Page access token (error 190), the body (recipient, a message or a sender
 action, messaging_type, the tag outside the window), field limits (text 2000, up to 13 quick
 replies with titles of 20 characters and payloads of 1000, generic templates of up to 10
-elements with 80-character titles and up to 3 buttons), and the 24-hour window: a test tells
+elements with 80-character titles and up to 3 buttons), attachments (by ``url``, by
+``attachment_id``, or uploaded: a multipart form with ``recipient`` and ``message`` as JSON
+fields and the file as ``filedata`` of the attachment's type, at most 25 MB; an upload is
+recorded with ``filedata`` as its size, content type and whether it is a PNG), and the
+24-hour window: a test tells
 the fake when each user last wrote (``user_wrote``), as Meta knows it. Errors come in the
 Graph envelope ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``.
 """
@@ -11,6 +15,7 @@ Graph envelope ``{"error": {"message", "type", "code", "error_subcode", "fbtrace
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from typing import Any
 
@@ -51,10 +56,30 @@ class FakeGraph(FakePlatform):
     async def _messages(self, request: web.Request) -> web.Response:
         if request.query.get("access_token") != self.page_token:
             return _error(400, "Invalid OAuth access token.", 190, kind="OAuthException")
-        try:
-            body = await request.json()
-        except ValueError:
-            return _error(400, "Invalid JSON", 100)
+        upload: dict[str, Any] | None = None
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            try:
+                body = {
+                    k: json.loads(v) if k in ("recipient", "message") else v
+                    for k, v in form.items()
+                    if isinstance(v, str)
+                }
+            except ValueError:
+                return _error(400, "(#100) recipient and message must be JSON", 100)
+            file = form.get("filedata")
+            if isinstance(file, web.FileField):
+                data = file.file.read()
+                upload = {
+                    "size": len(data),
+                    "content_type": file.content_type,
+                    "png": data.startswith(b"\x89PNG"),
+                }
+        else:
+            try:
+                body = await request.json()
+            except ValueError:
+                return _error(400, "Invalid JSON", 100)
         psid = str((body.get("recipient") or {}).get("id") or "")
         if not psid:
             return _error(400, "(#100) The parameter recipient is required", 100)
@@ -63,7 +88,7 @@ class FakeGraph(FakePlatform):
         if "sender_action" in body:
             self.actions.append((psid, str(body["sender_action"])))
             return web.json_response({"recipient_id": psid})
-        problem = self._check(body)
+        problem = self._check(body) or _check_attachment(body, upload)
         if problem:
             return _error(400, problem, 100)
         outside = time.time() - self.last_wrote[psid] > DAY
@@ -78,7 +103,7 @@ class FakeGraph(FakePlatform):
         if wait:
             return _error(400, "(#613) Calls to this api have exceeded the rate limit.", 613)
         self._mid += 1
-        self.record(psid, "message", body)
+        self.record(psid, "message", body if upload is None else {**body, "filedata": upload})
         return web.json_response({"recipient_id": psid, "message_id": f"m_{self._mid}"})
 
     def _check(self, body: dict[str, Any]) -> str | None:
@@ -118,6 +143,31 @@ class FakeGraph(FakePlatform):
                     if not 1 <= len(str(b.get("payload") or "")) <= 1000:
                         return "(#100) Postback payload must be 1-1000 characters"
         return None
+
+
+def _check_attachment(body: dict[str, Any], upload: dict[str, Any] | None) -> str | None:
+    """An image, audio, video or file attachment comes from a URL, a saved attachment_id or
+    the upload in the same request, of its own type; a template comes with nothing else."""
+    attachment = (body.get("message") or {}).get("attachment")
+    if not isinstance(attachment, dict):
+        return "(#100) filedata without an attachment" if upload is not None else None
+    kind = attachment.get("type")
+    payload = attachment.get("payload") or {}
+    if kind == "template":
+        return "(#100) A template takes no filedata" if upload is not None else None
+    if kind not in ("image", "audio", "video", "file"):
+        return "(#100) param message[attachment][type] must be one of image, audio, video, file"
+    sources = [payload.get("url"), payload.get("attachment_id"), upload]
+    if sum(s is not None for s in sources) != 1:
+        return "(#100) An attachment needs one of payload.url, payload.attachment_id or filedata"
+    if upload is not None:
+        if kind in ("image", "audio", "video") and not str(upload["content_type"]).startswith(
+            f"{kind}/"
+        ):
+            return f"(#100) filedata must be of type {kind}"
+        if upload["size"] > 25 * 1024 * 1024:
+            return "(#100) filedata is larger than 25 MB"
+    return None
 
 
 def _error(
