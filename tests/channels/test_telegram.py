@@ -195,6 +195,33 @@ async def test_a_crash_right_after_a_reply_went_out_neither_resends_nor_answers_
     assert await pending_inbound(db, "telegram") == []
 
 
+async def test_a_crash_after_the_answer_was_saved_but_before_it_was_recorded_sends_it_once(
+    container: Container, fake_telegram: FakeTelegram, db: Database, catalogue: None
+) -> None:
+    """The conversation service saved its replies, then the process died before the channel
+    recorded them for sending: at the restart the message is handled again, the service
+    knows it (its platform id) and gives the replies it saved, and they go out once."""
+    async for running in run_channels(container, [telegram_channel(fake_telegram)]):
+        channel = running.hub.runtimes["telegram"].channel
+
+        async def crash(*_args: Any) -> list[Any]:
+            raise Crash
+
+        channel.render = crash  # type: ignore[method-assign]
+        u = user(fake_telegram, running)
+        await u.say("ao thun")
+    assert fake_telegram.texts(u.chat) == []
+    assert await send_states(db) == []
+    async for running in run_channels(container, [telegram_channel(fake_telegram)]):
+        await running.hub.drain()
+    texts = fake_telegram.texts(u.chat)
+    assert texts
+    assert "ao thun" in texts[0]  # the saved answer to "ao thun": its search results
+    assert len(texts) == len(set(texts))
+    assert set(await send_states(db)) == {"sent"}
+    assert await pending_inbound(db, "telegram") == []
+
+
 async def test_a_reply_the_platform_fails_is_retried_and_sent_once(
     telegram: Running, fake_telegram: FakeTelegram, db: Database
 ) -> None:

@@ -190,3 +190,25 @@ async def test_the_fake_bot_api_refuses_malformed_reply_keyboards(
         )
         assert removed.status_code == 200
     assert "601" not in fake_telegram.keyboards
+
+
+async def test_a_typed_phone_another_customer_has_is_kept_unconfirmed_and_links_the_two(
+    telegram: Running, fake_telegram: FakeTelegram, shop: Caller
+) -> None:
+    """The documented rule for a typed number (docs/customers.md), on a platform as on the web:
+    the order keeps it, this account's customer keeps it as unconfirmed, the two records are
+    linked for staff, and nothing is merged (the typist sees none of the other's orders)."""
+    known = await shop("create_customer", name="Chị Bình", phones=["0987654321"])
+    u = user(fake_telegram, telegram)
+    await to_the_phone_question(u)
+    await u.say("0987 654 321")
+    number = await finish_after_the_phone(u)
+    order = await shop("get_order", number=number)
+    assert order["buyer_phone"] == KNOWN_PHONE
+    assert order["customer_id"] != known["id"]
+    mine = await shop("get_customer", customer_id=order["customer_id"])
+    assert mine["unconfirmed_phones"] == [KNOWN_PHONE]
+    assert mine["phones"] == []
+    assert mine["linked_customer_ids"] == [known["id"]]
+    again = await shop("get_customer", customer_id=known["id"])
+    assert (again["phones"], again["linked_customer_ids"]) == ([KNOWN_PHONE], [mine["id"]])
