@@ -246,24 +246,10 @@ class Database:
                 if sqlite_inline.is_busy(exc):
                     raise DatabaseBusy() from None
                 raise
-            fast.trace = self.trace
-            tx = Tx(conn, fast, self.dialect)
-            try:
+            async with self._begun_on_driver(conn, fast) as tx:
                 yield tx
-                await tx._flush()
-                await sqlite_inline.execute_waiting(driver, "COMMIT", self.lock_timeout)
-                if self._checkpointer is not None:
-                    self._checkpointer.committed()
-            except BaseException:
-                if driver.in_transaction:
-                    _plain(driver, "ROLLBACK")
-                raise
-            finally:
-                await tx._close()
-                if conn.in_transaction():
-                    # SQLAlchemy's view of the transaction the ORM joined; the driver has
-                    # already committed or rolled back, so this only resets its bookkeeping.
-                    await conn.rollback()
+            if self._checkpointer is not None:
+                self._checkpointer.committed()
         finally:
             self._write_lock.release()
         for hook in tx.after_commit:
@@ -282,25 +268,14 @@ class Database:
             conn = await self.engine.connect()
             pair = (conn, _fast_executor(conn))
         conn, fast = pair
-        driver = fast.driver
         kept = False
         try:
-            _plain(driver, "BEGIN DEFERRED")
-            fast.trace = self.trace
-            tx = Tx(conn, fast, self.dialect)
+            _plain(fast.driver, "BEGIN DEFERRED")
             try:
-                yield tx
-                await tx._flush()
-                await sqlite_inline.execute_waiting(driver, "COMMIT", self.lock_timeout)
-            except BaseException:
-                if driver.in_transaction:
-                    _plain(driver, "ROLLBACK")
-                raise
+                async with self._begun_on_driver(conn, fast) as tx:
+                    yield tx
             finally:
-                await tx._close()
-                if conn.in_transaction():
-                    await conn.rollback()  # the ORM's bookkeeping only, as on the write path
-                kept = not driver.in_transaction and len(self._readers) < READERS_KEPT
+                kept = not fast.driver.in_transaction and len(self._readers) < READERS_KEPT
         finally:
             if kept:
                 self._readers.append(pair)
@@ -308,6 +283,30 @@ class Database:
                 await conn.close()
         for hook in tx.after_commit:
             await hook()
+
+    @contextlib.asynccontextmanager
+    async def _begun_on_driver(
+        self, conn: AsyncConnection, fast: FastExecutor
+    ) -> AsyncIterator[Tx]:
+        """What the SQLite paths share once BEGIN is issued on the driver: the work, COMMIT
+        (ROLLBACK on any error), and the ORM's bookkeeping reset."""
+        driver = fast.driver
+        fast.trace = self.trace
+        tx = Tx(conn, fast, self.dialect)
+        try:
+            yield tx
+            await tx._flush()
+            await sqlite_inline.execute_waiting(driver, "COMMIT", self.lock_timeout)
+        except BaseException:
+            if driver.in_transaction:
+                _plain(driver, "ROLLBACK")
+            raise
+        finally:
+            await tx._close()
+            if conn.in_transaction():
+                # SQLAlchemy's view of the transaction the ORM joined; the driver has
+                # already committed or rolled back, so this only resets its bookkeeping.
+                await conn.rollback()
 
     async def _acquire_write_lock(self, patience: float) -> None:
         """The in-process writers' turn, with the same patience as SQLite's lock."""
