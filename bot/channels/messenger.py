@@ -32,7 +32,7 @@ from bot.channels.base import (
     split_text,
 )
 from bot.channels.http import post, retry_after
-from bot.channels.qr import qr_png_bytes
+from bot.channels.qr import QR_KEY, qr_png_bytes
 from integrations.http import outbound_client
 
 log = logging.getLogger("shopbot.channels.messenger")
@@ -49,8 +49,6 @@ SIGNATURE_HEADER = "X-Hub-Signature-256"
 # Graph error codes that mean "slow down" (application, user and page level throttling).
 THROTTLED = frozenset({4, 17, 32, 613})
 MORE = "⋯"
-# A send body's payment QR, drawn and uploaded as the message's image at delivery.
-QR_KEY = "qr"
 # 300 calls/s per Page for text; one thread is kept slower (Meta throttles busy threads).
 LIMITS = Limits(per_chat_interval=0.2, per_second=250.0, payload_bytes=1000)
 
@@ -195,13 +193,13 @@ class MessengerChannel(Channel):
         return body
 
     async def typing(self, chat_id: str) -> None:
-        await self._post({"recipient": {"id": chat_id}, "sender_action": "typing_on"})
+        await self._post(json={"recipient": {"id": chat_id}, "sender_action": "typing_on"})
 
     async def deliver(self, chat_id: str, body: Body) -> str | None:
         if QR_KEY in body:
             data = await self._post_upload(body)
         else:
-            data = await self._post(body)
+            data = await self._post(json=body)
         found = data.get("message_id")
         return str(found) if found else None
 
@@ -216,13 +214,14 @@ class MessengerChannel(Channel):
         png = qr_png_bytes(str(body[QR_KEY]))
         return await self._post(data=fields, files={"filedata": ("vietqr.png", png, "image/png")})
 
-    async def _post(self, body: Body | None = None, **form: Any) -> dict[str, Any]:
+    async def _post(self, **request: Any) -> dict[str, Any]:
+        """One Send API request (``json=`` a body, or ``data=``/``files=`` an upload)."""
         resp = await post(
             self.http,
             "messenger",
             f"{self.api_base}/me/messages",
             params={"access_token": self.page_token},
-            **({"json": body} if body is not None else form),
+            **request,
         )
         try:
             data = resp.json()

@@ -1,5 +1,7 @@
-"""Payment QR codes (VietQR) as images: drawn here as PNG, uploaded with the message where the
-platform takes uploads (Telegram, Messenger), or fetched by the platform from our URL (Zalo)."""
+"""Payment QR codes (VietQR) as images, drawn in one place for every surface: PNG uploaded with
+the message where the platform takes uploads (Telegram, Messenger), PNG fetched by the
+platform from our URL (Zalo), SVG on the web chat's page. Each payload is drawn once (a resend,
+a retry or a page reload costs nothing)."""
 
 from __future__ import annotations
 
@@ -10,12 +12,22 @@ from urllib.parse import quote
 import segno
 
 QR_PATH = "/api/channels/qr.png"
+# A send body's payment QR, drawn and uploaded as the message's image at delivery (the body is
+# stored as JSON, so it carries the payload, not the picture).
+QR_KEY = "qr"
 
 
 @functools.lru_cache(maxsize=256)
 def qr_png_bytes(data: str) -> bytes:
     out = io.BytesIO()
     segno.make(data, error="m").save(out, kind="png", scale=6, border=2)
+    return out.getvalue()
+
+
+@functools.lru_cache(maxsize=256)
+def qr_svg_bytes(data: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(data, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False)
     return out.getvalue()
 
 

@@ -64,7 +64,7 @@ from bot.channels.base import (
     RetryLater,
     split_text,
 )
-from bot.channels.qr import qr_png_bytes
+from bot.channels.qr import QR_KEY, qr_png_bytes
 from core.errors import DomainError
 from core.phone import display_phone, normalise_phone
 
@@ -296,7 +296,7 @@ class TelegramChannel(Channel):
                     {
                         "method": "sendPhoto",
                         "params": {"chat_id": int(chat_id)},
-                        "qr": reply.qr,
+                        QR_KEY: reply.qr,
                     }
                 )
             if trailing:
@@ -390,6 +390,6 @@ def _build(body: Body) -> TelegramMethod[Any]:
     params = dict(body["params"])
     if "reply_markup" in params:
         params["reply_markup"] = _markup(params["reply_markup"])
-    if body.get("qr"):
-        params["photo"] = BufferedInputFile(qr_png_bytes(str(body["qr"])), filename="vietqr.png")
+    if body.get(QR_KEY):
+        params["photo"] = BufferedInputFile(qr_png_bytes(str(body[QR_KEY])), filename="vietqr.png")
     return _METHODS[body["method"]](**params)

@@ -14,16 +14,14 @@ what ``Actor.customer`` may do through the tools.
 from __future__ import annotations
 
 import gc
-import io
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import cache, lru_cache
+from functools import cache
 from html import escape
 from importlib.resources import files
 from typing import Any, Literal
 
-import segno
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
@@ -31,6 +29,7 @@ from pydantic import BaseModel
 from agents.conversation import ChatService
 from agents.types import Responder
 from bot.channels.base import PLAIN
+from bot.channels.qr import qr_svg_bytes
 from bot.channels.web import SESSION_PATTERN, ChatIn, ChatOut, HistoryOut, WebChannel
 from bot.container import Container
 from bot.settings import Settings
@@ -118,14 +117,6 @@ def _too_many(bucket: RateLimiter, key: str) -> JSONResponse:
             }
         },
     )
-
-
-@lru_cache(maxsize=256)
-def _qr_svg(data: str) -> bytes:
-    """Drawn once per payload: a page reload or a second look costs nothing."""
-    out = io.BytesIO()
-    segno.make(data, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False)
-    return out.getvalue()
 
 
 def chat_router(
@@ -267,7 +258,7 @@ def _add_qr(router: APIRouter, by_address: RateLimiter | None) -> None:
                 },
             )
         return Response(
-            _qr_svg(data),
+            qr_svg_bytes(data),
             media_type="image/svg+xml",
             headers={"Cache-Control": "public, max-age=86400"},
         )
