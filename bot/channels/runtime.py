@@ -108,6 +108,9 @@ class ChannelRuntime:
         # Called with a send row and the platform's message id between the send and its
         # record: tests use it to stand for a crash at the worst moment.
         self.after_deliver: Callable[[SendRow], Awaitable[None]] | None = None
+        # Called with a turn's answer after the conversation saved it and before it is
+        # recorded for sending: the other moment a crash must not lose or repeat a reply.
+        self.before_record: Callable[[list[Body]], Awaitable[None]] | None = None
         self.handles_turns = True  # this process answers what it receives
         # Inbox ids queued here and not handled yet, with their chats (a failed one stays
         # until a restart, so a message that always fails is not retried in a loop).
@@ -208,6 +211,8 @@ class ChannelRuntime:
             bodies = receipt + await self.channel.render(incoming.chat_id, replies, self.codec)
             if self.channel.reply_keyboards:
                 bodies = await self._settle_keyboard(incoming.chat_id, bodies)
+            if self.before_record is not None:
+                await self.before_record(bodies)
             items = [(f"in:{row.id}:{i}", body) for i, body in enumerate(bodies)]
             # When the platform's pace lets the first reply go at once, it is claimed in the
             # transaction that records it (a commit fewer per turn, still committed before
